@@ -1,0 +1,52 @@
+# Everyday entry points. `make run` and `make test` work on a bare machine:
+# they create .venv and install the pinned dependencies first.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: run test bench lint fmt install demo messages check-deploy clean
+
+$(BIN)/.installed: requirements/lock.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements/lock.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+.env:
+	$(BIN)/python scripts/write_dev_env.py > .env
+
+demo: install .env
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py setup_demo
+
+run: demo
+	@echo "Serving on http://127.0.0.1:$(PORT)/ — demo logins are printed above and listed in README.md"
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+messages: install
+	cd pims && ../$(BIN)/python ../manage.py makemessages -l zh_Hans -l en --no-obsolete && ../$(BIN)/python ../manage.py compilemessages
+
+check-deploy: install
+	PIMS_ENV=production SECRET_KEY=$$(openssl rand -base64 48) ALLOWED_HOSTS=pims.example.gov.cn \
+	DATABASE_URL=postgres://pims@127.0.0.1:5432/pims FIELD_ENCRYPTION_KEYS=$$(openssl rand -base64 32) \
+	BLIND_INDEX_KEY=$$(openssl rand -base64 32) $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles

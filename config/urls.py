@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+from pims.api.api import api
+
+urlpatterns = [
+    path("accounts/", include("pims.accounts.urls")),
+    path("regions/", include("pims.regions.urls")),
+    path("codes/", include("pims.codes.urls")),
+    path("audit/", include("pims.audit.urls")),
+    path("api/", api.urls),
+    path("", include("pims.web.urls")),
+]

@@ -1,0 +1,4 @@
+"""Test-wide fixtures live in pims.testing.fixtures; the environment for the
+test settings is prepared by pims.testing.env (loaded with -p, see pyproject)."""
+
+pytest_plugins = ["pims.testing.fixtures"]

@@ -1,0 +1,39 @@
+"""Audit receivers for authentication events (login, failure, lockout, logout)."""
+
+from axes.signals import user_locked_out
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from pims.audit.models import Action
+from pims.audit.services import audit_record, client_ip
+
+
+@receiver(user_logged_in)
+def _on_login(sender, request, user, **kwargs):
+    audit_record(actor=user, action=Action.LOGIN, obj=user, region_code=user.region.code, ip=client_ip(request))
+
+
+@receiver(user_logged_out)
+def _on_logout(sender, request, user, **kwargs):
+    if user is not None:
+        audit_record(actor=user, action=Action.LOGOUT, obj=user, region_code=user.region.code, ip=client_ip(request))
+
+
+@receiver(user_login_failed)
+def _on_login_failed(sender, credentials, request=None, **kwargs):
+    username = (credentials or {}).get("username", "")[:150]
+    known = get_user_model().objects.filter(username=username).first()
+    audit_record(
+        actor=known,
+        username=username,
+        action=Action.LOGIN_FAILED,
+        obj=known,
+        ip=client_ip(request),
+    )
+
+
+@receiver(user_locked_out)
+def _on_lockout(sender, request, username, ip_address, **kwargs):
+    known = get_user_model().objects.filter(username=username).first()
+    audit_record(actor=known, username=username or "", action=Action.LOCKOUT, obj=known, ip=ip_address)

@@ -1,0 +1,29 @@
+"""The JSON API (django-ninja). Each app contributes a router; every operation
+authenticates by session and goes through the same selectors as the pages."""
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.security import SessionAuth
+
+api = NinjaAPI(
+    title="人口信息管理系统 API",
+    version="1",
+    auth=SessionAuth(),
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return api.create_response(request, {"detail": "未找到"}, status=404)
+
+
+def _mount_routers():
+    from pims.codes.api import router as codes_router
+    from pims.regions.api import router as regions_router
+
+    api.add_router("/regions", regions_router)
+    api.add_router("/codes", codes_router)
+
+
+_mount_routers()

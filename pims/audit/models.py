@@ -1,0 +1,67 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Action(models.TextChoices):
+    LOGIN = "login", _("登录")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOCKOUT = "lockout", _("账户锁定")
+    LOGOUT = "logout", _("退出")
+    PASSWORD_CHANGE = "password_change", _("修改密码")
+    OTP_SETUP = "otp_setup", _("设置双因素认证")
+    CREATE = "create", _("新增")
+    UPDATE = "update", _("修改")
+    DELETE = "delete", _("删除")
+    VIEW_UNMASKED = "view_unmasked", _("查看完整个人信息")
+    EXPORT = "export", _("导出")
+    LOAD = "load", _("导入")
+    BACKUP = "backup", _("备份")
+    RESTORE = "restore", _("恢复")
+    ARCHIVE = "archive", _("归档")
+    ACCESS_DENIED = "access_denied", _("拒绝访问")
+
+
+class AuditEntry(models.Model):
+    """Append-only, hash-chained log entry.
+
+    `entry_hash` = SHA-256 over `prev_hash` and the entry's canonical content,
+    so changing, removing or reordering any row breaks the chain from there on
+    (`manage.py audit_verify`). Entries never hold plaintext personal data:
+    objects are named by type and primary key only.
+    """
+
+    seq = models.BigIntegerField(_("序号"), unique=True)
+    at = models.DateTimeField(_("时间"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    actor_username = models.CharField(_("用户名"), max_length=150, blank=True, db_index=True)
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    action = models.CharField(_("操作"), max_length=20, choices=Action.choices, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=60, blank=True, db_index=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True, db_index=True)
+    region_code = models.CharField(_("区划代码"), max_length=12, blank=True, db_index=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+
+    def __str__(self):
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AuditHead(models.Model):
+    """Single row holding the chain head; locked while appending so that two
+    concurrent writers cannot both link to the same predecessor."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField(default=0)
+    entry_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self):
+        return f"head #{self.seq}"

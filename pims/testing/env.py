@@ -1,0 +1,12 @@
+"""Loaded with `-p pims.testing.env` before pytest-django configures Django:
+the test settings get throwaway keys and an in-memory SQLite database unless
+DATABASE_URL says otherwise (e.g. postgres://... for the PostgreSQL run)."""
+
+import base64
+import os
+
+os.environ["PIMS_ENV"] = "test"
+os.environ.setdefault("SECRET_KEY", "test-" + base64.b64encode(os.urandom(24)).decode())
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", base64.b64encode(os.urandom(32)).decode())
+os.environ.setdefault("BLIND_INDEX_KEY", base64.b64encode(os.urandom(32)).decode())
+os.environ.setdefault("DATABASE_URL", "sqlite:///:memory:")

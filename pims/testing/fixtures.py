@@ -1,0 +1,93 @@
+"""Shared pytest fixtures: the small region tree and the named personas."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from pims.accounts.roles import Role
+from pims.regions.models import Level, Region
+
+PASSWORD = "Zq8!kd93-Lm2x"
+
+# A small tree under 法库县 with real codes: township A 大孤家子镇 (two
+# villages) and township B 三面船镇 (one).
+TREE = [
+    ("210000000000", "辽宁省", Level.PROVINCE, None),
+    ("210100000000", "沈阳市", Level.CITY, "210000000000"),
+    ("210124000000", "法库县", Level.COUNTY, "210100000000"),
+    ("210124101000", "大孤家子镇", Level.TOWNSHIP, "210124000000"),
+    ("210124101200", "大孤家子村委会", Level.VILLAGE, "210124101000"),
+    ("210124101201", "拉马桥村委会", Level.VILLAGE, "210124101000"),
+    ("210124102000", "三面船镇", Level.TOWNSHIP, "210124000000"),
+    ("210124102200", "三面船村委会", Level.VILLAGE, "210124102000"),
+]
+
+
+def build_tree() -> dict[str, Region]:
+    made: dict[str, Region] = {}
+    for code, name, level, parent in TREE:
+        made[code], _ = Region.objects.get_or_create(
+            code=code,
+            defaults={"name": name, "level": level, "parent": made.get(parent), "valid_from": dt.date(2023, 6, 30)},
+        )
+    return made
+
+
+@pytest.fixture
+def regions(db):
+    tree = build_tree()
+    return {
+        "province": tree["210000000000"],
+        "city": tree["210100000000"],
+        "county": tree["210124000000"],
+        "township_a": tree["210124101000"],
+        "village_a1": tree["210124101200"],
+        "village_a2": tree["210124101201"],
+        "township_b": tree["210124102000"],
+        "village_b1": tree["210124102200"],
+    }
+
+
+def make_user(username: str, role: str, region: Region, **extra):
+    return get_user_model().objects.create_user(
+        username=username, password=PASSWORD, role=role, region=region, full_name=username, **extra
+    )
+
+
+@pytest.fixture
+def personas(regions):
+    return {
+        "clerk": make_user("clerk_a1", Role.VILLAGE_CLERK, regions["village_a1"]),
+        "operator": make_user("operator_a", Role.TOWNSHIP_OPERATOR, regions["township_a"]),
+        "reviewer": make_user("reviewer_a", Role.TOWNSHIP_REVIEWER, regions["township_a"]),
+        "county": make_user("county_admin", Role.COUNTY_ADMIN, regions["county"]),
+        "auditor": make_user("auditor", Role.AUDITOR, regions["county"]),
+        "sysadmin": make_user("sysadmin", Role.SYSADMIN, regions["county"]),
+        "outsider": make_user("outsider_b", Role.TOWNSHIP_OPERATOR, regions["township_b"]),
+    }
+
+
+def login(client, user):
+    """Sign a test client in as `user`, completing 2FA where the role needs it."""
+    client.force_login(user)
+    if user.requires_2fa:
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device, _ = TOTPDevice.objects.get_or_create(user=user, name="test", defaults={"confirmed": True})
+        session = client.session
+        session["otp_device_id"] = device.persistent_id
+        session.save()
+    return client
+
+
+@pytest.fixture
+def client_for(client, personas):
+    """`client_for("clerk")` → a Django test client signed in as that persona."""
+
+    def _client(name: str):
+        from django.test import Client
+
+        return login(Client(), personas[name])
+
+    return _client

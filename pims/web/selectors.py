@@ -1,0 +1,22 @@
+from django.db.models import Count
+
+from pims.regions.models import Region
+from pims.regions.selectors import region_list_visible_to
+
+# Apps that own registers add a callable(user) -> list[(label, value)] here so
+# that the dashboard shows their counts without the web app importing them.
+DASHBOARD_COUNTERS: list = []
+
+
+def dashboard_figures(*, user) -> dict:
+    regions = region_list_visible_to(user=user).exclude(pk=user.region_id)
+    by_level = dict(regions.filter(valid_to__isnull=True).values_list("level").annotate(n=Count("id")))
+    level_counts = [
+        (label, by_level.get(level, 0))
+        for level, label in Region._meta.get_field("level").choices
+        if by_level.get(level)
+    ]
+    counters = []
+    for counter in DASHBOARD_COUNTERS:
+        counters.extend(counter(user))
+    return {"region": user.region, "level_counts": level_counts, "counters": counters}
