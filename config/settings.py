@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "pims.codes",
     "pims.accounts",
     "pims.audit",
+    "pims.registry",
+    "pims.ops",
     "pims.web",
 ]
 
