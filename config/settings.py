@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "pims.accounts",
     "pims.audit",
     "pims.registry",
+    "pims.events",
     "pims.ops",
     "pims.web",
 ]

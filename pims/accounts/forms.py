@@ -1,6 +1,10 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from .roles import Role
+from .selectors import assignable_regions_for
 
 
 class LoginForm(AuthenticationForm):
@@ -16,3 +20,115 @@ class OTPTokenForm(forms.Form):
         max_length=8,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )
+
+
+# --- user management ------------------------------------------------------------
+
+
+class RegionCodeField(forms.CharField):
+    """A 12-digit region code typed by the administrator, resolved against the
+    regions they may assign (set `queryset` before validation)."""
+
+    default_error_messages = {"invalid_choice": _("区划代码不存在或不在您的管辖范围内。")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 12)
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"list": "region-codes", "inputmode": "numeric", "autocomplete": "off"})
+        )
+        super().__init__(**kwargs)
+        self.queryset = None
+
+    def prepare_value(self, value):
+        return getattr(value, "code", value)
+
+    def clean(self, value):
+        code = super().clean(value)
+        if not code:
+            return None
+        region = self.queryset.filter(code=code).first() if self.queryset is not None else None
+        if region is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return region
+
+
+class _ActorForm(forms.Form):
+    """A form whose region field is limited to the acting administrator's subtree."""
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        self.regions = assignable_regions_for(user=actor)
+        for field in self.fields.values():
+            if isinstance(field, RegionCodeField):
+                field.queryset = self.regions
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Attach a service's ValidationError to the matching fields."""
+        if hasattr(exc, "error_dict"):
+            for key, errors in exc.error_dict.items():
+                self.add_error(key if key in self.fields else None, errors)
+        else:
+            self.add_error(None, exc)
+
+
+class UserAccountFields(_ActorForm):
+    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+    region = RegionCodeField(
+        label=_("所属区划代码"), help_text=_("12 位统计用区划代码；角色须与区划级别相符（如村信息员对应村/社区）。")
+    )
+    full_name = forms.CharField(label=_("姓名"), max_length=50, required=False)
+    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    allowed_networks = forms.CharField(
+        label=_("允许登录的网络"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("每行一个 IP 地址或网段（CIDR），如 10.1.0.0/16；留空表示不限制。"),
+    )
+
+
+class _NewPasswordFields(forms.Form):
+    password1 = forms.CharField(
+        label=_("密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("至少 10 位，不能与用户名相似，不能是常见密码或纯数字。"),
+    )
+    password2 = forms.CharField(
+        label=_("确认密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean_password2(self):
+        p1, p2 = self.cleaned_data.get("password1"), self.cleaned_data.get("password2")
+        if p1 and p2 and p1 != p2:
+            raise ValidationError(_("两次输入的密码不一致。"))
+        return p2
+
+
+class UserCreateForm(UserAccountFields, _NewPasswordFields):
+    username = forms.CharField(label=_("用户名"), max_length=150)
+    field_order = ["username", "password1", "password2", "role", "region", "full_name", "phone", "allowed_networks"]
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        if hasattr(exc, "error_dict") and "password" in exc.error_dict:
+            exc.error_dict["password1"] = exc.error_dict.pop("password")
+        super().add_service_errors(exc)
+
+
+class UserEditForm(UserAccountFields):
+    pass
+
+
+class PasswordResetForm(_NewPasswordFields):
+    def add_service_errors(self, exc: ValidationError) -> None:
+        errors = exc.error_dict.get("password", []) if hasattr(exc, "error_dict") else [exc]
+        self.add_error("password1", errors)
+
+
+class UserFilterForm(forms.Form):
+    ACTIVE_CHOICES = [("", _("全部")), ("1", _("启用")), ("0", _("停用"))]
+
+    q = forms.CharField(label=_("用户名"), required=False, max_length=150)
+    role = forms.ChoiceField(label=_("角色"), choices=[("", _("全部")), *Role.choices], required=False)
+    region = forms.CharField(label=_("区划代码"), required=False, max_length=12)
+    active = forms.ChoiceField(label=_("状态"), choices=ACTIVE_CHOICES, required=False)

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -9,8 +10,15 @@ from django.utils.translation import gettext as _
 from pims.audit.models import Action
 from pims.audit.services import audit_request
 
-# Paths a signed-in user may reach before completing 2FA.
-_OPEN_PREFIXES = ("/accounts/", "/static/", "/i18n/")
+# Paths a signed-in user may reach before completing 2FA. Only the sign-in
+# pages themselves: the rest of /accounts/ (user management, password change)
+# sits behind 2FA like everything else.
+_OPEN_URL_NAMES = ("accounts:login", "accounts:logout", "accounts:otp")
+_OPEN_PREFIXES = ("/static/", "/i18n/")
+
+
+def _open_path(path: str) -> bool:
+    return path.startswith(_OPEN_PREFIXES) or path in {reverse(name) for name in _OPEN_URL_NAMES}
 
 
 class SecurityPolicyMiddleware:
@@ -21,14 +29,18 @@ class SecurityPolicyMiddleware:
         user = request.user
         if user.is_authenticated:
             if not user.ip_allowed(request.META.get("REMOTE_ADDR")):
-                audit_request(request, action=Action.ACCESS_DENIED, obj=user, detail={"reason": "network"})
+                audit_request(
+                    request,
+                    action=Action.ACCESS_DENIED,
+                    obj=user,
+                    region_code=user.region.code,
+                    detail={"reason": "network"},
+                )
                 logout(request)
                 messages.error(request, _("此账户不允许从当前网络登录，请联系系统管理员。"))
                 return redirect("accounts:login")
-            if user.requires_2fa and not user.is_verified() and not request.path.startswith(_OPEN_PREFIXES):
+            if user.requires_2fa and not user.is_verified() and not _open_path(request.path):
                 if request.path.startswith("/api/"):
-                    from django.http import JsonResponse
-
                     return JsonResponse({"detail": _("需要完成双因素认证")}, status=401)
                 return redirect(reverse("accounts:otp"))
         return self.get_response(request)

@@ -8,4 +8,12 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("otp/", views.otp_view, name="otp"),
+    path("users/", views.user_list, name="user_list"),
+    path("users/new/", views.user_create, name="user_create"),
+    path("users/<int:pk>/", views.user_detail, name="user_detail"),
+    path("users/<int:pk>/edit/", views.user_edit, name="user_edit"),
+    path("users/<int:pk>/password/", views.user_reset_password, name="user_reset_password"),
+    path("users/<int:pk>/active/", views.user_set_active, name="user_set_active"),
+    path("users/<int:pk>/unlock/", views.user_unlock, name="user_unlock"),
+    path("users/<int:pk>/reset-2fa/", views.user_reset_2fa, name="user_reset_2fa"),
 ]

@@ -1,23 +1,33 @@
 import base64
+from functools import wraps
 from io import BytesIO
 
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
-from django.utils import timezone
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pims.audit.models import Action
-from pims.audit.services import audit_request
+from pims.audit.services import audit_record, audit_request, client_ip
+from pims.regions.selectors import region_list_visible_to
 
-from .forms import LoginForm, OTPTokenForm
+from . import selectors, services
+from .forms import LoginForm, OTPTokenForm, PasswordResetForm, UserCreateForm, UserEditForm, UserFilterForm
+from .roles import Cap, has_capability
+
+# --- sign-in, 2FA, password -------------------------------------------------------
 
 
 class LoginView(auth_views.LoginView):
@@ -25,19 +35,37 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def form_valid(self, form):
+        # 专人专机: refuse the sign-in itself from a network the account is not
+        # allowed on, rather than letting it in for one request.
+        user = form.get_user()
+        ip = client_ip(self.request)
+        if not user.ip_allowed(ip):
+            audit_record(
+                actor=user,
+                action=Action.ACCESS_DENIED,
+                obj=user,
+                region_code=user.region.code,
+                ip=ip,
+                detail={"reason": "network"},
+            )
+            form.add_error(None, _("此账户不允许从当前网络登录，请联系系统管理员。"))
+            return self.form_invalid(form)
+        return super().form_valid(form)
+
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("web:dashboard")
 
     def form_valid(self, form):
-        response = super().form_valid(form)
+        # The form checked the old password and the policy; the service writes
+        # the password, its timestamp and the audit row together.
         user = self.request.user
-        user.password_changed_at = timezone.now()
-        user.save(update_fields=["password_changed_at"])
-        audit_request(self.request, action=Action.PASSWORD_CHANGE, obj=user, region_code=user.region.code)
+        services.user_change_own_password(user=user, password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(self.request, user)
         messages.success(self.request, _("密码已修改。"))
-        return response
+        return HttpResponseRedirect(self.get_success_url())
 
 
 def _qr_svg(url: str) -> str:
@@ -45,6 +73,15 @@ def _qr_svg(url: str) -> str:
     buf = BytesIO()
     img.save(buf)
     return base64.b64encode(buf.getvalue()).decode()
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(default)
 
 
 @login_required
@@ -60,13 +97,17 @@ def otp_view(request):
         )
     form = OTPTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # verify_token is throttled by django-otp (exponential back-off).
         if device.verify_token(form.cleaned_data["token"].strip()):
             if setting_up:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 audit_request(request, action=Action.OTP_SETUP, obj=user, region_code=user.region.code)
             otp_login(request, device)
-            return redirect(request.GET.get("next") or "web:dashboard")
+            return redirect(_safe_next(request, "web:dashboard"))
+        audit_request(
+            request, action=Action.LOGIN_FAILED, obj=user, region_code=user.region.code, detail={"reason": "otp"}
+        )
         form.add_error("token", _("验证码不正确或已过期，请重新输入。"))
     context = {"form": form, "setting_up": setting_up}
     if setting_up:
@@ -75,9 +116,168 @@ def otp_view(request):
     return render(request, "accounts/otp.html", context)
 
 
-@require_http_methods(["POST"])
+@require_POST
 def logout_view(request):
-    from django.contrib.auth import logout
-
     logout(request)
     return redirect("accounts:login")
+
+
+# --- user management (system administrator) -------------------------------------------
+
+
+def manage_users_required(view):
+    """Signed in and holding Cap.MANAGE_USERS; everyone else gets 404 so the
+    pages' existence does not leak."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not has_capability(request.user, Cap.MANAGE_USERS):
+            raise Http404
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionError:
+            raise Http404 from None
+
+    return wrapper
+
+
+def _region_datalist(actor):
+    # A hint list for the region-code input; villages are typed in full.
+    return selectors.assignable_regions_for(user=actor).exclude(level="village")[:500]
+
+
+@manage_users_required
+def user_list(request):
+    form = UserFilterForm(request.GET or None)
+    users = selectors.user_list_visible_to(user=request.user)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            users = users.filter(username__icontains=data["q"])
+        if data["role"]:
+            users = users.filter(role=data["role"])
+        if data["active"]:
+            users = users.filter(is_active=data["active"] == "1")
+        if data["region"]:
+            region = region_list_visible_to(user=request.user).filter(code=data["region"]).first()
+            if region is None:
+                form.add_error("region", _("区划代码不存在或不在您的管辖范围内。"))
+                users = users.none()
+            else:
+                users = users.filter(region__code__startswith=region.prefix)
+    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request, "accounts/user_list.html", {"form": form, "page": page, "query": query.urlencode()}
+    )
+
+
+@manage_users_required
+@require_http_methods(["GET", "POST"])
+def user_create(request):
+    form = UserCreateForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.user_create(
+                actor=request.user,
+                username=data["username"],
+                password=data["password1"],
+                role=data["role"],
+                region=data["region"],
+                full_name=data["full_name"],
+                phone=data["phone"],
+                allowed_networks=data["allowed_networks"],
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("已创建用户 %(username)s。") % {"username": user.username})
+            return redirect("accounts:user_detail", pk=user.pk)
+    return render(
+        request,
+        "accounts/user_form.html",
+        {"form": form, "creating": True, "region_hints": _region_datalist(request.user)},
+    )
+
+
+@manage_users_required
+def user_detail(request, pk):
+    target = selectors.access_user(request.user, pk)
+    context = {
+        "target": target,
+        "locked": selectors.user_is_locked_out(target),
+        "has_2fa": selectors.user_has_2fa(target),
+    }
+    return render(request, "accounts/user_detail.html", context)
+
+
+@manage_users_required
+@require_http_methods(["GET", "POST"])
+def user_edit(request, pk):
+    target = selectors.access_user(request.user, pk)
+    initial = {name: getattr(target, name) for name in services.EDITABLE_FIELDS}
+    form = UserEditForm(request.POST or None, initial=initial, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_update(actor=request.user, user=target, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("用户信息已保存。"))
+            return redirect("accounts:user_detail", pk=target.pk)
+    return render(
+        request,
+        "accounts/user_form.html",
+        {"form": form, "target": target, "creating": False, "region_hints": _region_datalist(request.user)},
+    )
+
+
+@manage_users_required
+@require_http_methods(["GET", "POST"])
+def user_reset_password(request, pk):
+    target = selectors.access_user(request.user, pk)
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_reset_password(actor=request.user, user=target, password=form.cleaned_data["password1"])
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("密码已重置，请通过安全渠道告知用户。"))
+            return redirect("accounts:user_detail", pk=target.pk)
+    return render(request, "accounts/user_password.html", {"form": form, "target": target})
+
+
+@manage_users_required
+@require_POST
+def user_set_active(request, pk):
+    target = selectors.access_user(request.user, pk)
+    active = request.POST.get("active") == "1"
+    try:
+        services.user_set_active(actor=request.user, user=target, active=active)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("账户已启用。") if active else _("账户已停用。"))
+    return redirect("accounts:user_detail", pk=target.pk)
+
+
+@manage_users_required
+@require_POST
+def user_unlock(request, pk):
+    target = selectors.access_user(request.user, pk)
+    services.user_unlock(actor=request.user, user=target)
+    messages.success(request, _("账户已解锁。"))
+    return redirect("accounts:user_detail", pk=target.pk)
+
+
+@manage_users_required
+@require_POST
+def user_reset_2fa(request, pk):
+    target = selectors.access_user(request.user, pk)
+    services.user_reset_2fa(actor=request.user, user=target)
+    messages.success(request, _("双因素认证已重置，用户下次登录时需重新绑定。"))
+    return redirect("accounts:user_detail", pk=target.pk)

@@ -65,3 +65,31 @@ class AuditHead(models.Model):
 
     def __str__(self):
         return f"head #{self.seq}"
+
+
+
+class AuditCheckpoint(models.Model):
+    """Where the archived part of the chain ends.
+
+    `manage.py audit_archive` writes entries up to and including `seq` to
+    `file` (gzip JSON lines, SHA-256 `sha256`) and then deletes them; the
+    first remaining entry's `prev_hash` must equal `entry_hash`, which is
+    where `audit_verify` starts.
+    """
+
+    seq = models.BigIntegerField(_("截止序号"), unique=True)
+    first_seq = models.BigIntegerField(_("起始序号"))
+    entry_hash = models.CharField(_("末条哈希"), max_length=64)
+    entry_count = models.BigIntegerField(_("条数"))
+    cutoff = models.DateTimeField(_("截止时间"))
+    archived_at = models.DateTimeField(_("归档时间"))
+    file = models.CharField(_("归档文件"), max_length=255)
+    sha256 = models.CharField(_("文件校验值"), max_length=64)
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = _("审计归档点")
+        verbose_name_plural = _("审计归档点")
+
+    def __str__(self):
+        return f"checkpoint #{self.first_seq}-{self.seq}"

@@ -23,17 +23,19 @@ def audit_record(
     detail: dict | None = None,
     ip: str | None = None,
     username: str = "",
+    using: str = "default",
 ) -> AuditEntry:
     """Append one entry to the chain, inside the caller's transaction.
 
     `obj` is a model instance or a ``(type, id)`` pair. `detail` must not
     contain plaintext personal data (names of changed fields are fine, their
-    values are not).
+    values are not). `using` names the database (the restore command writes
+    to the database it restored).
     """
     object_type, object_id = _object_ref(obj)
     actor_obj = actor if getattr(actor, "pk", None) else None
-    with transaction.atomic():
-        head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+    with transaction.atomic(using=using):
+        head, _ = AuditHead.objects.using(using).select_for_update().get_or_create(id=1)
         entry = AuditEntry(
             seq=head.seq + 1,
             at=datetime.now(UTC),
@@ -48,10 +50,10 @@ def audit_record(
             prev_hash=head.entry_hash,
         )
         entry.entry_hash = hash_of(entry)
-        entry.save(force_insert=True)
+        entry.save(force_insert=True, using=using)
         head.seq = entry.seq
         head.entry_hash = entry.entry_hash
-        head.save(update_fields=["seq", "entry_hash"])
+        head.save(update_fields=["seq", "entry_hash"], using=using)
     return entry
 
 

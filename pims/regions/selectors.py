@@ -1,4 +1,4 @@
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from .models import Region
@@ -11,6 +11,18 @@ def region_list_visible_to(*, user) -> QuerySet[Region]:
 
 def region_children_visible_to(*, user, region: Region) -> QuerySet[Region]:
     return region_list_visible_to(user=user).filter(parent=region).order_by("code")
+
+
+def region_children_with_counts(*, user, region: Region) -> QuerySet[Region]:
+    """Visible children, each annotated with `active_children` and `all_children`."""
+    return region_children_visible_to(user=user, region=region).annotate(
+        all_children=Count("children"),
+        active_children=Count("children", filter=Q(children__valid_to__isnull=True)),
+    )
+
+
+def region_history(region: Region) -> QuerySet:
+    return region.history.order_by("-effective", "-recorded_at", "-id")
 
 
 def access_region(user, code: str) -> Region:

@@ -91,3 +91,13 @@ def client_for(client, personas):
         return login(Client(), personas[name])
 
     return _client
+
+
+@pytest.fixture
+def outsider_targets(regions, personas):
+    """Township A's data planted for the outsider walk, with the values to put
+    in URL parameters and the strings that must not leak (see
+    pims.testing.scope_targets: apps register there, not here)."""
+    from pims.testing.scope_targets import TargetContext, build_targets
+
+    return build_targets(TargetContext(regions=regions, personas=personas))

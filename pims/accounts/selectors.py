@@ -1,0 +1,51 @@
+"""Reads on user accounts. Only a user holding Cap.MANAGE_USERS sees other
+accounts, and only those whose region lies in their own subtree."""
+
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from pims.regions.models import Region
+from pims.regions.scope import scope_q
+from pims.regions.selectors import region_list_visible_to
+
+from .roles import Cap, has_capability
+
+User = get_user_model()
+
+
+def user_list_visible_to(*, user) -> QuerySet:
+    if not has_capability(user, Cap.MANAGE_USERS):
+        return User.objects.none()
+    return User.objects.filter(scope_q(user, "region__code")).select_related("region").order_by("username")
+
+
+def access_user(user, pk) -> "User":
+    """The account `pk` if `user` may manage it; 404 for missing, out of scope
+    or a caller without the capability alike."""
+    try:
+        return user_list_visible_to(user=user).get(pk=pk)
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def assignable_regions_for(*, user) -> QuerySet[Region]:
+    """Regions `user` may place accounts in: active regions of their subtree."""
+    if not has_capability(user, Cap.MANAGE_USERS):
+        return Region.objects.none()
+    return region_list_visible_to(user=user).filter(valid_to__isnull=True).order_by("code")
+
+
+def user_is_locked_out(user) -> bool:
+    """True while axes holds enough recent failures for this username."""
+    threshold = timezone.now() - settings.AXES_COOLOFF_TIME
+    attempts = AccessAttempt.objects.filter(username=user.username, attempt_time__gte=threshold)
+    return any(a.failures_since_start >= settings.AXES_FAILURE_LIMIT for a in attempts)
+
+
+def user_has_2fa(user) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()

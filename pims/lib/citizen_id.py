@@ -1,0 +1,125 @@
+"""Citizen identity numbers (公民身份号码, GB 11643-1999).
+
+Validation is python-stdnum's `cn.ric` (check digit, birth date, region code
+against its table of historical county codes). This module adds what clerks'
+input needs: normalising full-width digits, spaces and a lowercase ``x``;
+upgrading legacy 15-digit numbers; and reading sex and birth date back out so
+that they can be compared with what was entered.
+"""
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+
+from stdnum import numdb
+from stdnum.cn import ric
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_CHARS = "10X98765432"
+
+
+class CitizenIdError(ValueError):
+    """`code` is a stable reason key; `str(exc)` is the Chinese message."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class CitizenId:
+    number: str  # 18 characters, upper-case X
+    birth_date: dt.date
+    sex: str  # GB/T 2261.1: "1" male, "2" female
+    region_prefix: str  # first 6 digits: address code of first registration
+
+    @property
+    def masked(self) -> str:
+        return mask_citizen_id(self.number)
+
+
+def normalise(raw: str) -> str:
+    """Full-width → half-width (NFKC), drop spaces and hyphens, upper-case X."""
+    text = unicodedata.normalize("NFKC", raw or "")
+    return "".join(ch for ch in text if not ch.isspace() and ch != "-").upper()
+
+
+def check_char(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
+    return CHECK_CHARS[total % 11]
+
+
+def upgrade_15(number15: str) -> str:
+    """Legacy 15-digit numbers (before 1999) omit the century and the check
+    digit: insert "19" before the two-digit year and append the check digit."""
+    first17 = number15[:6] + "19" + number15[6:]
+    return first17 + check_char(first17)
+
+
+def _known_region(number: str) -> bool:
+    # stdnum raises KeyError for some prefixes that it knows only at
+    # prefecture level (e.g. 340524); such a prefix is still a real code.
+    return bool(numdb.get("cn/loc").info(number[:6])[0][1])
+
+
+def parse(raw: str) -> CitizenId:
+    number = normalise(raw)
+    if not number:
+        raise CitizenIdError("empty", "公民身份号码为空")
+    if len(number) == 15:
+        if not number.isdigit():
+            raise CitizenIdError("format", "15 位身份号码只能由数字组成")
+        number = upgrade_15(number)
+    if len(number) != 18:
+        raise CitizenIdError("length", f"公民身份号码应为 18 位，实际为 {len(number)} 位")
+    try:
+        ric.validate(number)
+    except InvalidLength:
+        raise CitizenIdError("length", "公民身份号码应为 18 位") from None
+    except InvalidFormat:
+        raise CitizenIdError("format", "公民身份号码前 17 位必须是数字，末位为数字或 X") from None
+    except InvalidChecksum:
+        raise CitizenIdError("checksum", "公民身份号码校验位错误，请核对号码") from None
+    except InvalidComponent:
+        if _birth_date_or_none(number) is None:
+            raise CitizenIdError("birth_date", "公民身份号码中的出生日期无效") from None
+        raise CitizenIdError("region", "公民身份号码前 6 位不是有效的行政区划代码") from None
+    except KeyError:
+        if not _known_region(number):
+            raise CitizenIdError("region", "公民身份号码前 6 位不是有效的行政区划代码") from None
+    except ValidationError:
+        raise CitizenIdError("format", "公民身份号码格式错误") from None
+    birth = _birth_date_or_none(number)
+    if birth is None:
+        raise CitizenIdError("birth_date", "公民身份号码中的出生日期无效")
+    if birth > dt.date.today():
+        raise CitizenIdError("birth_date", "公民身份号码中的出生日期晚于今天")
+    sex = "1" if int(number[16]) % 2 == 1 else "2"
+    return CitizenId(number=number, birth_date=birth, sex=sex, region_prefix=number[:6])
+
+
+def _birth_date_or_none(number: str) -> dt.date | None:
+    try:
+        return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return None
+
+
+def mask_citizen_id(number: str) -> str:
+    """First 6 and last 4 characters, as lists show them."""
+    if not number:
+        return ""
+    if len(number) <= 10:
+        return "*" * len(number)
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def make_citizen_id(region6: str, birth: dt.date, sequence: int, sex: str) -> str:
+    """Build a valid number (for tests and synthetic data): the sequence's
+    last digit is forced odd for men and even for women."""
+    seq = sequence % 1000
+    if (seq % 2 == 1) != (sex == "1"):
+        seq = (seq + 1) % 1000
+    first17 = f"{region6}{birth:%Y%m%d}{seq:03d}"
+    return first17 + check_char(first17)

@@ -1,0 +1,16 @@
+from .family import Birth, Contraception, Marriage, Pregnancy
+from .household import FormState, Household, ReviewComment
+from .person import Person, PersonStatus, ResidenceStatus
+
+__all__ = [
+    "Birth",
+    "Contraception",
+    "FormState",
+    "Household",
+    "Marriage",
+    "Person",
+    "PersonStatus",
+    "Pregnancy",
+    "ResidenceStatus",
+    "ReviewComment",
+]

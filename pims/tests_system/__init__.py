@@ -1,0 +1,1 @@
+"""Tests of the system as a whole: the outsider walk, browsers, settings."""
