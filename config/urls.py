@@ -7,6 +7,7 @@ urlpatterns = [
     path("regions/", include("pims.regions.urls")),
     path("codes/", include("pims.codes.urls")),
     path("audit/", include("pims.audit.urls")),
+    path("registry/", include("pims.registry.urls")),
     path("api/", api.urls),
     path("", include("pims.web.urls")),
 ]

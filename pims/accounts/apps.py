@@ -14,5 +14,10 @@ class AccountsConfig(AppConfig):
 
         register_item(
             "system",
-            Item(_("用户管理"), "accounts:user_list", Cap.MANAGE_USERS, _("新增、修改、停用账户，重置密码、解锁和重置双因素认证")),
+            Item(
+                _("用户管理"),
+                "accounts:user_list",
+                Cap.MANAGE_USERS,
+                _("新增、修改、停用账户，重置密码、解锁和重置双因素认证"),
+            ),
         )

@@ -1,6 +1,5 @@
 """Per-request account policy: 专人专机 networks and mandatory 2FA."""
 
-from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import JsonResponse
 from django.shortcuts import redirect
@@ -37,8 +36,9 @@ class SecurityPolicyMiddleware:
                     detail={"reason": "network"},
                 )
                 logout(request)
-                messages.error(request, _("此账户不允许从当前网络登录，请联系系统管理员。"))
-                return redirect("accounts:login")
+                # This middleware runs before MessageMiddleware, so the login
+                # page is told the reason through the query string instead.
+                return redirect(reverse("accounts:login") + "?reason=network")
             if user.requires_2fa and not user.is_verified() and not _open_path(request.path):
                 if request.path.startswith("/api/"):
                     return JsonResponse({"detail": _("需要完成双因素认证")}, status=401)

@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pims.audit.models import Action
 from pims.audit.services import audit_record, audit_request, client_ip
+from pims.regions.models import Level
 from pims.regions.selectors import region_list_visible_to
 
 from . import selectors, services
@@ -34,6 +35,12 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.request.GET.get("reason") == "network":
+            context["notice"] = _("此账户不允许从当前网络登录，请联系系统管理员。")
+        return context
 
     def form_valid(self, form):
         # 专人专机: refuse the sign-in itself from a network the account is not
@@ -144,7 +151,7 @@ def manage_users_required(view):
 
 def _region_datalist(actor):
     # A hint list for the region-code input; villages are typed in full.
-    return selectors.assignable_regions_for(user=actor).exclude(level="village")[:500]
+    return selectors.assignable_regions_for(user=actor).exclude(level=Level.VILLAGE)[:500]
 
 
 @manage_users_required
@@ -169,9 +176,7 @@ def user_list(request):
     page = Paginator(users, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request, "accounts/user_list.html", {"form": form, "page": page, "query": query.urlencode()}
-    )
+    return render(request, "accounts/user_list.html", {"form": form, "page": page, "query": query.urlencode()})
 
 
 @manage_users_required

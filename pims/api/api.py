@@ -21,9 +21,11 @@ def _not_found(request, exc):
 def _mount_routers():
     from pims.codes.api import router as codes_router
     from pims.regions.api import router as regions_router
+    from pims.registry.api import router as registry_router
 
     api.add_router("/regions", regions_router)
     api.add_router("/codes", codes_router)
+    api.add_router("/registry", registry_router)
 
 
 _mount_routers()

@@ -67,7 +67,6 @@ class AuditHead(models.Model):
         return f"head #{self.seq}"
 
 
-
 class AuditCheckpoint(models.Model):
     """Where the archived part of the chain ends.
 

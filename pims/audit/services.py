@@ -1,9 +1,19 @@
-from datetime import UTC, datetime
+import getpass
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .chain import hash_of
-from .models import AuditEntry, AuditHead
+from . import archive_file
+from .chain import GENESIS_HASH, hash_of
+from .models import Action, AuditCheckpoint, AuditEntry, AuditHead
+from .verify import check_link, latest_checkpoint
+
+ARCHIVE_SUBDIR = "audit-archive"
 
 
 def _object_ref(obj) -> tuple[str, str]:
@@ -74,3 +84,131 @@ def audit_request(request, *, action: str, obj=None, region_code: str = "", deta
         detail=detail,
         ip=client_ip(request),
     )
+
+
+def system_username() -> str:
+    """Who ran a management command: the operating-system account."""
+    try:
+        return f"os:{getpass.getuser()}"[:150]
+    except (KeyError, OSError):
+        return "os:unknown"
+
+
+class ArchiveRefused(Exception):
+    pass
+
+
+def archive_cutoff_limit(now: datetime | None = None) -> datetime:
+    """The newest allowed archive cutoff: entries stay online for
+    settings.AUDIT_RETENTION_DAYS (at least 184 days)."""
+    return (now or timezone.now()) - timedelta(days=settings.AUDIT_RETENTION_DAYS)
+
+
+def _checked(entries: Iterable, *, start_seq: int, start_hash: str) -> Iterator:
+    """Pass entries through, refusing at the first broken link: an archive
+    must never turn a tampered chain into a trusted checkpoint."""
+    seq, prev_hash = start_seq, start_hash
+    for entry in entries:
+        broken = check_link(entry, expected_seq=seq + 1, prev_hash=prev_hash)
+        if broken is not None:
+            raise ArchiveRefused(_("审计链已损坏，不能归档：%(broken)s") % {"broken": broken})
+        seq, prev_hash = entry.seq, entry.entry_hash
+        yield entry
+
+
+def _delete_archived(last_seq: int) -> int:
+    """Delete entries up to `last_seq`, through the path the append-only
+    triggers allow: on PostgreSQL the transaction-local setting
+    pims.audit_archive, on both engines only rows a checkpoint covers."""
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if postgres:
+            cursor.execute("SET LOCAL pims.audit_archive = 'on'")
+        deleted, _counts = AuditEntry.objects.filter(seq__lte=last_seq).delete()
+        if postgres:
+            cursor.execute("SET LOCAL pims.audit_archive = 'off'")
+    return deleted
+
+
+def _archive_path(first_seq: int, last_seq: int) -> Path:
+    directory = Path(settings.BACKUP_DIR) / ARCHIVE_SUBDIR
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory / f"audit-{first_seq:012d}-{last_seq:012d}.jsonl.gz"
+
+
+def audit_archive(
+    *, before: datetime, username: str, now: datetime | None = None, chunk_size: int = 2000
+) -> AuditCheckpoint | None:
+    """Move entries older than `before` to an archive file and record a checkpoint.
+
+    Archives a contiguous prefix of the chain: every entry up to the last one
+    stamped before the cutoff. The file is written and checksummed, the
+    checkpoint recorded, the rows deleted and an ARCHIVE entry appended in one
+    transaction; on any failure the transaction rolls back and the file is
+    removed. Returns None when nothing is old enough.
+    """
+    limit = archive_cutoff_limit(now)
+    if before > limit:
+        raise ArchiveRefused(
+            _("截止时间 %(before)s 晚于保留期限（%(days)s 天，最晚 %(limit)s），拒绝归档")
+            % {"before": before.isoformat(), "days": settings.AUDIT_RETENTION_DAYS, "limit": limit.isoformat()}
+        )
+    with transaction.atomic():
+        AuditHead.objects.select_for_update().get_or_create(id=1)
+        last = AuditEntry.objects.filter(at__lt=before).order_by("-seq").only("seq", "entry_hash").first()
+        if last is None:
+            return None
+        checkpoint = latest_checkpoint()
+        start_seq, start_hash = (checkpoint.seq, checkpoint.entry_hash) if checkpoint else (0, GENESIS_HASH)
+        path = _archive_path(start_seq + 1, last.seq)
+        try:
+            return _archive_to(
+                path, before=before, username=username, start=(start_seq, start_hash), last=last, chunk_size=chunk_size
+            )
+        except BaseException:
+            path.unlink(missing_ok=True)
+            archive_file.checksum_path(path).unlink(missing_ok=True)
+            raise
+
+
+def _archive_to(path: Path, *, before, username, start, last, chunk_size) -> AuditCheckpoint:
+    start_seq, start_hash = start
+    header = {
+        "first_seq": start_seq + 1,
+        "last_seq": last.seq,
+        "count": last.seq - start_seq,
+        "start_hash": start_hash,
+        "last_hash": last.entry_hash,
+        "cutoff": before.isoformat(),
+        "created_at": timezone.now().isoformat(),
+    }
+    entries = AuditEntry.objects.filter(seq__lte=last.seq).order_by("seq").iterator(chunk_size=chunk_size)
+    archive_file.write(path, header, _checked(entries, start_seq=start_seq, start_hash=start_hash))
+    digest = archive_file.write_checksum(path)
+    checkpoint = AuditCheckpoint.objects.create(
+        seq=last.seq,
+        first_seq=start_seq + 1,
+        entry_hash=last.entry_hash,
+        entry_count=header["count"],
+        cutoff=before,
+        archived_at=timezone.now(),
+        file=path.name,
+        sha256=digest,
+    )
+    deleted = _delete_archived(last.seq)
+    if deleted != header["count"]:
+        raise ArchiveRefused(_("删除条数与归档条数不符"))
+    audit_record(
+        actor=None,
+        username=username,
+        action=Action.ARCHIVE,
+        obj=checkpoint,
+        detail={
+            "first_seq": checkpoint.first_seq,
+            "last_seq": checkpoint.seq,
+            "count": deleted,
+            "file": path.name,
+            "sha256": digest,
+        },
+    )
+    return checkpoint

@@ -1,15 +1,21 @@
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from pims.accounts.roles import Cap, has_capability
+from .forms import AuditFilterForm
+from .selectors import audit_entry_list, require_audit_reader
 
-from .models import AuditEntry
+PAGE_SIZE = 50
 
 
 @login_required
 def entry_list(request):
-    if not has_capability(request.user, Cap.READ_AUDIT):
-        raise Http404
-    entries = AuditEntry.objects.select_related("actor")[:200]
-    return render(request, "audit/entry_list.html", {"entries": entries})
+    require_audit_reader(request.user)
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = audit_entry_list(user=request.user, filters=filters)
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    return render(request, "audit/entry_list.html", context)

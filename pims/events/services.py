@@ -33,7 +33,9 @@ def baseline_open(*, actor, household, persons, baseline_date: dt.date) -> list[
                 approved_at=now,
             )
             events.append(event)
-            spells.append(_spell(person, household, Spell.Kind.REGISTERED, person.registered_code, baseline_date, event))
+            spells.append(
+                _spell(person, household, Spell.Kind.REGISTERED, person.registered_code, baseline_date, event)
+            )
             # The resident spell is where the person actually lives: the same
             # village for 人户一致, another region for 户在人不在.
             spells.append(_spell(person, household, Spell.Kind.RESIDENT, person.residence_code, baseline_date, event))

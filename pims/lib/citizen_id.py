@@ -1,7 +1,8 @@
 """Citizen identity numbers (公民身份号码, GB 11643-1999).
 
-Validation is python-stdnum's `cn.ric` (check digit, birth date, region code
-against its table of historical county codes). This module adds what clerks'
+Validation uses python-stdnum's `cn.ric` check digit and its table of
+historical county codes (`numdb cn/loc`); see `region_known` for where the
+library's own rule did not fit the domain. This module adds what clerks'
 input needs: normalising full-width digits, spaces and a lowercase ``x``;
 upgrading legacy 15-digit numbers; and reading sex and birth date back out so
 that they can be compared with what was entered.
@@ -13,7 +14,6 @@ from dataclasses import dataclass
 
 from stdnum import numdb
 from stdnum.cn import ric
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -57,10 +57,28 @@ def upgrade_15(number15: str) -> str:
     return first17 + check_char(first17)
 
 
-def _known_region(number: str) -> bool:
-    # stdnum raises KeyError for some prefixes that it knows only at
-    # prefecture level (e.g. 340524); such a prefix is still a real code.
-    return bool(numdb.get("cn/loc").info(number[:6])[0][1])
+def region_known(number: str, birth_year: int) -> bool:
+    """Whether the 6-digit address code is a real county code for this person.
+
+    python-stdnum's `cn.ric.validate` demands that the county existed in the
+    *birth* year, but the address code is the one in force when the number
+    was first issued — at or after birth (法库县 got 210124 in 1992; people
+    born earlier and registered there later carry it). So a code is accepted
+    if it was in force at any time from the birth year on.
+    """
+    results = numdb.get("cn/loc").info(number[:6])
+    info = {k: v for _, props in results for k, v in props.items()}
+    if "county" not in info:
+        # Known only at province/prefecture level: accept if the prefix exists at all.
+        return len(results) > 1 and bool(results[1][1])
+    for entry in info["county"].split(","):
+        if not entry.startswith("["):
+            return True
+        span = entry[1:].split("]")[0]
+        _, end = span.split("-")
+        if not end or int(end) >= birth_year:
+            return True
+    return False
 
 
 def parse(raw: str) -> CitizenId:
@@ -73,28 +91,17 @@ def parse(raw: str) -> CitizenId:
         number = upgrade_15(number)
     if len(number) != 18:
         raise CitizenIdError("length", f"公民身份号码应为 18 位，实际为 {len(number)} 位")
-    try:
-        ric.validate(number)
-    except InvalidLength:
-        raise CitizenIdError("length", "公民身份号码应为 18 位") from None
-    except InvalidFormat:
-        raise CitizenIdError("format", "公民身份号码前 17 位必须是数字，末位为数字或 X") from None
-    except InvalidChecksum:
-        raise CitizenIdError("checksum", "公民身份号码校验位错误，请核对号码") from None
-    except InvalidComponent:
-        if _birth_date_or_none(number) is None:
-            raise CitizenIdError("birth_date", "公民身份号码中的出生日期无效") from None
-        raise CitizenIdError("region", "公民身份号码前 6 位不是有效的行政区划代码") from None
-    except KeyError:
-        if not _known_region(number):
-            raise CitizenIdError("region", "公民身份号码前 6 位不是有效的行政区划代码") from None
-    except ValidationError:
-        raise CitizenIdError("format", "公民身份号码格式错误") from None
+    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        raise CitizenIdError("format", "公民身份号码前 17 位必须是数字，末位为数字或 X")
+    if ric.calc_check_digit(number) != number[17]:
+        raise CitizenIdError("checksum", "公民身份号码校验位错误，请核对号码")
     birth = _birth_date_or_none(number)
     if birth is None:
         raise CitizenIdError("birth_date", "公民身份号码中的出生日期无效")
     if birth > dt.date.today():
         raise CitizenIdError("birth_date", "公民身份号码中的出生日期晚于今天")
+    if not region_known(number, birth.year):
+        raise CitizenIdError("region", "公民身份号码前 6 位不是有效的县级行政区划代码")
     sex = "1" if int(number[16]) % 2 == 1 else "2"
     return CitizenId(number=number, birth_date=birth, sex=sex, region_prefix=number[:6])
 

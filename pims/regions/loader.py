@@ -104,7 +104,9 @@ def _parse_row(file: RegionFile, line: int, values: list[str]) -> RegionRow:
         raise file.error(line, _("未知级别“%(level)s”") % {"level": level})
     if LEVEL_DIGITS[level] != len(code):
         raise file.error(
-            line, _("级别 %(level)s 的代码应为 %(n)s 位，实际 %(m)s 位") % {"level": level, "n": LEVEL_DIGITS[level], "m": len(code)}
+            line,
+            _("级别 %(level)s 的代码应为 %(n)s 位，实际 %(m)s 位")
+            % {"level": level, "n": LEVEL_DIGITS[level], "m": len(code)},
         )
     up = parent_level(level)
     if up is None:
@@ -114,7 +116,9 @@ def _parse_row(file: RegionFile, line: int, values: list[str]) -> RegionRow:
     _check_code(file, line, parent or "", _("上级代码"))
     if len(parent) != LEVEL_DIGITS[up] or not code.startswith(parent):
         raise file.error(
-            line, _("上级代码 %(parent)s 不是 %(code)s 的上一级（须为其前 %(n)s 位）") % {"parent": parent, "code": code, "n": LEVEL_DIGITS[up]}
+            line,
+            _("上级代码 %(parent)s 不是 %(code)s 的上一级（须为其前 %(n)s 位）")
+            % {"parent": parent, "code": code, "n": LEVEL_DIGITS[up]},
         )
     return RegionRow(line, code, name, level, parent)
 
@@ -138,15 +142,27 @@ def parse_region_file(path: Path) -> RegionFile:
     reader = csv.reader(io.StringIO(_decode(path), newline=""))
     header = [h.strip() for h in next(reader, [])]
     if header != HEADER:
-        raise file.error(1, _("表头应为 %(want)s，实际为 %(got)s") % {"want": ",".join(HEADER), "got": ",".join(header)})
+        raise file.error(
+            1, _("表头应为 %(want)s，实际为 %(got)s") % {"want": ",".join(HEADER), "got": ",".join(header)}
+        )
     seen: dict[str, int] = {}
+    placeholders: set[str] = set()
     for values in reader:
         if not any(v.strip() for v in values):
             continue
         row = _parse_row(file, reader.line_num, values)
         if row.short_code in seen:
-            raise file.error(row.line, _("代码 %(code)s 与第 %(line)s 行重复") % {"code": row.short_code, "line": seen[row.short_code]})
+            raise file.error(
+                row.line,
+                _("代码 %(code)s 与第 %(line)s 行重复") % {"code": row.short_code, "line": seen[row.short_code]},
+            )
         seen[row.short_code] = row.line
+        if row.short_parent in placeholders:
+            raise file.error(
+                row.line, _("上级 %(p)s 是与其上级同码的占位行（已跳过），不能作为上级") % {"p": row.short_parent}
+            )
+        if _is_placeholder(row):
+            placeholders.add(row.short_code)
         (file.skipped if _is_placeholder(row) else file.rows).append(row)
     if not file.rows:
         raise file.error(None, _("文件没有数据行"))

@@ -79,18 +79,16 @@ def _existing_regions(codes: set[str]) -> dict[str, Region]:
 
 def _check_parents(file: RegionFile, existing: dict[str, Region]) -> None:
     """Each parent is an earlier row of the file or an active region one level up."""
+    # Short codes: their length fixes the level, so an earlier row is one level up.
     earlier: set[str] = set()
-    placeholders = {r.short_code for r in file.skipped}
     for row in file.rows:
-        if row.short_parent and row.parent_code not in earlier:
-            _check_db_parent(file, row, existing.get(row.parent_code), placeholders)
-        earlier.add(row.code)
+        if row.short_parent and row.short_parent not in earlier:
+            _check_db_parent(file, row, existing.get(row.parent_code))
+        earlier.add(row.short_code)
 
 
-def _check_db_parent(file: RegionFile, row: RegionRow, parent: Region | None, placeholders: set[str]) -> None:
-    if row.short_parent in placeholders:
-        problem = _("上级 %(p)s 是与其上级同码的占位行（已跳过），不能作为上级") % {"p": row.short_parent}
-    elif parent is None:
+def _check_db_parent(file: RegionFile, row: RegionRow, parent: Region | None) -> None:
+    if parent is None:
         problem = _("上级代码 %(p)s 不存在（须已在库中或在本文件前面的行中）") % {"p": row.short_parent}
     elif LEVEL_ORDER.index(parent.level) != LEVEL_ORDER.index(row.level) - 1:
         problem = _("上级 %(p)s 的级别是 %(level)s，不是本行的上一级") % {"p": row.short_parent, "level": parent.level}

@@ -5,3 +5,18 @@ from django.utils.translation import gettext_lazy as _
 class RegistryConfig(AppConfig):
     name = "pims.registry"
     verbose_name = _("基础信息")
+
+    def ready(self):
+        from pims.accounts.roles import Cap
+        from pims.web.modules import Item, register_item
+        from pims.web.selectors import DASHBOARD_COUNTERS
+
+        from . import checks  # noqa: F401  (fill the rule catalogue)
+        from .selectors import dashboard_counts
+
+        register_item(
+            "registry",
+            Item(_("户信息采集表"), "registry:household_list", Cap.VIEW_PERSONAL, _("按户录入、提交和审核数据采集表")),
+        )
+        if dashboard_counts not in DASHBOARD_COUNTERS:
+            DASHBOARD_COUNTERS.append(dashboard_counts)

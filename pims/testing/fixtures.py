@@ -101,3 +101,55 @@ def outsider_targets(regions, personas):
     from pims.testing.scope_targets import TargetContext, build_targets
 
     return build_targets(TargetContext(regions=regions, personas=personas))
+
+
+# The audit log is append-only: database triggers refuse DELETE/TRUNCATE, so
+# the flush that ends a transactional test (live_server, browser tests) would
+# fail once a request wrote an audit row. Before that flush the triggers are
+# lifted, the log emptied and the triggers put back, with the audit app's own
+# trigger SQL (pims/audit/migrations/0003_append_only_triggers.py).
+_AUDIT_TRIGGERS_MIGRATION = "pims.audit.migrations.0003_append_only_triggers"
+
+
+def empty_audit_log_for_flush() -> None:
+    import importlib
+
+    from django.db import connection
+
+    try:
+        statements = importlib.import_module(_AUDIT_TRIGGERS_MIGRATION).STATEMENTS
+    except (ModuleNotFoundError, AttributeError):
+        return
+    install, remove = statements.get(connection.vendor, ([], []))
+    with connection.cursor() as cursor:
+        for sql in remove:
+            cursor.execute(sql)
+        cursor.execute("DELETE FROM audit_auditentry")
+        for sql in install:
+            cursor.execute(sql)
+
+
+@pytest.fixture(autouse=True)
+def _audit_log_emptied_before_flush(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if not transactional:
+        yield
+        return
+    # Set up the database first, so that this teardown runs before its flush.
+    request.getfixturevalue("transactional_db")
+    yield
+    empty_audit_log_for_flush()
+
+
+@pytest.fixture
+def real_hashers():
+    """Request this fixture to keep the configured (production) hashers."""
+
+
+@pytest.fixture(autouse=True)
+def _cheap_hashers(request, settings):
+    if "real_hashers" not in request.fixturenames:
+        settings.PASSWORD_HASHERS = ["pims.testing.hashers.CheapArgon2PasswordHasher", *settings.PASSWORD_HASHERS]

@@ -11,14 +11,17 @@ An app registers in ``pims/<app>/tests/scope_targets.py`` (found by
 
     from pims.testing import scope_targets
 
-    @scope_targets.register("household_id", "pk")
+    @scope_targets.register("pk", routes=["registry:household_", "api:household_"])
+    @scope_targets.register("household_id")
     def _households(ctx):
         hh = ctx.once("household_a1", lambda: household_register(actor=ctx.personas["operator"], ...))
         ctx.plant(hh.address)            # must never reach the outsider
         return [hh.pk]
 
 A factory receives a `TargetContext` and returns the values (str, int or
-`Sample`) to try. ``ctx.once(key, fn)`` shares an object between factories
+`Sample`) to try. Generic names (``pk``, ``id``) are registered with
+``routes=``: view-name prefixes ("registry:household_") the values are meant
+for, so a household's pk is not tried on the user pages and vice versa. ``ctx.once(key, fn)`` shares an object between factories
 registered under several names; ``ctx.plant(*strings)`` records strings that
 identify township A's data (names, addresses, planted values). Plant strings
 specific enough not to occur on the outsider's own pages by chance.
@@ -61,21 +64,22 @@ class Sample:
 
 Factory = Callable[["TargetContext"], Iterable[Any]]
 
-_FACTORIES: list[tuple[tuple[str, ...], Factory]] = []
+_FACTORIES: list[tuple[tuple[str, ...], tuple[str, ...], Factory]] = []
 
 
-def register(*param_names: str):
-    """Decorator: `factory(ctx)` gives values for parameters with these names."""
+def register(*param_names: str, routes: Iterable[str] = ()):
+    """Decorator: `factory(ctx)` gives values for parameters with these names
+    (on views whose name starts with one of `routes`, or on every view)."""
 
     def deco(factory: Factory) -> Factory:
-        _FACTORIES.append((param_names, factory))
+        _FACTORIES.append((param_names, tuple(routes), factory))
         return factory
 
     return deco
 
 
 def registered_names() -> set[str]:
-    return {name for names, _ in _FACTORIES for name in names}
+    return {name for names, _, _ in _FACTORIES for name in names}
 
 
 @dataclass
@@ -99,17 +103,40 @@ class TargetContext:
 
 @dataclass
 class Targets:
-    by_name: dict[str, list[Sample]]
+    # (parameter name, view-name prefixes or () for all views, sample)
+    entries: list[tuple[str, tuple[str, ...], Sample]]
     secrets: set[str]
 
-    def for_param(self, name: str) -> list[Sample]:
-        """Samples for a parameter; an unknown name gets every sample there is."""
-        if name in self.by_name:
-            return self.by_name[name]
+    @property
+    def by_name(self) -> dict[str, list[Sample]]:
+        out: dict[str, list[Sample]] = {}
+        for name, _, sample in self.entries:
+            bucket = out.setdefault(name, [])
+            if sample not in bucket:
+                bucket.append(sample)
+        return out
+
+    def registered(self, name: str, view_name: str | None) -> bool:
+        return bool(self._matching(name, view_name))
+
+    def _matching(self, name: str, view_name: str | None) -> list[Sample]:
+        out = []
+        for n, routes, sample in self.entries:
+            if n != name or sample in out:
+                continue
+            if not routes or (view_name and view_name.startswith(routes)):
+                out.append(sample)
+        return out
+
+    def for_param(self, name: str, view_name: str | None = None) -> list[Sample]:
+        """Samples for a parameter of a view; a parameter nothing is registered
+        for gets every sample there is."""
+        matching = self._matching(name, view_name)
+        if matching:
+            return matching
         seen: dict[str, Sample] = {}
-        for samples in self.by_name.values():
-            for s in samples:
-                seen.setdefault(s.value, s)
+        for _, _, s in self.entries:
+            seen.setdefault(s.value, s)
         return list(seen.values())
 
     def leaked(self, body: str) -> list[str]:
@@ -122,13 +149,11 @@ def _as_sample(value: Any) -> Sample:
 
 def build_targets(ctx: TargetContext) -> Targets:
     autodiscover()
-    by_name: dict[str, list[Sample]] = {}
-    for names, factory in _FACTORIES:
+    entries = []
+    for names, routes, factory in _FACTORIES:
         samples = [_as_sample(v) for v in factory(ctx)]
-        for name in names:
-            bucket = by_name.setdefault(name, [])
-            bucket.extend(s for s in samples if s not in bucket)
-    return Targets(by_name=by_name, secrets=set(ctx.secrets))
+        entries += [(name, routes, s) for name in names for s in samples]
+    return Targets(entries=entries, secrets=set(ctx.secrets))
 
 
 _discovered = False
@@ -155,7 +180,7 @@ def autodiscover() -> None:
 # --- the foundation's own targets -------------------------------------------
 
 
-@register("code", "region_code", "region")
+@register("code", "region_code", "region", "village_code", "township_code")
 def _township_a_regions(ctx: TargetContext):
     # Township A and its villages; their names must never reach the outsider.
     regions = [ctx.regions["township_a"], ctx.regions["village_a1"], ctx.regions["village_a2"]]
@@ -170,7 +195,8 @@ def _township_a_users(ctx: TargetContext):
     return [Sample(u.username, label="user") for u in users]
 
 
-@register("pk", "id", "user_id")
+@register("pk", routes=["accounts:user_"])
+@register("user_id")
 def _township_a_user_pks(ctx: TargetContext):
     users = [ctx.personas["clerk"], ctx.personas["operator"], ctx.personas["reviewer"]]
     return [Sample(str(u.pk), label=f"user {u.username}") for u in users]

@@ -12,15 +12,16 @@ For a value of township A, an error must look exactly like the error for a
 value that identifies nothing (a 403 next to a 404 leaks existence).
 """
 
+import html
 import itertools
 import json
 import warnings
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
 from pims.api.api import api
 from pims.testing.fixtures import login
@@ -56,9 +57,18 @@ class Walk:
 
     @staticmethod
     def text(resp) -> str:
+        """Headers and body as the outsider would read them: JSON's \\uXXXX
+        escapes, HTML entities and percent-encoding undone."""
         body = b"".join(resp.streaming_content) if resp.streaming else resp.content
         headers = "\n".join(f"{k}: {v}" for k, v in resp.items())
-        return headers + "\n" + body.decode("utf-8", errors="replace")
+        text = headers + "\n" + body.decode("utf-8", errors="replace")
+        parts = [text, html.unescape(text), unquote(text)]
+        if resp.get("Content-Type", "").startswith("application/json"):
+            try:
+                parts.append(json.dumps(json.loads(body), ensure_ascii=False))
+            except ValueError:
+                pass
+        return "\n".join(parts)
 
     def is_login_redirect(self, resp) -> bool:
         return resp.status_code in (301, 302) and resp["Location"].split("?")[0] == self.login_url
@@ -104,16 +114,16 @@ class Walk:
 
     # --- filling parameters -------------------------------------------------
 
-    def combos(self, where: str, params, accepts) -> list[dict[str, Sample]]:
+    def combos(self, where: str, view_name: str | None, params, accepts) -> list[dict[str, Sample]]:
         choices = []
         for param in params:
-            if param not in self.targets.by_name:
+            if not self.targets.registered(param, view_name):
                 warnings.warn(
                     f"{where}: parameter {param!r} has no registered samples; trying every sample "
                     "(register one in pims.testing.scope_targets)",
                     stacklevel=2,
                 )
-            fitting = [s for s in self.targets.for_param(param) if accepts(param, s.value)]
+            fitting = [s for s in self.targets.for_param(param, view_name) if accepts(param, s.value)]
             if not fitting:
                 self.problems.append(
                     f"{where}: no sample value fits parameter {param!r}; "
@@ -143,6 +153,13 @@ class Walk:
         return "?" + urlencode(pairs)
 
 
+def api_view_name(op) -> str | None:
+    try:
+        return resolve(op.fill(dict.fromkeys(op.path_params, "1"))).view_name
+    except Resolver404:
+        return None
+
+
 def walked_routes():
     return [r for r in iter_routes() if r.name not in NOT_WALKED]
 
@@ -154,7 +171,7 @@ def test_outsider_learns_nothing_about_township_a(personas, regions, outsider_ta
 
     for route in walked_routes():
         where = route.name or route.template
-        for combo in walk.combos(where, route.params, route.accepts):
+        for combo in walk.combos(where, route.name, route.params, route.accepts):
             walk.walk_url("get", route.fill, combo, json_body=False)
             walk.walk_url("post", route.fill, combo, json_body=False)
             if not route.params:
@@ -162,7 +179,7 @@ def test_outsider_learns_nothing_about_township_a(personas, regions, outsider_ta
 
     for op in iter_operations(api.get_openapi_schema()):
         where = f"{op.method.upper()} {op.path}"
-        for combo in walk.combos(where, list(op.path_params), op.accepts):
+        for combo in walk.combos(where, api_view_name(op), list(op.path_params), op.accepts):
             query = ""
             known = {name: s for name in op.query_params for s in outsider_targets.by_name.get(name, [])[:1]}
             if known:
@@ -211,9 +228,9 @@ def test_walk_fails_when_a_page_leaks(outsider_targets, db):
     """The checker itself: a leaking 200 and a 403-next-to-404 are caught."""
 
     class Fake:
-        def __init__(self, status, body="", location=None):
+        def __init__(self, status, body="", location=None, content_type="text/html"):
             self.status_code, self.content, self.streaming = status, body.encode(), False
-            self._headers = {"Content-Type": "text/html"} | ({"Location": location} if location else {})
+            self._headers = {"Content-Type": content_type} | ({"Location": location} if location else {})
 
         def items(self):
             return self._headers.items()
@@ -229,11 +246,13 @@ def test_walk_fails_when_a_page_leaks(outsider_targets, db):
     walk.check("get", "/x/", Fake(200, f"<p>{secret}</p>"), scoped=True, write=False)
     walk.check("post", "/x/", Fake(302, location="/elsewhere/"), scoped=True, write=True)
     walk.check("get", "/x/", Fake(500), scoped=True, write=False)
-    assert len(walk.problems) == 3, walk.problems
+    escaped = json.dumps({"name": secret})  # "\\u5927..." — must still be found
+    walk.check("get", "/x/", Fake(200, escaped, content_type="application/json"), scoped=True, write=False)
+    assert len(walk.problems) == 4, walk.problems
     walk.check("get", "/x/", Fake(200, json.dumps({"ok": 1})), scoped=True, write=False)
     walk.check("get", "/x/", Fake(404), scoped=True, write=False)
     walk.check("get", "/x/", Fake(302, location=walk.login_url + "?next=/x/"), scoped=True, write=False)
-    assert len(walk.problems) == 3, walk.problems
+    assert len(walk.problems) == 4, walk.problems
 
 
 @pytest.mark.parametrize("value", ["210124101000", "walk-sex"])

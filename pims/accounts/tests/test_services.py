@@ -48,15 +48,15 @@ def test_create_hashes_with_argon2_and_audits_field_names_only(personas, regions
 @pytest.mark.parametrize(
     ("password", "fragment"),
     [
-        ("Ab3-xyz", "太短"),  # short
+        ("Ab3-xyz", "10"),  # short (message language: see validators.py)
         ("new_clerk_1", "相似"),  # similar to username
         ("password123", "常见"),  # common
         ("8264957310", "数字"),  # numeric
     ],
 )
-def test_create_rejects_weak_password(personas, regions, password, fragment):
+def test_create_rejects_weak_password(regions, password, fragment):
     with pytest.raises(ValidationError) as exc:
-        _create(personas["sysadmin"], regions, password=password)
+        _create(None, regions, password=password)
     messages = exc.value.message_dict["password"]
     assert any(fragment in m for m in messages), messages
 

@@ -40,13 +40,19 @@ def test_rename_updates_and_records_history(regions, tmp_path):
     call_command("load_regions", str(write_csv(tmp_path, "renamed.csv", lines)), effective="2024-03-01")
 
     assert Region.objects.get(code="210124101000").name == "大孤家子街道"
-    assert history("210124101000") == [(Change.RENAMED, "大孤家子镇", "大孤家子街道", dt.date(2024, 3, 1), "renamed.csv")]
+    assert history("210124101000") == [
+        (Change.RENAMED, "大孤家子镇", "大孤家子街道", dt.date(2024, 3, 1), "renamed.csv")
+    ]
     assert RegionHistory.objects.count() == 1
 
 
 def test_wrong_parent_in_db_is_reparented(regions, tmp_path):
     Region.objects.create(
-        code="210124101202", name="大岭村委会", level=Level.VILLAGE, parent=regions["township_b"], valid_from=dt.date(2020, 1, 1)
+        code="210124101202",
+        name="大岭村委会",
+        level=Level.VILLAGE,
+        parent=regions["township_b"],
+        valid_from=dt.date(2020, 1, 1),
     )
     lines = [*FULL, "210124101202,大岭村委会,village,210124101"]
     call_command("load_regions", str(write_csv(tmp_path, "fix.csv", lines)), effective="2024-03-01")

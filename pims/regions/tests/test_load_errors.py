@@ -6,7 +6,7 @@ from django.core.management.base import CommandError
 
 from pims.regions.models import Region
 
-from .helpers import HEADER, db_state, write_csv
+from .helpers import db_state, write_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,11 @@ BAD_FILES = {
     "unknown_level": ([GOOD, "210124101200,某村,hamlet,210124101"], 3, "未知级别"),
     "parent_not_prefix": ([GOOD, "210124101200,某村,village,210124102"], 3, "不是 210124101200 的上一级"),
     "unknown_parent": ([GOOD, "210124109200,某村,village,210124109"], 3, "不存在"),
-    "duplicate": ([GOOD, "210124101200,甲村,village,210124101", "210124101200,乙村,village,210124101"], 4, "与第 3 行重复"),
+    "duplicate": (
+        [GOOD, "210124101200,甲村,village,210124101", "210124101200,乙村,village,210124101"],
+        4,
+        "与第 3 行重复",
+    ),
     "empty_name": ([GOOD, "210124101200, ,village,210124101"], 3, "名称为空"),
 }
 
@@ -65,7 +69,12 @@ def test_parent_in_a_placeholder_row_is_refused(db, tmp_path):
     path = write_csv(
         tmp_path,
         "dongguan.csv",
-        ["44,广东省,province,", "4419,东莞市,city,44", "441900,东莞市,county,4419", "441900003,东城街道,township,441900"],
+        [
+            "44,广东省,province,",
+            "4419,东莞市,city,44",
+            "441900,东莞市,county,4419",
+            "441900003,东城街道,township,441900",
+        ],
     )
     with pytest.raises(CommandError, match="dongguan.csv 第 5 行：上级 441900 是与其上级同码的占位行"):
         call_command("load_regions", str(path))
@@ -87,9 +96,3 @@ def test_missing_file_and_bad_date_are_errors(regions, tmp_path):
         call_command("load_regions", str(tmp_path / "nothing.csv"))
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("load_regions", str(write_csv(tmp_path, "ok.csv", [GOOD])), "--effective", "2024-13-01")
-
-
-def test_header_constant_matches_loader():
-    from pims.regions.loader import HEADER as LOADER_HEADER
-
-    assert HEADER == ",".join(LOADER_HEADER)

@@ -36,8 +36,12 @@ def test_api_requires_login(client, regions):
 
 def test_county_admin_sees_township_with_children_and_history(client_for, regions):
     RegionHistory.objects.create(
-        region=regions["township_a"], change=RegionHistory.Change.RENAMED, old_value="旧名", new_value="大孤家子镇",
-        effective="2024-01-01", source="x.csv",
+        region=regions["township_a"],
+        change=RegionHistory.Change.RENAMED,
+        old_value="旧名",
+        new_value="大孤家子镇",
+        effective="2024-01-01",
+        source="x.csv",
     )
     response = client_for("county").get("/regions/210124101000/")
 

@@ -67,6 +67,6 @@ def violation(rule_id: str, *, row: int | None = None, field: str | None = None,
         rule_id=rule.id,
         severity=rule.severity,
         field=field if field is not None else rule.field,
-        message=f"[{rule.id}] " + rule.message.format(**fmt),
+        message=f"[{rule.id}] " + rule.message.format(row=row, **fmt),
         row=row,
     )

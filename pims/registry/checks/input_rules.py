@@ -19,40 +19,124 @@ for _rule in [
     Rule("I01", "姓名必填", E, "name", "第 {row} 行：姓名不能为空", category="input"),
     Rule("I02", "姓名格式", E, "name", "第 {row} 行：姓名“{value}”含有数字或非法字符", category="input"),
     Rule("I03", "身份号码校验", E, "citizen_id", "第 {row} 行：公民身份号码无效——{reason}", category="input"),
-    Rule("I04", "身份号码或无号原因", E, "citizen_id", "第 {row} 行：无公民身份号码时必须填写无号原因", category="input"),
+    Rule(
+        "I04", "身份号码或无号原因", E, "citizen_id", "第 {row} 行：无公民身份号码时必须填写无号原因", category="input"
+    ),
     Rule("I05", "无号原因代码", E, "no_id_reason", "第 {row} 行：无号原因代码“{value}”不在代码表中", category="input"),
-    Rule("I06", "身份号码与性别一致", E, "sex", "第 {row} 行：性别与公民身份号码第 17 位不符（号码表示{expected}）", category="input"),
-    Rule("I07", "身份号码与出生日期一致", E, "birth_date",
-         "第 {row} 行：出生日期与公民身份号码不符（号码表示 {expected}）", category="input"),
+    Rule(
+        "I06",
+        "身份号码与性别一致",
+        E,
+        "sex",
+        "第 {row} 行：性别与公民身份号码第 17 位不符（号码表示{expected}）",
+        category="input",
+    ),
+    Rule(
+        "I07",
+        "身份号码与出生日期一致",
+        E,
+        "birth_date",
+        "第 {row} 行：出生日期与公民身份号码不符（号码表示 {expected}）",
+        category="input",
+    ),
     Rule("I08", "表内身份号码重复", E, "citizen_id", "第 {row} 行：公民身份号码与第 {other} 行重复", category="input"),
-    Rule("I09", "身份号码全库唯一", E, "citizen_id",
-         "第 {row} 行：公民身份号码已登记在其他户（{where}），同一人不能在两户中登记", category="input"),
+    Rule(
+        "I09",
+        "身份号码全库唯一",
+        E,
+        "citizen_id",
+        "第 {row} 行：公民身份号码已登记在其他户（{where}），同一人不能在两户中登记",
+        category="input",
+    ),
     Rule("I10", "性别代码", E, "sex", "第 {row} 行：性别代码“{value}”无效（1 男，2 女）", category="input"),
-    Rule("I11", "出生日期格式", E, "birth_date", "第 {row} 行：出生日期“{value}”不是有效日期（格式 YYYY-MM-DD）", category="input"),
+    Rule(
+        "I11",
+        "出生日期格式",
+        E,
+        "birth_date",
+        "第 {row} 行：出生日期“{value}”不是有效日期（格式 YYYY-MM-DD）",
+        category="input",
+    ),
     Rule("I12", "出生日期不晚于今天", E, "birth_date", "第 {row} 行：出生日期 {value} 晚于今天", category="input"),
     Rule("I13", "民族代码", E, "ethnicity", "第 {row} 行：民族代码“{value}”不在 GB 3304 代码表中", category="input"),
-    Rule("I14", "与户主关系代码", E, "relationship",
-         "第 {row} 行：与户主关系代码“{value}”不在 GB/T 4761 代码表中", category="input"),
-    Rule("I15", "婚姻状况代码", E, "marital_status",
-         "第 {row} 行：婚姻状况代码“{value}”不在 GB/T 2261.2 代码表中", category="input"),
-    Rule("I16", "文化程度代码", E, "education", "第 {row} 行：文化程度代码“{value}”不在 GB/T 4658 代码表中", category="input"),
+    Rule(
+        "I14",
+        "与户主关系代码",
+        E,
+        "relationship",
+        "第 {row} 行：与户主关系代码“{value}”不在 GB/T 4761 代码表中",
+        category="input",
+    ),
+    Rule(
+        "I15",
+        "婚姻状况代码",
+        E,
+        "marital_status",
+        "第 {row} 行：婚姻状况代码“{value}”不在 GB/T 2261.2 代码表中",
+        category="input",
+    ),
+    Rule(
+        "I16",
+        "文化程度代码",
+        E,
+        "education",
+        "第 {row} 行：文化程度代码“{value}”不在 GB/T 4658 代码表中",
+        category="input",
+    ),
     Rule("I17", "职业代码", E, "occupation", "第 {row} 行：职业代码“{value}”不在代码表中", category="input"),
     Rule("I18", "户口类别代码", E, "hukou_type", "第 {row} 行：户口类别代码“{value}”不在代码表中", category="input"),
     Rule("I19", "人户状态代码", E, "residence_status", "第 {row} 行：人户状态代码“{value}”无效", category="input"),
-    Rule("I20", "区划代码", E, "registered_code",
-         "第 {row} 行：{label}“{value}”不是有效的村级区划代码", category="input"),
-    Rule("I21", "联系电话格式", W, "phone", "第 {row} 行：联系电话“{value}”不是 11 位手机号或带区号的固定电话", category="input"),
-    Rule("I22", "行号引用", E, "spouse_row", "第 {row} 行：{label}填写的行号 {value} 不存在或指向本人", category="input"),
+    Rule(
+        "I20", "区划代码", E, "registered_code", "第 {row} 行：{label}“{value}”不是有效的村级区划代码", category="input"
+    ),
+    Rule(
+        "I21",
+        "联系电话格式",
+        W,
+        "phone",
+        "第 {row} 行：联系电话“{value}”不是 11 位手机号或带区号的固定电话",
+        category="input",
+    ),
+    Rule(
+        "I22", "行号引用", E, "spouse_row", "第 {row} 行：{label}填写的行号 {value} 不存在或指向本人", category="input"
+    ),
     Rule("I23", "孩次", E, "birth_order", "第 {row} 行：孩次“{value}”应为 1–15 的整数", category="input"),
-    Rule("I24", "节育措施代码", E, "contraceptive_method", "第 {row} 行：节育措施代码“{value}”不在代码表中", category="input"),
-    Rule("I25", "日期格式", E, "marriage_date", "第 {row} 行：{label}“{value}”不是有效日期或晚于今天", category="input"),
+    Rule(
+        "I24",
+        "节育措施代码",
+        E,
+        "contraceptive_method",
+        "第 {row} 行：节育措施代码“{value}”不在代码表中",
+        category="input",
+    ),
+    Rule(
+        "I25", "日期格式", E, "marriage_date", "第 {row} 行：{label}“{value}”不是有效日期或晚于今天", category="input"
+    ),
     Rule("I26", "必填项", E, "ethnicity", "第 {row} 行：{label}为必填项", category="input"),
-    Rule("H01", "户编号", E, "number", "户编号不能为空，且只能由数字和字母组成（最多 20 位）", category="input", level="household"),
-    Rule("H02", "户类型", E, "hh_type", "户类型“{value}”无效（1 家庭户，2 集体户）", category="input", level="household"),
+    Rule(
+        "H01",
+        "户编号",
+        E,
+        "number",
+        "户编号不能为空，且只能由数字和字母组成（最多 20 位）",
+        category="input",
+        level="household",
+    ),
+    Rule(
+        "H02", "户类型", E, "hh_type", "户类型“{value}”无效（1 家庭户，2 集体户）", category="input", level="household"
+    ),
     Rule("H03", "住址必填", E, "address", "住址不能为空", category="input", level="household"),
     Rule("H04", "户编号村内唯一", E, "number", "户编号 {value} 在本村已被使用", category="input", level="household"),
     Rule("H05", "至少一名成员", E, "", "采集表至少要有一名成员", category="input", level="household"),
-    Rule("H06", "采集日期", E, "collected_on", "采集日期“{value}”不是有效日期或晚于今天", category="input", level="household"),
+    Rule(
+        "H06",
+        "采集日期",
+        E,
+        "collected_on",
+        "采集日期“{value}”不是有效日期或晚于今天",
+        category="input",
+        level="household",
+    ),
 ]:
     register(_rule)
 
@@ -92,8 +176,15 @@ class CodeBook:
         return value in self._maps[field]
 
 
-def validate_household_input(data: dict, members: list[dict], *, village: Region, exclude_household_id=None,
-                             codes: CodeBook | None = None, lookup_id=None):
+def validate_household_input(
+    data: dict,
+    members: list[dict],
+    *,
+    village: Region,
+    exclude_household_id=None,
+    codes: CodeBook | None = None,
+    lookup_id=None,
+):
     """Validate a whole form as typed. Returns (violations, cleaned) where
     `cleaned` holds parsed values per member (dates, normalised ID numbers).
 

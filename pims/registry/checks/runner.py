@@ -1,9 +1,15 @@
-"""Running register rules: one household at entry, or a region in batch."""
+"""Running register rules: one household at entry, or a region in batch
+(`batch.check_run_start` uses `scoped_rule_queryset` with a region prefix)."""
+
+from string import Formatter
 
 from django.db.models import QuerySet
 
 from ..models import Household, Person
 from .base import RULES, Rule, Violation
+
+# Columns a message may name; encrypted values and their keyed hashes never.
+SECRET_COLUMNS = {"id_cipher", "id_index", "phone_cipher", "phone_index"}
 
 
 def register_rules() -> list[Rule]:
@@ -16,14 +22,40 @@ def _base_queryset(rule: Rule, household_ids) -> QuerySet:
     return Person.objects.filter(household_id__in=household_ids)
 
 
+def region_base_queryset(rule: Rule, prefix: str) -> QuerySet:
+    """The rows a batch run checks: active households under a code prefix
+    and their members."""
+    if rule.level == "household":
+        return Household.objects.filter(region_code__startswith=prefix, status=Household.Status.ACTIVE)
+    return Person.objects.filter(
+        household__region_code__startswith=prefix, household__status=Household.Status.ACTIVE
+    )
+
+
 def check_households(household_ids: list[int]) -> list[Violation]:
     """All register-rule violations within these households (entry-time use:
     one query per rule, whatever the number of members)."""
     out: list[Violation] = []
     for rule in register_rules():
-        for hit in rule.query(_base_queryset(rule, household_ids)).values():
+        for hit in hit_values(rule, rule.query(_base_queryset(rule, household_ids))):
             out.append(_violation(rule, hit))
     return out
+
+
+def message_columns(rule: Rule, qs: QuerySet) -> list[str]:
+    """Stored columns named in the rule's message (e.g. `{marital_status}`)
+    that the query does not annotate itself."""
+    names = {name for _, name, _, _ in Formatter().parse(rule.message) if name}
+    concrete = {f.attname for f in qs.model._meta.concrete_fields} - SECRET_COLUMNS
+    return sorted((names & concrete) - set(qs.query.annotations) - {"id", "row", "name", "number", "household_id"})
+
+
+def hit_values(rule: Rule, qs: QuerySet):
+    """Only the columns a message needs: never the encrypted personal fields."""
+    extras = [*qs.query.annotations, *message_columns(rule, qs)]
+    if rule.level == "household":
+        return qs.values("id", "number", *extras)
+    return qs.values("id", "household_id", "row", "name", *extras)
 
 
 def _violation(rule: Rule, hit: dict) -> Violation:
@@ -31,7 +63,7 @@ def _violation(rule: Rule, hit: dict) -> Violation:
         household_id, person_id, row, name = hit["id"], None, None, ""
     else:
         household_id, person_id, row, name = hit["household_id"], hit["id"], hit.get("row"), hit.get("name", "")
-    fmt = {k: v for k, v in hit.items()}
+    fmt = {k: ("" if v is None else v) for k, v in hit.items()}
     fmt.update(row=row, name=name)
     return Violation(
         rule_id=rule.id,

@@ -1,9 +1,13 @@
+from .checkrun import CheckHit, CheckResult, CheckRun
 from .family import Birth, Contraception, Marriage, Pregnancy
 from .household import FormState, Household, ReviewComment
 from .person import Person, PersonStatus, ResidenceStatus
 
 __all__ = [
     "Birth",
+    "CheckHit",
+    "CheckResult",
+    "CheckRun",
     "Contraception",
     "FormState",
     "Household",

@@ -6,7 +6,9 @@ from pims.regions.loader import BUNDLED_FILES, DATA_VINTAGE, RegionFileError, pa
 from pims.regions.services import regions_load
 
 
-def _date(value: str) -> date:
+def _date(value: str | date) -> date:
+    if isinstance(value, date):
+        return value
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -29,6 +31,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, files, effective, **options):
+        effective = _date(effective)  # call_command() passes option values unconverted
         paths = files or BUNDLED_FILES
         try:
             # Every file is read and checked before anything is written.
@@ -36,6 +39,8 @@ class Command(BaseCommand):
             results = regions_load(actor=None, files=parsed, effective=effective)
         except RegionFileError as exc:
             raise CommandError(str(exc)) from None
+        if options["verbosity"] < 1:
+            return
         for result in results:
             counts = " ".join(f"{key}={value}" for key, value in result.summary().items())
             self.stdout.write(f"{result.file}: {counts}")

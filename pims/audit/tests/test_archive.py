@@ -1,0 +1,132 @@
+import gzip
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from pims.audit import archive_file
+from pims.audit.models import Action, AuditCheckpoint, AuditEntry
+from pims.audit.services import ArchiveRefused, audit_archive, audit_record
+from pims.audit.verify import verify_archive, verify_database
+
+from .helpers import tamper
+
+
+@pytest.fixture
+def backup_dir(settings, tmp_path):
+    settings.BACKUP_DIR = tmp_path
+    return tmp_path / "audit-archive"
+
+
+def _record(n: int) -> None:
+    for i in range(n):
+        audit_record(actor=None, username="tester", action=Action.EXPORT, obj=("t.x", i), detail={"i": i})
+
+
+def _archive_all(**kwargs) -> AuditCheckpoint:
+    """Archive everything recorded so far, pretending a year has passed."""
+    now = timezone.now()
+    return audit_archive(before=now + timedelta(seconds=1), username="os:test", now=now + timedelta(days=365), **kwargs)
+
+
+def test_archive_moves_old_entries_to_a_checksummed_file(db, backup_dir):
+    _record(5)
+    checkpoint = _archive_all(chunk_size=2)
+    assert (checkpoint.first_seq, checkpoint.seq, checkpoint.entry_count) == (1, 5, 5)
+    path = backup_dir / checkpoint.file
+    assert archive_file.read_checksum(path) == archive_file.sha256_of(path) == checkpoint.sha256
+    header = archive_file.read_header(path)
+    assert header["last_hash"] == checkpoint.entry_hash
+    assert [e.seq for e in archive_file.read_entries(path)] == [1, 2, 3, 4, 5]
+    # Only the ARCHIVE entry itself remains, linked to the checkpoint.
+    remaining = list(AuditEntry.objects.order_by("seq"))
+    assert [(e.seq, e.action) for e in remaining] == [(6, Action.ARCHIVE)]
+    assert remaining[0].prev_hash == checkpoint.entry_hash
+
+
+def test_verify_starts_from_the_checkpoint_after_archiving(db, backup_dir):
+    _record(4)
+    _archive_all()
+    _record(2)
+    report = verify_database()
+    assert report.ok
+    assert (report.start_seq, report.last_seq) == (4, 7)
+    call_command("audit_verify")
+
+
+def test_a_second_archive_continues_the_first(db, backup_dir):
+    _record(3)
+    first = _archive_all()
+    _record(3)
+    second = _archive_all()
+    assert (second.first_seq, second.seq) == (first.seq + 1, 7)
+    assert verify_archive(backup_dir / second.file).ok
+    assert archive_file.read_header(backup_dir / second.file)["start_hash"] == first.entry_hash
+    assert verify_database().ok
+
+
+def test_verify_archive_file_command(db, backup_dir, capsys):
+    _record(3)
+    checkpoint = _archive_all()
+    call_command("audit_verify", "--archive", str(backup_dir / checkpoint.file))
+    assert "OK" in capsys.readouterr().out
+
+
+def test_verify_detects_a_forged_archive_file(db, backup_dir):
+    _record(3)
+    path = backup_dir / _archive_all().file
+    with gzip.open(path, "rb") as src:
+        lines = src.read().splitlines()
+    entry = json.loads(lines[2])
+    entry["actor_username"] = "forger"
+    lines[2] = json.dumps(entry).encode()
+    with gzip.open(path, "wb") as out:
+        out.write(b"\n".join(lines) + b"\n")
+    assert "SHA-256" in verify_archive(path).broken.reason
+    archive_file.write_checksum(path)  # the forger also rewrites the checksum file
+    report = verify_archive(path, using=None)
+    assert report.broken.seq == 2
+    assert verify_archive(path).broken.seq is not None  # and the checkpoint disagrees too
+    with pytest.raises(CommandError):
+        call_command("audit_verify", "--archive", str(path))
+
+
+def test_archive_refuses_a_cutoff_inside_the_retention_period(db, backup_dir):
+    _record(2)
+    with pytest.raises(ArchiveRefused):
+        audit_archive(before=timezone.now() - timedelta(days=30), username="os:test")
+    assert AuditEntry.objects.count() == 2
+
+
+def test_archive_command_refuses_a_recent_date(db, backup_dir):
+    recent = (timezone.localdate() - timedelta(days=10)).isoformat()
+    with pytest.raises(CommandError, match="保留期限"):
+        call_command("audit_archive", "--before", recent)
+
+
+def test_archive_command_default_cutoff_archives_nothing_recent(db, backup_dir, capsys):
+    _record(2)
+    call_command("audit_archive")
+    assert "nothing to archive" in capsys.readouterr().out
+    assert AuditEntry.objects.count() == 2
+
+
+def test_archive_refuses_a_broken_chain_and_keeps_everything(db, backup_dir):
+    _record(4)
+    tamper("UPDATE audit_auditentry SET detail = '{}' WHERE seq = 2")
+    with pytest.raises(ArchiveRefused, match="序号 2"):
+        _archive_all()
+    assert AuditEntry.objects.count() == 4
+    assert not AuditCheckpoint.objects.exists()
+    assert not list(backup_dir.glob("*.gz"))
+
+
+def test_verify_reports_deleting_the_first_entry_after_a_checkpoint(db, backup_dir):
+    _record(3)
+    _archive_all()
+    _record(2)
+    tamper("DELETE FROM audit_auditentry WHERE seq = 4")
+    assert verify_database().broken.seq == 4

@@ -1,0 +1,62 @@
+import uuid
+
+import psycopg
+import pytest
+from django.db import connection
+
+from pims.audit.testing import audit_log_purge
+
+
+@pytest.fixture
+def committed_db(transactional_db):
+    """Committed data (pg_dump and the SQLite backup API read committed state),
+    with the append-only audit log emptied before pytest-django's flush."""
+    yield
+    audit_log_purge()
+
+
+def _pg_admin_connection():
+    cfg = connection.settings_dict
+    return psycopg.connect(
+        host=cfg["HOST"] or None,
+        port=cfg["PORT"] or None,
+        user=cfg["USER"] or None,
+        password=cfg["PASSWORD"] or None,
+        dbname=cfg["NAME"],
+        autocommit=True,
+    )
+
+
+def _url(target: dict) -> str:
+    if target["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{target['NAME']}"
+    return f"postgres://{target['USER']}@{target['HOST']}:{target['PORT']}/{target['NAME']}"
+
+
+@pytest.fixture
+def restore_target(tmp_path):
+    """An empty database to restore into: a file for SQLite, a throwaway
+    database on the same server for PostgreSQL (dropped afterwards)."""
+    if connection.vendor == "sqlite":
+        target = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "restored.sqlite3")}
+        target["URL"] = _url(target)
+        yield target
+        return
+    name = f"test_restore_{uuid.uuid4().hex[:12]}"
+    cfg = connection.settings_dict
+    with _pg_admin_connection() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    target = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": name,
+        "USER": cfg["USER"],
+        "PASSWORD": cfg["PASSWORD"],
+        "HOST": cfg["HOST"],
+        "PORT": cfg["PORT"],
+    }
+    target["URL"] = _url(target)
+    try:
+        yield target
+    finally:
+        with _pg_admin_connection() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

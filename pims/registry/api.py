@@ -1,0 +1,367 @@
+"""The register's JSON API: the collection form's operations, calling the
+same services and selectors as the pages.
+
+- bodies carry raw strings exactly as the form takes them; every rule lives
+  in the check catalogue, so a value is judged alike on every path;
+- a form refused by the rules → 422 ``{"detail", "violations": [...]}``
+  naming rule id, row and field; a malformed body → ninja's own 422;
+- a stale ``version`` (someone saved in between) → 409, nothing changed;
+- missing, out of scope, or a role that may not do it → 404, so that a
+  record's existence never leaks;
+- ID and phone numbers only ever leave masked (the full number is shown
+  through the audited reveal page, not here).
+"""
+
+from datetime import date, datetime
+from typing import Annotated
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import ConfigDict, StringConstraints, create_model, model_validator
+
+from . import selectors, services
+from .errors import ConflictError, PermissionDenied, StateError
+from .forms import MAX_ROWS, MEMBER_FIELDS
+from .models import FormState, Household
+
+router = Router(tags=["registry"])
+
+# A guard on payload size only: the check catalogue judges each value.
+MAX_TEXT = 500
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+PK_MAX = 2**63 - 1
+Pk = Annotated[int, Field(ge=1, le=PK_MAX)]
+
+
+# --- schemas -----------------------------------------------------------------
+
+
+class _MemberBase(Schema):
+    model_config = ConfigDict(extra="forbid")
+    row: int = Field(..., ge=1, le=MAX_ROWS, description="表内行号（1–60），行号引用（配偶/父母行号）指向它")
+
+
+# One string per member column of the paper form, in the form's order.
+MemberIn = create_model(
+    "MemberIn",
+    __base__=_MemberBase,
+    **{f: (Text, "") for f in MEMBER_FIELDS},
+)
+
+
+class _HouseholdFields(Schema):
+    model_config = ConfigDict(extra="forbid")
+    number: Text
+    hh_type: Text = "1"
+    address: Text = ""
+    form_number: Text = ""
+    volume_number: Text = ""
+    collected_on: Text = ""
+    members: list[MemberIn] = Field(..., max_length=MAX_ROWS)
+    confirm_warnings: bool = False
+
+    @model_validator(mode="after")
+    def _rows_unique(self):
+        rows = [m.row for m in self.members]
+        if len(rows) != len(set(rows)):
+            raise ValueError("成员行号重复：每名成员的行号必须不同")
+        return self
+
+    def household_data(self) -> dict:
+        return {f: getattr(self, f) for f in ("number", "hh_type", "address", "form_number", "volume_number",
+                                               "collected_on")}
+
+    def member_rows(self) -> list[dict]:
+        return [m.model_dump() for m in self.members]
+
+
+class HouseholdCreateIn(_HouseholdFields):
+    village: Text = Field(..., description="户籍所在村的 12 位区划代码")
+
+
+class HouseholdUpdateIn(_HouseholdFields):
+    version: int = Field(..., ge=0, le=PK_MAX, description="读取时的版本号；他人已保存过则返回 409")
+
+
+class SubmitIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    confirm_warnings: bool = False
+
+
+class CommentIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    row: int | None = Field(None, ge=1, le=MAX_ROWS)
+    field: Text = ""
+    message: Annotated[str, StringConstraints(max_length=2000)]
+
+
+class ReturnIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    comments: list[CommentIn] = Field(..., min_length=1, max_length=100)
+
+
+class ViolationOut(Schema):
+    rule: str
+    severity: str
+    field: str
+    row: int | None
+    message: str
+
+
+class RefusedOut(Schema):
+    detail: str
+    violations: list[ViolationOut] = []
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class HouseholdSummaryOut(Schema):
+    id: int
+    village_code: str
+    village_name: str
+    number: str
+    hh_type: str
+    address: str
+    head_name: str
+    form_number: str
+    volume_number: str
+    form_state: str
+    version: int
+
+
+class HouseholdPageOut(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list[HouseholdSummaryOut]
+
+
+MemberOut = create_model(
+    "MemberOut",
+    __base__=Schema,
+    row=(int, ...),
+    person_id=(int, ...),
+    **{f: (str, "") for f in MEMBER_FIELDS},
+)
+
+
+class HouseholdOut(HouseholdSummaryOut):
+    collected_on: date | None
+    approved_at: datetime | None
+    members: list[MemberOut]
+    violations: list[ViolationOut] = []
+
+
+class PersonOut(Schema):
+    id: int
+    household_id: int
+    row: int
+    name: str
+    citizen_id: str = Field(..., description="脱敏后的公民身份号码")
+    no_id_reason: str
+    sex: str
+    birth_date: date
+    ethnicity: str
+    education: str
+    occupation: str
+    marital_status: str
+    relationship: str
+    hukou_type: str
+    registered_code: str
+    residence_code: str
+    residence_status: str
+    phone: str = Field(..., description="脱敏后的联系电话")
+    status: str
+
+
+class HouseholdFilter(Schema):
+    village: Annotated[str, StringConstraints(max_length=12, pattern=r"^\d*$")] = ""
+    state: FormState | None = None
+    page: int = Field(1, ge=1, le=100_000)
+    page_size: int = Field(50, ge=1, le=200)
+
+
+# --- helpers -----------------------------------------------------------------
+
+
+def _summary(h: Household) -> dict:
+    return {
+        "id": h.pk,
+        "village_code": h.region_code,
+        "village_name": h.village.name,
+        "number": h.number,
+        "hh_type": h.hh_type,
+        "address": h.address,
+        "head_name": h.head.name if h.head_id else "",
+        "form_number": h.form_number,
+        "volume_number": h.volume_number,
+        "form_state": h.form_state,
+        "version": h.version,
+    }
+
+
+def _detail(h: Household, violations=()) -> dict:
+    rows = [{k: ("" if v is None else str(v)) if k in MEMBER_FIELDS else v for k, v in r.items()}
+            for r in selectors.household_form_rows(h)]
+    return {
+        **_summary(h),
+        "collected_on": h.collected_on,
+        "approved_at": h.approved_at,
+        "members": rows,
+        "violations": [v.as_dict() for v in violations],
+    }
+
+
+def _refused(result) -> Status:
+    if result.errors:
+        detail = f"采集表未保存：有 {len(result.errors)} 处错误，请按规则编号、行号和字段更正后重新提交。"
+    else:
+        detail = f"有 {len(result.warnings)} 处提示需要确认：请核实后带 confirm_warnings=true 重新提交。"
+    return Status(422, {"detail": detail, "violations": [v.as_dict() for v in result.violations]})
+
+
+def _household(request, household_id: int, *, for_write=False) -> Household:
+    household = selectors.access_household(request.auth, household_id, for_write=for_write)
+    return Household.objects.select_related("village", "head").get(pk=household.pk)
+
+
+# --- operations --------------------------------------------------------------
+
+
+@router.get("/households", response=HouseholdPageOut, summary="本辖区的户（分页）")
+def household_list(request, filters: Query[HouseholdFilter]):
+    qs = selectors.household_list_visible_to(user=request.auth).select_related("village", "head")
+    if filters.village:
+        qs = qs.filter(region_code__startswith=filters.village)
+    if filters.state:
+        qs = qs.filter(form_state=filters.state)
+    paginator = Paginator(qs.order_by("region_code", "number", "pk"), filters.page_size)
+    page = paginator.get_page(filters.page)
+    return {
+        "count": paginator.count,
+        "page": page.number,
+        "pages": paginator.num_pages,
+        "items": [_summary(h) for h in page],
+    }
+
+
+@router.get("/households/{household_id}", response=HouseholdOut, summary="一户及其成员（脱敏）")
+def household_get(request, household_id: Pk):
+    return _detail(_household(request, household_id))
+
+
+@router.post(
+    "/households",
+    response={201: HouseholdOut, 409: ErrorOut, 422: RefusedOut},
+    summary="新建采集表（草稿）",
+)
+def household_create(request, payload: HouseholdCreateIn):
+    try:
+        result = services.household_save(
+            actor=request.auth,
+            data=payload.household_data(),
+            members=payload.member_rows(),
+            village_code=payload.village,
+            confirm_warnings=payload.confirm_warnings,
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except ConflictError as exc:
+        return Status(409, {"detail": str(exc)})
+    if not result.saved:
+        return _refused(result)
+    return Status(201, _detail(_household(request, result.household.pk), result.violations))
+
+
+@router.put(
+    "/households/{household_id}",
+    response={200: HouseholdOut, 409: ErrorOut, 422: RefusedOut},
+    summary="修改采集表（带版本号，防止覆盖他人的修改）",
+)
+def household_update(request, household_id: Pk, payload: HouseholdUpdateIn):
+    household = _household(request, household_id, for_write=True)
+    try:
+        result = services.household_save(
+            actor=request.auth,
+            data=payload.household_data(),
+            members=payload.member_rows(),
+            household=household,
+            expected_version=payload.version,
+            confirm_warnings=payload.confirm_warnings,
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except (ConflictError, StateError) as exc:
+        return Status(409, {"detail": str(exc)})
+    if not result.saved:
+        return _refused(result)
+    return Status(200, _detail(_household(request, household_id), result.violations))
+
+
+@router.post(
+    "/households/{household_id}/submit",
+    response={200: HouseholdOut, 409: ErrorOut, 422: RefusedOut},
+    summary="提交采集表待审核",
+)
+def household_submit(request, household_id: Pk, payload: SubmitIn | None = None):
+    household = _household(request, household_id, for_write=True)
+    try:
+        result = services.household_submit(
+            actor=request.auth, household=household, confirm_warnings=bool(payload and payload.confirm_warnings)
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except StateError as exc:
+        return Status(409, {"detail": str(exc)})
+    if not result.saved:
+        return _refused(result)
+    return Status(200, _detail(_household(request, household_id), result.violations))
+
+
+@router.post(
+    "/households/{household_id}/return",
+    response={200: HouseholdOut, 409: ErrorOut},
+    summary="退回采集表（附审核意见）",
+)
+def household_return(request, household_id: Pk, payload: ReturnIn):
+    household = _household(request, household_id)
+    try:
+        services.household_return(
+            actor=request.auth, household=household, comments=[c.model_dump() for c in payload.comments]
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except StateError as exc:
+        return Status(409, {"detail": str(exc)})
+    return Status(200, _detail(_household(request, household_id)))
+
+
+@router.post(
+    "/households/{household_id}/approve",
+    response={200: HouseholdOut, 409: ErrorOut},
+    summary="审核通过采集表",
+)
+def household_approve(request, household_id: Pk):
+    household = _household(request, household_id)
+    try:
+        services.household_approve(actor=request.auth, household=household)
+    except PermissionDenied:
+        raise Http404 from None
+    except StateError as exc:
+        return Status(409, {"detail": str(exc)})
+    return Status(200, _detail(_household(request, household_id)))
+
+
+@router.get("/persons/{person_id}", response=PersonOut, summary="一名人员（脱敏）")
+def person_get(request, person_id: Pk):
+    p = selectors.access_person(request.auth, person_id)
+    return {
+        **{f: getattr(p, f) for f in PersonOut.model_fields if hasattr(p, f) and f not in ("citizen_id", "phone")},
+        "id": p.pk,
+        "household_id": p.household_id,
+        "citizen_id": p.id_masked,
+        "phone": p.phone_masked,
+    }

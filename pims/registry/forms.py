@@ -1,0 +1,133 @@
+"""Parsing the collection form's POST into the raw dicts the service takes.
+
+No validation happens here beyond shape: every rule lives in the check
+catalogue so that the form, the API and importers judge input alike.
+"""
+
+from pims.codes.selectors import current_codes
+
+HOUSEHOLD_FIELDS = ("number", "hh_type", "address", "form_number", "volume_number", "collected_on")
+MEMBER_FIELDS = (
+    "name",
+    "citizen_id",
+    "no_id_reason",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "relationship",
+    "marital_status",
+    "education",
+    "occupation",
+    "hukou_type",
+    "registered_code",
+    "residence_code",
+    "residence_status",
+    "phone",
+    "spouse_row",
+    "marriage_date",
+    "mother_row",
+    "father_row",
+    "birth_order",
+    "birth_cert_no",
+    "contraceptive_method",
+    "contraception_start",
+    "pregnant_since",
+)
+MAX_ROWS = 60
+
+# Column headings of the member table, as on the paper form.
+MEMBER_LABELS = {
+    "name": "姓名",
+    "citizen_id": "公民身份号码",
+    "no_id_reason": "无号原因",
+    "sex": "性别",
+    "birth_date": "出生日期",
+    "ethnicity": "民族",
+    "relationship": "与户主关系",
+    "marital_status": "婚姻状况",
+    "education": "文化程度",
+    "occupation": "职业",
+    "hukou_type": "户口类别",
+    "registered_code": "户籍地区划",
+    "residence_code": "现居住地区划",
+    "residence_status": "人户状态",
+    "phone": "联系电话",
+    "spouse_row": "配偶行号",
+    "marriage_date": "结婚日期",
+    "mother_row": "母亲行号",
+    "father_row": "父亲行号",
+    "birth_order": "孩次",
+    "birth_cert_no": "出生医学证明编号",
+    "contraceptive_method": "节育措施",
+    "contraception_start": "避孕开始日期",
+    "pregnant_since": "怀孕日期",
+}
+DATE_FIELDS = {"birth_date", "marriage_date", "contraception_start", "pregnant_since"}
+
+# Member columns backed by a code table (field → table key).
+CODE_FIELDS = {
+    "sex": "sex",
+    "ethnicity": "ethnicity",
+    "relationship": "family_relationship",
+    "marital_status": "marital_status",
+    "education": "education",
+    "occupation": "occupation",
+    "hukou_type": "household_registration_type",
+    "no_id_reason": "no_id_reason",
+    "contraceptive_method": "contraceptive_method",
+}
+
+
+class CodeNormaliser:
+    """Clerks may type a code, its name, or its pinyin initials (汉族 / hz / 01):
+    a unique match becomes the code; anything else is left for the rules to
+    reject with a message."""
+
+    def __init__(self):
+        self._tables = {}
+
+    def _table(self, key):
+        if key not in self._tables:
+            rows = list(current_codes(key).values_list("code", "name", "initials"))
+            by_name = {name: code for code, name, _ in rows}
+            by_initials: dict[str, list[str]] = {}
+            for code, _, initials in rows:
+                by_initials.setdefault(initials, []).append(code)
+            self._tables[key] = ({c for c, _, _ in rows}, by_name, by_initials)
+        return self._tables[key]
+
+    def __call__(self, field: str, text: str) -> str:
+        text = (text or "").strip()
+        if not text or field not in CODE_FIELDS:
+            return text
+        codes, by_name, by_initials = self._table(CODE_FIELDS[field])
+        if text in codes:
+            return text
+        label = text.split(" ", 1)[-1] if " " in text else text
+        if label in by_name:
+            return by_name[label]
+        hits = by_initials.get(text.lower(), [])
+        return hits[0] if len(hits) == 1 else text
+
+
+def parse_household_post(post) -> tuple[dict, list[dict]]:
+    data = {f: post.get(f, "") for f in HOUSEHOLD_FIELDS}
+    normalise = CodeNormaliser()
+    members = []
+    for i in range(1, MAX_ROWS + 1):
+        prefix = f"m-{i}-"
+        if not any(k.startswith(prefix) for k in post):
+            continue
+        row = {f: post.get(prefix + f, "") for f in MEMBER_FIELDS}
+        if not any(str(v).strip() for v in row.values()):
+            continue  # an empty row the clerk added but did not fill
+        for f in CODE_FIELDS:
+            row[f] = normalise(f, row[f])
+        row["row"] = i
+        members.append(row)
+    return data, members
+
+
+def code_options() -> dict[str, list[tuple[str, str, str]]]:
+    """(code, name, initials) per code field, for the page's datalists."""
+    return {f: list(current_codes(t).values_list("code", "name", "initials")) for f, t in CODE_FIELDS.items()}

@@ -1,0 +1,286 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from pims.accounts.roles import Cap, has_capability
+from pims.audit.services import client_ip
+from pims.regions.models import Level
+from pims.regions.selectors import access_region, region_list_visible_to
+
+from . import selectors, services
+from .errors import ConflictError, PermissionDenied, RegistryError, StateError
+from .forms import CODE_FIELDS, DATE_FIELDS, MEMBER_FIELDS, MEMBER_LABELS, code_options, parse_household_post
+from .models import FormState
+
+EMPTY_ROWS = 4
+
+
+def _violation_map(violations):
+    """{(row, field): [messages]} for showing each error next to its cell."""
+    out = {}
+    for v in violations:
+        out.setdefault(f"{v.row or 0}:{v.field}", []).append(v)
+    return out
+
+
+@login_required
+def household_list(request):
+    qs = selectors.household_list_visible_to(user=request.user).select_related("village", "head")
+    village = request.GET.get("village", "").strip()
+    state = request.GET.get("state", "").strip()
+    if village:
+        qs = qs.filter(region_code__startswith=village)
+    if state in FormState.values:
+        qs = qs.filter(form_state=state)
+    page = Paginator(qs.order_by("region_code", "number"), 50).get_page(request.GET.get("page"))
+    villages = region_list_visible_to(user=request.user).filter(level=Level.VILLAGE, valid_to__isnull=True)
+    can_collect = has_capability(request.user, Cap.COLLECT) or has_capability(request.user, Cap.EDIT_REGISTER)
+    return render(
+        request,
+        "registry/household_list.html",
+        {
+            "page": page,
+            "villages": villages,
+            "states": FormState.choices,
+            "village": village,
+            "state": state,
+            "can_collect": can_collect,
+        },
+    )
+
+
+def _form_context(request, *, household=None, village=None, data=None, rows=None, violations=(), conflict=False):
+    rows = list(rows or [])
+    next_row = max([r["row"] for r in rows], default=0) + 1
+    for i in range(next_row, next_row + (EMPTY_ROWS if not rows else 1)):
+        rows.append({"row": i})
+    vmap = _violation_map(violations)
+    return {
+        "household": household,
+        "village": village or (household.village if household else None),
+        "data": data or {},
+        "hh_errors": {f: vmap.get(f"0:{f}", []) for f in ("number", "hh_type", "address", "collected_on", "")},
+        "rows": [_cells(r, vmap) for r in rows],
+        "columns": [(f, MEMBER_LABELS[f]) for f in MEMBER_FIELDS],
+        "violations": violations,
+        "has_errors": any(v.severity == "error" for v in violations),
+        "has_warnings": any(v.severity == "warning" for v in violations),
+        "codes": code_options(),
+        "conflict": conflict,
+        "comments": household.review_comments.filter(resolved=False) if household else [],
+    }
+
+
+def _cells(row: dict, vmap) -> dict:
+    n = row["row"]
+    row_errors = vmap.get(f"{n}:", [])
+    cells = []
+    for f in MEMBER_FIELDS:
+        cells.append(
+            {
+                "field": f,
+                "name": f"m-{n}-{f}",
+                "value": row.get(f, "") if row.get(f) is not None else "",
+                "errors": vmap.get(f"{n}:{f}", []),
+                "list": f"codes-{f}" if f in CODE_FIELDS else "",
+                "date": f in DATE_FIELDS,
+            }
+        )
+    return {"row": n, "cells": cells, "errors": row_errors}
+
+
+def _rows_from_members(members):
+    return [dict(m) for m in members]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_create(request):
+    code = request.GET.get("village") or request.POST.get("village") or ""
+    if not code and request.user.region.level == Level.VILLAGE:
+        code = request.user.region.code
+    village = access_region(request.user, code) if code else None
+    if village is None or village.level != Level.VILLAGE:
+        return redirect("registry:household_list") if request.method == "GET" else _bad_village(request)
+    if not (has_capability(request.user, Cap.COLLECT) or has_capability(request.user, Cap.EDIT_REGISTER)):
+        raise Http404
+    if request.method == "GET":
+        return render(request, "registry/household_form.html", _form_context(request, village=village))
+    data, members = parse_household_post(request.POST)
+    try:
+        result = services.household_save(
+            actor=request.user,
+            data=data,
+            members=members,
+            village_code=village.code,
+            confirm_warnings=bool(request.POST.get("confirm_warnings")),
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    if result.saved:
+        messages.success(request, _("采集表已保存为草稿。"))
+        return redirect("registry:household_detail", pk=result.household.pk)
+    ctx = _form_context(
+        request, village=village, data=data, rows=_rows_from_members(members), violations=result.violations
+    )
+    return render(request, "registry/household_form.html", ctx, status=422)
+
+
+def _bad_village(request):
+    raise Http404
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_edit(request, pk):
+    household = selectors.access_household(request.user, pk, for_write=True)
+    if household.form_state not in services.EDITABLE_STATES:
+        messages.error(request, _("采集表已提交或已审核，不能再修改。"))
+        return redirect("registry:household_detail", pk=household.pk)
+    if request.method == "GET":
+        data = {
+            f: getattr(household, f) or "" for f in ("number", "hh_type", "address", "form_number", "volume_number")
+        }
+        data["collected_on"] = household.collected_on.isoformat() if household.collected_on else ""
+        ctx = _form_context(request, household=household, data=data, rows=selectors.household_form_rows(household))
+        return render(request, "registry/household_form.html", ctx)
+    data, members = parse_household_post(request.POST)
+    try:
+        expected = int(request.POST.get("version", "0"))
+    except ValueError:
+        expected = -1
+    try:
+        result = services.household_save(
+            actor=request.user,
+            data=data,
+            members=members,
+            household=household,
+            expected_version=expected,
+            confirm_warnings=bool(request.POST.get("confirm_warnings")),
+        )
+    except ConflictError as exc:
+        messages.error(request, str(exc))
+        ctx = _form_context(request, household=household, data=data, rows=_rows_from_members(members), conflict=True)
+        return render(request, "registry/household_form.html", ctx, status=409)
+    except PermissionDenied:
+        raise Http404 from None
+    if result.saved:
+        messages.success(request, _("采集表已保存。"))
+        return redirect("registry:household_detail", pk=household.pk)
+    ctx = _form_context(
+        request, household=household, data=data, rows=_rows_from_members(members), violations=result.violations
+    )
+    return render(request, "registry/household_form.html", ctx, status=422)
+
+
+@login_required
+def household_detail(request, pk):
+    household = selectors.access_household(request.user, pk)
+    members = selectors.household_members(household)
+    user = request.user
+    return render(
+        request,
+        "registry/household_detail.html",
+        {
+            "household": household,
+            "members": members,
+            "comments": household.review_comments.all(),
+            "can_edit": household.form_state in services.EDITABLE_STATES
+            and (has_capability(user, Cap.COLLECT) or has_capability(user, Cap.EDIT_REGISTER)),
+            "can_review": household.form_state == FormState.SUBMITTED and has_capability(user, Cap.REVIEW),
+            "fields": MEMBER_FIELDS,
+        },
+    )
+
+
+@login_required
+@require_POST
+def household_submit(request, pk):
+    household = selectors.access_household(request.user, pk, for_write=True)
+    try:
+        result = services.household_submit(
+            actor=request.user, household=household, confirm_warnings=bool(request.POST.get("confirm_warnings"))
+        )
+    except (StateError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+        return redirect("registry:household_detail", pk=pk)
+    if result.saved:
+        messages.success(request, _("采集表已提交，等待乡镇审核。"))
+    else:
+        for v in result.violations:
+            messages.error(request, v.message)
+    return redirect("registry:household_detail", pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_review(request, pk):
+    household = selectors.access_household(request.user, pk)
+    if not has_capability(request.user, Cap.REVIEW):
+        raise Http404
+    if request.method == "POST":
+        try:
+            if request.POST.get("decision") == "approve":
+                services.household_approve(actor=request.user, household=household)
+                messages.success(request, _("采集表已审核通过。"))
+            else:
+                comments = _review_comments(request.POST)
+                services.household_return(actor=request.user, household=household, comments=comments)
+                messages.success(request, _("采集表已退回村信息员修改。"))
+            return redirect("registry:household_detail", pk=pk)
+        except (StateError, PermissionDenied) as exc:
+            messages.error(request, str(exc))
+    return render(
+        request,
+        "registry/household_review.html",
+        {
+            "household": household,
+            "members": selectors.household_members(household),
+            "fields": MEMBER_FIELDS,
+        },
+    )
+
+
+def _review_comments(post) -> list[dict]:
+    out = []
+    for i in range(1, 21):
+        message = post.get(f"c-{i}-message", "").strip()
+        if message:
+            row = post.get(f"c-{i}-row", "").strip()
+            out.append(
+                {
+                    "row": int(row) if row.isdigit() else None,
+                    "field": post.get(f"c-{i}-field", "").strip(),
+                    "message": message,
+                }
+            )
+    return out
+
+
+@login_required
+def person_detail(request, pk):
+    person = selectors.access_person(request.user, pk)
+    return render(
+        request,
+        "registry/person_detail.html",
+        {
+            "person": person,
+            "can_unmask": has_capability(request.user, Cap.UNMASK_PERSONAL),
+        },
+    )
+
+
+@login_required
+@require_POST
+def person_reveal(request, pk):
+    person = selectors.access_person(request.user, pk)
+    try:
+        number = services.person_reveal_citizen_id(actor=request.user, person=person, ip=client_ip(request))
+    except RegistryError:
+        raise Http404 from None
+    return HttpResponse(f'<span data-testid="full-id">{escape(number)}</span>')
