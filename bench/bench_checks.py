@@ -184,7 +184,23 @@ class Generator:
                 parent_birth = shift(head_birth, 3)
             self.person(hid, code, row, r.choice("12"), parent_birth, r.choice(("51", "52")), "30", self.name())
         self.t["household"].append(
-            (hid, village_id, code, f"{hid:08d}", "1", "测试村 1 组", head, "active", "", "", "", "approved", 1, NOW, NOW)
+            (
+                hid,
+                village_id,
+                code,
+                f"{hid:08d}",
+                "1",
+                "测试村 1 组",
+                head,
+                "active",
+                "",
+                "",
+                "",
+                "approved",
+                1,
+                NOW,
+                NOW,
+            )
         )
         return row
 
@@ -229,8 +245,13 @@ def build_regions(n_villages: int) -> list[tuple[int, str]]:
         town = Region.objects.create(code=f"{COUNTY}{101 + t:03d}000", name=f"镇{t + 1}", level=Level.TOWNSHIP,
                                      parent=county, valid_from=valid)  # fmt: skip
         batch = [
-            Region(code=f"{COUNTY}{101 + t:03d}{200 + v:03d}", name=f"镇{t + 1}村{v + 1}", level=Level.VILLAGE,
-                   parent=town, valid_from=valid)  # fmt: skip
+            Region(
+                code=f"{COUNTY}{101 + t:03d}{200 + v:03d}",
+                name=f"镇{t + 1}村{v + 1}",
+                level=Level.VILLAGE,
+                parent=town,
+                valid_from=valid,
+            )  # fmt: skip
             for v in range(min(per_township, n_villages - t * per_township))
         ]
         villages += [(r.pk, r.code) for r in Region.objects.bulk_create(batch)]
@@ -254,7 +275,9 @@ def load_code_tables():
         version = CodeVersion.objects.create(table=table, number=1, is_current=True, checksum="0" * 64)
         with open(data / file, encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
-        Code.objects.bulk_create(Code(version=version, code=r["code"], name=r["name_zh"], sort=i) for i, r in enumerate(rows))
+        Code.objects.bulk_create(
+            Code(version=version, code=r["code"], name=r["name_zh"], sort=i) for i, r in enumerate(rows)
+        )
 
 
 def _load_all(vendor, data):

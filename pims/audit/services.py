@@ -1,5 +1,6 @@
 import getpass
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -183,7 +184,10 @@ def _archive_to(path: Path, *, before, username, start, last, chunk_size) -> Aud
         "created_at": timezone.now().isoformat(),
     }
     entries = AuditEntry.objects.filter(seq__lte=last.seq).order_by("seq").iterator(chunk_size=chunk_size)
-    archive_file.write(path, header, _checked(entries, start_seq=start_seq, start_hash=start_hash))
+    # closing(): a PostgreSQL server-side cursor left open past a refusal
+    # would be closed after its savepoint is gone, aborting the transaction.
+    with closing(entries):
+        archive_file.write(path, header, _checked(entries, start_seq=start_seq, start_hash=start_hash))
     digest = archive_file.write_checksum(path)
     checkpoint = AuditCheckpoint.objects.create(
         seq=last.seq,

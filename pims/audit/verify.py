@@ -7,6 +7,7 @@ after it is unprovable anyway.
 """
 
 from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,7 +101,8 @@ def verify_database(*, using: str = "default", chunk_size: int = CHUNK_SIZE) -> 
     checkpoint = latest_checkpoint(using)
     start_seq, start_hash = (checkpoint.seq, checkpoint.entry_hash) if checkpoint else (0, GENESIS_HASH)
     entries = AuditEntry.objects.using(using).order_by("seq").iterator(chunk_size=chunk_size)
-    report = walk(entries, start_seq=start_seq, start_hash=start_hash)
+    with closing(entries):  # stopping at a break must not leave a server-side cursor open
+        report = walk(entries, start_seq=start_seq, start_hash=start_hash)
     if report.ok:
         report.broken = _check_head(report, using)
     return report
@@ -118,7 +120,8 @@ def verify_archive(path: Path, *, using: str | None = "default") -> ChainReport:
     )
     problem = _check_file_checksum(path)
     if problem is None:
-        report = walk(archive_file.read_entries(path), start_seq=report.start_seq, start_hash=report.start_hash)
+        with closing(archive_file.read_entries(path)) as entries:
+            report = walk(entries, start_seq=report.start_seq, start_hash=report.start_hash)
         problem = report.broken or _check_footer(report, header)
     if problem is None and using is not None:
         problem = _check_against_checkpoint(header, path, using)

@@ -1,20 +1,49 @@
+"""Writes of the events app: the baseline of a collected household, and the
+monthly change report's state machine
+
+    draft ──submit──▶ submitted ──approve──▶ approved
+      ▲                   │
+      └──── returned ◀────┘ return (with comments)
+
+with one service per transition (checking state, role and region) and the
+filing / withdrawing of events while a report is a draft or returned.
+Approving applies all of the report's events in one transaction
+(pims.events.engine): one refused event and nothing is applied.
+Every service takes `actor` and writes its audit row in its transaction.
+"""
+
 import datetime as dt
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import Event, EventType, Spell
+from pims.audit.models import Action
+from pims.audit.services import audit_record
+from pims.regions.models import Region
+
+from . import engine, rules
+from .errors import EventRefused, PermissionDenied, StateError
+from .forms import parse_event
+from .models import ChangeReport, ChangeReportComment, Event, EventType, ReportState, Spell
+from .periods import is_period, period_of
+
+EDITABLE = (ReportState.DRAFT, ReportState.RETURNED)
+
+
+# --- baseline -------------------------------------------------------------------
 
 
 def baseline_open(*, actor, household, persons, baseline_date: dt.date) -> list[Event]:
     """Open each person's registered and resident spells with a baseline event
     (DESIGN.md §3). Called when a collection form is approved; a person who
     already has a baseline is skipped, so re-approval after a return is safe.
-    Baseline is neither a birth nor a move and is reported separately."""
+    Baseline is neither a birth nor a move and is reported separately; it
+    counts in the month the form is approved."""
     already = set(
         Event.objects.filter(event_type=EventType.BASELINE, person__in=persons).values_list("person_id", flat=True)
     )
     now = timezone.now()
+    period = period_of(timezone.localdate(now))
     events, spells = [], []
     with transaction.atomic():
         for person in persons:
@@ -31,6 +60,8 @@ def baseline_open(*, actor, household, persons, baseline_date: dt.date) -> list[
                 reporter=actor,
                 review_status=Event.Review.APPROVED,
                 approved_at=now,
+                approved_by=actor,
+                approved_period=period,
             )
             events.append(event)
             spells.append(
@@ -44,4 +75,219 @@ def baseline_open(*, actor, household, persons, baseline_date: dt.date) -> list[
 
 
 def _spell(person, household, kind, code, start, event) -> Spell:
-    return Spell(person=person, household=household, kind=kind, region_code=code, start=start, opened_by=event)
+    return Spell(
+        person=person,
+        household=household,
+        kind=kind,
+        region_code=code,
+        start=start,
+        opened_by=event,
+        open_reason=Spell.Opened.BASELINE,
+        open_period=event.approved_period,
+    )
+
+
+# --- change reports ---------------------------------------------------------------
+
+
+def change_report_create(*, actor, region_code: str, period: str, source: str = Event.Source.VILLAGE) -> ChangeReport:
+    """Open a draft report for a region, month and source."""
+    region = Region.objects.filter(code=region_code, valid_to__isnull=True).first()
+    if region is None or not rules.may_file(actor, source=source, region=region):
+        raise PermissionDenied("您不能为该区划填报这一来源的变更单")
+    if not is_period(period) or period > period_of(timezone.localdate()):
+        raise StateError(f"报告月份“{period}”无效（格式 YYYY-MM，不能晚于本月）")
+    try:
+        with transaction.atomic():
+            report = ChangeReport.objects.create(
+                region=region, region_code=region.code, period=period, source=source, created_by=actor
+            )
+            _audit(actor, Action.CREATE, report, {"period": period, "source": source})
+    except IntegrityError:
+        raise StateError(f"{region.name} {period} 已有一份未审核的{Event.Source(source).label}变更单") from None
+    return report
+
+
+def _locked(report: ChangeReport) -> ChangeReport:
+    return ChangeReport.objects.select_for_update().select_related("region").get(pk=report.pk)
+
+
+def _check_filer(actor, report: ChangeReport) -> None:
+    if not rules.may_file(actor, source=report.source, region=report.region):
+        raise PermissionDenied("您不能填报该变更单")
+    if report.state not in EDITABLE:
+        raise StateError("变更单已提交或已审核，不能再修改")
+
+
+def _pending(report: ChangeReport) -> list[Event]:
+    return list(report.events.filter(review_status=Event.Review.PENDING).order_by("effective_date", "id"))
+
+
+def event_file(*, actor, report: ChangeReport, event_type: str, data: dict) -> Event:
+    """Add an event to a draft or returned report. The input is read
+    (`forms.parse_event`) and the event checked against the register together
+    with the report's other events; a refused event is not stored."""
+    if event_type not in rules.SOURCE_TYPES.get(report.source, []):
+        raise StateError(f"{Event.Source(report.source).label}变更单不能登记“{EventType(event_type).label}”")
+    with transaction.atomic():
+        report = _locked(report)
+        _check_filer(actor, report)
+        parsed = parse_event(actor=actor, report=report, event_type=event_type, data=data)
+        if parsed.errors:
+            raise EventRefused([(None, parsed.errors)])
+        event = _new_event(actor, report, event_type, parsed)
+        refused = engine.check([*_pending(report), event], actor=actor)
+        mine = [messages for e, messages in refused if e is event]
+        if mine:
+            raise EventRefused([(None, mine[0])])
+        event.save()
+        _audit(actor, Action.CREATE, event, {"event_type": event_type, "report": report.pk}, event.region_code)
+    return event
+
+
+def events_file_bulk(*, actor, report: ChangeReport, items: list[tuple[str, dict]]) -> list[Event]:
+    """File many events at once (an import from the police or civil affairs):
+    every item is read, and all are stored or none; the register rules run
+    when the report is submitted and approved, not per item."""
+    with transaction.atomic():
+        report = _locked(report)
+        _check_filer(actor, report)
+        events, problems = [], []
+        for i, (event_type, data) in enumerate(items, start=1):
+            if event_type not in rules.SOURCE_TYPES.get(report.source, []):
+                problems.append((None, [f"第 {i} 条：该来源的变更单不能登记“{event_type}”"]))
+                continue
+            parsed = parse_event(actor=actor, report=report, event_type=event_type, data=data)
+            if parsed.errors:
+                problems.append((None, [f"第 {i} 条：{m}" for m in parsed.errors]))
+                continue
+            events.append(_new_event(actor, report, event_type, parsed))
+        if problems:
+            raise EventRefused(problems)
+        Event.objects.bulk_create(events, batch_size=1000)
+        _audit(actor, Action.LOAD, report, {"events": len(events)})
+    return events
+
+
+def _new_event(actor, report, event_type, parsed) -> Event:
+    f = parsed.fields
+    return Event(
+        event_type=event_type,
+        person=f.get("person"),
+        related_person=f.get("related_person"),
+        household=f.get("household"),
+        supersedes=f.get("supersedes"),
+        region_code=_event_region(report, f),
+        effective_date=f["effective_date"],
+        report_date=timezone.localdate(),
+        source=report.source,
+        reporter=actor,
+        report=report,
+        payload=parsed.payload,
+    )
+
+
+def _event_region(report, fields) -> str:
+    """The village the event belongs to, for scoping: the subject's (or the
+    household's) region inside the report's region, else the report's."""
+    prefix = report.region.prefix
+    person = fields.get("person") or fields.get("related_person")
+    codes = [person.responsible_code, person.registered_code, person.residence_code] if person else []
+    if fields.get("household") is not None:
+        codes.append(fields["household"].region_code)
+    return next((c for c in codes if c.startswith(prefix)), report.region_code)
+
+
+def event_withdraw(*, actor, event: Event) -> Event:
+    """Take a pending event out of its draft or returned report. The row
+    stays (events are append-only), marked withdrawn."""
+    with transaction.atomic():
+        report = _locked(event.report)
+        _check_filer(actor, report)
+        event = Event.objects.select_for_update().get(pk=event.pk)
+        if event.review_status != Event.Review.PENDING:
+            raise StateError("只有待审核的事件可以撤回")
+        event.review_status = Event.Review.WITHDRAWN
+        event.save(update_fields=["review_status"])
+        _audit(actor, Action.UPDATE, event, {"transition": "withdraw"}, event.region_code)
+    return event
+
+
+def change_report_check(report: ChangeReport, *, actor=None) -> list[tuple[Event, list[str]]]:
+    """What the register rules would refuse if the report were approved now."""
+    return engine.check(_pending(report), actor=actor)
+
+
+def change_report_submit(*, actor, report: ChangeReport) -> ChangeReport:
+    """Send a draft or returned report to the township; refused while any
+    of its events breaks a rule."""
+    with transaction.atomic():
+        report = _locked(report)
+        _check_filer(actor, report)
+        refused = engine.check(_pending(report), actor=actor)
+        if refused:
+            raise EventRefused(refused)
+        report.state = ReportState.SUBMITTED
+        report.submitted_by = actor
+        report.submitted_at = timezone.now()
+        report.version += 1
+        report.save(update_fields=["state", "submitted_by", "submitted_at", "version"])
+        _audit(actor, Action.UPDATE, report, {"transition": "submit", "events": len(_pending(report))})
+    return report
+
+
+def _check_reviewer(actor, report: ChangeReport) -> None:
+    if not rules.may_review(actor, report):
+        raise PermissionDenied("只有本辖区的审核员可以审核该变更单（填报人不能审核自己的变更单）")
+    if report.state != ReportState.SUBMITTED:
+        raise StateError("只有已提交的变更单可以审核")
+
+
+def change_report_return(*, actor, report: ChangeReport, comments: list[dict]) -> ChangeReport:
+    """Return a submitted report with comments, each {message, event_id?}."""
+    comments = [c for c in comments if (c.get("message") or "").strip()]
+    if not comments:
+        raise StateError("退回时必须至少填写一条审核意见")
+    with transaction.atomic():
+        report = _locked(report)
+        _check_reviewer(actor, report)
+        ids = set(report.events.values_list("pk", flat=True))
+        ChangeReportComment.objects.bulk_create(
+            ChangeReportComment(
+                report=report,
+                event_id=c.get("event_id") if c.get("event_id") in ids else None,
+                message=c["message"].strip(),
+                author=actor,
+            )
+            for c in comments
+        )
+        report.state = ReportState.RETURNED
+        report.reviewed_by, report.reviewed_at = actor, timezone.now()
+        report.version += 1
+        report.save(update_fields=["state", "reviewed_by", "reviewed_at", "version"])
+        _audit(actor, Action.UPDATE, report, {"transition": "return", "comments": len(comments)})
+    return report
+
+
+def change_report_approve(*, actor, report: ChangeReport) -> ChangeReport:
+    """Approve a submitted report: all its pending events are applied to the
+    register in this transaction and count in this month; if any is refused,
+    `EventRefused` names each refused event and nothing is applied."""
+    with transaction.atomic():
+        report = _locked(report)
+        _check_reviewer(actor, report)
+        now = timezone.now()
+        events = _pending(report)
+        engine.apply(events, actor=actor, approved_at=now)
+        report.state = ReportState.APPROVED
+        report.reviewed_by, report.reviewed_at = actor, now
+        report.version += 1
+        report.save(update_fields=["state", "reviewed_by", "reviewed_at", "version"])
+        _audit(actor, Action.UPDATE, report, {"transition": "approve", "events": len(events)})
+    return report
+
+
+def _audit(actor, action, obj, detail, region_code: str = "") -> None:
+    audit_record(
+        actor=actor, action=action, obj=obj, region_code=region_code or obj.region_code, detail=detail
+    )

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from stdnum import numdb
 from stdnum.cn import ric
 
+from .text import is_ascii_digits
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 
@@ -86,12 +88,12 @@ def parse(raw: str) -> CitizenId:
     if not number:
         raise CitizenIdError("empty", "公民身份号码为空")
     if len(number) == 15:
-        if not number.isdigit():
+        if not is_ascii_digits(number):
             raise CitizenIdError("format", "15 位身份号码只能由数字组成")
         number = upgrade_15(number)
     if len(number) != 18:
         raise CitizenIdError("length", f"公民身份号码应为 18 位，实际为 {len(number)} 位")
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not is_ascii_digits(number[:17]) or not (is_ascii_digits(number[17]) or number[17] == "X"):
         raise CitizenIdError("format", "公民身份号码前 17 位必须是数字，末位为数字或 X")
     if ric.calc_check_digit(number) != number[17]:
         raise CitizenIdError("checksum", "公民身份号码校验位错误，请核对号码")

@@ -4,7 +4,7 @@ No validation happens here beyond shape: every rule lives in the check
 catalogue so that the form, the API and importers judge input alike.
 """
 
-from pims.codes.selectors import current_codes
+from pims.codes.selectors import code_lookup, current_codes
 
 HOUSEHOLD_FIELDS = ("number", "hh_type", "address", "form_number", "volume_number", "collected_on")
 MEMBER_FIELDS = (
@@ -78,41 +78,24 @@ CODE_FIELDS = {
 }
 
 
-class CodeNormaliser:
-    """Clerks may type a code, its name, or its pinyin initials (汉族 / hz / 01):
-    a unique match becomes the code; anything else is left for the rules to
-    reject with a message."""
-
-    def __init__(self):
-        self._tables = {}
-
-    def _table(self, key):
-        if key not in self._tables:
-            rows = list(current_codes(key).values_list("code", "name", "initials"))
-            by_name = {name: code for code, name, _ in rows}
-            by_initials: dict[str, list[str]] = {}
-            for code, _, initials in rows:
-                by_initials.setdefault(initials, []).append(code)
-            self._tables[key] = ({c for c, _, _ in rows}, by_name, by_initials)
-        return self._tables[key]
-
-    def __call__(self, field: str, text: str) -> str:
-        text = (text or "").strip()
-        if not text or field not in CODE_FIELDS:
-            return text
-        codes, by_name, by_initials = self._table(CODE_FIELDS[field])
-        if text in codes:
-            return text
-        label = text.split(" ", 1)[-1] if " " in text else text
-        if label in by_name:
-            return by_name[label]
-        hits = by_initials.get(text.lower(), [])
-        return hits[0] if len(hits) == 1 else text
+def normalise_code(field: str, text: str) -> str:
+    """Clerks may type a code, its name, or its pinyin initials (01 / 汉族 /
+    hz): an unambiguous match becomes the code; anything else is left as typed
+    for the input rules to reject with a message."""
+    text = (text or "").strip()
+    if not text or field not in CODE_FIELDS:
+        return text
+    hits = code_lookup(CODE_FIELDS[field], text)
+    if not hits:
+        return text
+    if hits[0].code == text or hits[0].name == text:
+        return hits[0].code
+    exact = [c for c in hits if c.initials == text.lower()]
+    return exact[0].code if len(exact) == 1 else text
 
 
 def parse_household_post(post) -> tuple[dict, list[dict]]:
     data = {f: post.get(f, "") for f in HOUSEHOLD_FIELDS}
-    normalise = CodeNormaliser()
     members = []
     for i in range(1, MAX_ROWS + 1):
         prefix = f"m-{i}-"
@@ -122,7 +105,7 @@ def parse_household_post(post) -> tuple[dict, list[dict]]:
         if not any(str(v).strip() for v in row.values()):
             continue  # an empty row the clerk added but did not fill
         for f in CODE_FIELDS:
-            row[f] = normalise(f, row[f])
+            row[f] = normalise_code(f, row[f])
         row["row"] = i
         members.append(row)
     return data, members

@@ -478,3 +478,27 @@ def person_reveal_citizen_id(*, actor, person: Person, ip: str | None = None) ->
             ip=ip,
         )
     return crypto.decrypt(person.id_cipher, aad=b"citizen_id")
+
+
+SCAN_MAX_BYTES = 10 * 1024 * 1024
+SCAN_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg", b"%PDF-": "pdf"}
+
+
+def household_attach_scan(*, actor, household: Household, upload) -> Household:
+    """Attach the scanned paper form (PNG, JPEG or PDF, at most 10 MB)."""
+    _check_can_collect(actor)
+    if upload.size > SCAN_MAX_BYTES:
+        raise StateError("采集表扫描件不能超过 10 MB")
+    head = upload.read(8)
+    upload.seek(0)
+    kind = next((k for sig, k in SCAN_SIGNATURES.items() if head.startswith(sig)), None)
+    if kind is None:
+        raise StateError("采集表扫描件必须是 PNG、JPEG 图片或 PDF 文件")
+    with transaction.atomic():
+        household = Household.objects.select_for_update().get(pk=household.pk)
+        household.form_scan.save(f"{household.region_code}-{household.number}.{kind}", upload, save=False)
+        household.version += 1
+        household.save(update_fields=["form_scan", "version", "updated_at"])
+        audit_record(actor=actor, action=Action.UPDATE, obj=household, region_code=household.region_code,
+                     detail={"field": "form_scan", "bytes": upload.size})
+    return household

@@ -10,6 +10,7 @@ urlpatterns = [
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
     path("households/<int:pk>/submit/", views.household_submit, name="household_submit"),
     path("households/<int:pk>/review/", views.household_review, name="household_review"),
+    path("households/<int:pk>/scan/", views.household_scan, name="household_scan"),
     path("persons/<int:pk>/", views.person_detail, name="person_detail"),
     path("persons/<int:pk>/reveal/", views.person_reveal, name="person_reveal"),
 ]

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pims.accounts.roles import Cap, has_capability
 from pims.audit.services import client_ip
+from pims.lib.text import is_ascii_digits
 from pims.regions.models import Level
 from pims.regions.selectors import access_region, region_list_visible_to
 
@@ -254,7 +255,7 @@ def _review_comments(post) -> list[dict]:
             row = post.get(f"c-{i}-row", "").strip()
             out.append(
                 {
-                    "row": int(row) if row.isdigit() else None,
+                    "row": int(row) if is_ascii_digits(row) else None,
                     "field": post.get(f"c-{i}-field", "").strip(),
                     "message": message,
                 }
@@ -284,3 +285,28 @@ def person_reveal(request, pk):
     except RegistryError:
         raise Http404 from None
     return HttpResponse(f'<span data-testid="full-id">{escape(number)}</span>')
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_scan(request, pk):
+    """Upload (POST) or view (GET) the scanned paper form; served through the
+    scope check, never from a public media URL."""
+    if request.method == "POST":
+        household = selectors.access_household(request.user, pk, for_write=True)
+        upload = request.FILES.get("form_scan")
+        if upload is None:
+            messages.error(request, _("请选择要上传的扫描件。"))
+        else:
+            try:
+                services.household_attach_scan(actor=request.user, household=household, upload=upload)
+                messages.success(request, _("扫描件已上传。"))
+            except (StateError, PermissionDenied) as exc:
+                messages.error(request, str(exc))
+        return redirect("registry:household_detail", pk=pk)
+    household = selectors.access_household(request.user, pk)
+    if not household.form_scan:
+        raise Http404
+    from django.http import FileResponse
+
+    return FileResponse(household.form_scan.open("rb"), as_attachment=False)

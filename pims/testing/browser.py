@@ -10,6 +10,7 @@ Tests that use `browser_page` are marked `browser` automatically, so
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOT_DIR = Path(os.environ.get("PIMS_SCREENSHOT_DIR", "/tmp"))
+SCREENSHOT_DIR = Path(os.environ.get("PIMS_SCREENSHOT_DIR") or tempfile.gettempdir())
 
 
 def _require_browser() -> bool:

@@ -153,3 +153,14 @@ def real_hashers():
 def _cheap_hashers(request, settings):
     if "real_hashers" not in request.fixturenames:
         settings.PASSWORD_HASHERS = ["pims.testing.hashers.CheapArgon2PasswordHasher", *settings.PASSWORD_HASHERS]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the code manual once into the test database: every test starts
+    with the real code tables, as a deployed system does. (Transactional
+    tests flush the database; those that need codes load them again.)"""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("load_codes", verbosity=0)

@@ -67,7 +67,7 @@ def _pattern_route(pattern) -> tuple[str, dict[str, str]]:
     if isinstance(pattern, RegexPattern):
         compiled = pattern.regex
         route = _regex_to_route(str(pattern))
-        groups = {name: "[^/]+" for name in compiled.groupindex}
+        groups = dict.fromkeys(compiled.groupindex, "[^/]+")
         return route, groups
     raise TypeError(f"unknown URL pattern type {type(pattern).__name__}: {pattern!r}")
 

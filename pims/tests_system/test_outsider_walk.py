@@ -12,6 +12,7 @@ For a value of township A, an error must look exactly like the error for a
 value that identifies nothing (a 403 next to a 404 leaks existence).
 """
 
+import contextlib
 import html
 import itertools
 import json
@@ -64,10 +65,8 @@ class Walk:
         text = headers + "\n" + body.decode("utf-8", errors="replace")
         parts = [text, html.unescape(text), unquote(text)]
         if resp.get("Content-Type", "").startswith("application/json"):
-            try:
+            with contextlib.suppress(ValueError):
                 parts.append(json.dumps(json.loads(body), ensure_ascii=False))
-            except ValueError:
-                pass
         return "\n".join(parts)
 
     def is_login_redirect(self, resp) -> bool:

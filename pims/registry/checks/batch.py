@@ -26,6 +26,7 @@ from pims.regions.scope import code_in_scope, scope_filter
 from ..errors import PermissionDenied
 from ..models import CheckHit, CheckResult, CheckRun, Household, Person
 from .base import Rule, Severity
+from .register_rules import set_based
 from .runner import region_base_queryset, register_rules
 
 HIT_COLUMNS = ["run_id", "rule_id", "severity", "village_code", "household_id", "person_id", "row"]
@@ -89,21 +90,32 @@ def _execute(*, actor, region: Region, progress: Progress | None, username: str 
     return run
 
 
+BATCH_WORK_MEM = "256MB"
+
+
 def _tune_session() -> None:
-    """PostgreSQL's JIT compiles each rule's expressions for ~0.1 s, longer
-    than most rules then run; the setting lasts until the transaction ends."""
+    """For this transaction only: no JIT (it compiles each rule's expressions
+    for ~0.1 s, longer than most rules then run) and enough work memory for
+    the rules' hash joins over a county's persons to stay in memory."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
+            cursor.execute(f"SET LOCAL work_mem = '{BATCH_WORK_MEM}'")
 
 
 def _hit_select(run: CheckRun, rule: Rule, prefix: str) -> QuerySet:
     """The rule's violating rows as (run, rule, severity, village, household,
     person, row) — annotations only, added in HIT_COLUMNS order, so the SQL
     select list is exactly the insert's column list."""
-    qs = rule.query(region_base_queryset(rule, prefix)).order_by()
+    with set_based():
+        qs = rule.query(region_base_queryset(rule, prefix)).order_by()
     if rule.level == "household":
-        village, household, person, row = F("region_code"), F("id"), Value(None, IntegerField()), Value(None, IntegerField())
+        village, household, person, row = (
+            F("region_code"),
+            F("id"),
+            Value(None, IntegerField()),
+            Value(None, IntegerField()),
+        )
     else:
         village, household, person, row = F("household__region_code"), F("household_id"), F("id"), F("row")
     names = [f"chk_{c}" for c in HIT_COLUMNS]

@@ -9,6 +9,7 @@ import re
 
 from pims.codes.selectors import code_map
 from pims.lib import citizen_id as cid
+from pims.lib.text import is_ascii_digits
 from pims.regions.models import Level, Region
 
 from .base import Rule, Severity, register, violation
@@ -353,7 +354,7 @@ def _refs_and_dates(text, row, c, codes, rows) -> list:
         c[f] = None
         if not value:
             continue
-        ref = int(value) if value.isdigit() else None
+        ref = int(value) if is_ascii_digits(value) else None
         if ref is None or ref == row or ref not in rows:
             out.append(violation("I22", row=row, field=f, label=FIELD_LABELS[f], value=value))
         else:
@@ -361,7 +362,7 @@ def _refs_and_dates(text, row, c, codes, rows) -> list:
     order = text.get("birth_order", "")
     c["birth_order"] = None
     if order:
-        if order.isdigit() and 1 <= int(order) <= 15:
+        if is_ascii_digits(order) and 1 <= int(order) <= 15:
             c["birth_order"] = int(order)
         else:
             out.append(violation("I23", row=row, value=order))

@@ -27,9 +27,7 @@ def region_base_queryset(rule: Rule, prefix: str) -> QuerySet:
     and their members."""
     if rule.level == "household":
         return Household.objects.filter(region_code__startswith=prefix, status=Household.Status.ACTIVE)
-    return Person.objects.filter(
-        household__region_code__startswith=prefix, household__status=Household.Status.ACTIVE
-    )
+    return Person.objects.filter(household__region_code__startswith=prefix, household__status=Household.Status.ACTIVE)
 
 
 def check_households(household_ids: list[int]) -> list[Violation]:

@@ -8,7 +8,12 @@ from pims.lib.citizen_id import make_citizen_id
 
 @pytest.fixture
 def codes(db):
-    call_command("load_codes", verbosity=0)
+    """The code manual is loaded once per session (pims.testing.fixtures);
+    loading again is a no-op unless a transactional test flushed it."""
+    from pims.codes.models import CodeTable
+
+    if not CodeTable.objects.exists():
+        call_command("load_codes", verbosity=0)
 
 
 def family_form(village_code: str, *, number="0001", mother_birth="1988-04-02", head_id=None, spouse_id=None):

@@ -59,8 +59,14 @@ def make_person(
     )
 
 
-def make_couple(village, *, husband_birth=dt.date(1980, 5, 1), wife_birth=dt.date(1982, 3, 1),
-                married_on=dt.date(2006, 10, 1), **hh_extra):
+def make_couple(
+    village,
+    *,
+    husband_birth=dt.date(1980, 5, 1),
+    wife_birth=dt.date(1982, 3, 1),
+    married_on=dt.date(2006, 10, 1),
+    **hh_extra,
+):
     """A family household: married head (husband), wife and a marriage record."""
     hh = make_household(village, **hh_extra)
     husband = make_person(hh, 1, "1", husband_birth, "02", "20")
@@ -71,8 +77,18 @@ def make_couple(village, *, husband_birth=dt.date(1980, 5, 1), wife_birth=dt.dat
     return hh, husband, wife
 
 
-def make_child(hh, row, *, mother=None, father=None, birth_date=dt.date(2008, 6, 1), sex="1", relationship="20",
-               order=None, **extra) -> Person:
+def make_child(
+    hh,
+    row,
+    *,
+    mother=None,
+    father=None,
+    birth_date=dt.date(2008, 6, 1),
+    sex="1",
+    relationship="20",
+    order=None,
+    **extra,
+) -> Person:
     child = make_person(hh, row, sex, birth_date, relationship, "10", **extra)
     Birth.objects.create(child=child, mother=mother, father=father, birth_order=order)
     return child

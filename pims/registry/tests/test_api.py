@@ -18,9 +18,7 @@ WIFE_ID = make_citizen_id("210124", dt.date(1988, 4, 2), 22, "2")
 
 def body(village_code, **extra):
     data, members = family_form(village_code)
-    for m in members:
-        m.pop("contraceptive_method", None)
-        m.pop("contraception_start", None)
+    members[1]["contraceptive_method"] = "03"  # IUD (the code manual's coding)
     return {**data, "village": village_code, "members": members, **extra}
 
 
@@ -37,8 +35,9 @@ def saved_household(personas, regions, **kw) -> Household:
     b.pop("village")
     members = b.pop("members")
     b.pop("confirm_warnings", None)
-    result = services.household_save(actor=personas["clerk"], data=b, members=members,
-                                     village_code=regions["village_a1"].code, confirm_warnings=True)
+    result = services.household_save(
+        actor=personas["clerk"], data=b, members=members, village_code=regions["village_a1"].code, confirm_warnings=True
+    )
     assert result.saved, [v.message for v in result.violations]
     return result.household
 
@@ -128,8 +127,11 @@ def test_workflow_submit_return_approve(client_for, personas, regions):
     assert post(clerk, f"{BASE}/households/{hh.pk}/submit", {}).status_code == 409  # already submitted
     # A clerk may not review: the operation does not exist for them.
     assert post(clerk, f"{BASE}/households/{hh.pk}/approve", {}).status_code == 404
-    resp = post(reviewer, f"{BASE}/households/{hh.pk}/return",
-                {"comments": [{"row": 2, "field": "education", "message": "请补填文化程度"}]})
+    resp = post(
+        reviewer,
+        f"{BASE}/households/{hh.pk}/return",
+        {"comments": [{"row": 2, "field": "education", "message": "请补填文化程度"}]},
+    )
     assert resp.status_code == 200 and resp.json()["form_state"] == FormState.RETURNED
     post(clerk, f"{BASE}/households/{hh.pk}/submit", {"confirm_warnings": True})
     resp = post(reviewer, f"{BASE}/households/{hh.pk}/approve", {})
@@ -143,8 +145,9 @@ def test_outsider_gets_404_for_township_a(client_for, personas, regions):
     outsider = client_for("outsider")
     assert outsider.get(f"{BASE}/households/{hh.pk}").status_code == 404
     assert outsider.get(f"{BASE}/households/999999").status_code == 404  # missing looks the same
-    assert put(outsider, f"{BASE}/households/{hh.pk}", {**body(regions["village_a1"].code), "version": 1}
-               ).status_code in (404, 422)
+    assert put(
+        outsider, f"{BASE}/households/{hh.pk}", {**body(regions["village_a1"].code), "version": 1}
+    ).status_code in (404, 422)
     b = body(regions["village_a1"].code)
     b.pop("village")
     assert put(outsider, f"{BASE}/households/{hh.pk}", {**b, "version": 1}).status_code == 404
@@ -160,10 +163,10 @@ def test_outsider_gets_404_for_township_a(client_for, personas, regions):
 
 def test_list_is_scoped_paginated_and_masked(client_for, personas, regions):
     hh = saved_household(personas, regions)
-    assert client_for("outsider").get(f"{BASE}/households").json() == {"count": 0, "page": 1, "pages": 1,
-                                                                       "items": []}
-    resp = client_for("reviewer").get(f"{BASE}/households", {"village": regions["village_a1"].code,
-                                                               "state": "draft", "page_size": 10})
+    assert client_for("outsider").get(f"{BASE}/households").json() == {"count": 0, "page": 1, "pages": 1, "items": []}
+    resp = client_for("reviewer").get(
+        f"{BASE}/households", {"village": regions["village_a1"].code, "state": "draft", "page_size": 10}
+    )
     out = resp.json()
     assert out["count"] == 1 and out["items"][0]["id"] == hh.pk and out["items"][0]["head_name"] == "张三"
     assert HEAD_ID not in resp.content.decode()

@@ -104,3 +104,24 @@ def test_operator_reveal_shows_full_id(client_for, personas, regions):
     assert members[0]["citizen_id"] in resp.content.decode()
     page = client_for("operator").get(reverse("registry:person_detail", args=[head.pk])).content.decode()
     assert members[0]["citizen_id"] not in page
+
+
+def test_scan_upload_is_checked_scoped_and_served(client_for, personas, regions, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    data, members = family_form(regions["village_a1"].code)
+    hh = services.household_save(
+        actor=personas["clerk"], data=data, members=members, village_code=regions["village_a1"].code
+    ).household
+    url = reverse("registry:household_scan", args=[hh.pk])
+    clerk = client_for("clerk")
+    clerk.post(url, {"form_scan": SimpleUploadedFile("x.exe", b"MZ\x90\x00", content_type="image/png")})
+    hh.refresh_from_db()
+    assert not hh.form_scan
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    clerk.post(url, {"form_scan": SimpleUploadedFile("form.png", png, content_type="image/png")})
+    hh.refresh_from_db()
+    assert hh.form_scan.name.endswith(".png")
+    assert b"".join(clerk.get(url).streaming_content) == png
+    assert client_for("outsider").get(url).status_code == 404

@@ -1,0 +1,83 @@
+"""Checking and applying a batch of events (a change report).
+
+Events are taken in occurrence order (effective date, then filing order)
+against one in-memory `RegisterState`, so each sees the effects of the
+earlier ones. A check (dry run) collects every refused event and writes
+nothing; applying does the same and then either writes everything — the
+register changes, the new spells, the events marked approved in the
+current month — or, when any event is refused, raises `EventRefused`
+naming each refused event so that the caller's transaction rolls back and
+nothing changes.
+"""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from .errors import EventRefused
+from .handlers import handler_for
+from .models import Event
+from .periods import period_of
+from .state import RegisterState
+
+
+def ordered(events) -> list[Event]:
+    return sorted(events, key=lambda e: (e.effective_date, e.pk or float("inf")))
+
+
+def title(event: Event, state: RegisterState) -> str:
+    handler = handler_for(event.event_type)
+    kind = handler.LABEL if handler else event.event_type
+    who = state.person(event.person_id) or state.person(event.related_person_id)
+    name = who.name if who is not None else (event.payload or {}).get("name", "")
+    number = f"事件 {event.pk}" if event.pk else "新事件"
+    return f"{number}（{kind}{'，' + name if name else ''}，发生日期 {event.effective_date}）"
+
+
+def _problems(event: Event, state: RegisterState) -> list[str]:
+    handler = handler_for(event.event_type)
+    if handler is None:
+        return [f"变动类型“{event.event_type}”不能通过变更单登记"]
+    if event.effective_date > state.today:
+        return [f"发生日期 {event.effective_date} 晚于今天（规则：只能登记已发生的变动）"]
+    if event.report_date and event.effective_date > event.report_date:
+        return [f"发生日期 {event.effective_date} 晚于报告日期 {event.report_date}"]
+    return handler.validate(event, state)
+
+
+def run(events, state: RegisterState) -> list[tuple[Event, list[str]]]:
+    """Validate and apply (in memory) each event in order; a refused event
+    is left out and reported, the rest go on."""
+    refused = []
+    for event in ordered(events):
+        messages = _problems(event, state)
+        if messages:
+            refused.append((event, [f"{title(event, state)}：{m}" for m in messages]))
+            continue
+        handler_for(event.event_type).apply(event, state)
+    return refused
+
+
+def check(events, *, today: dt.date | None = None, actor=None) -> list[tuple[Event, list[str]]]:
+    """A dry run: what would be refused if these events were applied now."""
+    today = today or timezone.localdate()
+    state = RegisterState.load(events, period=period_of(today), today=today, actor=actor)
+    return run(events, state)
+
+
+def apply(events, *, actor, approved_at: dt.datetime) -> RegisterState:
+    """Apply every event or none; call inside a transaction. The events
+    count in the month of `approved_at`."""
+    events = list(events)
+    today = timezone.localdate(approved_at)
+    state = RegisterState.load(events, period=period_of(today), today=today, actor=actor, lock=True)
+    refused = run(events, state)
+    if refused:
+        raise EventRefused(refused)
+    for event in events:
+        event.review_status = Event.Review.APPROVED
+        event.approved_at = approved_at
+        event.approved_by = actor
+        event.approved_period = state.period
+    state.flush(events)
+    return state

@@ -1,0 +1,90 @@
+"""出生: creates the child in a household (the mother's unless another is
+named), opens its registered and resident spells, records the birth with the
+mother's birth order (孩次) and closes her open pregnancy as a live birth."""
+
+from pims.registry.models import Birth, Household
+
+from ..models import Spell
+from . import base
+from .base import Field
+
+LABEL = "出生"
+PERSON = None
+RELATED = "母亲"
+HOUSEHOLD = "落户户（默认母亲所在户）"
+FIELDS = [
+    Field("name", "婴儿姓名"),
+    Field("sex", "性别", "code", table="sex"),
+    Field("ethnicity", "民族", "code", required=False, table="ethnicity", help="默认随母亲"),
+    Field("relationship", "与户主关系", "code", table="family_relationship"),
+    Field("father_id", "父亲", "person", required=False, help="默认为母亲的现任丈夫"),
+    Field("certificate_no", "出生医学证明编号", required=False),
+    Field("residence_code", "现居住地区划", "region", required=False, help="默认为落户户所在村"),
+]
+MIN_MOTHER_AGE = 15
+
+
+def _household(event, state, mother):
+    return state.household(event.household_id) or (mother.household if mother else None)
+
+
+def validate(event, state) -> list[str]:
+    errors: list[str] = []
+    mother = state.person(event.related_person_id)
+    if mother is None:
+        return ["母亲不存在（规则：出生须指向在册的母亲）"]
+    if mother.sex != "2":
+        errors.append(f"母亲{base.label(mother)}的性别为男（规则：出生只能登记给女性）")
+    base.require_active(mother, errors, "母亲")
+    if event.effective_date < mother.birth_date:
+        errors.append(f"出生日期 {event.effective_date} 早于母亲的出生日期 {mother.birth_date}")
+    elif (age := base.age_on(mother.birth_date, event.effective_date)) < MIN_MOTHER_AGE:
+        errors.append(f"母亲{base.label(mother)}生育时 {age} 岁，小于 {MIN_MOTHER_AGE} 岁（规则：母亲生育年龄）")
+    father = state.person((event.payload or {}).get("father_id"))
+    if father is not None and father.sex != "1":
+        errors.append(f"父亲{base.label(father)}的性别为女（规则：父亲须为男性）")
+    household = _household(event, state, mother)
+    if household is None or household.status != Household.Status.ACTIVE:
+        errors.append("落户户不存在或已撤销（规则：出生须落户在现有户）")
+    return errors
+
+
+def apply(event, state) -> None:
+    p = event.payload
+    mother = state.person(event.related_person_id)
+    household = _household(event, state, mother)
+    day = event.effective_date
+    residence = p.get("residence_code") or household.region_code
+    child = base.new_person(
+        {**p, "no_id_reason": "1"},
+        household=household,
+        state=state,
+        birth_date=day,
+        ethnicity=p.get("ethnicity") or mother.ethnicity,
+        hukou_type=p.get("hukou_type") or mother.hukou_type,
+        marital_status="10",
+        registered_code=household.region_code,
+        residence_code=residence,
+        responsible_code=household.region_code,
+    )
+    child.residence_status = base._residence_status(child)
+    father = state.person(p.get("father_id"))
+    spouse = state.spouse(mother)
+    if father is None and spouse is not None and spouse.sex == "1":
+        father = spouse
+    state.add_birth(
+        Birth(
+            child=child,
+            mother=mother,
+            father=father,
+            birth_order=state.births_so_far(mother) + 1,
+            certificate_no=p.get("certificate_no", ""),
+        ),
+        mother,
+    )
+    for kind, region in ((Spell.Kind.REGISTERED, household.region_code), (Spell.Kind.RESIDENT, residence)):
+        state.open(child, kind, region=region, household=household, start=day, event=event, reason=Spell.Opened.BIRTH)
+    if state.pregnancy(mother) is not None:
+        state.end_pregnancy(mother, outcome="1", date=day)
+    event.person = child
+    event.household = household

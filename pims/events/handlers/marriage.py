@@ -1,0 +1,90 @@
+"""结婚: records the marriage and both spouses' marital status (初婚 21, or
+再婚 22 for a widowed or divorced spouse), may move the wife into the
+husband's household, and recomputes the couple's responsible region by the
+seed rule (registered apart → the wife's registered location)."""
+
+from pims.registry.models import Marriage
+
+from . import base
+from .base import Field
+
+LABEL = "结婚"
+PERSON = "本人"
+RELATED = "配偶"
+HOUSEHOLD = None
+FIELDS = [
+    Field("move_wife", "女方迁入男方户", "bool", required=False),
+    Field("relationship", "女方在男方户中与户主关系", "code", required=False, table="family_relationship",
+          help="女方迁入男方户时填写；男方为户主时默认为配偶"),
+    base.NEW_HEAD,
+]
+LEGAL_AGE = {"1": 22, "2": 20}
+FIRST, REMARRIED, REUNITED = "21", "22", "23"
+SPOUSE = "10"
+
+
+def couple(event, state, errors: list[str]):
+    a = base.subject(event, state, errors, "本人")
+    b = state.person(event.related_person_id)
+    if b is None:
+        errors.append("配偶不存在（规则：婚姻双方须为在册人员）")
+    if a is None or b is None:
+        return None, None
+    if a.sex == b.sex:
+        errors.append(f"{base.label(a)}与{base.label(b)}性别相同（规则：婚姻双方须为一男一女）")
+        return None, None
+    return (a, b) if a.sex == "1" else (b, a)
+
+
+def validate_marriage(event, state, errors: list[str]):
+    husband, wife = couple(event, state, errors)
+    if husband is None:
+        return None, None
+    for person in (husband, wife):
+        if not base.require_active(person, errors):
+            continue
+        base.check_date(event, person, state, errors, "结婚日期")
+        if person.marital_status in base.MARRIED or state.marriage(person) is not None:
+            errors.append(
+                f"{base.label(person)}的婚姻状况为已婚，不能再登记结婚（规则：已婚者须先登记离婚或丧偶）"
+            )
+        age = base.age_on(person.birth_date, event.effective_date)
+        if age < LEGAL_AGE[person.sex]:
+            errors.append(
+                f"{base.label(person)}结婚时 {age} 岁，未达法定婚龄 {LEGAL_AGE[person.sex]} 岁（规则：法定婚龄）"
+            )
+    if event.payload.get("move_wife") and wife.household != husband.household:
+        if husband.household.status != "active":
+            errors.append("男方所在户已撤销，女方不能迁入")
+        if not event.payload.get("relationship") and not base.is_head(husband.household, husband):
+            errors.append("女方迁入男方户时须填写“女方在男方户中与户主关系”")
+        errors += base.head_leaving_errors(event, state, wife.household, [wife])
+    return husband, wife
+
+
+def validate(event, state) -> list[str]:
+    errors: list[str] = []
+    validate_marriage(event, state, errors)
+    return errors
+
+
+def apply_marriage(event, state, *, reunion: bool) -> None:
+    errors: list[str] = []
+    husband, wife = couple(event, state, errors)
+    previously = [(p, p.marital_status) for p in (husband, wife)]
+    first = all(before == "10" for _, before in previously)
+    state.add_marriage(
+        husband, wife, date=event.effective_date, kind=Marriage.Kind.FIRST if first else Marriage.Kind.REMARRIAGE
+    )
+    for p, before in previously:
+        p.marital_status = REUNITED if reunion else (FIRST if before == "10" else REMARRIED)
+        state.mark("person", p)
+    if event.payload.get("move_wife") and wife.household != husband.household:
+        relationship = event.payload.get("relationship") or SPOUSE
+        base.apply_leaving(event, state, wife.household, [wife])
+        base.move_to_household(wife, husband.household, event=event, state=state, relationship=relationship)
+    base.refresh_codes(husband, state)
+
+
+def apply(event, state) -> None:
+    apply_marriage(event, state, reunion=False)

@@ -1,0 +1,382 @@
+"""The part of the register a batch of events touches, held in memory.
+
+Applying a month of events with one ORM save per change would cost tens of
+thousands of round trips. Instead `RegisterState.load` reads every row the
+batch can look at or change — the persons named by the events, their
+spouses, their households and fellow members, open spells, marriages, open
+pregnancies and contraceptions, birth counts — in a fixed handful of
+queries; each handler validates and applies its event against this state,
+in order, so that later events see the effects of earlier ones; `flush`
+then writes every change with bulk statements. A dry run (checking a report
+before it is submitted) is the same without the flush.
+
+Objects are keyed by identity (`id(obj)`), not by primary key, because
+persons, households and spells created by the batch have no key until the
+flush.
+"""
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from pims.regions.models import Level, Region
+from pims.registry.models import Birth, Contraception, Household, Marriage, Person, PersonStatus, Pregnancy
+
+from .models import Event, Spell
+
+# Payload keys that name persons or households; handlers use only these.
+PERSON_KEYS = ("father_id", "new_head_id", "head_id")
+HOUSEHOLD_KEYS = ("household_id", "target_household_id")
+
+PERSON_WRITE_FIELDS = [
+    "household",
+    "row",
+    "name",
+    "name_pinyin",
+    "name_initials",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "education",
+    "occupation",
+    "hukou_type",
+    "marital_status",
+    "relationship",
+    "registered_code",
+    "residence_code",
+    "responsible_code",
+    "residence_status",
+    "status",
+    "death_date",
+    "updated_at",
+]
+
+
+def event_refs(event: Event) -> tuple[set[int], set[int]]:
+    """Primary keys of the persons and households an event names."""
+    persons = {pk for pk in (event.person_id, event.related_person_id) if pk}
+    households = {event.household_id} if event.household_id else set()
+    p = event.payload or {}
+    persons |= {int(p[k]) for k in PERSON_KEYS if str(p.get(k) or "").isdigit()}
+    households |= {int(p[k]) for k in HOUSEHOLD_KEYS if str(p.get(k) or "").isdigit()}
+    for m in p.get("members") or []:
+        if str(m.get("person_id") or "").isdigit():
+            persons.add(int(m["person_id"]))
+    return persons, households
+
+
+class RegisterState:
+    def __init__(self, *, period: str, today: dt.date, actor=None):
+        self.period = period
+        self.today = today
+        self.actor = actor
+        self.persons: dict[int, Person] = {}
+        self.households: dict[int, Household] = {}
+        self._members: dict[int, list[Person]] = defaultdict(list)
+        self._spells: dict[tuple[int, str], Spell] = {}
+        self._marriage: dict[int, Marriage] = {}
+        self._past_partners: dict[int, set[int]] = defaultdict(set)
+        self._pregnancy: dict[int, Pregnancy] = {}
+        self._contraception: dict[int, Contraception] = {}
+        self._birth_order: dict[int, int] = {}
+        self._rows: dict[int, int] = {}
+        self._villages: dict[str, Region | None] = {}
+        self._numbers: set[tuple[str, str]] = set()
+        self._id_indexes: set[str] = set()
+        self.new: dict[str, list] = defaultdict(list)
+        self.dirty: dict[str, dict[int, object]] = defaultdict(dict)
+
+    # --- loading ------------------------------------------------------------
+
+    @classmethod
+    def load(cls, events, *, period: str, today: dt.date, actor=None, lock: bool = False) -> "RegisterState":
+        state = cls(period=period, today=today, actor=actor)
+        person_ids, household_ids = set(), set()
+        for e in events:
+            p, h = event_refs(e)
+            person_ids |= p
+            household_ids |= h
+        state._load(person_ids, household_ids, lock)
+        return state
+
+    def _load(self, person_ids: set[int], household_ids: set[int], lock: bool) -> None:
+        persons = Person.objects.all()
+        households = Household.objects.all()
+        if lock:
+            persons, households = persons.select_for_update(), households.select_for_update()
+        current = Marriage.objects.filter(
+            Q(husband_id__in=person_ids) | Q(wife_id__in=person_ids), end_date__isnull=True
+        ).values_list("husband_id", "wife_id")
+        person_ids = person_ids | {pk for pair in current for pk in pair}
+        found = list(persons.filter(pk__in=person_ids))
+        household_ids = household_ids | {p.household_id for p in found}
+        for h in households.filter(pk__in=household_ids).select_related("village"):
+            self.households[h.pk] = h
+        found += list(
+            persons.filter(household_id__in=household_ids, status=PersonStatus.ACTIVE).exclude(pk__in=person_ids)
+        )
+        for p in found:
+            self._add_person(p)
+        ids = list(self.persons)
+        for s in Spell.objects.filter(person_id__in=ids, end__isnull=True):
+            s.person = self.persons[s.person_id]
+            self._spells[(id(s.person), s.kind)] = s
+        for m in Marriage.objects.filter(Q(husband_id__in=ids) | Q(wife_id__in=ids)):
+            self._add_marriage(m)
+        for g in Pregnancy.objects.filter(woman_id__in=ids, outcome=""):
+            self._pregnancy[id(self.persons[g.woman_id])] = g
+        for c in Contraception.objects.filter(woman_id__in=ids, end_date__isnull=True):
+            self._contraception[id(self.persons[c.woman_id])] = c
+        births = Birth.objects.filter(mother_id__in=ids).values("mother_id").annotate(n=Count("id"), top=Max("birth_order"))
+        for b in births:
+            self._birth_order[id(self.persons[b["mother_id"]])] = max(b["n"], b["top"] or 0)
+        rows = Person.objects.filter(household_id__in=list(self.households)).values("household_id").annotate(top=Max("row"))
+        for r in rows:
+            self._rows[id(self.households[r["household_id"]])] = r["top"] or 0
+
+    def _add_person(self, p: Person) -> None:
+        self.persons[p.pk] = p
+        h = self.households.get(p.household_id)
+        if h is not None:
+            p.household = h
+            if p.status == PersonStatus.ACTIVE:
+                self._members[id(h)].append(p)
+
+    def _add_marriage(self, m: Marriage) -> None:
+        husband, wife = self.persons.get(m.husband_id), self.persons.get(m.wife_id)
+        if m.end_date is None:
+            for p in (husband, wife):
+                if p is not None:
+                    self._marriage[id(p)] = m
+        else:
+            if husband is not None:
+                self._past_partners[id(husband)].add(m.wife_id)
+            if wife is not None:
+                self._past_partners[id(wife)].add(m.husband_id)
+
+    # --- reads --------------------------------------------------------------
+
+    def person(self, pk) -> Person | None:
+        try:
+            return self.persons.get(int(pk))
+        except (TypeError, ValueError):
+            return None
+
+    def household(self, pk) -> Household | None:
+        try:
+            return self.households.get(int(pk))
+        except (TypeError, ValueError):
+            return None
+
+    def members(self, household: Household) -> list[Person]:
+        return list(self._members.get(id(household), []))
+
+    def open_spell(self, person: Person, kind: str) -> Spell | None:
+        return self._spells.get((id(person), kind))
+
+    def open_spells(self, person: Person) -> list[Spell]:
+        return [s for k in Spell.Kind.values if (s := self._spells.get((id(person), k)))]
+
+    def marriage(self, person: Person) -> Marriage | None:
+        return self._marriage.get(id(person))
+
+    def spouse(self, person: Person) -> Person | None:
+        m = self.marriage(person)
+        if m is None:
+            return None
+        other = m.wife_id if m.husband_id == person.pk else m.husband_id
+        if getattr(m, "_husband", None) is not None:  # made in this batch
+            other_obj = m._wife if m._husband is person else m._husband
+            return other_obj
+        return self.persons.get(other)
+
+    def were_married(self, a: Person, b: Person) -> bool:
+        return bool(b.pk and b.pk in self._past_partners.get(id(a), set()))
+
+    def pregnancy(self, woman: Person) -> Pregnancy | None:
+        return self._pregnancy.get(id(woman))
+
+    def contraception(self, woman: Person) -> Contraception | None:
+        return self._contraception.get(id(woman))
+
+    def births_so_far(self, mother: Person) -> int:
+        return self._birth_order.get(id(mother), 0)
+
+    def village(self, code: str) -> Region | None:
+        if code not in self._villages:
+            self._villages[code] = Region.objects.filter(code=code, level=Level.VILLAGE, valid_to__isnull=True).first()
+        return self._villages[code]
+
+    def household_number_taken(self, village_code: str, number: str) -> bool:
+        if (village_code, number) in self._numbers:
+            return True
+        return Household.objects.filter(region_code=village_code, number=number).exists()
+
+    def id_index_taken(self, index: str) -> bool:
+        return index in self._id_indexes or Person.objects.filter(id_index=index).exists()
+
+    # --- writes (in memory) -------------------------------------------------
+
+    def mark(self, kind: str, obj) -> None:
+        if obj.pk is not None:
+            self.dirty[kind][id(obj)] = obj
+
+    def add_person(self, person: Person) -> Person:
+        household = person.household
+        self._rows[id(household)] = max(self._rows.get(id(household), 0), person.row)
+        self._members[id(household)].append(person)
+        if person.id_index:
+            self._id_indexes.add(person.id_index)
+        self.new["person"].append(person)
+        return person
+
+    def next_row(self, household: Household) -> int:
+        return self._rows.get(id(household), 0) + 1
+
+    def add_household(self, household: Household) -> Household:
+        self._numbers.add((household.region_code, household.number))
+        self.new["household"].append(household)
+        return household
+
+    def set_household(self, person: Person, household: Household, relationship: str) -> None:
+        """Move the person's membership (not their spells) to `household`."""
+        old = person.household
+        if old is not None and person in self._members.get(id(old), []):
+            self._members[id(old)].remove(person)
+        person.household = household
+        person.row = self.next_row(household)
+        self._rows[id(household)] = person.row
+        person.relationship = relationship
+        self._members[id(household)].append(person)
+        self.mark("person", person)
+
+    def leave(self, person: Person) -> None:
+        """The person is no longer an active member of their household."""
+        members = self._members.get(id(person.household), [])
+        if person in members:
+            members.remove(person)
+
+    def open(self, person, kind, *, region, household, start, event, reason, origin="") -> Spell:
+        key = (id(person), kind)
+        if key in self._spells:
+            raise AssertionError(f"{person} already has an open {kind} spell")
+        spell = Spell(
+            person=person,
+            household=household,
+            kind=kind,
+            region_code=region,
+            start=start,
+            opened_by=event,
+            open_reason=reason,
+            open_period=self.period,
+            origin_code=origin,
+        )
+        self._spells[key] = spell
+        self.new["spell"].append(spell)
+        return spell
+
+    def close(self, person, kind, *, end, event, reason, destination="") -> Spell | None:
+        spell = self._spells.pop((id(person), kind), None)
+        if spell is None:
+            return None
+        if end < spell.start:
+            raise AssertionError(f"spell of {person} would end {end} before it starts {spell.start}")
+        spell.end, spell.closed_by, spell.close_reason = end, event, reason
+        spell.close_period, spell.destination_code = self.period, destination
+        self.mark("spell", spell)
+        return spell
+
+    def transfer(self, person, kind, *, region, household, date, event) -> Spell:
+        """Close the open spell of `kind` and open the next one, the pair
+        naming each other's region (a move inside the register)."""
+        old = self.close(person, kind, end=date, event=event, reason=Spell.Closed.MOVE, destination=region)
+        return self.open(
+            person,
+            kind,
+            region=region,
+            household=household,
+            start=date,
+            event=event,
+            reason=Spell.Opened.MOVE,
+            origin=old.region_code if old else "",
+        )
+
+    def add_marriage(self, husband: Person, wife: Person, *, date, kind) -> Marriage:
+        m = Marriage(husband=husband, wife=wife, date=date, kind=kind)
+        m._husband, m._wife = husband, wife
+        self._marriage[id(husband)] = m
+        self._marriage[id(wife)] = m
+        self.new["marriage"].append(m)
+        return m
+
+    def end_marriage(self, m: Marriage, *, date, reason) -> None:
+        m.end_date, m.end_reason = date, reason
+        for key in [k for k, v in self._marriage.items() if v is m]:
+            del self._marriage[key]
+        self.mark("marriage", m)
+
+    def add_birth(self, birth: Birth, mother: Person) -> None:
+        self._birth_order[id(mother)] = birth.birth_order
+        self.new["birth"].append(birth)
+
+    def add_pregnancy(self, g: Pregnancy) -> None:
+        self._pregnancy[id(g.woman)] = g
+        self.new["pregnancy"].append(g)
+
+    def end_pregnancy(self, woman: Person, *, outcome: str, date) -> None:
+        g = self._pregnancy.pop(id(woman))
+        g.outcome, g.outcome_date = outcome, date
+        self.mark("pregnancy", g)
+
+    def add_contraception(self, c: Contraception) -> None:
+        self._contraception[id(c.woman)] = c
+        self.new["contraception"].append(c)
+
+    def end_contraception(self, woman: Person, *, date) -> None:
+        c = self._contraception.pop(id(woman))
+        c.end_date = date
+        self.mark("contraception", c)
+
+    # --- flush --------------------------------------------------------------
+
+    def flush(self, events: list[Event]) -> None:
+        """Write every change in bulk. Order matters: rows referenced by
+        others first, and old spells closed before new ones open (one open
+        spell per person and kind is a database constraint)."""
+        now = timezone.now()
+        households = self.new["household"]
+        heads = [h.head for h in households]
+        for h in households:
+            h.head = None
+        Household.objects.bulk_create(households)
+        Person.objects.bulk_create(self.new["person"])
+        for h, head in zip(households, heads, strict=True):
+            h.head = head
+            self.dirty["household"][id(h)] = h
+        persons = list(self.dirty["person"].values())
+        for p in persons:
+            p.updated_at = now
+        Person.objects.bulk_update(persons, PERSON_WRITE_FIELDS, batch_size=1000)
+        for h in self.dirty["household"].values():
+            h.updated_at = now
+        Household.objects.bulk_update(list(self.dirty["household"].values()), ["head", "status", "updated_at"])
+        Spell.objects.bulk_update(
+            list(self.dirty["spell"].values()),
+            ["end", "closed_by", "close_reason", "close_period", "destination_code"],
+            batch_size=1000,
+        )
+        Spell.objects.bulk_create(self.new["spell"], batch_size=1000)
+        Marriage.objects.bulk_update(list(self.dirty["marriage"].values()), ["end_date", "end_reason"])
+        Marriage.objects.bulk_create(self.new["marriage"])
+        Birth.objects.bulk_create(self.new["birth"])
+        Pregnancy.objects.bulk_update(list(self.dirty["pregnancy"].values()), ["outcome", "outcome_date"])
+        Pregnancy.objects.bulk_create(self.new["pregnancy"])
+        Contraception.objects.bulk_update(list(self.dirty["contraception"].values()), ["end_date"])
+        Contraception.objects.bulk_create(self.new["contraception"])
+        Event.objects.bulk_update(
+            events,
+            ["review_status", "approved_at", "approved_by", "approved_period", "person", "household"],
+            batch_size=1000,
+        )
