@@ -62,6 +62,10 @@ INSTALLED_APPS = [
     "pims.audit",
     "pims.registry",
     "pims.events",
+    "pims.stats",
+    "pims.search",
+    "pims.synth",
+    "pims.integration",
     "pims.ops",
     "pims.web",
 ]

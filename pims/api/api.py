@@ -19,13 +19,17 @@ def _not_found(request, exc):
 
 
 def _mount_routers():
+    from pims.audit.api import router as audit_router
     from pims.codes.api import router as codes_router
     from pims.regions.api import router as regions_router
     from pims.registry.api import router as registry_router
+    from pims.search.api import router as search_router
 
     api.add_router("/regions", regions_router)
     api.add_router("/codes", codes_router)
+    api.add_router("/audit", audit_router)
     api.add_router("/registry", registry_router)
+    api.add_router("/search", search_router)
 
 
 _mount_routers()

@@ -50,8 +50,8 @@ class CodeVersion(models.Model):
 class Code(models.Model):
     version = models.ForeignKey(CodeVersion, on_delete=models.PROTECT, related_name="codes")
     code = models.CharField(_("代码"), max_length=20)
-    name = models.CharField(_("名称"), max_length=100)
-    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
+    name = models.CharField(_("名称"), max_length=200)
+    name_en = models.CharField(_("英文名称"), max_length=200, blank=True)
     initials = models.CharField(_("拼音首字母"), max_length=40, blank=True, db_index=True)
     extra = models.JSONField(_("附加属性"), default=dict, blank=True)
     sort = models.PositiveIntegerField(default=0)

@@ -10,6 +10,7 @@ naming each refused event so that the caller's transaction rolls back and
 nothing changes.
 """
 
+import copy
 import datetime as dt
 
 from django.utils import timezone
@@ -61,8 +62,12 @@ def run(events, state: RegisterState) -> list[tuple[Event, list[str]]]:
 def check(events, *, today: dt.date | None = None, actor=None) -> list[tuple[Event, list[str]]]:
     """A dry run: what would be refused if these events were applied now."""
     today = today or timezone.localdate()
-    state = RegisterState.load(events, period=period_of(today), today=today, actor=actor)
-    return run(events, state)
+    # Handlers set fields on the events they apply (a birth's child): work
+    # on copies so that a dry run leaves the caller's events untouched.
+    twins = [copy.copy(event) for event in events]
+    original = {id(twin): event for twin, event in zip(twins, events, strict=True)}
+    state = RegisterState.load(twins, period=period_of(today), today=today, actor=actor)
+    return [(original[id(twin)], messages) for twin, messages in run(twins, state)]
 
 
 def apply(events, *, actor, approved_at: dt.datetime) -> RegisterState:

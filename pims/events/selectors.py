@@ -22,7 +22,8 @@ Counting rules (DESIGN.md §3, 统计口径) in this module:
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -32,7 +33,7 @@ from pims.regions.scope import scope_q
 
 from . import rules
 from .handlers import handler_for
-from .models import ChangeReport, Event, EventType, ReportState, Spell
+from .models import ChangeReport, Event, EventType, Spell
 from .periods import first_day, next_period, previous_period
 
 # --- population and flows -----------------------------------------------------
@@ -327,5 +328,21 @@ def household_history(household) -> list[MemberSpan]:
     return sorted(spans.values(), key=lambda m: (m.start, m.person.row))
 
 
-def open_states() -> list[str]:
-    return [ReportState.DRAFT, ReportState.SUBMITTED, ReportState.RETURNED]
+def spell_violations(person_ids=None) -> list[str]:
+    """Breaches of the spell invariants: two overlapping spells of one kind
+    for a person, or overlapping spells of a person in two households.
+    Spells of no length cover no date and overlap nothing."""
+    far = dt.date(9999, 12, 31)
+    spells = Spell.objects.filter(Q(end__isnull=True) | Q(end__gt=F("start")))
+    if person_ids is not None:
+        spells = spells.filter(person_id__in=person_ids)
+    overlapping = (
+        spells.filter(person=OuterRef("person"), start__lt=Coalesce(OuterRef("end"), Value(far)))
+        .filter(Q(end__isnull=True) | Q(end__gt=OuterRef("start")))
+        .exclude(pk=OuterRef("pk"))
+    )
+    same_kind = spells.filter(Exists(overlapping.filter(kind=OuterRef("kind"))))
+    two_households = spells.filter(Exists(overlapping.exclude(household=OuterRef("household"))))
+    out = [f"人员 {s.person_id}：{s.get_kind_display()}时段 {s.start}–{s.end or ''} 与同类时段重叠" for s in same_kind]
+    out += [f"人员 {s.person_id}：时段 {s.start}–{s.end or ''} 与另一户的时段重叠" for s in two_households]
+    return out

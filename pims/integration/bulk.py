@@ -69,7 +69,8 @@ class TableWriter:
         unknown = set(self.columns) - set(known)
         if unknown:
             raise ImproperlyConfigured(f"{self.table} has no columns {sorted(unknown)}")
-        rest = [f for c, f in known.items() if c not in self.columns]
+        # The auto primary key is left to the database unless the caller names it.
+        rest = [f for c, f in known.items() if c not in self.columns and not f.primary_key]
         for f in rest:
             if not f.has_default() and not f.null and not f.blank:
                 raise ImproperlyConfigured(f"{self.table}.{f.column} needs a value: no default, not nullable")

@@ -46,7 +46,7 @@ class _MemberBase(Schema):
 MemberIn = create_model(
     "MemberIn",
     __base__=_MemberBase,
-    **{f: (Text, "") for f in MEMBER_FIELDS},
+    **dict.fromkeys(MEMBER_FIELDS, (Text, "")),
 )
 
 
@@ -69,8 +69,10 @@ class _HouseholdFields(Schema):
         return self
 
     def household_data(self) -> dict:
-        return {f: getattr(self, f) for f in ("number", "hh_type", "address", "form_number", "volume_number",
-                                               "collected_on")}
+        return {
+            f: getattr(self, f)
+            for f in ("number", "hh_type", "address", "form_number", "volume_number", "collected_on")
+        }
 
     def member_rows(self) -> list[dict]:
         return [m.model_dump() for m in self.members]
@@ -144,7 +146,7 @@ MemberOut = create_model(
     __base__=Schema,
     row=(int, ...),
     person_id=(int, ...),
-    **{f: (str, "") for f in MEMBER_FIELDS},
+    **dict.fromkeys(MEMBER_FIELDS, (str, "")),
 )
 
 
@@ -204,8 +206,10 @@ def _summary(h: Household) -> dict:
 
 
 def _detail(h: Household, violations=()) -> dict:
-    rows = [{k: ("" if v is None else str(v)) if k in MEMBER_FIELDS else v for k, v in r.items()}
-            for r in selectors.household_form_rows(h)]
+    rows = [
+        {k: ("" if v is None else str(v)) if k in MEMBER_FIELDS else v for k, v in r.items()}
+        for r in selectors.household_form_rows(h)
+    ]
     return {
         **_summary(h),
         "collected_on": h.collected_on,

@@ -194,8 +194,9 @@ def completeness_by_village(*, user, region: Region, today: dt.date | None = Non
         return report
     latest = VillageBaseline.objects.filter(village=OuterRef("pk")).order_by("-entered_at", "-id")
     villages = list(
-        Region.objects.filter(scope_q(user, "code"), code__startswith=region.prefix, level=Level.VILLAGE,
-                              valid_to__isnull=True)
+        Region.objects.filter(
+            scope_q(user, "code"), code__startswith=region.prefix, level=Level.VILLAGE, valid_to__isnull=True
+        )
         .annotate(
             exp_hh=Subquery(latest.values("expected_households")[:1]),
             exp_p=Subquery(latest.values("expected_persons")[:1]),
@@ -265,8 +266,14 @@ def completeness_by_village(*, user, region: Region, today: dt.date | None = Non
             fig.persons_checked = fig.persons
             total.persons_with_errors = (total.persons_with_errors or 0) + fig.persons_with_errors
             total.households_with_errors = (total.households_with_errors or 0) + fig.households_with_errors
-        for name in ("households", "persons", "persons_complete", "households_in_baseline", "persons_in_baseline",
-                     "persons_checked"):
+        for name in (
+            "households",
+            "persons",
+            "persons_complete",
+            "households_in_baseline",
+            "persons_in_baseline",
+            "persons_checked",
+        ):
             setattr(total, name, getattr(total, name) + getattr(fig, name))
         report.villages.append(fig)
     return report

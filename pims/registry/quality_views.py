@@ -22,10 +22,24 @@ def register_nav() -> None:
     from pims.accounts.roles import Cap
     from pims.web.modules import Item, register_item
 
-    register_item("registry", Item(gettext_lazy("质量抽查"), "registry:quality:sample_list", Cap.REVIEW,
-                                   gettext_lazy("按村随机抽取已提交的采集表入户复核，统计差错率")))
-    register_item("registry", Item(gettext_lazy("完整性统计"), "registry:quality:completeness", Cap.VIEW_REPORTS,
-                                   gettext_lazy("村不漏户、户不漏人、人不漏项、项不出错：按村对照摸底基数")))
+    register_item(
+        "registry",
+        Item(
+            gettext_lazy("质量抽查"),
+            "registry:quality:sample_list",
+            Cap.REVIEW,
+            gettext_lazy("按村随机抽取已提交的采集表入户复核，统计差错率"),
+        ),
+    )
+    register_item(
+        "registry",
+        Item(
+            gettext_lazy("完整性统计"),
+            "registry:quality:completeness",
+            Cap.VIEW_REPORTS,
+            gettext_lazy("村不漏户、户不漏人、人不漏项、项不出错：按村对照摸底基数"),
+        ),
+    )
 
 
 def _int_or_none(text):
@@ -81,14 +95,17 @@ def sample_create(request):
         ctx = _sample_list_context(request, form=form, error=_("抽取户数和随机种子应为非负整数"))
         return render(request, "registry/quality/sample_list.html", ctx, status=422)
     try:
-        draw = sampling.sample_draw(actor=request.user, village=village, count=count,
-                                    percent=form["percent"] or None, seed=seed)
+        draw = sampling.sample_draw(
+            actor=request.user, village=village, count=count, percent=form["percent"] or None, seed=seed
+        )
     except PermissionDenied:
         raise Http404 from None
     except RegistryError as exc:
         ctx = _sample_list_context(request, form=form, error=str(exc))
         return render(request, "registry/quality/sample_list.html", ctx, status=422)
-    messages.success(request, _("已抽取 %(n)d 户（随机种子 %(seed)d）。") % {"n": draw.items.count(), "seed": draw.seed})
+    messages.success(
+        request, _("已抽取 %(n)d 户（随机种子 %(seed)d）。") % {"n": draw.items.count(), "seed": draw.seed}
+    )
     return redirect("registry:quality:sample_detail", pk=draw.pk)
 
 
@@ -98,9 +115,15 @@ def sample_detail(request, pk):
     draw = sampling.access_draw(request.user, pk)
     items = draw.items.select_related("household", "household__head", "checked_by").order_by("position")
     rate = sampling.error_rates_by_draw(sampling.draw_list_visible_to(user=request.user).filter(pk=draw.pk))
-    return render(request, "registry/quality/sample_detail.html", {
-        "draw": draw, "items": items, "rate": rate.get(draw.pk),
-    })
+    return render(
+        request,
+        "registry/quality/sample_detail.html",
+        {
+            "draw": draw,
+            "items": items,
+            "rate": rate.get(draw.pk),
+        },
+    )
 
 
 @login_required
@@ -113,8 +136,13 @@ def sample_item_record(request, pk):
         wrong = _int_or_none(request.POST.get("items_wrong")) or 0
         if checked is None:
             raise sampling.SamplingError(_("请填写核查项数"))
-        sampling.sample_record(actor=request.user, item=item, items_checked=checked, items_wrong=wrong,
-                               note=request.POST.get("note", "")[:2000])
+        sampling.sample_record(
+            actor=request.user,
+            item=item,
+            items_checked=checked,
+            items_wrong=wrong,
+            note=request.POST.get("note", "")[:2000],
+        )
     except ValueError:
         messages.error(request, _("核查项数和差错项数应为非负整数"))
     except PermissionDenied:
@@ -137,11 +165,15 @@ def completeness_report(request):
     region = access_region(user, request.GET.get("region") or user.region.code)
     report = completeness.completeness_by_village(user=user, region=region)
     choices = region_list_visible_to(user=user).exclude(level=Level.VILLAGE).filter(valid_to__isnull=True)
-    return render(request, "registry/quality/completeness.html", {
-        "report": report,
-        "regions": choices.order_by("code")[:200],
-        "can_enter_baseline": completeness.can_enter_baseline(user),
-    })
+    return render(
+        request,
+        "registry/quality/completeness.html",
+        {
+            "report": report,
+            "regions": choices.order_by("code")[:200],
+            "can_enter_baseline": completeness.can_enter_baseline(user),
+        },
+    )
 
 
 @login_required
@@ -166,8 +198,9 @@ def baseline_edit(request, code):
             persons = _int_or_none(form["expected_persons"])
             if households is None or persons is None:
                 raise completeness.BaselineError(_("请填写摸底户数和摸底人数"))
-            completeness.village_baseline_set(actor=user, village=village, expected_households=households,
-                                              expected_persons=persons)
+            completeness.village_baseline_set(
+                actor=user, village=village, expected_households=households, expected_persons=persons
+            )
         except ValueError:
             error = _("摸底户数和人数应为非负整数")
         except PermissionDenied:
@@ -178,9 +211,17 @@ def baseline_edit(request, code):
             messages.success(request, _("%(name)s 的摸底基数已保存。") % {"name": village.name})
             parent = village.parent.code if village.parent_id else village.code
             return redirect(f"{_completeness_url()}?region={parent}")
-    return render(request, "registry/quality/baseline_form.html", {
-        "village": village, "current": current, "form": form, "error": error,
-    }, status=422 if error else 200)
+    return render(
+        request,
+        "registry/quality/baseline_form.html",
+        {
+            "village": village,
+            "current": current,
+            "form": form,
+            "error": error,
+        },
+        status=422 if error else 200,
+    )
 
 
 def _completeness_url():

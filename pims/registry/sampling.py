@@ -87,7 +87,9 @@ def pick(pks: list[int], k: int, seed: int) -> list[int]:
     return random.Random(seed).sample(sorted(pks), k)
 
 
-def sample_draw(*, actor, village: Region, count: int | None = None, percent=None, seed: int | None = None) -> SampleDraw:
+def sample_draw(
+    *, actor, village: Region, count: int | None = None, percent=None, seed: int | None = None
+) -> SampleDraw:
     """Draw `count` households (or `percent` of the frame) from the village's
     collected forms. Without a seed one is chosen at random and stored."""
     if village.level != Level.VILLAGE:

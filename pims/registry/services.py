@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
-from pypinyin import Style, lazy_pinyin
 
 from pims.accounts.roles import Cap, has_capability
 from pims.audit.models import Action
@@ -19,6 +18,7 @@ from pims.audit.services import audit_record
 from pims.events.services import baseline_open
 from pims.lib import crypto
 from pims.lib.masking import mask_phone
+from pims.lib.names import name_pinyin
 from pims.regions.models import Level, Region
 from pims.regions.scope import code_in_scope
 
@@ -272,8 +272,8 @@ def _write_members(household, cleaned, existing) -> dict[int, Person]:
 
 def _fill_person(p: Person, c: dict) -> None:
     p.name = c["name"]
-    p.name_pinyin = "".join(lazy_pinyin(p.name)).lower()
-    p.name_initials = "".join(lazy_pinyin(p.name, style=Style.FIRST_LETTER)).lower()
+    # Surname readings (曾 zeng, 单 shan …) come from pims.lib.names.
+    p.name_pinyin, p.name_initials = name_pinyin(p.name)
     number = c.get("citizen_id") or ""
     if number:
         p.id_cipher = crypto.encrypt(number, aad=b"citizen_id")

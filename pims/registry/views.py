@@ -265,12 +265,33 @@ def _review_comments(post) -> list[dict]:
 
 @login_required
 def person_detail(request, pk):
+    import datetime as dt
+
+    from django.urls import NoReverseMatch, reverse
+
+    from pims.search.selectors import age_on, person_code_names, person_relatives, region_names
+
     person = selectors.access_person(request.user, pk)
+    try:
+        # The events app owns the timeline; link to it once it is routed.
+        timeline_url = reverse("events:person_timeline", args=[person.pk])
+    except NoReverseMatch:
+        timeline_url = None
+    names = region_names((person.registered_code, person.residence_code, person.responsible_code))
     return render(
         request,
         "registry/person_detail.html",
         {
             "person": person,
+            "age": age_on(person.birth_date, dt.date.today()),
+            "codes": person_code_names(person),
+            "region_names": {
+                "registered": names.get(person.registered_code, ""),
+                "residence": names.get(person.residence_code, ""),
+                "responsible": names.get(person.responsible_code, ""),
+            },
+            "relatives": person_relatives(user=request.user, person=person),
+            "timeline_url": timeline_url,
             "can_unmask": has_capability(request.user, Cap.UNMASK_PERSONAL),
         },
     )

@@ -38,6 +38,7 @@ HEAD, SPOUSE, SON, DAUGHTER = "02", "10", "20", "30"
 FATHER, MOTHER, DAUGHTER_IN_LAW, GRANDSON, GRANDDAUGHTER = "51", "52", "38", "41", "42"
 NON_RELATIVE = "99"
 NEVER_MARRIED, WIDOWED, DIVORCED = "10", "30", "40"
+MARRIED = ("20", "21", "22", "23")
 
 # Household templates and their weights (share of family households before calibration).
 TEMPLATES = {
@@ -633,7 +634,13 @@ class Generator:
         """Every married woman aged 15–49 with her husband at home has a method
         in use (possibly 00, none) or a current pregnancy."""
         r = self.rnd
-        for _husband, wife, wed, _kind in d.marriages:
+        couples = [(wife, wed) for _husband, wife, wed, _kind in d.marriages]
+        paired = {id(w) for w, _ in couples}
+        for p in d.people:  # married women whose husband is not in the household (collective households)
+            if p.sex == FEMALE and p.marital_status in MARRIED and id(p) not in paired:
+                since = add_years(p.birth_date, 20) + dt.timedelta(days=r.randint(1, 2000))
+                couples.append((p, min(since, self.as_of - dt.timedelta(days=1))))
+        for wife, wed in couples:
             age = age_on(wife.birth_date, self.as_of)
             if not 15 <= age <= 49:
                 continue

@@ -155,12 +155,39 @@ def _cheap_hashers(request, settings):
         settings.PASSWORD_HASHERS = ["pims.testing.hashers.CheapArgon2PasswordHasher", *settings.PASSWORD_HASHERS]
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """Load the code manual once into the test database: every test starts
-    with the real code tables, as a deployed system does. (Transactional
-    tests flush the database; those that need codes load them again.)"""
+_CODE_SNAPSHOT: dict | None = None
+
+
+def _snapshot_codes() -> dict:
+    from pims.codes.models import Code, CodeTable, CodeVersion
+
+    return {model: list(model.objects.values()) for model in (CodeTable, CodeVersion, Code)}
+
+
+def _restore_codes(snapshot: dict) -> None:
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    for model, rows in snapshot.items():
+        model.objects.bulk_create([model(**row) for row in rows])
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), list(snapshot)):
+            cursor.execute(sql)
+
+
+@pytest.fixture
+def codes(db):
+    """The real code manual in the test database. The first use runs
+    `load_codes`; later tests restore a snapshot of its rows (much faster)."""
+    global _CODE_SNAPSHOT
     from django.core.management import call_command
 
-    with django_db_blocker.unblock():
+    from pims.codes.models import CodeTable
+
+    if CodeTable.objects.exists():
+        return
+    if _CODE_SNAPSHOT is None:
         call_command("load_codes", verbosity=0)
+        _CODE_SNAPSHOT = _snapshot_codes()
+    else:
+        _restore_codes(_CODE_SNAPSHOT)

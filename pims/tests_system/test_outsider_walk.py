@@ -16,6 +16,7 @@ import contextlib
 import html
 import itertools
 import json
+import math
 import warnings
 from urllib.parse import unquote, urlencode
 
@@ -37,6 +38,8 @@ NOT_WALKED = {
 }
 
 ERROR_STATUSES = {400, 401, 403, 404, 405, 422}
+# Above this many parameter combinations for one URL, each sample is tried once.
+MAX_COMBINATIONS = 30
 
 
 class Walk:
@@ -130,7 +133,11 @@ class Walk:
                 )
                 return []
             choices.append([(param, s) for s in fitting])
-        return [dict(c) for c in itertools.product(*choices)]
+        if math.prod(len(c) for c in choices) <= MAX_COMBINATIONS:
+            return [dict(c) for c in itertools.product(*choices)]
+        # Too many to try all: every sample of every parameter still appears once.
+        longest = max(len(c) for c in choices)
+        return [dict(c[i % len(c)] for c in choices) for i in range(longest)]
 
     def walk_url(self, method: str, url_for, combo: dict[str, Sample], *, json_body: bool, query: str = "") -> None:
         url = url_for({k: s.value for k, s in combo.items()}) + query

@@ -29,7 +29,9 @@ def approved_household(personas, village, *, number="0001", seq=0, **form):
     clerk = personas["clerk"] if village.code == personas["clerk"].region.code else personas["operator"]
     if not village.code.startswith(personas["operator"].region.prefix):
         clerk = personas["outsider"]
-    result = registry.household_save(actor=clerk, data=data, members=members, village_code=village.code)
+    result = registry.household_save(
+        actor=clerk, data=data, members=members, village_code=village.code, confirm_warnings=True
+    )
     assert result.saved, [v.message for v in result.violations]
     hh = result.household
     assert registry.household_submit(actor=clerk, household=hh, confirm_warnings=True).saved

@@ -4,15 +4,11 @@ import psycopg
 import pytest
 from django.db import connection
 
-from pims.audit.testing import audit_log_purge
-
 
 @pytest.fixture
 def committed_db(transactional_db):
-    """Committed data (pg_dump and the SQLite backup API read committed state),
-    with the append-only audit log emptied before pytest-django's flush."""
-    yield
-    audit_log_purge()
+    """Committed data: pg_dump and the SQLite backup API read committed state.
+    (pims.testing.fixtures empties the append-only audit log before the flush.)"""
 
 
 def _pg_admin_connection():

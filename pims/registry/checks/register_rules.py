@@ -28,7 +28,21 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db import connection
-from django.db.models import CharField, Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery, Value, Window
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    Window,
+)
 from django.db.models.functions import Cast, Coalesce, Concat, Rank
 from django.utils import timezone
 
@@ -653,12 +667,13 @@ def _possible_duplicates(qs):
                 ).exclude(household_id=OuterRef("household_id"))
             )
         )
-    # One GROUP BY over the register instead of a self-join per person.
+    # One hash aggregate over the register instead of a self-join per person
+    # (MIN/MAX, not COUNT(DISTINCT), which would sort names by collation).
     keys = (
         registered.annotate(key=_person_key())
         .values("key")
-        .annotate(n=Count("household_id", distinct=True))
-        .filter(n__gt=1)
+        .annotate(first=Min("household_id"), last=Max("household_id"))
+        .exclude(first=F("last"))
         .values("key")
     )
     return qs.annotate(key=_person_key()).filter(key__in=keys)

@@ -2,6 +2,7 @@ from .checkrun import CheckHit, CheckResult, CheckRun
 from .family import Birth, Contraception, Marriage, Pregnancy
 from .household import FormState, Household, ReviewComment
 from .person import Person, PersonStatus, ResidenceStatus
+from .sampling import SampleDraw, SampleItem, VillageBaseline
 
 __all__ = [
     "Birth",
@@ -17,4 +18,7 @@ __all__ = [
     "Pregnancy",
     "ResidenceStatus",
     "ReviewComment",
+    "SampleDraw",
+    "SampleItem",
+    "VillageBaseline",
 ]

@@ -11,9 +11,7 @@ class SampleDraw(models.Model):
     from the same frame with the same seed.
     """
 
-    village = models.ForeignKey(
-        "regions.Region", verbose_name=_("抽查村"), on_delete=models.PROTECT, related_name="+"
-    )
+    village = models.ForeignKey("regions.Region", verbose_name=_("抽查村"), on_delete=models.PROTECT, related_name="+")
     # The village's 12-digit code, copied for indexed prefix scoping.
     region_code = models.CharField(_("区划代码"), max_length=12, db_index=True)
     drawn_by = models.ForeignKey(
@@ -77,9 +75,7 @@ class VillageBaseline(models.Model):
     persons the survey expects. Append-only: a corrected figure is a new row,
     and the latest row per village counts."""
 
-    village = models.ForeignKey(
-        "regions.Region", verbose_name=_("村/社区"), on_delete=models.PROTECT, related_name="+"
-    )
+    village = models.ForeignKey("regions.Region", verbose_name=_("村/社区"), on_delete=models.PROTECT, related_name="+")
     region_code = models.CharField(_("区划代码"), max_length=12, db_index=True)
     expected_households = models.PositiveIntegerField(_("摸底户数"))
     expected_persons = models.PositiveIntegerField(_("摸底人数"))

@@ -1,19 +1,6 @@
 import datetime as dt
 
-import pytest
-from django.core.management import call_command
-
 from pims.lib.citizen_id import make_citizen_id
-
-
-@pytest.fixture
-def codes(db):
-    """The code manual is loaded once per session (pims.testing.fixtures);
-    loading again is a no-op unless a transactional test flushed it."""
-    from pims.codes.models import CodeTable
-
-    if not CodeTable.objects.exists():
-        call_command("load_codes", verbosity=0)
 
 
 def family_form(village_code: str, *, number="0001", mother_birth="1988-04-02", head_id=None, spouse_id=None):

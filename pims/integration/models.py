@@ -1,0 +1,132 @@
+"""An import job and its staged rows.
+
+A job is identified by the SHA-256 of its file. Stage 1 reads the file and
+stages every row (already judged by the input rules, personal values already
+encrypted: no plaintext ID number is ever staged); stage 2 loads the staged
+rows household by household. Each chunk of either stage commits together
+with the job's progress (`staged_lines` / `staged_offset`, `loaded_through`),
+so a killed import resumes from its last commit: nothing lost, nothing twice.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportJob(models.Model):
+    class State(models.TextChoices):
+        STAGING = "staging", _("读取文件")
+        LOADING = "loading", _("写入登记库")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    kind = models.CharField(_("来源"), max_length=20, default="police")
+    file_name = models.CharField(_("文件名"), max_length=255)
+    file_path = models.CharField(_("文件位置"), max_length=500)
+    file_sha256 = models.CharField(_("文件 SHA-256"), max_length=64, db_index=True)
+    file_size = models.BigIntegerField(_("文件大小"), default=0)
+    file_format = models.CharField(_("格式"), max_length=10, blank=True)
+    encoding = models.CharField(_("编码"), max_length=20, blank=True)
+    mapping = models.JSONField(_("列映射"), default=dict, blank=True)
+    village_default = models.CharField(_("默认村级区划"), max_length=12, blank=True)
+    # The jurisdiction the job was started in: the starter's region, "" from the command line.
+    region_code = models.CharField(_("区划代码"), max_length=12, blank=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    username = models.CharField(_("操作人"), max_length=150, blank=True)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.STAGING)
+    message = models.TextField(_("说明"), blank=True)
+    # Stage 1: physical lines read (header included) and the byte offset after them (CSV).
+    staged_lines = models.PositiveIntegerField(default=0)
+    staged_offset = models.BigIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(_("数据行数"), default=0)
+    # Stage 2: households are numbered 1..households_total; all up to loaded_through are done.
+    households_total = models.PositiveIntegerField(_("户数"), default=0)
+    loaded_through = models.PositiveIntegerField(default=0)
+    rows_loaded = models.PositiveIntegerField(_("新增人员"), default=0)
+    rows_present = models.PositiveIntegerField(_("已登记未变"), default=0)
+    rows_rejected = models.PositiveIntegerField(_("退回行数"), default=0)
+    households_created = models.PositiveIntegerField(_("新增户"), default=0)
+    warnings = models.JSONField(_("提示"), default=dict, blank=True)
+    rejected_file = models.CharField(_("退回文件"), max_length=500, blank=True)
+    started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+
+    def __str__(self):
+        return f"import {self.pk} {self.file_name} ({self.state})"
+
+    @property
+    def progress(self) -> float:
+        """0–1 over both stages (staging counts for a third)."""
+        if self.state == self.State.DONE:
+            return 1.0
+        if self.state == self.State.STAGING:
+            return min(1.0, self.staged_offset / self.file_size) / 3 if self.file_size else 0.0
+        return 1 / 3 + (2 / 3) * (self.loaded_through / self.households_total if self.households_total else 1.0)
+
+
+class StagedRow(models.Model):
+    """One data row of an import file after the input rules.
+
+    `state`: ok (waiting for stage 2), rejected (with `reasons`), loaded
+    (person created: `person_id`), present (already registered, unchanged).
+    Personal values are stored as the register stores them (encrypted,
+    blind-indexed, masked); the row's original text is read back from the
+    file when the rejected-rows file is written.
+    """
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
+    line = models.PositiveIntegerField()
+    state = models.CharField(max_length=10, default="ok")
+    reasons = models.TextField(blank=True)
+    rule_ids = models.CharField(max_length=200, blank=True)
+    hh_key = models.PositiveIntegerField(null=True)
+    village_id = models.BigIntegerField(null=True)
+    village_code = models.CharField(max_length=12, blank=True)
+    number = models.CharField(max_length=40, blank=True)
+    hh_type = models.CharField(max_length=1, blank=True)
+    address = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=50, blank=True)
+    name_pinyin = models.CharField(max_length=120, blank=True)
+    name_initials = models.CharField(max_length=20, blank=True)
+    id_cipher = models.TextField(blank=True)
+    id_index = models.CharField(max_length=64, null=True)
+    id_masked = models.CharField(max_length=18, blank=True)
+    id_sex = models.CharField(max_length=1, blank=True)
+    id_birth_date = models.DateField(null=True)
+    no_id_reason = models.CharField(max_length=2, blank=True)
+    sex = models.CharField(max_length=1, blank=True)
+    birth_date = models.DateField(null=True)
+    ethnicity = models.CharField(max_length=2, blank=True)
+    education = models.CharField(max_length=2, blank=True)
+    occupation = models.CharField(max_length=3, blank=True)
+    marital_status = models.CharField(max_length=2, blank=True)
+    relationship = models.CharField(max_length=2, blank=True)
+    hukou_type = models.CharField(max_length=2, blank=True)
+    registered_code = models.CharField(max_length=12, blank=True)
+    residence_code = models.CharField(max_length=12, blank=True)
+    residence_status = models.CharField(max_length=1, blank=True)
+    phone_cipher = models.TextField(blank=True)
+    phone_index = models.CharField(max_length=64, blank=True)
+    phone_masked = models.CharField(max_length=20, blank=True)
+    spouse_index = models.CharField(max_length=64, blank=True)
+    mother_index = models.CharField(max_length=64, blank=True)
+    father_index = models.CharField(max_length=64, blank=True)
+    household_id = models.BigIntegerField(null=True)
+    person_id = models.BigIntegerField(null=True)
+    row = models.PositiveSmallIntegerField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "line"], name="stagedrow_line_once")]
+        indexes = [
+            models.Index(fields=["job", "hh_key"], name="stagedrow_job_household"),
+            models.Index(fields=["job", "id_index"], name="stagedrow_job_id"),
+        ]
+
+    def __str__(self):
+        return f"job {self.job_id} line {self.line} {self.state}"

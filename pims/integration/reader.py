@@ -1,0 +1,202 @@
+"""Reading an extract file row by row, resumably.
+
+File-level problems (not CSV/XLSX, an encoding that is neither UTF-8 nor
+GB18030, no header, a broken XLSX) raise `SourceError`: nothing is imported.
+Row-level problems (a line that does not decode, a wrong number of columns —
+e.g. the last line of a truncated file —, broken CSV quoting) come back as
+`SourceRow.problem`, a violation of an import rule: that row is rejected and
+the others go on. One record per line: a quoted field cannot span lines.
+"""
+
+import csv
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pims.registry.checks.base import Violation, violation
+
+from . import rules  # noqa: F401  (P-rules registered)
+from .format import cell_text
+
+SAMPLE_BYTES = 4 << 20
+XLSX_MAGIC = b"PK\x03\x04"
+XLS_MAGIC = b"\xd0\xcf\x11\xe0"
+
+
+class SourceError(ValueError):
+    """The file as a whole cannot be read; the message is for the clerk."""
+
+
+@dataclass
+class SourceRow:
+    line: int  # physical line in a CSV, row number in a sheet (the header is 1)
+    cells: list[str]
+    end: int  # byte offset just after the line (CSV; 0 for XLSX)
+    problem: Violation | None = None
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def detect(path: Path) -> tuple[str, str]:
+    """(format, encoding): ("xlsx", "") or ("csv", "utf-8-sig" | "utf-8" | "gb18030")."""
+    path = Path(path)
+    if not path.is_file():
+        raise SourceError(f"文件不存在：{path}")
+    with open(path, "rb") as fh:
+        sample = fh.read(SAMPLE_BYTES)
+    if not sample.strip():
+        raise SourceError("文件为空")
+    if sample.startswith(XLSX_MAGIC) or path.suffix.lower() in (".xlsx", ".xlsm"):
+        return "xlsx", ""
+    if sample.startswith(XLS_MAGIC) or path.suffix.lower() == ".xls":
+        raise SourceError("不支持旧版 Excel（.xls）文件，请另存为 .xlsx 或 CSV 后再导入")
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return "csv", "utf-8-sig"
+    if len(sample) == SAMPLE_BYTES and b"\n" in sample:
+        sample = sample[: sample.rindex(b"\n") + 1]  # never judge half a character
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            sample.decode(encoding)
+            return "csv", encoding
+        except UnicodeDecodeError:
+            continue
+    raise SourceError("无法识别文件编码：文件开头既不是 UTF-8 也不是 GB18030（GBK）编码，请另存为 UTF-8 CSV")
+
+
+def read_header(path: Path, fmt: str, encoding: str) -> list[str]:
+    rows = iter_rows(path, fmt, encoding, header_only=True)
+    try:
+        return next(rows).cells
+    except StopIteration:
+        raise SourceError("文件没有表头行") from None
+
+
+def iter_rows(
+    path: Path, fmt: str, encoding: str, *, start_line: int = 0, start_offset: int = 0, header_only=False
+) -> Iterator[SourceRow]:
+    """The header (line 1) and then every row after `start_line`. A resumed
+    CSV read seeks to `start_offset`, the byte after line `start_line`."""
+    if fmt == "xlsx":
+        yield from _xlsx_rows(path, start_line, header_only)
+    else:
+        yield from _csv_rows(path, encoding, start_line, start_offset, header_only)
+
+
+def _delimiter(header_text: str) -> str:
+    """Comma, or tab for a tab-separated export."""
+    return "\t" if header_text.count("\t") > header_text.count(",") else ","
+
+
+def _csv_rows(path, encoding, start_line, start_offset, header_only):
+    with open(path, "rb") as fh:
+        header_raw = fh.readline()
+        try:
+            header_text = header_raw.decode(encoding).rstrip("\r\n")
+        except UnicodeDecodeError:
+            raise SourceError(f"表头行无法按 {encoding} 编码读取") from None
+        delimiter = _delimiter(header_text)
+        try:
+            header = next(csv.reader([header_text], delimiter=delimiter, strict=True))
+        except (csv.Error, StopIteration):
+            raise SourceError("表头行不是有效的 CSV") from None
+        header = [h.strip().lstrip("\ufeff") for h in header]
+        yield SourceRow(1, header, fh.tell())
+        if header_only:
+            return
+        width = len(header)
+        line = 1
+        if start_line > 1:
+            fh.seek(start_offset)
+            line = start_line
+        offset = fh.tell()
+        label = "UTF-8" if encoding.startswith("utf-8") else encoding.upper()
+        for raw in fh:
+            line += 1
+            offset += len(raw)
+            try:
+                text = raw.decode(encoding).rstrip("\r\n")
+            except UnicodeDecodeError:
+                yield SourceRow(line, [], offset, violation("P01", row=line, encoding=label))
+                continue
+            if not text.strip():
+                continue
+            if '"' in text:
+                try:
+                    cells = next(csv.reader([text], delimiter=delimiter, strict=True))
+                except csv.Error as exc:
+                    yield SourceRow(line, [], offset, violation("P03", row=line, reason=str(exc)))
+                    continue
+            else:
+                cells = text.split(delimiter)
+            if len(cells) != width:
+                yield SourceRow(line, cells, offset, violation("P02", row=line, found=len(cells), expected=width))
+                continue
+            yield SourceRow(line, cells, offset)
+
+
+def _xlsx_rows(path, start_line, header_only):
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise SourceError(f"无法打开 Excel 文件（文件可能已损坏或被截断）：{exc}") from None
+    try:
+        ws = wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        try:
+            header = [cell_text(v) for v in next(rows)]
+        except StopIteration:
+            raise SourceError("工作表没有表头行") from None
+        while header and not header[-1]:
+            header.pop()
+        yield SourceRow(1, header, 0)
+        if header_only:
+            return
+        width = len(header)
+        try:
+            for line, values in enumerate(rows, start=2):
+                if line <= start_line:
+                    continue
+                cells = [cell_text(v) for v in values]
+                if not any(cells):
+                    continue
+                if len(cells) > width and any(cells[width:]):
+                    yield SourceRow(line, cells, 0, violation("P02", row=line, found=len(cells), expected=width))
+                    continue
+                cells = (cells + [""] * width)[:width]
+                yield SourceRow(line, cells, 0)
+        except (BadZipFile, OSError, KeyError, ValueError) as exc:
+            raise SourceError(f"读取 Excel 文件第 {line} 行附近时出错（文件可能已损坏或被截断）：{exc}") from None
+    finally:
+        wb.close()
+
+
+def original_lines(path: Path, fmt: str, encoding: str, wanted: set[int]) -> Iterator[tuple[int, list[str]]]:
+    """The cells of the wanted lines as the file has them (undecodable bytes
+    replaced), for the rejected-rows file."""
+    if fmt == "xlsx":
+        for row in _xlsx_rows(path, 1, False):
+            if row.line in wanted:
+                yield row.line, row.cells
+        return
+    with open(path, "rb") as fh:
+        delimiter = _delimiter(fh.readline().decode(encoding, errors="replace"))
+        for line, raw in enumerate(fh, start=2):
+            if line not in wanted:
+                continue
+            text = raw.decode(encoding, errors="replace").rstrip("\r\n")
+            try:
+                cells = next(csv.reader([text], delimiter=delimiter))
+            except (csv.Error, StopIteration):
+                cells = [text]
+            yield line, cells

@@ -1,0 +1,903 @@
+"""Police extract import (`manage.py import_police`, the import page).
+
+Two stages, each committed in chunks together with the job's progress, so
+that a run killed at any point (SIGKILL included) resumes from its last
+commit — nothing lost, nothing twice:
+
+1. **stage** — read the file row by row; map the columns; turn code names
+   into codes; judge each row with the form's input rules
+   (`validate_household_input`, I01–I26 and H01–H03, plus the import rules
+   P01–P05/P09); encrypt, blind-index and mask the ID and phone as the form
+   service does; write the rows to the staging table (COPY on PostgreSQL,
+   executemany on SQLite). Then, in one statement each, reject IDs that occur
+   twice in the file (I08 within a household, P06 across households) and
+   number the households (village, 户号) 1..N.
+2. **load** — per chunk of households, set-based SQL from the staging table:
+   attach existing households, recognise people already registered (same
+   blind index — or, without an ID, same name, sex and birth date — in the
+   same household: unchanged), reject IDs registered elsewhere (I09) or
+   registered here with other particulars (P10), create the new households
+   (approved, as the police extract is the first source) and persons
+   (INSERT … SELECT), marriages and births from the spouse/parent ID columns,
+   and baseline events and spells (source: police). Then the register rules
+   run over the chunk's households (`check_households`); a household with an
+   error loses this import's rows again and they are rejected with the
+   rule's message (the form is all-or-nothing per household too).
+
+Policy for bad input (docs/police-import.md): a file that cannot be read as
+a whole (unknown encoding, missing columns, not CSV/XLSX, a broken XLSX)
+imports nothing; everything that can be judged row by row is — good rows are
+kept, every bad row goes to the rejected-rows file with its rule and message,
+whatever the kind of problem.
+
+Idempotent: people already registered are recognised, so importing the same
+file again changes nothing (and a finished job for the same file content is
+simply reported unless `again=True`).
+"""
+
+import csv
+import datetime as dt
+import re
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from pims.accounts.roles import Cap, has_capability
+from pims.audit.models import Action
+from pims.audit.services import audit_record
+from pims.events.models import Event, EventType, Spell
+from pims.events.periods import period_of
+from pims.lib import citizen_id as cid
+from pims.regions.models import Level, Region
+from pims.regions.scope import code_in_scope
+from pims.registry.checks.base import Severity, violation
+from pims.registry.checks.input_rules import FIELD_LABELS, CodeBook, validate_household_input
+from pims.registry.checks.runner import check_households
+from pims.registry.models import Birth, FormState, Household, Marriage, Person
+
+from .bulk import TableWriter, adapt_value, quote
+from .format import BY_KEY, MappingError, Normaliser, cell_text, normalise_date, resolve_headers
+from .models import ImportJob, StagedRow
+from .personal import citizen_id_stored, name_pinyin, phone_stored
+from .speed import memoised_region_lookup
+from .reader import SourceError, SourceRow, detect, file_sha256, iter_rows, original_lines, read_header
+
+STAGE_CHUNK_ROWS = 5000
+LOAD_CHUNK_HOUSEHOLDS = 1000
+OK, REJECTED, LOADED, PRESENT = "ok", "rejected", "loaded", "present"
+LINK_KEYS = ("spouse_id", "mother_id", "father_id")
+
+STAGE_COLUMNS = [
+    "job_id", "line", "state", "reasons", "rule_ids", "village_id", "village_code", "number", "hh_type", "address",
+    "name", "name_pinyin", "name_initials", "id_cipher", "id_index", "id_masked", "id_sex", "id_birth_date",
+    "no_id_reason", "sex", "birth_date", "ethnicity", "education", "occupation", "marital_status", "relationship",
+    "hukou_type", "registered_code", "residence_code", "residence_status", "phone_cipher", "phone_index",
+    "phone_masked", "spouse_index", "mother_index", "father_index",
+]  # fmt: skip
+
+# A rejected row keeps only its line and reasons: every other column empty.
+REJECTED_TAIL = tuple(None if StagedRow._meta.get_field(c).null else "" for c in STAGE_COLUMNS[5:])
+
+Progress = Callable[[ImportJob, str, float, float], None]
+
+
+class ImportRefused(Exception):
+    """The import cannot start (file, mapping or permission); nothing was imported."""
+
+
+def may_import(user) -> bool:
+    return has_capability(user, Cap.EDIT_REGISTER)
+
+
+# ---------------------------------------------------------------------------
+# Entry point
+
+
+def police_import(
+    *,
+    actor,
+    path: str | Path,
+    mapping: dict | None = None,
+    village_default: str = "",
+    username: str = "",
+    baseline_date: dt.date | None = None,
+    again: bool = False,
+    progress: Progress | None = None,
+    rejected_dir: str | Path | None = None,
+) -> ImportJob:
+    """Import (or resume importing) a police extract; returns the job.
+
+    `actor` None is the command line (the whole register); a user must hold
+    the edit-register capability and rows outside their region are rejected
+    (P09). A job for the same file content that did not finish is resumed
+    with its own settings; a finished one is returned as it is unless
+    `again` (which then finds everything already registered).
+    """
+    if actor is not None and not may_import(actor):
+        raise ImportRefused("您的角色不能导入公安户籍数据")
+    path = Path(path).resolve()
+    try:
+        fmt, encoding = detect(path)
+    except SourceError as exc:
+        raise ImportRefused(str(exc)) from None
+    sha = file_sha256(path)
+    job = ImportJob.objects.filter(kind="police", file_sha256=sha).exclude(state=ImportJob.State.FAILED).first()
+    if job is not None and job.state == ImportJob.State.DONE and not again:
+        return job
+    if job is None or job.state == ImportJob.State.DONE:
+        job = _job_create(actor, path, sha, fmt, encoding, mapping or {}, village_default, username)
+    else:
+        job.file_path = str(path)  # the same content may have moved
+        job.save(update_fields=["file_path", "updated_at"])
+    runner = _Runner(job, actor, progress, baseline_date or timezone.localdate())
+    if job.state == ImportJob.State.STAGING:
+        runner.stage()
+    if job.state == ImportJob.State.LOADING:
+        runner.load()
+        runner.finish(Path(rejected_dir) if rejected_dir else path.parent)
+    return job
+
+
+def _job_create(actor, path, sha, fmt, encoding, mapping, village_default, username) -> ImportJob:
+    header = _checked_header(path, fmt, encoding, mapping)
+    if village_default:
+        region = Region.objects.filter(code=village_default, level=Level.VILLAGE, valid_to__isnull=True).first()
+        if region is None or (actor is not None and not code_in_scope(actor, region.code)):
+            raise ImportRefused(f"默认村级区划 {village_default} 不存在或不在您的辖区内")
+    elif "village_code" not in header:
+        raise ImportRefused("文件没有“村(居)委会代码”列：请用 --village-default 指定这些人员所在的村")
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            file_name=path.name,
+            file_path=str(path),
+            file_sha256=sha,
+            file_size=path.stat().st_size,
+            file_format=fmt,
+            encoding=encoding,
+            mapping=mapping,
+            village_default=village_default,
+            region_code=getattr(getattr(actor, "region", None), "code", "") if actor is not None else "",
+            actor=actor,
+            username=username,
+        )
+        audit_record(
+            actor=actor,
+            username=username,
+            action=Action.LOAD,
+            obj=job,
+            region_code=job.region_code,
+            detail={"what": "police_import_start", "file": path.name, "sha256": sha},
+        )
+    return job
+
+
+def _checked_header(path, fmt, encoding, mapping) -> dict[str, int]:
+    try:
+        return resolve_headers(read_header(path, fmt, encoding), mapping)
+    except SourceError as exc:
+        raise ImportRefused(str(exc)) from None
+    except MappingError as exc:
+        raise ImportRefused(f"表头不符合要求：{exc}") from None
+
+
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Village:
+    pk: int
+    code: str
+    name: str
+
+
+class _Runner:
+    def __init__(self, job: ImportJob, actor, progress: Progress | None, baseline_date: dt.date):
+        self.job, self.actor, self.progress = job, actor, progress
+        self.baseline_date = baseline_date
+        self.path = Path(job.file_path)
+        self.table = quote(StagedRow._meta.db_table)
+        self.started = time.perf_counter()
+
+    def _tick(self, stage: str, done: float, total: float) -> None:
+        if self.progress:
+            self.progress(self.job, stage, done, total)
+
+    # -- stage 1 ----------------------------------------------------------------
+
+    def stage(self) -> None:
+        job = self.job
+        columns = _checked_header(self.path, job.file_format, job.encoding, job.mapping)
+        villages = {
+            code: _Village(pk, code, name)
+            for pk, code, name in Region.objects.filter(level=Level.VILLAGE, valid_to__isnull=True).values_list(
+                "pk", "code", "name"
+            )
+        }
+        judge = _RowJudge(job, columns, villages, self.actor)
+        writer = TableWriter(StagedRow, STAGE_COLUMNS)
+        rows = iter_rows(
+            self.path, job.file_format, job.encoding, start_line=job.staged_lines, start_offset=job.staged_offset
+        )
+        next(rows)  # the header
+        batch: list[tuple] = []
+        last: SourceRow | None = None
+        self._tick("stage", job.staged_offset if job.file_format == "csv" else job.staged_lines, 0)
+        try:
+            with memoised_region_lookup():
+                for source in rows:
+                    batch.append(judge.stage_row(source))
+                    last = source
+                    if len(batch) >= STAGE_CHUNK_ROWS:
+                        self._stage_commit(writer, batch, last, judge)
+                        batch = []
+        except SourceError as exc:
+            # An XLSX that breaks off: what was read is kept, the rest cannot be judged.
+            if batch:
+                self._stage_commit(writer, batch, last, judge)
+            job.message = str(exc)
+            job.save(update_fields=["message", "updated_at"])
+        if batch:
+            self._stage_commit(writer, batch, last, judge)
+        self._stage_close()
+
+    def _stage_commit(self, writer, batch, last: SourceRow, judge) -> None:
+        job = self.job
+        with transaction.atomic():
+            locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+            if locked.staged_lines != job.staged_lines:
+                raise RuntimeError("另一个进程正在执行同一导入任务")
+            writer.write(batch)
+            job.staged_lines, job.staged_offset = last.line, last.end
+            job.rows_total += len(batch)
+            job.rows_rejected += sum(1 for r in batch if r[2] == REJECTED)
+            job.warnings = _merged(job.warnings, judge.take_warnings())
+            job.save(
+                update_fields=["staged_lines", "staged_offset", "rows_total", "rows_rejected", "warnings", "updated_at"]
+            )
+        # Progress of a CSV in bytes; of an XLSX in rows, total unknown (0).
+        self._tick("stage", last.end or last.line, job.file_size if last.end else 0)
+
+    def _stage_close(self) -> None:
+        """Duplicate IDs within the file, then household numbering; one commit."""
+        job, t = self.job, self.table
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT id_index FROM {t} WHERE job_id = %s AND state = %s AND id_index IS NOT NULL "  # noqa: S608
+                    f"GROUP BY id_index HAVING COUNT(*) > 1",
+                    [job.pk, OK],
+                )
+                dup = [r[0] for r in cursor.fetchall()]
+                rejected = []
+                for i in range(0, len(dup), 500):
+                    part = dup[i : i + 500]
+                    cursor.execute(
+                        f"SELECT id, line, village_code, number, id_index FROM {t} "  # noqa: S608
+                        f"WHERE job_id = %s AND id_index IN ({', '.join(['%s'] * len(part))}) ORDER BY line",
+                        [job.pk, *part],
+                    )
+                    groups = defaultdict(list)
+                    for row in cursor.fetchall():
+                        groups[row[4]].append(row)
+                    for rows in groups.values():
+                        rejected += _duplicate_verdicts(rows)
+                _reject(cursor, t, rejected)
+                cursor.execute(
+                    f"UPDATE {t} AS st SET hh_key = r.k FROM (SELECT id AS sid, "  # noqa: S608
+                    f"DENSE_RANK() OVER (ORDER BY village_code, number) AS k FROM {t} "
+                    f"WHERE job_id = %s AND state = %s) AS r WHERE st.id = r.sid",
+                    [job.pk, OK],
+                )
+                cursor.execute(f"SELECT MAX(hh_key) FROM {t} WHERE job_id = %s", [job.pk])  # noqa: S608
+                job.households_total = cursor.fetchone()[0] or 0
+            job.rows_rejected += len(rejected)
+            job.state = ImportJob.State.LOADING
+            job.save(update_fields=["households_total", "rows_rejected", "state", "updated_at"])
+
+    # -- stage 2 ----------------------------------------------------------------
+
+    def load(self) -> None:
+        job = self.job
+        size = LOAD_CHUNK_HOUSEHOLDS * (5 if connection.vendor == "postgresql" else 1)
+        self._tick("load", job.loaded_through, job.households_total)
+        while job.loaded_through < job.households_total:
+            first = job.loaded_through + 1
+            last = min(job.households_total, first + size - 1)
+            with transaction.atomic():
+                locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+                if locked.loaded_through != job.loaded_through:
+                    raise RuntimeError("另一个进程正在执行同一导入任务")
+                counts, warnings = _Chunk(self, first, last).run()
+                job.loaded_through = last
+                job.rows_loaded += counts[LOADED]
+                job.rows_present += counts[PRESENT]
+                job.rows_rejected += counts[REJECTED]
+                job.households_created += counts["households"]
+                job.warnings = _merged(job.warnings, warnings)
+                job.save(
+                    update_fields=[
+                        "loaded_through", "rows_loaded", "rows_present", "rows_rejected", "households_created",
+                        "warnings", "updated_at",
+                    ]
+                )  # fmt: skip
+            self._tick("load", last, job.households_total)
+
+    # -- the end ------------------------------------------------------------------
+
+    def finish(self, rejected_dir: Path) -> None:
+        job, t = self.job, self.table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT line, rule_ids, reasons FROM {t} WHERE job_id = %s AND state = %s ORDER BY line",  # noqa: S608
+                [job.pk, REJECTED],
+            )
+            rejected = {line: (rules, reasons) for line, rules, reasons in cursor.fetchall()}
+        out = ""
+        if rejected:
+            out = str(_write_rejected(job, self.path, rejected, rejected_dir))
+        with transaction.atomic():
+            StagedRow.objects.filter(job=job).delete()  # the register holds the data now
+            job.state = ImportJob.State.DONE
+            job.rejected_file = out
+            job.finished_at = timezone.now()
+            job.save(update_fields=["state", "rejected_file", "finished_at", "updated_at"])
+            audit_record(
+                actor=self.actor,
+                username=job.username,
+                action=Action.LOAD,
+                obj=job,
+                region_code=job.region_code,
+                detail={
+                    "what": "police_import_done",
+                    "rows": job.rows_total,
+                    "loaded": job.rows_loaded,
+                    "present": job.rows_present,
+                    "rejected": job.rows_rejected,
+                    "households_created": job.households_created,
+                },
+            )
+
+
+def _merged(a: dict, b: Counter) -> dict:
+    out = dict(a or {})
+    for k, n in b.items():
+        out[k] = out.get(k, 0) + n
+    return out
+
+
+def _duplicate_verdicts(rows) -> list[tuple[int, str, str]]:
+    """(staged id, rule ids, reasons) for the occurrences of one ID: within
+    one household the repeats are I08; across households all are P06."""
+    households = {(r[2], r[3]) for r in rows}
+    if len(households) == 1:
+        first = rows[0][1]
+        return [(r[0], "I08", violation("I08", row=r[1], other=first).message) for r in rows[1:]]
+    lines = "、".join(str(r[1]) for r in rows)
+    return [(r[0], "P06", violation("P06", row=r[1], lines=lines).message) for r in rows]
+
+
+def _reject(cursor, table: str, verdicts: list[tuple[int, str, str]]) -> None:
+    if verdicts:
+        cursor.executemany(
+            f"UPDATE {table} SET state = %s, rule_ids = %s, reasons = %s WHERE id = %s",  # noqa: S608
+            [(REJECTED, rules, reasons, sid) for sid, rules, reasons in verdicts],
+        )
+
+
+# ---------------------------------------------------------------------------
+# Stage 1: one row
+
+
+class _RowJudge:
+    def __init__(self, job: ImportJob, columns: dict[str, int], villages: dict[str, _Village], actor):
+        self.job, self.columns, self.villages, self.actor = job, columns, villages, actor
+        self.codes = CodeBook()
+        self.normaliser = Normaliser()
+        self.warnings: Counter = Counter()
+
+    def take_warnings(self) -> Counter:
+        w, self.warnings = self.warnings, Counter()
+        return w
+
+    def _rejected(self, line: int, found: list) -> tuple:
+        rules = ",".join(dict.fromkeys(v.rule_id for v in found))
+        reasons = "；".join(v.message for v in found)
+        return (self.job.pk, line, REJECTED, reasons[:4000], rules[:200]) + REJECTED_TAIL
+
+    def stage_row(self, source: SourceRow) -> tuple:
+        line = source.line
+        if source.problem is not None:
+            return self._rejected(line, [source.problem])
+        cells = source.cells
+        raw = {key: cell_text(cells[i]) if i < len(cells) else "" for key, i in self.columns.items()}
+        norm = self.normaliser.code
+        for key in Normaliser.TABLES:
+            if key in raw:
+                raw[key] = norm(key, raw[key])
+        raw["birth_date"] = normalise_date(raw.get("birth_date", ""))
+        found = []
+        village_code = raw.get("village_code") or self.job.village_default
+        village = self.villages.get(village_code)
+        if not village_code:
+            found.append(violation("P04", row=line))
+        elif village is None:
+            found.append(violation("I20", row=line, field="village_code", label="村(居)委会代码", value=village_code))
+        elif self.actor is not None and not code_in_scope(self.actor, village_code):
+            found.append(violation("P09", row=line, value=village_code))
+        hukou = raw.get("hukou_type", "")
+        hh_type = raw.get("hh_type") or ("2" if hukou in ("3", "4") else "1")
+        data = {"number": raw.get("number", ""), "hh_type": hh_type, "address": raw.get("address", ""),
+                "collected_on": ""}  # fmt: skip
+        member = {
+            k: raw.get(k, "")
+            for k in ("name", "sex", "birth_date", "citizen_id", "no_id_reason", "ethnicity", "education",
+                      "occupation", "marital_status", "relationship", "hukou_type", "residence_status", "phone")
+        }  # fmt: skip
+        member["row"] = line
+        violations, cleaned = validate_household_input(data, [member], village=village, codes=self.codes)
+        found += violations
+        c = cleaned[0]
+        codes = {}
+        for f in ("registered_code", "residence_code"):
+            value = raw.get(f, "")
+            if value and value not in self.villages:
+                found.append(violation("I20", row=line, field=f, label=FIELD_LABELS[f], value=value))
+            codes[f] = value
+        links = {}
+        for key in LINK_KEYS:
+            value = raw.get(key, "")
+            links[key] = ""
+            if not value:
+                continue
+            try:
+                links[key] = _index(cid.parse(value).number)
+            except cid.CitizenIdError as exc:
+                found.append(
+                    violation("P05", row=line, field=key, label=BY_KEY[key].header, value=value, reason=str(exc))
+                )
+        errors = [v for v in found if v.severity == Severity.ERROR]
+        if errors:
+            return self._rejected(line, errors)
+        for v in found:
+            self.warnings[v.rule_id] += 1
+        registered = codes["registered_code"] or village.code
+        residence = codes["residence_code"] or village.code
+        id_cipher, id_index, id_masked = citizen_id_stored(c["citizen_id"])
+        phone_cipher, phone_idx, phone_masked = phone_stored(c["phone"])
+        pinyin, initials = name_pinyin(c["name"])
+        has_id = bool(c["citizen_id"])
+        return (
+            self.job.pk, line, OK, "", "", village.pk, village.code, data["number"].strip(), hh_type,
+            data["address"].strip(), c["name"], pinyin, initials, id_cipher, id_index, id_masked,
+            c.get("id_sex", "") if has_id else "", c.get("id_birth_date") if has_id else None, c["no_id_reason"],
+            c["sex"], c["birth_date"], c["ethnicity"], c["education"], c["occupation"], c["marital_status"],
+            c["relationship"], c["hukou_type"], registered, residence, c["residence_status"], phone_cipher,
+            phone_idx, phone_masked, links["spouse_id"], links["mother_id"], links["father_id"],
+        )  # fmt: skip
+
+
+def _index(number: str) -> str:
+    from pims.registry.services import citizen_id_index
+
+    return citizen_id_index(number)
+
+
+# ---------------------------------------------------------------------------
+# Stage 2: one chunk of households, set-based
+
+
+def insert_select(model, exprs: dict[str, object], from_sql: str, params: list) -> int:
+    """INSERT INTO model's table (every column but the id) SELECT exprs …
+    `exprs` maps a column to SQL text or to ("SQL with %s", [params]);
+    unnamed columns get the field's default as a parameter."""
+    cols, select, select_params = [], [], []
+    for f in model._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        cols.append(quote(f.column))
+        expr = exprs.get(f.column)
+        if expr is None:
+            from .bulk import _default
+
+            select.append("%s")
+            select_params.append(adapt_value(_default(f)))
+        elif isinstance(expr, tuple):
+            select.append(expr[0])
+            select_params += expr[1]
+        else:
+            select.append(expr)
+    unknown = set(exprs) - {f.column for f in model._meta.concrete_fields}
+    if unknown:
+        raise ValueError(f"{model._meta.db_table} has no columns {sorted(unknown)}")
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(cols)}) SELECT {', '.join(select)} {from_sql}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, select_params + params)
+        return max(cursor.rowcount, 0)
+
+
+LINE_RE = re.compile(r"第 (\d+) 行")
+ROW = quote("row")
+
+
+class _Chunk:
+    def __init__(self, runner: _Runner, first: int, last: int):
+        self.runner, self.job = runner, runner.job
+        self.t = runner.table
+        self.first, self.last = first, last
+        self.where = "st.job_id = %s AND st.hh_key BETWEEN %s AND %s"
+        self.wp = [self.job.pk, first, last]
+        moment = timezone.now()
+        self.now = adapt_value(moment)
+        self.period = period_of(timezone.localdate(moment))
+        self.actor_id = getattr(runner.actor, "pk", None)
+        self.P = quote(Person._meta.db_table)
+        self.H = quote(Household._meta.db_table)
+
+    def _exec(self, cursor, sql, params=()):
+        cursor.execute(sql, list(params))
+        return cursor
+
+    def run(self) -> tuple[Counter, Counter]:
+        t, w, wp = self.t, self.where, self.wp
+        with connection.cursor() as cur:
+            self._attach_households(cur)
+            existing = {r[0] for r in self._exec(cur, f"SELECT DISTINCT st.household_id FROM {t} AS st WHERE {w} "  # noqa: S608
+                                                 f"AND st.state = %s AND st.household_id IS NOT NULL", [*wp, OK])}  # fmt: skip
+            self._not_approved(cur)
+            self._present(cur)
+            self._conflicts(cur)
+            created = self._create_households(cur)
+            self._number_rows(cur)
+            self._insert_persons(cur)
+            self._family(cur)
+            self._heads(cur)
+            self._baseline(cur)
+            warnings = self._register_rules(cur, created)
+            counts = Counter(dict(self._exec(cur, f"SELECT st.state, COUNT(*) FROM {t} AS st WHERE {w} "  # noqa: S608
+                                                  f"GROUP BY st.state", wp).fetchall()))  # fmt: skip
+            kept = {r[0] for r in self._exec(cur, f"SELECT DISTINCT st.household_id FROM {t} AS st WHERE {w} "  # noqa: S608
+                                             f"AND st.state = %s", [*wp, LOADED])}  # fmt: skip
+            counts["households"] = len(kept - existing)
+        return counts, warnings
+
+    def _attach_households(self, cur) -> None:
+        t, w, wp = self.t, self.where, self.wp
+        cur.execute(
+            f"UPDATE {t} AS st SET household_id = h.id FROM {self.H} AS h WHERE {w} AND st.state = %s "  # noqa: S608
+            f"AND st.household_id IS NULL AND h.village_id = st.village_id AND h.number = st.number",
+            [*wp, OK],
+        )
+
+    def _not_approved(self, cur) -> None:
+        t, w, wp = self.t, self.where, self.wp
+        rows = self._exec(
+            cur,
+            f"SELECT st.id, st.line, st.number FROM {t} AS st JOIN {self.H} AS h ON h.id = st.household_id "  # noqa: S608
+            f"WHERE {w} AND st.state = %s AND (h.form_state <> %s OR h.status <> %s)",
+            [*wp, OK, FormState.APPROVED, Household.Status.ACTIVE],
+        ).fetchall()
+        _reject(cur, t, [(sid, "P07", violation("P07", row=line, number=num).message) for sid, line, num in rows])
+
+    def _present(self, cur) -> None:
+        t, w, wp, P = self.t, self.where, self.wp, self.P
+        same = "p.household_id = st.household_id AND p.name = st.name AND p.sex = st.sex AND p.birth_date = st.birth_date"
+        cur.execute(
+            f"UPDATE {t} AS st SET state = %s, person_id = p.id FROM {P} AS p WHERE {w} AND st.state = %s "  # noqa: S608
+            f"AND st.id_index IS NOT NULL AND p.id_index = st.id_index AND {same}",
+            [PRESENT, *wp, OK],
+        )
+        cur.execute(
+            f"UPDATE {t} AS st SET state = %s, person_id = p.id FROM {P} AS p WHERE {w} AND st.state = %s "  # noqa: S608
+            f"AND st.id_index IS NULL AND st.household_id IS NOT NULL AND p.id_index IS NULL AND {same}",
+            [PRESENT, *wp, OK],
+        )
+
+    def _conflicts(self, cur) -> None:
+        """An ID registered in another household (I09), or in this one with
+        other particulars (P10)."""
+        t, w, wp = self.t, self.where, self.wp
+        rows = self._exec(
+            cur,
+            f"SELECT st.id, st.line, st.household_id, p.household_id, h.region_code, h.number, r.name, "  # noqa: S608
+            f"st.name, p.name, st.sex, p.sex, st.birth_date, p.birth_date FROM {t} AS st "
+            f"JOIN {self.P} AS p ON p.id_index = st.id_index JOIN {self.H} AS h ON h.id = p.household_id "
+            f"JOIN {quote(Region._meta.db_table)} AS r ON r.id = h.village_id WHERE {w} AND st.state = %s",
+            [*wp, OK],
+        ).fetchall()
+        verdicts = []
+        for sid, line, hh, p_hh, code, number, village, *pairs in rows:
+            if hh is not None and hh == p_hh:
+                labels = ("姓名", "性别", "出生日期")
+                items = "、".join(lbl for lbl, (a, b) in zip(labels, zip(pairs[::2], pairs[1::2], strict=True),
+                                                               strict=True) if str(a) != str(b))  # fmt: skip
+                verdicts.append((sid, "P10", violation("P10", row=line, items=items or "登记项").message))
+            else:
+                actor = self.runner.actor
+                where = f"{village} {number} 号户" if actor is None or code_in_scope(actor, code) else "本辖区以外"
+                verdicts.append((sid, "I09", violation("I09", row=line, where=where).message))
+        _reject(cur, t, verdicts)
+
+    def _create_households(self, cur) -> set[int]:
+        t, w, wp = self.t, self.where, self.wp
+        rows = self._exec(
+            cur,
+            f"SELECT st.hh_key, st.village_id, st.village_code, st.number, st.hh_type, st.address, st.relationship "  # noqa: S608
+            f"FROM {t} AS st WHERE {w} AND st.state = %s AND st.household_id IS NULL ORDER BY st.hh_key, st.line",
+            [*wp, OK],
+        ).fetchall()
+        chosen: dict[int, tuple] = {}
+        for key, village_id, code, number, hh_type, address, relationship in rows:
+            # The household's items come from its head's row (else its first row).
+            if key not in chosen or (relationship in ("01", "02") and chosen[key][-1] not in ("01", "02")):
+                chosen[key] = (village_id, code, number, hh_type, address, relationship)
+        if not chosen:
+            return set()
+        writer = TableWriter(
+            Household,
+            ["village_id", "region_code", "number", "hh_type", "address", "status", "form_state", "approved_at",
+             "version", "created_by_id", "created_at", "updated_at"],
+        )  # fmt: skip
+        writer.write(
+            (v, c, n, ht, a, Household.Status.ACTIVE, FormState.APPROVED, self.now, 1, self.actor_id, self.now, self.now)
+            for v, c, n, ht, a, _r in chosen.values()
+        )
+        self._attach_households(cur)
+        return {
+            r[0]
+            for r in self._exec(
+                cur,
+                f"SELECT DISTINCT st.household_id FROM {t} AS st WHERE {w} AND st.state = %s "  # noqa: S608
+                f"AND st.hh_key IN ({', '.join(['%s'] * len(chosen))})",
+                [*wp, OK, *chosen],
+            )
+        }
+
+    def _number_rows(self, cur) -> None:
+        t, w, wp = self.t, self.where, self.wp
+        cur.execute(
+            f"UPDATE {t} AS st SET {ROW} = r.n FROM (SELECT s2.id AS sid, ROW_NUMBER() OVER ("  # noqa: S608
+            f"PARTITION BY s2.household_id ORDER BY CASE WHEN s2.relationship IN ('01', '02') THEN 0 ELSE 1 END, "
+            f"s2.line) + COALESCE(m.top, 0) AS n FROM {t} AS s2 LEFT JOIN (SELECT p.household_id, MAX(p.{ROW}) AS top "
+            f"FROM {self.P} AS p WHERE p.household_id IN (SELECT st.household_id FROM {t} AS st WHERE {w} "
+            f"AND st.state = %s) GROUP BY p.household_id) AS m ON m.household_id = s2.household_id "
+            f"WHERE s2.job_id = %s AND s2.hh_key BETWEEN %s AND %s AND s2.state = %s) AS r WHERE st.id = r.sid",
+            [*wp, OK, *wp, OK],
+        )
+
+    def _insert_persons(self, cur) -> None:
+        t, w, wp = self.t, self.where, self.wp
+        same = [
+            "household_id", "row", "name", "name_pinyin", "name_initials", "id_cipher", "id_index", "id_masked",
+            "id_sex", "id_birth_date", "no_id_reason", "sex", "birth_date", "ethnicity", "education", "occupation",
+            "marital_status", "relationship", "hukou_type", "registered_code", "residence_code", "residence_status",
+            "phone_cipher", "phone_index", "phone_masked",
+        ]  # fmt: skip
+        exprs = {c: f"st.{quote(c)}" for c in same}
+        exprs.update(
+            responsible_code="st.registered_code",
+            status=("%s", ["1"]),
+            death_date="NULL",
+            created_at=("%s", [self.now]),
+            updated_at=("%s", [self.now]),
+        )
+        insert_select(Person, exprs, f"FROM {t} AS st WHERE {w} AND st.state = %s", [*wp, OK])
+        cur.execute(
+            f"UPDATE {t} AS st SET person_id = p.id, state = %s FROM {self.P} AS p WHERE {w} "  # noqa: S608
+            f"AND st.state = %s AND p.household_id = st.household_id AND p.{ROW} = st.{ROW}",
+            [LOADED, *wp, OK],
+        )
+
+    def _family(self, cur) -> None:
+        """Marriages and births from the spouse/parent ID columns, where the
+        other person is registered in the same household."""
+        t, w, wp, P = self.t, self.where, self.wp, self.P
+        insert_select(
+            Marriage,
+            {
+                "husband_id": "hus.id",
+                "wife_id": "wif.id",
+                "date": "NULL",
+                "kind": "CASE WHEN hus.marital_status = '22' OR wif.marital_status = '22' "
+                "THEN 'remarriage' ELSE 'first' END",
+            },
+            f"FROM (SELECT DISTINCT CASE WHEN me.sex = '1' THEN me.id ELSE other.id END AS hid, "
+            f"CASE WHEN me.sex = '1' THEN other.id ELSE me.id END AS wid FROM {t} AS st "
+            f"JOIN {P} AS me ON me.id = st.person_id "
+            f"JOIN {P} AS other ON other.household_id = st.household_id AND other.id_index = st.spouse_index "
+            f"WHERE {w} AND st.state = %s AND st.spouse_index <> '' AND me.sex <> other.sex) AS pair "
+            f"JOIN {P} AS hus ON hus.id = pair.hid JOIN {P} AS wif ON wif.id = pair.wid "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {quote(Marriage._meta.db_table)} AS m "
+            f"WHERE m.husband_id = hus.id AND m.wife_id = wif.id)",
+            [*wp, LOADED],
+        )
+        insert_select(
+            Birth,
+            {"child_id": "st.person_id", "mother_id": "mo.id", "father_id": "fa.id", "birth_order": "NULL"},
+            f"FROM {t} AS st LEFT JOIN {P} AS mo ON st.mother_index <> '' AND mo.id_index = st.mother_index "
+            f"AND mo.household_id = st.household_id LEFT JOIN {P} AS fa ON st.father_index <> '' "
+            f"AND fa.id_index = st.father_index AND fa.household_id = st.household_id "
+            f"WHERE {w} AND st.state = %s AND (mo.id IS NOT NULL OR fa.id IS NOT NULL)",
+            [*wp, LOADED],
+        )
+        # Seed rule: a couple registered in different places is the wife's place's responsibility.
+        rows = self._exec(
+            cur,
+            f"SELECT hus.id, wif.id, wif.registered_code FROM {quote(Marriage._meta.db_table)} AS m "  # noqa: S608
+            f"JOIN {P} AS hus ON hus.id = m.husband_id JOIN {P} AS wif ON wif.id = m.wife_id "
+            f"WHERE hus.registered_code <> wif.registered_code AND (hus.id IN (SELECT st.person_id FROM {t} AS st "
+            f"WHERE {w} AND st.state = %s) OR wif.id IN (SELECT st.person_id FROM {t} AS st WHERE {w} "
+            f"AND st.state = %s))",
+            [*wp, LOADED, *wp, LOADED],
+        ).fetchall()
+        if rows:
+            cur.executemany(
+                f"UPDATE {P} SET responsible_code = %s WHERE id IN (%s, %s)",  # noqa: S608
+                [(code, h, wf) for h, wf, code in rows],
+            )
+
+    def _heads(self, cur) -> None:
+        t, w, wp, P, H = self.t, self.where, self.wp, self.P, self.H
+        cur.execute(
+            f"UPDATE {H} SET head_id = (SELECT p.id FROM {P} AS p WHERE p.household_id = {H}.id "  # noqa: S608
+            f"AND p.relationship IN ('01', '02') AND p.status = '1' ORDER BY p.{ROW} LIMIT 1) "
+            f"WHERE head_id IS NULL AND id IN (SELECT st.household_id FROM {t} AS st WHERE {w} AND st.state = %s)",
+            [*wp, LOADED],
+        )
+
+    def _baseline(self, cur) -> None:
+        t, w, wp = self.t, self.where, self.wp
+        day = self.runner.baseline_date
+        insert_select(
+            Event,
+            {
+                "event_type": ("%s", [EventType.BASELINE]),
+                "person_id": "st.person_id",
+                "household_id": "st.household_id",
+                "region_code": "st.registered_code",
+                "effective_date": ("%s", [day]),
+                "report_date": ("%s", [day]),
+                "source": ("%s", [Event.Source.POLICE]),
+                "reporter_id": ("%s", [self.actor_id]),
+                "review_status": ("%s", [Event.Review.APPROVED]),
+                "approved_at": ("%s", [self.now]),
+                "approved_by_id": ("%s", [self.actor_id]),
+                "approved_period": ("%s", [self.period]),
+                "created_at": ("%s", [self.now]),
+            },
+            f"FROM {t} AS st WHERE {w} AND st.state = %s",
+            [*wp, LOADED],
+        )
+        for kind, column in ((Spell.Kind.REGISTERED, "registered_code"), (Spell.Kind.RESIDENT, "residence_code")):
+            insert_select(
+                Spell,
+                {
+                    "person_id": "st.person_id",
+                    "household_id": "st.household_id",
+                    "kind": ("%s", [kind]),
+                    "region_code": f"st.{column}",
+                    "start": ("%s", [day]),
+                    "end": "NULL",
+                    "opened_by_id": "e.id",
+                    "open_reason": ("%s", [Spell.Opened.BASELINE]),
+                    "open_period": ("%s", [self.period]),
+                },
+                f"FROM {t} AS st JOIN {quote(Event._meta.db_table)} AS e ON e.person_id = st.person_id "
+                f"AND e.event_type = %s WHERE {w} AND st.state = %s",
+                [EventType.BASELINE, *wp, LOADED],
+            )
+
+    def _register_rules(self, cur, created: set[int]) -> Counter:
+        """Register rules over the chunk's households; a household with an
+        error loses this chunk's rows again, which are rejected."""
+        t, w, wp = self.t, self.where, self.wp
+        rows = self._exec(
+            cur,
+            f"SELECT st.id, st.line, st.household_id, st.person_id, st.{ROW}, st.number FROM {t} AS st "  # noqa: S608
+            f"WHERE {w} AND st.state = %s",
+            [*wp, LOADED],
+        ).fetchall()
+        if not rows:
+            return Counter()
+        by_household = defaultdict(list)
+        for row in rows:
+            by_household[row[2]].append(row)
+        found = check_households(sorted(by_household))
+        warnings = Counter()
+        errors = defaultdict(list)
+        for v in found:
+            if v.severity == Severity.ERROR:
+                errors[v.household_id].append(v)
+        for v in found:
+            if v.severity != Severity.ERROR and v.household_id not in errors:
+                warnings[v.rule_id] += 1
+        if not errors:
+            return warnings
+        verdicts, drop_persons = [], []
+        for hh, violations in errors.items():
+            members = by_household.get(hh, [])
+            line_of_row = {r[4]: r[1] for r in members}
+            new_ids = {r[3] for r in members}
+            # Messages name the file line instead of the household row.
+            texts = [_file_line(v.message, line_of_row) for v in violations]
+            summary = "；".join(dict.fromkeys(texts))
+            for sid, line, _hh, pid, _row, number in members:
+                own = [(v, text) for v, text in zip(violations, texts, strict=True) if v.person_id in (pid, None)]
+                if any(v.person_id == pid for v, _ in own):
+                    rules = ",".join(dict.fromkeys(v.rule_id for v, _ in own))
+                    verdicts.append((sid, rules, "；".join(text for _, text in own)[:4000]))
+                else:
+                    msg = violation("P08", row=line, number=number, reasons=summary).message
+                    rules = ",".join(["P08", *dict.fromkeys(v.rule_id for v in violations)])
+                    verdicts.append((sid, rules[:200], msg[:4000]))
+            drop_persons += sorted(new_ids)
+        self._unload(cur, drop_persons, {hh for hh in errors if hh in created})
+        _reject(cur, t, verdicts)
+        cur.executemany(
+            f"UPDATE {t} SET person_id = NULL WHERE id = %s",  # noqa: S608
+            [(sid,) for sid, _r, _m in verdicts],
+        )
+        return warnings
+
+    def _unload(self, cur, person_ids: list[int], households: set[int]) -> None:
+        P, H = self.P, self.H
+        for i in range(0, len(person_ids), 500):
+            ids = person_ids[i : i + 500]
+            marks = ", ".join(["%s"] * len(ids))
+            cur.execute(f"DELETE FROM {quote(Spell._meta.db_table)} WHERE person_id IN ({marks})", ids)  # noqa: S608
+            cur.execute(f"DELETE FROM {quote(Event._meta.db_table)} WHERE person_id IN ({marks})", ids)  # noqa: S608
+            b = quote(Birth._meta.db_table)
+            cur.execute(
+                f"DELETE FROM {b} WHERE child_id IN ({marks}) OR mother_id IN ({marks}) OR father_id IN ({marks})",  # noqa: S608
+                ids * 3,
+            )
+            m = quote(Marriage._meta.db_table)
+            cur.execute(f"DELETE FROM {m} WHERE husband_id IN ({marks}) OR wife_id IN ({marks})", ids * 2)  # noqa: S608
+            cur.execute(f"UPDATE {H} SET head_id = NULL WHERE head_id IN ({marks})", ids)  # noqa: S608
+            cur.execute(f"DELETE FROM {P} WHERE id IN ({marks})", ids)  # noqa: S608
+        hh = sorted(households)
+        for i in range(0, len(hh), 500):
+            ids = hh[i : i + 500]
+            cur.execute(f"DELETE FROM {H} WHERE id IN ({', '.join(['%s'] * len(ids))})", ids)  # noqa: S608
+
+
+def _file_line(message: str, line_of_row: dict[int, int]) -> str:
+    m = LINE_RE.search(message)
+    if m and int(m[1]) in line_of_row:
+        return message[: m.start()] + f"第 {line_of_row[int(m[1])]} 行" + message[m.end() :]
+    return message
+
+
+# ---------------------------------------------------------------------------
+# The rejected-rows file
+
+
+def _write_rejected(job: ImportJob, path: Path, rejected: dict[int, tuple[str, str]], directory: Path) -> Path:
+    """The rejected rows as the file had them, plus the rule ids and messages:
+    the clerk corrects them and imports this file again (the two extra
+    columns are ignored)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    out = directory / f"{Path(job.file_name).stem}.rejected-{job.pk}.csv"
+    header = read_header(path, job.file_format, job.encoding)
+    with open(out, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([*header, "错误规则", "错误说明"])
+        seen = set()
+        for line, cells in original_lines(path, job.file_format, job.encoding, set(rejected)):
+            rules, reasons = rejected[line]
+            writer.writerow([*cells, rules, reasons])
+            seen.add(line)
+        for line in sorted(set(rejected) - seen):  # lines the file no longer has (truncated since)
+            rules, reasons = rejected[line]
+            writer.writerow([""] * len(header) + [rules, reasons])
+    return out
+
+
+def import_dir() -> Path:
+    """Where uploaded files and rejected-rows files of web imports are kept."""
+    return Path(settings.MEDIA_ROOT) / "imports"

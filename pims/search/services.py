@@ -1,0 +1,214 @@
+"""Writes of 信息查询: saved queries and audited exports of search results."""
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from pims.accounts.roles import Cap, Role, has_capability
+from pims.audit.models import Action
+from pims.audit.services import audit_record
+from pims.codes.selectors import code_map
+from pims.lib import crypto
+
+from .forms import audit_criteria
+from .models import SavedQuery
+from .selectors import age_on, person_search, region_names
+
+# The most rows one export may hold, by role (a role not listed may not export).
+EXPORT_ROW_LIMITS: dict[str, int] = {
+    Role.VILLAGE_CLERK: 2_000,
+    Role.TOWNSHIP_OPERATOR: 20_000,
+    Role.TOWNSHIP_REVIEWER: 20_000,
+    Role.COUNTY_ADMIN: 100_000,
+    Role.CITY_VIEWER: 100_000,
+    Role.PROVINCE_VIEWER: 100_000,
+}
+EXPORT_FORMATS = {"csv", "xlsx"}
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHUNK = 2_000
+
+
+class SearchError(Exception):
+    """A refused request; str() is the message for the user."""
+
+
+class NotAllowed(SearchError):
+    """The role may not do this (views answer 404)."""
+
+
+# --- saved queries -----------------------------------------------------------------
+
+
+def saved_query_save(*, actor, name: str, criteria: dict) -> SavedQuery:
+    """Save (or overwrite, by name) one of the actor's queries. Queries by
+    citizen ID are refused: the number — or its blind index, which finds the
+    same person — is not kept."""
+    if not has_capability(actor, Cap.VIEW_PERSONAL):
+        raise NotAllowed(_("您的角色不能保存查询"))
+    name = (name or "").strip()
+    if not name or len(name) > 60:
+        raise SearchError(_("请填写查询名称（不超过 60 个字）"))
+    if "id_index" in criteria:
+        raise SearchError(_("按公民身份号码的查询不能保存"))
+    try:
+        with transaction.atomic():
+            saved, _created = SavedQuery.objects.update_or_create(
+                owner=actor, name=name, defaults={"criteria": dict(criteria)}
+            )
+    except IntegrityError:
+        raise SearchError(_("同名查询刚被保存，请重试")) from None
+    return saved
+
+
+def saved_query_delete(*, actor, saved: SavedQuery) -> None:
+    if saved.owner_id != actor.pk:
+        raise NotAllowed(_("只能删除自己的查询"))
+    saved.delete()
+
+
+# --- export -------------------------------------------------------------------------
+
+COLUMNS = [
+    gettext_lazy("人员编号"),
+    gettext_lazy("姓名"),
+    gettext_lazy("性别"),
+    gettext_lazy("出生日期"),
+    gettext_lazy("年龄"),
+    gettext_lazy("公民身份号码"),
+    gettext_lazy("联系电话"),
+    gettext_lazy("婚姻状况"),
+    gettext_lazy("人户状态"),
+    gettext_lazy("人员状态"),
+    gettext_lazy("户籍地区划代码"),
+    gettext_lazy("户籍地"),
+    gettext_lazy("户编号"),
+]
+
+
+@dataclass
+class Export:
+    filename: str
+    content_type: str
+    rows: int
+    masked: bool
+    body: Iterator[bytes] | bytes
+
+
+def export_row_limit(user) -> int:
+    return EXPORT_ROW_LIMITS.get(user.role, 0) if has_capability(user, Cap.EXPORT) else 0
+
+
+def _safe(value) -> str:
+    """Text a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _rows(qs, *, masked: bool, today: dt.date) -> Iterator[list]:
+    marital = code_map("marital_status")
+    sexes = code_map("sex")
+    batch = []
+
+    def flush(persons):
+        names = region_names(p.registered_code for p in persons)
+        for p in persons:
+            if masked:
+                number, phone = p.id_masked, p.phone_masked
+            else:
+                number = crypto.decrypt(p.id_cipher, aad=b"citizen_id") if p.id_cipher else ""
+                phone = crypto.decrypt(p.phone_cipher, aad=b"phone") if p.phone_cipher else ""
+            yield [
+                p.pk,
+                p.name,
+                sexes.get(p.sex, p.sex),
+                p.birth_date.isoformat(),
+                age_on(p.birth_date, today),
+                number,
+                phone,
+                marital.get(p.marital_status, p.marital_status),
+                p.get_residence_status_display(),
+                p.get_status_display(),
+                p.registered_code,
+                names.get(p.registered_code, ""),
+                p.household.number,
+            ]
+
+    for person in qs.select_related("household").iterator(chunk_size=CHUNK):
+        batch.append(person)
+        if len(batch) >= CHUNK:
+            yield from flush(batch)
+            batch = []
+    if batch:
+        yield from flush(batch)
+
+
+class _Line:
+    """A file-like object that hands back what csv.writer writes."""
+
+    def write(self, value):
+        return value
+
+
+def _csv_body(rows: Iterator[list]) -> Iterator[bytes]:
+    writer = csv.writer(_Line())
+    # The byte-order mark makes Excel open the file as UTF-8.
+    yield "\ufeff".encode() + writer.writerow([str(c) for c in COLUMNS]).encode()
+    for row in rows:
+        yield writer.writerow([_safe(v) if isinstance(v, str) else v for v in row]).encode()
+
+
+def _xlsx_body(rows: Iterator[list]) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_("人员查询结果"))
+    ws.append([str(c) for c in COLUMNS])
+    for row in rows:
+        ws.append([_safe(v) if isinstance(v, str) else v for v in row])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def persons_export(
+    *, actor, criteria: dict, fmt: str, full_values: bool = False, ip: str | None = None
+) -> Export:
+    """The search result as CSV (streamed) or Excel, audited with the
+    criteria (personal values replaced by ***), the row count and whether
+    numbers were masked. Numbers are masked unless the role may unmask and
+    the user asked for full values; a result over the role's row limit is
+    refused rather than cut, so that a file never silently misses persons."""
+    limit = export_row_limit(actor)
+    if limit <= 0:
+        raise NotAllowed(_("您的角色不能导出"))
+    if fmt not in EXPORT_FORMATS:
+        raise SearchError(_("导出格式只能是 CSV 或 Excel"))
+    masked = not (full_values and has_capability(actor, Cap.UNMASK_PERSONAL))
+    qs = person_search(user=actor, criteria=criteria)
+    count = qs.count()
+    if count > limit:
+        raise SearchError(
+            _("查询结果共 %(count)s 人，超过您的角色每次最多导出 %(limit)s 人的限制，请缩小查询条件。")
+            % {"count": count, "limit": limit}
+        )
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=Action.EXPORT,
+            obj=("search.person_search", ""),
+            region_code=actor.region.code if actor.region_id else "",
+            detail={"criteria": audit_criteria(criteria), "rows": count, "format": fmt, "masked": masked},
+            ip=ip,
+        )
+    today = dt.date.today()
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    rows = _rows(qs, masked=masked, today=today)
+    if fmt == "csv":
+        return Export(f"persons-{stamp}.csv", "text/csv; charset=utf-8", count, masked, _csv_body(rows))
+    return Export(f"persons-{stamp}.xlsx", XLSX_TYPE, count, masked, _xlsx_body(rows))

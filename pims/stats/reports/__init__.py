@@ -1,0 +1,26 @@
+"""The report catalogue: key → definition, in the order of the menu."""
+
+from .base import ReportDef
+from .births import BirthsReport
+from .change import ChangeReport
+from .population import PopulationReport
+from .progress import BaselineReport, ProgressReport
+from .quality import QualityReport
+from .women import WomenReport
+
+REPORTS: dict[str, ReportDef] = {
+    r.key: r
+    for r in (
+        PopulationReport(),
+        ChangeReport(),
+        BirthsReport(),
+        WomenReport(),
+        BaselineReport(),
+        ProgressReport(),
+        QualityReport(),
+    )
+}
+
+
+def get_report(key: str) -> ReportDef | None:
+    return REPORTS.get(key)

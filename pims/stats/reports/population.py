@@ -1,0 +1,313 @@
+"""1 人口基本情况: the stock at the end of the period by sex, age, Han /
+minority, hukou type and residence status per child region; the age–sex
+structure of the region (five-year groups, single years on request);
+households by size and the average household size.
+
+One GROUP BY (row, sex, age group) over the period-end spells gives the
+first two sections; one GROUP BY over households (members per household,
+as a subquery) gives the third. A closed month reads the same shapes from
+the month-close cells.
+"""
+
+import datetime as dt
+
+from django.db import connection
+from django.db.models import Case, Count, IntegerField, Min, Q, Sum, Value, When
+from django.db.models.functions import Substr
+
+from ..closes import current_closes
+from ..frame import Frame, born_aged, years_before
+from ..models import ClosedHousehold, ClosedStock
+from ..tables import Column, Row, Section, ratio, sum_rows
+from .base import Measure, ReportDef, result, spell_base
+
+AGRI, NONAGRI = ("2", "4"), ("1", "3")
+TOP5, TOP1 = 85, 100
+MAX_SIZE = 10  # households of ten or more are one cell
+
+MAIN = [
+    Column("households", "户数", measure=None),
+    Column("total", "合计", "总人口", measure="total"),
+    Column("male", "男", "总人口", measure="male"),
+    Column("female", "女", "总人口", measure="female"),
+    Column("age_0_14", "0–14岁", "年龄", measure="age_0_14"),
+    Column("age_15_64", "15–64岁", "年龄", measure="age_15_64"),
+    Column("age_65", "65岁及以上", "年龄", measure="age_65"),
+    Column("han", "汉族", "民族", measure="han"),
+    Column("minority", "少数民族", "民族", measure="minority"),
+    Column("agri", "农业", "户口类别", measure="agri"),
+    Column("nonagri", "非农业", "户口类别", measure="nonagri"),
+    Column("hukou_other", "其他", "户口类别", measure="hukou_other"),
+    Column("rs1", "人户一致", "人户状况", measure="rs1"),
+    Column("rs2", "人在户不在", "人户状况", measure="rs2"),
+    Column("rs3", "户在人不在", "人户状况", measure="rs3"),
+    Column("avg_size", "平均每户人口", fmt="dec2"),
+]
+SIZE_COLUMNS = [
+    *[Column(f"size{k}", f"{k}人户", "按户规模分的户数", measure=None) for k in range(1, 6)],
+    Column("size6", "6人及以上户", "按户规模分的户数", measure=None),
+    Column("households", "户数合计", measure=None),
+    Column("hh_persons", "户内人口", measure=None),
+    Column("avg_size", "平均每户人口", fmt="dec2"),
+]
+AGE_COLUMNS = [
+    Column("total", "合计", "人口", measure="total"),
+    Column("male", "男", "人口", measure="male"),
+    Column("female", "女", "人口", measure="female"),
+    Column("sex_ratio", "性别比（女=100）", fmt="dec1"),
+]
+
+
+def age_groups(single: bool) -> list[tuple[int, int | None]]:
+    """(lo, hi) of each age group; hi None for the open top group."""
+    if single:
+        return [(a, a) for a in range(TOP1)] + [(TOP1, None)]
+    return [(a, a + 4) for a in range(0, TOP5, 5)] + [(TOP5, None)]
+
+
+def age_label(lo: int, hi: int | None) -> str:
+    if hi is None:
+        return f"{lo}岁及以上"
+    return f"{lo}岁" if lo == hi else f"{lo}–{hi}岁"
+
+
+def age_case(ref: dt.date, groups, field: str = "person__birth_date") -> Case:
+    """The index of a person's age group at `ref`, by birth-date thresholds
+    (completed years; no date arithmetic in SQL)."""
+    whens = [
+        When(**{f"{field}__gt": years_before(ref, hi + 1)}, then=Value(i))
+        for i, (_lo, hi) in enumerate(groups)
+        if hi is not None
+    ]
+    return Case(*whens, default=Value(len(groups) - 1), output_field=IntegerField())
+
+
+def _stock_measures(frame: Frame) -> dict[str, Measure]:
+    ref = frame.params.ref
+
+    def m(q, label):
+        return Measure("stock_end", lambda f: q, label)
+
+    out = {
+        "total": m(Q(), "总人口"),
+        "male": m(Q(person__sex="1"), "男"),
+        "female": m(Q(person__sex="2"), "女"),
+        "age_0_14": m(born_aged(ref, 0, 14), "0–14岁"),
+        "age_15_64": m(born_aged(ref, 15, 64), "15–64岁"),
+        "age_65": m(born_aged(ref, 65, None), "65岁及以上"),
+        "han": m(Q(person__ethnicity="01"), "汉族"),
+        "minority": m(~Q(person__ethnicity="01"), "少数民族"),
+        "agri": m(Q(person__hukou_type__in=AGRI), "农业户口"),
+        "nonagri": m(Q(person__hukou_type__in=NONAGRI), "非农业户口"),
+        "hukou_other": m(~Q(person__hukou_type__in=AGRI + NONAGRI), "其他户口"),
+        "rs1": m(Q(person__residence_status="1"), "人户一致"),
+        "rs2": m(Q(person__residence_status="2"), "人在户不在"),
+        "rs3": m(Q(person__residence_status="3"), "户在人不在"),
+    }
+    for i, (lo, hi) in enumerate(age_groups(frame.params.single_years)):
+        aged = born_aged(ref, lo, hi)
+        out[f"a{i}"] = m(aged, age_label(lo, hi))
+        out[f"a{i}m"] = m(aged & Q(person__sex="1"), age_label(lo, hi) + " 男")
+        out[f"a{i}f"] = m(aged & Q(person__sex="2"), age_label(lo, hi) + " 女")
+    return out
+
+
+def _cells_live(frame: Frame, groups) -> list[dict]:
+    """Rows (g, sex, ag, n, han, agri, nonagri, rs1, rs2, rs3)."""
+    qs = spell_base(frame, "stock_end").annotate(ag=age_case(frame.params.ref, groups))
+    return list(
+        qs.values("g", "person__sex", "ag")
+        .annotate(
+            n=Count("id"),
+            han=Count("id", filter=Q(person__ethnicity="01")),
+            agri=Count("id", filter=Q(person__hukou_type__in=AGRI)),
+            nonagri=Count("id", filter=Q(person__hukou_type__in=NONAGRI)),
+            rs1=Count("id", filter=Q(person__residence_status="1")),
+            rs2=Count("id", filter=Q(person__residence_status="2")),
+            rs3=Count("id", filter=Q(person__residence_status="3")),
+        )
+        .order_by()
+    )
+
+
+CELL_SUMS = ("n", "han", "agri", "nonagri", "rs1", "rs2", "rs3")
+
+
+def _cells_closed(frame: Frame, close_ids: list[int]) -> list[dict]:
+    qs = frame.scoped(ClosedStock.objects.filter(close_id__in=close_ids, kind=frame.params.kind))
+    rows = (
+        frame.grouped(qs)
+        .values("g", "sex", "age_group")
+        .annotate(**{f"s_{k}": Sum(k) for k in CELL_SUMS})
+        .order_by()
+    )
+    return [
+        {"g": r["g"], "person__sex": r["sex"], "ag": r["age_group"], **{k: r[f"s_{k}"] for k in CELL_SUMS}}
+        for r in rows
+    ]
+
+
+def household_sizes_live(frame: Frame) -> list[tuple[str, int, int, int]]:
+    """(row key, size capped at 10, households, persons): members per
+    household with a spell of the kind open at period end, a household
+    counting in the region of its (first) member spell."""
+    inner = (
+        spell_base(frame, "stock_end")
+        .filter(household__isnull=False)
+        .values("household_id")
+        .annotate(size=Count("id"), gk=Min(Substr("region_code", 1, frame.n)))
+        .order_by()
+    )
+    sql, params = inner.query.sql_with_params()
+    outer = (
+        f"SELECT t.gk, CASE WHEN t.size >= {MAX_SIZE:d} THEN {MAX_SIZE:d} ELSE t.size END AS sz, COUNT(*), "
+        f"SUM(t.size) FROM ({sql}) t GROUP BY t.gk, sz"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(outer, params)
+        return [(g, int(sz), int(h), int(p)) for g, sz, h, p in cursor.fetchall()]
+
+
+def _household_sizes_closed(frame: Frame, close_ids: list[int]) -> list[tuple[str, int, int, int]]:
+    qs = frame.scoped(ClosedHousehold.objects.filter(close_id__in=close_ids, kind=frame.params.kind))
+    rows = frame.grouped(qs).values("g", "size").annotate(h=Sum("households"), p=Sum("persons")).order_by()
+    return [(r["g"], r["size"], r["h"], r["p"]) for r in rows]
+
+
+def population_cells(frame: Frame) -> tuple[list[dict], list[tuple], bool]:
+    """The stock cells and household sizes of the frame, from the month
+    close when the period's last month is closed (five-year groups only)."""
+    p = frame.params
+    closes = None if p.single_years else current_closes(frame.region, [p.last])
+    if closes:
+        ids = closes[p.last]
+        return _cells_closed(frame, ids), _household_sizes_closed(frame, ids), True
+    groups = age_groups(p.single_years)
+    return _cells_live(frame, groups), household_sizes_live(frame), False
+
+
+def _main_data(cells, groups, ref_groups_0_14, ref_groups_65) -> dict[str, dict]:
+    data: dict[str, dict] = {}
+    for c in cells:
+        d = data.setdefault(c["g"], dict.fromkeys([col.key for col in MAIN if col.measure], 0))
+        n = c["n"]
+        d["total"] += n
+        if c["person__sex"] == "1":
+            d["male"] += n
+        elif c["person__sex"] == "2":
+            d["female"] += n
+        if c["ag"] in ref_groups_0_14:
+            d["age_0_14"] += n
+        elif c["ag"] in ref_groups_65:
+            d["age_65"] += n
+        else:
+            d["age_15_64"] += n
+        d["han"] += c["han"]
+        d["minority"] += n - c["han"]
+        d["agri"] += c["agri"]
+        d["nonagri"] += c["nonagri"]
+        d["hukou_other"] += n - c["agri"] - c["nonagri"]
+        for k in ("rs1", "rs2", "rs3"):
+            d[k] += c[k]
+    return data
+
+
+def _broad(groups) -> tuple[set[int], set[int]]:
+    young = {i for i, (lo, hi) in enumerate(groups) if hi is not None and hi <= 14}
+    old = {i for i, (lo, _hi) in enumerate(groups) if lo >= 65}
+    return young, old
+
+
+class PopulationReport(ReportDef):
+    key = "population"
+    number = 1
+    title = "人口基本情况统计表"
+    description = "期末人口按性别、年龄、民族、户口类别、人户状况；年龄性别结构；按户规模分的户数、平均每户人口"
+
+    def measures(self, frame):
+        return _stock_measures(frame)
+
+    def run(self, frame: Frame):
+        single = frame.params.single_years
+        groups = age_groups(single)
+        cells, sizes, closed = population_cells(frame)
+        young, old = _broad(groups)
+        data = _main_data(cells, groups, young, old)
+
+        hh: dict[str, dict] = {}
+        for g, size, households, persons in sizes:
+            d = hh.setdefault(g, {f"size{k}": 0 for k in range(1, 7)} | {"households": 0, "hh_persons": 0})
+            d[f"size{min(size, 6)}"] += households
+            d["households"] += households
+            d["hh_persons"] += persons
+        for g, d in hh.items():
+            data.setdefault(g, {})["households"] = d["households"]
+            data[g]["hh_persons"] = d["hh_persons"]
+
+        def avg(v):
+            return {"avg_size": ratio(v.get("hh_persons", 0), v.get("households", 0))}
+
+        main_cols = [*MAIN[:-1], Column("hh_persons", "户内人口", measure=None), MAIN[-1]]
+        rows, total = frame.rows(data, main_cols, avg)
+        main = Section("main", "人口基本情况", "区划", MAIN, rows, total)
+
+        size_rows, size_total = frame.rows(hh, SIZE_COLUMNS, avg)
+        sizes_section = Section("households", "按户规模分的户数", "区划", SIZE_COLUMNS, size_rows, size_total, unit="户")
+
+        by_age: dict[int, dict] = {}
+        for c in cells:
+            d = by_age.setdefault(c["ag"], {"total": 0, "male": 0, "female": 0})
+            d["total"] += c["n"]
+            if c["person__sex"] == "1":
+                d["male"] += c["n"]
+            elif c["person__sex"] == "2":
+                d["female"] += c["n"]
+        age_rows = []
+        for i, (lo, hi) in enumerate(groups):
+            values = by_age.get(i, {"total": 0, "male": 0, "female": 0})
+            age_rows.append(Row(key=f"a{i}", label=age_label(lo, hi), values=dict(values)))
+        age_total = sum_rows(age_rows, AGE_COLUMNS[:3])
+        for r in [*age_rows, age_total]:
+            r.values["sex_ratio"] = ratio(r.values["male"], r.values["female"], 100)
+        age_section = Section(
+            "ages",
+            f"{frame.region.name} 年龄性别结构（{'单岁' if single else '五岁组'}）",
+            "年龄",
+            AGE_COLUMNS,
+            age_rows,
+            age_total,
+            note="年龄为统计期末的周岁。",
+        )
+        notes = ["本期已月结：数字取自月结汇总表，不再变化。"] if closed else []
+        charts = {
+            "pyramid": {
+                "labels": [r.label for r in age_rows],
+                "male": [r.values["male"] for r in age_rows],
+                "female": [r.values["female"] for r in age_rows],
+            },
+            "structure": {
+                "labels": [r.label for r in rows],
+                "young": [r.values["age_0_14"] for r in rows],
+                "working": [r.values["age_15_64"] for r in rows],
+                "old": [r.values["age_65"] for r in rows],
+            },
+        }
+        return result(
+            self,
+            frame,
+            [main, age_section, sizes_section],
+            basis=f"{frame.params.kind_label}；统计期末（{frame.params.ref}）在册人数，按审核通过时间计；"
+            "年龄为期末周岁；性别、民族、户口类别、人户状况为登记的现值（月结后冻结）。",
+            notes=notes,
+            closed=closed,
+            charts=charts,
+        )
+
+    def drill_cell(self, section_key: str, row_key: str, column_key: str) -> str | None:
+        """The measure behind a cell of a section whose rows are not regions."""
+        if section_key == "ages" and not row_key:
+            return column_key if column_key in ("total", "male", "female") else None
+        if section_key == "ages":
+            suffix = {"total": "", "male": "m", "female": "f"}.get(column_key)
+            return None if suffix is None else f"{row_key}{suffix}"
+        return None

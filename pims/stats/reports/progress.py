@@ -1,0 +1,168 @@
+"""7 信息采集/录入进度 and 6 摸底 tables: collection forms per child region
+against the head-count baseline (摸底, the latest `VillageBaseline` of each
+village). Status as of now — the period does not apply.
+
+Forms are households in the register: 已录入 every form typed in (any
+state), then by workflow state; 已上传 is 0 until the exchange / upload
+module exists.
+"""
+
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from pims.regions.models import Level, Region
+from pims.regions.scope import scope_q
+from pims.registry.models import FormState, Household, Person, PersonStatus
+from pims.registry.models.sampling import VillageBaseline
+
+from ..frame import Frame
+from ..tables import Column, Section, ratio
+from .base import Measure, ReportDef, grouped_counts, result
+
+PROGRESS = [
+    Column("expected_households", "摸底户数", measure=None),
+    Column("entered", "合计", "已录入采集表（户）", measure="entered"),
+    Column("draft", "草稿", "已录入采集表（户）", measure="draft"),
+    Column("returned", "已退回", "已录入采集表（户）", measure="returned"),
+    Column("submitted", "已提交待审核", "已录入采集表（户）", measure="submitted"),
+    Column("approved", "已审核通过", "已录入采集表（户）", measure="approved"),
+    Column("uploaded", "已上传", measure=None),
+    Column("persons", "已录入人数", measure=None),
+    Column("entered_share", "录入完成率", fmt="pct1"),
+    Column("approved_share", "审核完成率", fmt="pct1"),
+]
+DISTRIBUTION = [
+    Column("villages", "村（居）委会数", measure=None),
+    Column("villages_with_baseline", "已摸底村数", measure=None),
+    Column("expected_households", "摸底户数", measure=None),
+    Column("expected_persons", "摸底人数", measure=None),
+]
+HEADCOUNT = [
+    Column("expected_households", "摸底", "户数", measure=None),
+    Column("entered", "已采集", "户数", measure="entered"),
+    Column("households_diff", "差额", "户数"),
+    Column("households_share", "完成率", "户数", fmt="pct1"),
+    Column("expected_persons", "摸底", "人数", measure=None),
+    Column("persons", "已采集", "人数", measure=None),
+    Column("persons_diff", "差额", "人数"),
+    Column("persons_share", "完成率", "人数", fmt="pct1"),
+]
+
+
+def _form_q() -> dict[str, Q]:
+    return {
+        "entered": Q(),
+        "draft": Q(form_state=FormState.DRAFT),
+        "returned": Q(form_state=FormState.RETURNED),
+        "submitted": Q(form_state=FormState.SUBMITTED),
+        "approved": Q(form_state=FormState.APPROVED),
+    }
+
+
+def _households(frame: Frame):
+    return frame.grouped(frame.scoped(Household.objects.filter(status=Household.Status.ACTIVE)))
+
+
+def collection_counts(frame: Frame) -> dict[str, dict]:
+    """Forms by state, persons entered and the baseline per row: three
+    queries whatever the number of villages."""
+    data = grouped_counts(_households(frame), _form_q())
+    persons = (
+        frame.scoped(Person.objects.filter(status=PersonStatus.ACTIVE, household__status=Household.Status.ACTIVE),
+                     "household__region_code")  # fmt: skip
+        .annotate(g=Substr("household__region_code", 1, frame.n))
+        .values("g")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for r in persons:
+        data.setdefault(r["g"], {})["persons"] = r["n"]
+    latest = VillageBaseline.objects.filter(village=OuterRef("pk")).order_by("-entered_at", "-id")
+    villages = (
+        Region.objects.filter(scope_q(frame.user, "code"), code__startswith=frame.prefix, level=Level.VILLAGE,
+                              valid_to__isnull=True)  # fmt: skip
+        .annotate(exp_hh=Subquery(latest.values("expected_households")[:1]),
+                  exp_p=Subquery(latest.values("expected_persons")[:1]))  # fmt: skip
+        .values_list("code", "exp_hh", "exp_p")
+    )
+    for code, hh, p in villages:
+        d = data.setdefault(code[: frame.n], {})
+        d["villages"] = d.get("villages", 0) + 1
+        if hh is not None:
+            d["villages_with_baseline"] = d.get("villages_with_baseline", 0) + 1
+            d["expected_households"] = d.get("expected_households", 0) + hh
+            d["expected_persons"] = d.get("expected_persons", 0) + p
+    return data
+
+
+def _households_drill(frame: Frame, measure_key: str):
+    q = _form_q().get(measure_key)
+    return None if q is None else _households(frame).filter(q).order_by("region_code", "number")
+
+
+class ProgressReport(ReportDef):
+    key = "progress"
+    number = 7
+    title = "信息采集录入进度表"
+    description = "各乡镇、村采集表录入、提交、审核、上传户数，对照摸底户数的完成率"
+    uses_period = False
+    uses_kind = False
+
+    def measures(self, frame):
+        labels = {c.key: c.label for c in PROGRESS}
+        labels["entered"] = "已录入采集表"
+        return {k: Measure("households", (lambda f, q=q: q), labels[k]) for k, q in _form_q().items()}
+
+    def drill(self, frame, measure_key):
+        return _households_drill(frame, measure_key)
+
+    def run(self, frame: Frame):
+        def derive(v):
+            return {
+                "uploaded": 0,
+                "entered_share": ratio(v["entered"], v["expected_households"], 100),
+                "approved_share": ratio(v["approved"], v["expected_households"], 100),
+            }
+
+        rows, total = frame.rows(collection_counts(frame), PROGRESS, derive)
+        section = Section("main", "信息采集录入进度", "区划", PROGRESS, rows, total, unit="户（人数列为人）",
+                          note="已上传：向省级上传的功能（数据交换模块）尚未启用，暂为 0。完成率以摸底户数为分母，未录入摸底基数的村不计。")  # fmt: skip
+        return result(self, frame, [section],
+                      basis=f"截至 {timezone.localdate()} 系统中的采集表（户）；摸底户数为各村最近一次录入的摸底基数。")  # fmt: skip
+
+
+class BaselineReport(ReportDef):
+    key = "baseline"
+    number = 6
+    title = "摸底调查统计表"
+    description = "行政区划分布情况调查表（村数、户数、人口）；辖区内总人口摸底调查情况统计表"
+    uses_period = False
+    uses_kind = False
+
+    def measures(self, frame):
+        return {"entered": Measure("households", lambda f: Q(), "已采集户数")}
+
+    def drill(self, frame, measure_key):
+        return _households_drill(frame, measure_key)
+
+    def run(self, frame: Frame):
+        data = collection_counts(frame)
+
+        def derive(v):
+            eh, ep = v.get("expected_households", 0), v.get("expected_persons", 0)
+            return {
+                "households_diff": v["entered"] - eh,
+                "households_share": ratio(v["entered"], eh, 100),
+                "persons_diff": v["persons"] - ep,
+                "persons_share": ratio(v["persons"], ep, 100),
+            }
+
+        rows, total = frame.rows(data, DISTRIBUTION)
+        distribution = Section("distribution", "行政区划分布情况调查表", "区划", DISTRIBUTION, rows, total,
+                               unit="个、户、人", note="户数、人口为摸底（入户前的基数）数字。")  # fmt: skip
+        rows2, total2 = frame.rows(data, HEADCOUNT, derive)
+        headcount = Section("headcount", "辖区内总人口摸底调查情况统计表", "区划", HEADCOUNT, rows2, total2,
+                            unit="户、人", note="差额 = 已采集 − 摸底；完成率 = 已采集 ÷ 摸底。")  # fmt: skip
+        return result(self, frame, [distribution, headcount],
+                      basis=f"截至 {timezone.localdate()}：摸底数为各村最近一次录入的摸底基数，已采集数为系统中的采集表及其人员。")  # fmt: skip

@@ -1,0 +1,75 @@
+"""8 数据质量: completeness (村不漏户、户不漏人、人不漏项、项不出错) and the
+latest batch logic check per village (pims.registry.completeness, one set of
+GROUP BYs for all villages), summed to the child regions."""
+
+from django.utils import timezone
+
+from pims.registry.completeness import completeness_by_village
+
+from ..frame import Frame
+from ..tables import Column, Section, ratio
+from .base import ReportDef, result
+
+COLUMNS = [
+    Column("expected_households", "摸底户数", "村不漏户"),
+    Column("households", "已采集户数", "村不漏户"),
+    Column("households_share", "完成率", "村不漏户", fmt="pct1"),
+    Column("expected_persons", "摸底人数", "户不漏人"),
+    Column("persons", "已采集人数", "户不漏人"),
+    Column("persons_share", "完成率", "户不漏人", fmt="pct1"),
+    Column("per_household", "户均人数", "户不漏人", fmt="dec2"),
+    Column("persons_complete", "项目齐全人数", "人不漏项"),
+    Column("complete_share", "占比", "人不漏项", fmt="pct1"),
+    Column("villages_checked", "已批量审核村数", "项不出错"),
+    Column("persons_with_errors", "有错误人数", "项不出错"),
+    Column("households_with_errors", "有错误户数", "项不出错"),
+    Column("correct_share", "无错误占比", "项不出错", fmt="pct1"),
+]
+SUMMED = ("expected_households", "households", "expected_persons", "persons", "persons_complete",
+          "villages_checked", "persons_with_errors", "households_with_errors", "households_in_baseline",
+          "persons_in_baseline", "persons_checked")  # fmt: skip
+
+
+class QualityReport(ReportDef):
+    key = "quality"
+    number = 8
+    title = "数据质量统计表"
+    description = "村不漏户、户不漏人、人不漏项、项不出错：按区划汇总完整性与最近一次批量逻辑审核结果"
+    uses_period = False
+    uses_kind = False
+    drillable = False
+
+    def run(self, frame: Frame):
+        report = completeness_by_village(user=frame.user, region=frame.region)
+        data: dict[str, dict] = {}
+        for f in report.villages:
+            d = data.setdefault(f.village.code[: frame.n], dict.fromkeys(SUMMED, 0))
+            d["expected_households"] += f.expected_households or 0
+            d["expected_persons"] += f.expected_persons or 0
+            d["households"] += f.households
+            d["persons"] += f.persons
+            d["persons_complete"] += f.persons_complete
+            d["households_in_baseline"] += f.households_in_baseline
+            d["persons_in_baseline"] += f.persons_in_baseline
+            if f.run is not None:
+                d["villages_checked"] += 1
+                d["persons_with_errors"] += f.persons_with_errors or 0
+                d["households_with_errors"] += f.households_with_errors or 0
+                d["persons_checked"] += f.persons_checked
+
+        def derive(v):
+            return {
+                "households_share": ratio(v["households_in_baseline"], v["expected_households"], 100),
+                "persons_share": ratio(v["persons_in_baseline"], v["expected_persons"], 100),
+                "per_household": ratio(v["persons"], v["households"]),
+                "complete_share": ratio(v["persons_complete"], v["persons"], 100),
+                "correct_share": ratio(max(v["persons_checked"] - v["persons_with_errors"], 0), v["persons_checked"], 100),
+            }
+
+        hidden = [Column(k, k) for k in ("households_in_baseline", "persons_in_baseline", "persons_checked")]
+        rows, total = frame.rows(data, [*COLUMNS, *hidden], derive)
+        section = Section("main", "数据质量", "区划", COLUMNS, rows, total, unit="户、人",
+                          note="完成率只计有摸底基数的村；无错误占比只计做过批量审核的村（取各村最近一次已完成的批量审核）。"
+                          "逐村明细见“完整性统计”页面。")  # fmt: skip
+        return result(self, frame, [section],
+                      basis=f"截至 {timezone.localdate()}：系统中正常状态的户和人员；错误为逻辑审核规则中“错误”级别的命中。")  # fmt: skip

@@ -1,0 +1,200 @@
+"""Writes of the stats app: month close (月结) and reopening, and the audit
+row of every export.
+
+Closing a county's month writes its cells with three INSERT … SELECT
+statements (stock, flows, households) per kind of population, straight
+from the GROUP BY over the spells: no row passes through Python.
+"""
+
+from django.db import connection, transaction
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+
+from pims.accounts.roles import Cap, has_capability
+from pims.audit.models import Action
+from pims.audit.services import audit_record
+from pims.events.models import ChangeReport, Spell
+from pims.events.models.report import OPEN_STATES
+from pims.events.periods import is_period, last_day, period_of
+from pims.regions.models import Level
+
+from .frame import stock_q
+from .models import ClosedFlow, ClosedHousehold, ClosedStock, MonthClose
+from .reports.population import AGRI, MAX_SIZE, NONAGRI, age_case, age_groups
+
+
+class StatsError(Exception):
+    pass
+
+
+def can_close(user) -> bool:
+    region = getattr(user, "region", None)
+    return has_capability(user, Cap.COUNTY_ADMIN) and region is not None and region.level == Level.COUNTY
+
+
+# --- exports -------------------------------------------------------------------
+
+
+def export_audit(*, actor, result, fmt: str, ip: str | None = None) -> None:
+    """Every export is audited: report, region, period, kind and row count."""
+    audit_record(
+        actor=actor,
+        action=Action.EXPORT,
+        obj=("stats.report", result.report_key),
+        region_code=result.region.code,
+        ip=ip,
+        detail={
+            "report": result.report_key,
+            "region": result.region.code,
+            "period": result.period_label,
+            "kind": result.kind,
+            "format": fmt,
+            "rows": result.row_count,
+        },
+    )
+
+
+# --- month close -----------------------------------------------------------------
+
+
+def _insert_select(table: str, columns: list[str], select_sql: str, params: list) -> int:
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) {select_sql}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _write_stock(close: MonthClose, kind: str) -> int:
+    period = close.period
+    qs = (
+        Spell.objects.filter(kind=kind, region_code__startswith=close.region.prefix)
+        .filter(stock_q(period))
+        .annotate(ag=age_case(last_day(period), age_groups(False)))
+        .values("region_code", "person__sex", "ag")
+        .annotate(
+            n=Count("id"),
+            han=Count("id", filter=Q(person__ethnicity="01")),
+            agri=Count("id", filter=Q(person__hukou_type__in=AGRI)),
+            nonagri=Count("id", filter=Q(person__hukou_type__in=NONAGRI)),
+            rs1=Count("id", filter=Q(person__residence_status="1")),
+            rs2=Count("id", filter=Q(person__residence_status="2")),
+            rs3=Count("id", filter=Q(person__residence_status="3")),
+        )
+        .order_by()
+    )
+    sql, params = qs.query.sql_with_params()
+    cols = ["close_id", "kind", "region_code", "sex", "age_group", "n", "han", "agri", "nonagri", "rs1", "rs2", "rs3"]
+    select = (
+        "SELECT %s, %s, s.region_code, s.sex, s.ag, s.n, s.han, s.agri, s.nonagri, s.rs1, s.rs2, s.rs3 "
+        f"FROM ({sql}) s"
+    )
+    _insert_select(ClosedStock._meta.db_table, cols, select, [close.pk, kind, *params])
+    return sum(ClosedStock.objects.filter(close=close, kind=kind).values_list("n", flat=True))
+
+
+def _write_flows(close: MonthClose, kind: str) -> None:
+    spells = Spell.objects.filter(kind=kind, region_code__startswith=close.region.prefix)
+    cols = ["close_id", "kind", "region_code", "side", "open_reason", "origin_code", "close_reason",
+            "destination_code", "n"]  # fmt: skip
+    opened = (
+        spells.filter(open_period=close.period)
+        .values("region_code", "open_reason", "origin_code")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    sql, params = opened.query.sql_with_params()
+    select = f"SELECT %s, %s, s.region_code, 'open', s.open_reason, s.origin_code, '', '', s.n FROM ({sql}) s"
+    _insert_select(ClosedFlow._meta.db_table, cols, select, [close.pk, kind, *params])
+    closed = (
+        spells.filter(close_period=close.period)
+        .values("region_code", "close_reason", "destination_code")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    sql, params = closed.query.sql_with_params()
+    select = f"SELECT %s, %s, s.region_code, 'close', '', '', s.close_reason, s.destination_code, s.n FROM ({sql}) s"
+    _insert_select(ClosedFlow._meta.db_table, cols, select, [close.pk, kind, *params])
+
+
+def _write_households(close: MonthClose, kind: str) -> None:
+    inner = (
+        Spell.objects.filter(kind=kind, region_code__startswith=close.region.prefix, household__isnull=False)
+        .filter(stock_q(close.period))
+        .values("household_id")
+        .annotate(size=Count("id"), gk=Min("region_code"))
+        .order_by()
+    )
+    sql, params = inner.query.sql_with_params()
+    cols = ["close_id", "kind", "region_code", "size", "households", "persons"]
+    select = (
+        f"SELECT %s, %s, t.gk, CASE WHEN t.size >= {MAX_SIZE:d} THEN {MAX_SIZE:d} ELSE t.size END, COUNT(*), "
+        f"SUM(t.size) FROM ({sql}) t GROUP BY t.gk, CASE WHEN t.size >= {MAX_SIZE:d} THEN {MAX_SIZE:d} ELSE t.size END"
+    )
+    _insert_select(ClosedHousehold._meta.db_table, cols, select, [close.pk, kind, *params])
+
+
+def month_close(*, actor, region, period: str) -> MonthClose:
+    """Close a county's month once it is over and every change report of
+    the month in the county is approved. Writes the month's cells for both
+    kinds of population in one transaction, with its audit row."""
+    if not can_close(actor) or region.level != Level.COUNTY or not region.code.startswith(actor.region.prefix):
+        raise StatsError("只有县管理员可以为本县月结")
+    if not is_period(period):
+        raise StatsError(f"统计月份“{period[:20]}”无效（格式 YYYY-MM）")
+    if period >= period_of(timezone.localdate()):
+        raise StatsError(f"{period} 尚未结束，不能月结（只能关闭已经过去的月份）")
+    with transaction.atomic():
+        open_reports = ChangeReport.objects.filter(
+            region_code__startswith=region.prefix, period=period, state__in=OPEN_STATES
+        ).count()
+        if open_reports:
+            raise StatsError(f"{period} 还有 {open_reports} 份信息变更单未审核通过，不能月结")
+        if MonthClose.objects.select_for_update().filter(
+            region_code=region.code, period=period, reopened_at__isnull=True
+        ).exists():
+            raise StatsError(f"{region.name} {period} 已经月结")
+        close = MonthClose.objects.create(
+            region=region, region_code=region.code, period=period, closed_by=actor, closed_at=timezone.now()
+        )
+        total = 0
+        for kind in Spell.Kind.values:
+            total += _write_stock(close, kind)
+            _write_flows(close, kind)
+            _write_households(close, kind)
+        close.spells = total
+        close.save(update_fields=["spells"])
+        audit_record(
+            actor=actor,
+            action=Action.CREATE,
+            obj=close,
+            region_code=region.code,
+            detail={"transition": "close", "period": period, "spells": total},
+        )
+    return close
+
+
+def month_reopen(*, actor, close: MonthClose, reason: str) -> MonthClose:
+    """Reopen a closed month: the close and its cells stay as history; the
+    reason is required and audited. Reports read the spells again until the
+    month is closed anew."""
+    reason = (reason or "").strip()
+    if not can_close(actor) or not close.region_code.startswith(actor.region.prefix):
+        raise StatsError("只有本县的县管理员可以撤销月结")
+    if len(reason) < 4:
+        raise StatsError("撤销月结必须说明原因（至少 4 个字）")
+    with transaction.atomic():
+        close = MonthClose.objects.select_for_update().get(pk=close.pk)
+        if close.reopened_at is not None:
+            raise StatsError("该月结已经撤销")
+        close.reopened_at = timezone.now()
+        close.reopened_by = actor
+        close.reopen_reason = reason
+        close.save(update_fields=["reopened_at", "reopened_by", "reopen_reason"])
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=close,
+            region_code=close.region_code,
+            detail={"transition": "reopen", "period": close.period, "reason": reason[:500]},
+        )
+    return close

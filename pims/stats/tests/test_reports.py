@@ -1,0 +1,135 @@
+"""Reports over a county built through the real services: the balance is
+zero, totals are the sums of their rows, figures agree with the events
+app's own counts, every figure's list holds exactly as many records, and
+the number of queries does not grow with the number of rows."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from pims.events import selectors as events
+from pims.events.models import Spell
+from pims.stats import selectors
+from pims.stats.frame import Params
+from pims.stats.reports import REPORTS
+from pims.stats.reports.base import cell_target
+
+from .conftest import LAST_MONTH, THIS_MONTH
+
+KINDS = [Spell.Kind.REGISTERED, Spell.Kind.RESIDENT]
+
+
+def run(user, key, code, first=THIS_MONTH, last=None, kind=Spell.Kind.REGISTERED, **kw):
+    return selectors.report_run(user=user, key=key, code=code, params=Params(first, last or first, kind, **kw))
+
+
+def assert_additive(result):
+    for section in result.sections:
+        if not section.additive or section.total is None:
+            continue
+        for col in section.columns:
+            if col.fmt != "int":
+                continue
+            rows = sum(r.values[col.key] or 0 for r in section.rows)
+            assert section.total.values[col.key] == rows, (result.report_key, section.key, col.key)
+
+
+def test_change_report_balances_to_zero_and_totals_sum_children(world, personas, regions):
+    for level in ("county", "township_a", "township_b", "village_a1"):
+        for kind in KINDS:
+            check_balance(personas, regions[level], kind)
+
+
+def check_balance(personas, region, kind):
+    result = run(personas["county"], "change", region.code, kind=kind)
+    section = result.section("main")
+    assert section.rows, "every current child is a row"
+    for row in section.all_rows():
+        assert row.values["balance"] == 0, (row.label, row.values)
+    assert_additive(result)
+    # The region's own flows: moves between its rows cancel out.
+    own = events.population_balance(region.prefix, THIS_MONTH, kind=kind)
+    total = section.total.values
+    assert total["start"] == own.start and total["end"] == own.end
+    assert total["births"] == own.flows.births and total["deaths"] == own.flows.deaths
+    assert total["moved_in"] - total["moved_in_internal"] == own.flows.moved_in
+    assert total["moved_out"] - total["moved_out_internal"] == own.flows.moved_out
+    assert total["moved_in_internal"] == total["moved_out_internal"]
+
+
+def test_change_report_figures_of_the_built_county(world, personas, regions):
+    rows = {r.label: r.values for r in run(personas["county"], "change", regions["county"].code).section("main").rows}
+    a, b = rows["大孤家子镇"], rows["三面船镇"]
+    # A: 8 at the start, a birth and a death, in from Beijing and from B, out to Beijing.
+    assert (a["start"], a["births"], a["deaths"], a["moved_in"], a["moved_in_internal"], a["moved_out"], a["end"]) == (
+        8, 1, 1, 2, 1, 1, 9,
+    )  # fmt: skip
+    assert (b["start"], b["moved_out"], b["moved_out_internal"], b["end"]) == (4, 1, 1, 3)
+    last_month = run(personas["county"], "change", regions["county"].code, first=LAST_MONTH).section("main").total
+    assert last_month.values["baseline"] == 12 and last_month.values["start"] == 0
+
+
+def test_totals_are_the_sum_of_children_for_every_report(world, personas, regions):
+    for key in REPORTS:
+        for level in ("county", "township_a"):
+            assert_additive(run(personas["county"], key, regions[level].code))
+
+
+def test_population_report_agrees_with_the_stock_and_its_own_sections(world, personas, regions):
+    for kind in KINDS:
+        result = run(personas["county"], "population", regions["county"].code, kind=kind)
+        main, ages = result.section("main").total.values, result.section("ages").total.values
+        assert main["total"] == events.population_end_of(regions["county"].prefix, THIS_MONTH, kind)
+        assert ages["total"] == main["total"] and ages["male"] == main["male"]
+        assert main["age_0_14"] + main["age_15_64"] + main["age_65"] == main["total"]
+        assert main["han"] + main["minority"] == main["total"]
+    single = run(personas["county"], "population", regions["county"].code, single_years=True)
+    assert len(single.section("ages").rows) == 101
+    assert single.section("ages").total.values["total"] == 12
+
+
+def test_every_figure_lists_exactly_its_records(world, personas, regions):
+    county = personas["county"]
+    for key, report in REPORTS.items():
+        if not report.drillable:
+            continue
+        for level in ("county", "township_a"):
+            code = regions[level].code
+            params = Params(THIS_MONTH, THIS_MONTH)
+            result = selectors.report_run(user=county, key=key, code=code, params=params)
+            for section in result.sections:
+                for row in section.all_rows():
+                    for col in section.columns:
+                        target = cell_target(report, section, row, col)
+                        if target is None:
+                            continue
+                        qs, _frame = selectors.drill_records(
+                            user=county, key=key, code=code, params=params, measure=target[0], row=target[1]
+                        )
+                        assert qs.count() == row.values[col.key], (key, level, section.key, row.label, col.key)
+
+
+def test_query_count_does_not_depend_on_the_number_of_rows(world, personas, regions):
+    def count(key, code):
+        with CaptureQueriesContext(connection) as ctx:
+            run(personas["county"], key, code)
+        return len(ctx.captured_queries)
+
+    for key in REPORTS:
+        assert count(key, regions["county"].code) == count(key, regions["township_a"].code), key
+        assert count(key, regions["county"].code) <= 12, key
+
+
+def test_outsider_cannot_run_reports_of_another_township(world, personas, regions):
+    from django.http import Http404
+
+    for key in REPORTS:
+        for level in ("county", "township_a", "village_a1"):
+            with pytest.raises(Http404):
+                run(personas["outsider"], key, regions[level].code)
+    with pytest.raises(Http404):
+        selectors.drill_records(user=personas["outsider"], key="change", code=regions["township_b"].code,
+                                params=Params(THIS_MONTH, THIS_MONTH), measure="end",
+                                row=regions["village_a1"].code)  # fmt: skip
+    with pytest.raises(Http404):  # the auditor has no report role
+        run(personas["auditor"], "change", regions["county"].code)
