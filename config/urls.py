@@ -8,6 +8,7 @@ urlpatterns = [
     path("codes/", include("pims.codes.urls")),
     path("audit/", include("pims.audit.urls")),
     path("registry/", include("pims.registry.urls")),
+    path("events/", include("pims.events.urls")),
     path("stats/", include("pims.stats.urls")),
     path("search/", include("pims.search.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

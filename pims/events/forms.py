@@ -67,7 +67,9 @@ class _Reader:
 
     def in_report_region(self, person: Person) -> bool:
         prefix = self.report.region.prefix
-        return any(c.startswith(prefix) for c in (person.responsible_code, person.registered_code, person.residence_code))
+        return any(
+            c.startswith(prefix) for c in (person.responsible_code, person.registered_code, person.residence_code)
+        )
 
 
 def parse_event(*, actor, report, event_type: str, data: dict) -> Parsed:
@@ -112,7 +114,9 @@ def _read_common(reader: _Reader, handler, data: dict, out: Parsed) -> None:
         out.fields["household"] = household
     raw = _text(data, "supersedes")
     if raw:
-        target = Event.objects.filter(pk=raw if raw.isdigit() else 0, region_code__startswith=reader.report.region.prefix)
+        target = Event.objects.filter(
+            pk=raw if raw.isdigit() else 0, region_code__startswith=reader.report.region.prefix
+        )
         out.fields["supersedes"] = target.first()
         if out.fields["supersedes"] is None:
             out.errors.append(f"被更正的事件 {raw} 不存在或不属于本区划")

@@ -54,12 +54,7 @@ def sources_for(user) -> list[str]:
 
 def may_file(user, *, source: str, region) -> bool:
     cap, level = FILING.get(source, (None, None))
-    return (
-        cap is not None
-        and has_capability(user, cap)
-        and region.level == level
-        and code_in_scope(user, region.code)
-    )
+    return cap is not None and has_capability(user, cap) and region.level == level and code_in_scope(user, region.code)
 
 
 def may_review(user, report) -> bool:

@@ -49,12 +49,7 @@ def population_at(region_prefix: str, day: dt.date, kind: str = Spell.Kind.RESID
 
 def population_end_of(region_prefix: str, period: str, kind: str = Spell.Kind.RESIDENT) -> int:
     """The stock as approved by the end of `period` (YYYY-MM)."""
-    return (
-        Spell.objects.filter(kind=kind, region_code__startswith=region_prefix, open_period__lte=period)
-        .exclude(open_period="")
-        .filter(Q(close_period="") | Q(close_period__gt=period))
-        .count()
-    )
+    return Spell.objects.filter(_stock(period), kind=kind, region_code__startswith=region_prefix).count()
 
 
 @dataclass
@@ -76,25 +71,29 @@ def _outside(prefix: str, column: str) -> Q:
     return Q(**{column: ""}) | ~Q(**{f"{column}__startswith": prefix})
 
 
+def _stock(period: str) -> Q:
+    """Spells counted in the stock at the end of `period`, as approved."""
+    return Q(open_period__lte=period) & ~Q(open_period="") & (Q(close_period="") | Q(close_period__gt=period))
+
+
+def _flow_counts(prefix: str, first: str, last: str) -> dict:
+    opened = Q(open_period__gte=first, open_period__lte=last)
+    closed = Q(close_period__gte=first, close_period__lte=last)
+    moved_out = Q(close_reason=Spell.Closed.MOVE) & _outside(prefix, "destination_code")
+    return {
+        "baseline": Count("id", filter=opened & Q(open_reason=Spell.Opened.BASELINE)),
+        "births": Count("id", filter=opened & Q(open_reason=Spell.Opened.BIRTH)),
+        "moved_in": Count("id", filter=opened & Q(open_reason=Spell.Opened.MOVE) & _outside(prefix, "origin_code")),
+        "deaths": Count("id", filter=closed & Q(close_reason=Spell.Closed.DEATH)),
+        "moved_out": Count("id", filter=closed & (Q(close_reason=Spell.Closed.CANCEL) | moved_out)),
+        "cancelled": Count("id", filter=closed & Q(close_reason=Spell.Closed.CANCEL)),
+    }
+
+
 def period_flows(region_prefix: str, first: str, last: str | None = None, kind: str = Spell.Kind.RESIDENT) -> Flows:
     """Flows under a region prefix over the approval months first..last."""
-    last = last or first
-    scope = Spell.objects.filter(kind=kind, region_code__startswith=region_prefix)
-    opened = scope.filter(open_period__gte=first, open_period__lte=last).aggregate(
-        baseline=Count("id", filter=Q(open_reason=Spell.Opened.BASELINE)),
-        births=Count("id", filter=Q(open_reason=Spell.Opened.BIRTH)),
-        moved_in=Count("id", filter=Q(open_reason=Spell.Opened.MOVE) & _outside(region_prefix, "origin_code")),
-    )
-    closed = scope.filter(close_period__gte=first, close_period__lte=last).aggregate(
-        deaths=Count("id", filter=Q(close_reason=Spell.Closed.DEATH)),
-        moved_out=Count(
-            "id",
-            filter=Q(close_reason=Spell.Closed.CANCEL)
-            | (Q(close_reason=Spell.Closed.MOVE) & _outside(region_prefix, "destination_code")),
-        ),
-        cancelled=Count("id", filter=Q(close_reason=Spell.Closed.CANCEL)),
-    )
-    return Flows(**opened, **closed)
+    counts = _flow_counts(region_prefix, first, last or first)
+    return Flows(**Spell.objects.filter(kind=kind, region_code__startswith=region_prefix).aggregate(**counts))
 
 
 @dataclass
@@ -113,16 +112,16 @@ class Balance:
 
 
 def population_balance(region_prefix: str, first: str, last: str | None = None, kind=Spell.Kind.RESIDENT) -> Balance:
+    """Stock at the start, flows, and stock at the end of the approval months
+    first..last, in one statement."""
     last = last or first
-    return Balance(
-        region_prefix=region_prefix,
-        kind=kind,
-        first=first,
-        last=last,
-        start=population_end_of(region_prefix, previous_period(first), kind),
-        flows=period_flows(region_prefix, first, last, kind),
-        end=population_end_of(region_prefix, last, kind),
+    row = Spell.objects.filter(kind=kind, region_code__startswith=region_prefix).aggregate(
+        start=Count("id", filter=_stock(previous_period(first))),
+        end=Count("id", filter=_stock(last)),
+        **_flow_counts(region_prefix, first, last),
     )
+    start, end = row.pop("start"), row.pop("end")
+    return Balance(region_prefix, kind, first, last, start, Flows(**row), end)
 
 
 # --- reports and events ---------------------------------------------------------
@@ -260,7 +259,9 @@ def person_timeline(person) -> list[TimelineEntry]:
         entries.append(TimelineEntry(s.start, "spell", f"开始{where}", _type_label(s.opened_by.event_type)))
         if s.end is not None:
             entries.append(
-                TimelineEntry(s.end, "spell", f"结束{where}", _type_label(s.closed_by.event_type) if s.closed_by else "")
+                TimelineEntry(
+                    s.end, "spell", f"结束{where}", _type_label(s.closed_by.event_type) if s.closed_by else ""
+                )
             )
     from pims.registry.models import Marriage
 

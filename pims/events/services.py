@@ -288,6 +288,4 @@ def change_report_approve(*, actor, report: ChangeReport) -> ChangeReport:
 
 
 def _audit(actor, action, obj, detail, region_code: str = "") -> None:
-    audit_record(
-        actor=actor, action=action, obj=obj, region_code=region_code or obj.region_code, detail=detail
-    )
+    audit_record(actor=actor, action=action, obj=obj, region_code=region_code or obj.region_code, detail=detail)

@@ -24,6 +24,7 @@ from django.utils import timezone
 from pims.regions.models import Level, Region
 from pims.registry.models import Birth, Contraception, Household, Marriage, Person, PersonStatus, Pregnancy
 
+from .bulk import bulk_update
 from .models import Event, Spell
 
 # Payload keys that name persons or households; handlers use only these.
@@ -119,7 +120,10 @@ class RegisterState:
         )
         for p in found:
             self._add_person(p)
-        ids = list(self.persons)
+        # Fellow members are loaded to know who is in a household (a head's
+        # successor, a split); only the persons the events name (and their
+        # spouses) need their spells and family records.
+        ids = [pk for pk in person_ids if pk in self.persons]
         for s in Spell.objects.filter(person_id__in=ids, end__isnull=True):
             s.person = self.persons[s.person_id]
             self._spells[(id(s.person), s.kind)] = s
@@ -129,10 +133,16 @@ class RegisterState:
             self._pregnancy[id(self.persons[g.woman_id])] = g
         for c in Contraception.objects.filter(woman_id__in=ids, end_date__isnull=True):
             self._contraception[id(self.persons[c.woman_id])] = c
-        births = Birth.objects.filter(mother_id__in=ids).values("mother_id").annotate(n=Count("id"), top=Max("birth_order"))
+        births = (
+            Birth.objects.filter(mother_id__in=ids).values("mother_id").annotate(n=Count("id"), top=Max("birth_order"))
+        )
         for b in births:
             self._birth_order[id(self.persons[b["mother_id"]])] = max(b["n"], b["top"] or 0)
-        rows = Person.objects.filter(household_id__in=list(self.households)).values("household_id").annotate(top=Max("row"))
+        rows = (
+            Person.objects.filter(household_id__in=list(self.households))
+            .values("household_id")
+            .annotate(top=Max("row"))
+        )
         for r in rows:
             self._rows[id(self.households[r["household_id"]])] = r["top"] or 0
 
@@ -147,9 +157,9 @@ class RegisterState:
     def _add_marriage(self, m: Marriage) -> None:
         husband, wife = self.persons.get(m.husband_id), self.persons.get(m.wife_id)
         if m.end_date is None:
-            for p in (husband, wife):
-                if p is not None:
-                    self._marriage[id(p)] = m
+            m._keys = [id(p) for p in (husband, wife) if p is not None]
+            for key in m._keys:
+                self._marriage[key] = m
         else:
             if husband is not None:
                 self._past_partners[id(husband)].add(m.wife_id)
@@ -306,6 +316,7 @@ class RegisterState:
     def add_marriage(self, husband: Person, wife: Person, *, date, kind) -> Marriage:
         m = Marriage(husband=husband, wife=wife, date=date, kind=kind)
         m._husband, m._wife = husband, wife
+        m._keys = [id(husband), id(wife)]
         self._marriage[id(husband)] = m
         self._marriage[id(wife)] = m
         self.new["marriage"].append(m)
@@ -313,8 +324,9 @@ class RegisterState:
 
     def end_marriage(self, m: Marriage, *, date, reason) -> None:
         m.end_date, m.end_reason = date, reason
-        for key in [k for k, v in self._marriage.items() if v is m]:
-            del self._marriage[key]
+        for key in m._keys:
+            if self._marriage.get(key) is m:
+                del self._marriage[key]
         self.mark("marriage", m)
 
     def add_birth(self, birth: Birth, mother: Person) -> None:
@@ -358,25 +370,17 @@ class RegisterState:
         persons = list(self.dirty["person"].values())
         for p in persons:
             p.updated_at = now
-        Person.objects.bulk_update(persons, PERSON_WRITE_FIELDS, batch_size=1000)
+        bulk_update(Person, persons, PERSON_WRITE_FIELDS)
         for h in self.dirty["household"].values():
             h.updated_at = now
-        Household.objects.bulk_update(list(self.dirty["household"].values()), ["head", "status", "updated_at"])
-        Spell.objects.bulk_update(
-            list(self.dirty["spell"].values()),
-            ["end", "closed_by", "close_reason", "close_period", "destination_code"],
-            batch_size=1000,
-        )
+        bulk_update(Household, self.dirty["household"].values(), ["head", "status", "updated_at"])
+        bulk_update(Spell, self.dirty["spell"].values(), ["end", "closed_by", "close_reason", "close_period", "destination_code"])
         Spell.objects.bulk_create(self.new["spell"], batch_size=1000)
-        Marriage.objects.bulk_update(list(self.dirty["marriage"].values()), ["end_date", "end_reason"])
+        bulk_update(Marriage, self.dirty["marriage"].values(), ["end_date", "end_reason"])
         Marriage.objects.bulk_create(self.new["marriage"])
         Birth.objects.bulk_create(self.new["birth"])
-        Pregnancy.objects.bulk_update(list(self.dirty["pregnancy"].values()), ["outcome", "outcome_date"])
+        bulk_update(Pregnancy, self.dirty["pregnancy"].values(), ["outcome", "outcome_date"])
         Pregnancy.objects.bulk_create(self.new["pregnancy"])
-        Contraception.objects.bulk_update(list(self.dirty["contraception"].values()), ["end_date"])
+        bulk_update(Contraception, self.dirty["contraception"].values(), ["end_date"])
         Contraception.objects.bulk_create(self.new["contraception"])
-        Event.objects.bulk_update(
-            events,
-            ["review_status", "approved_at", "approved_by", "approved_period", "person", "household"],
-            batch_size=1000,
-        )
+        bulk_update(Event, events, ["review_status", "approved_at", "approved_by", "approved_period", "person", "household"])

@@ -31,7 +31,9 @@ class ImportJob(models.Model):
     village_default = models.CharField(_("默认村级区划"), max_length=12, blank=True)
     # The jurisdiction the job was started in: the starter's region, "" from the command line.
     region_code = models.CharField(_("区划代码"), max_length=12, blank=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     username = models.CharField(_("操作人"), max_length=150, blank=True)
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.STAGING)
     message = models.TextField(_("说明"), blank=True)

@@ -57,17 +57,39 @@ def detect(path: Path) -> tuple[str, str]:
         return "xlsx", ""
     if sample.startswith(XLS_MAGIC) or path.suffix.lower() == ".xls":
         raise SourceError("不支持旧版 Excel（.xls）文件，请另存为 .xlsx 或 CSV 后再导入")
+    if b"\x00" in sample:
+        raise SourceError("无法识别文件编码：文件含有空字节（可能是 UTF-16 编码或二进制文件），请另存为 UTF-8 CSV")
     if sample.startswith(b"\xef\xbb\xbf"):
         return "csv", "utf-8-sig"
     if len(sample) == SAMPLE_BYTES and b"\n" in sample:
         sample = sample[: sample.rindex(b"\n") + 1]  # never judge half a character
+    return "csv", _guess_encoding(sample)
+
+
+def _guess_encoding(sample: bytes) -> str:
+    """Strict UTF-8, else GB18030, judged line by line over the sample's
+    lines that are not plain ASCII: the encoding under which fewer lines fail
+    wins (UTF-8 on a tie), so one bad line does not turn a UTF-8 file into
+    GB18030 garbage — that line is rejected later (P01). If even the better
+    one fails on most lines, the file is refused."""
+    lines = [raw for raw in sample.split(b"\n") if not raw.isascii()]
+    if not lines:
+        return "utf-8"
+    failures = {}
     for encoding in ("utf-8", "gb18030"):
-        try:
-            sample.decode(encoding)
-            return "csv", encoding
-        except UnicodeDecodeError:
-            continue
-    raise SourceError("无法识别文件编码：文件开头既不是 UTF-8 也不是 GB18030（GBK）编码，请另存为 UTF-8 CSV")
+        bad = 0
+        for raw in lines:
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError:
+                bad += 1
+        if bad == 0:
+            return encoding
+        failures[encoding] = bad
+    best = min(failures, key=lambda e: (failures[e], e != "utf-8"))
+    if failures[best] > len(lines) / 2:
+        raise SourceError("无法识别文件编码：文件既不是 UTF-8 也不是 GB18030（GBK）编码，请另存为 UTF-8 CSV")
+    return best
 
 
 def read_header(path: Path, fmt: str, encoding: str) -> list[str]:

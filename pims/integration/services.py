@@ -37,6 +37,7 @@ simply reported unless `again=True`).
 
 import csv
 import datetime as dt
+import os
 import re
 import time
 from collections import Counter, defaultdict
@@ -65,11 +66,13 @@ from .bulk import TableWriter, adapt_value, quote
 from .format import BY_KEY, MappingError, Normaliser, cell_text, normalise_date, resolve_headers
 from .models import ImportJob, StagedRow
 from .personal import citizen_id_stored, name_pinyin, phone_stored
-from .speed import memoised_region_lookup
 from .reader import SourceError, SourceRow, detect, file_sha256, iter_rows, original_lines, read_header
+from .speed import memoised_region_lookup
 
-STAGE_CHUNK_ROWS = 5000
-LOAD_CHUNK_HOUSEHOLDS = 1000
+# Rows per stage-1 commit and households per stage-2 commit (×5 on PostgreSQL);
+# the environment can lower them (the kill tests do, to get many commits).
+STAGE_CHUNK_ROWS = int(os.environ.get("PIMS_IMPORT_CHUNK_ROWS", "5000"))
+LOAD_CHUNK_HOUSEHOLDS = int(os.environ.get("PIMS_IMPORT_CHUNK_HOUSEHOLDS", "1000"))
 OK, REJECTED, LOADED, PRESENT = "ok", "rejected", "loaded", "present"
 LINK_KEYS = ("spouse_id", "mother_id", "father_id")
 
@@ -407,7 +410,7 @@ class _RowJudge:
 
     def _rejected(self, line: int, found: list) -> tuple:
         rules = ",".join(dict.fromkeys(v.rule_id for v in found))
-        reasons = "；".join(v.message for v in found)
+        reasons = "；".join(_with_line(v.message, line) for v in found)
         return (self.job.pk, line, REJECTED, reasons[:4000], rules[:200]) + REJECTED_TAIL
 
     def stage_row(self, source: SourceRow) -> tuple:
@@ -480,6 +483,14 @@ class _RowJudge:
             c["relationship"], c["hukou_type"], registered, residence, c["residence_status"], phone_cipher,
             phone_idx, phone_masked, links["spouse_id"], links["mother_id"], links["father_id"],
         )  # fmt: skip
+
+
+def _with_line(message: str, line: int) -> str:
+    """Household-level messages (H01–H03) name no line: add the file's."""
+    if LINE_RE.search(message):
+        return message
+    tag, _, rest = message.partition("] ")
+    return f"{tag}] 第 {line} 行：{rest}" if rest else f"第 {line} 行：{message}"
 
 
 def _index(number: str) -> str:
@@ -586,7 +597,9 @@ class _Chunk:
 
     def _present(self, cur) -> None:
         t, w, wp, P = self.t, self.where, self.wp, self.P
-        same = "p.household_id = st.household_id AND p.name = st.name AND p.sex = st.sex AND p.birth_date = st.birth_date"
+        same = (
+            "p.household_id = st.household_id AND p.name = st.name AND p.sex = st.sex AND p.birth_date = st.birth_date"
+        )
         cur.execute(
             f"UPDATE {t} AS st SET state = %s, person_id = p.id FROM {P} AS p WHERE {w} AND st.state = %s "  # noqa: S608
             f"AND st.id_index IS NOT NULL AND p.id_index = st.id_index AND {same}",
@@ -644,7 +657,20 @@ class _Chunk:
              "version", "created_by_id", "created_at", "updated_at"],
         )  # fmt: skip
         writer.write(
-            (v, c, n, ht, a, Household.Status.ACTIVE, FormState.APPROVED, self.now, 1, self.actor_id, self.now, self.now)
+            (
+                v,
+                c,
+                n,
+                ht,
+                a,
+                Household.Status.ACTIVE,
+                FormState.APPROVED,
+                self.now,
+                1,
+                self.actor_id,
+                self.now,
+                self.now,
+            )
             for v, c, n, ht, a, _r in chosen.values()
         )
         self._attach_households(cur)
@@ -706,7 +732,7 @@ class _Chunk:
                 "kind": "CASE WHEN hus.marital_status = '22' OR wif.marital_status = '22' "
                 "THEN 'remarriage' ELSE 'first' END",
             },
-            f"FROM (SELECT DISTINCT CASE WHEN me.sex = '1' THEN me.id ELSE other.id END AS hid, "
+            f"FROM (SELECT DISTINCT CASE WHEN me.sex = '1' THEN me.id ELSE other.id END AS hid, "  # noqa: S608
             f"CASE WHEN me.sex = '1' THEN other.id ELSE me.id END AS wid FROM {t} AS st "
             f"JOIN {P} AS me ON me.id = st.person_id "
             f"JOIN {P} AS other ON other.household_id = st.household_id AND other.id_index = st.spouse_index "
@@ -807,7 +833,11 @@ class _Chunk:
         by_household = defaultdict(list)
         for row in rows:
             by_household[row[2]].append(row)
-        found = check_households(sorted(by_household))
+        # A subquery rather than a list of ids: Django prepares every element
+        # of a list, 48 times (once per rule) — most of the time of a chunk.
+        chunk = StagedRow.objects.filter(job_id=self.job.pk, hh_key__gte=self.first, hh_key__lte=self.last,
+                                         state=LOADED).values("household_id")  # fmt: skip
+        found = check_households(chunk)
         warnings = Counter()
         errors = defaultdict(list)
         for v in found:
@@ -877,6 +907,10 @@ def _file_line(message: str, line_of_row: dict[int, int]) -> str:
 # The rejected-rows file
 
 
+# Columns added to the rejected-rows file; a re-import ignores them.
+REJECTED_EXTRA = ["原行号", "错误规则", "错误说明"]
+
+
 def _write_rejected(job: ImportJob, path: Path, rejected: dict[int, tuple[str, str]], directory: Path) -> Path:
     """The rejected rows as the file had them, plus the rule ids and messages:
     the clerk corrects them and imports this file again (the two extra
@@ -886,15 +920,15 @@ def _write_rejected(job: ImportJob, path: Path, rejected: dict[int, tuple[str, s
     header = read_header(path, job.file_format, job.encoding)
     with open(out, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow([*header, "错误规则", "错误说明"])
+        writer.writerow([*header, *REJECTED_EXTRA])
         seen = set()
         for line, cells in original_lines(path, job.file_format, job.encoding, set(rejected)):
             rules, reasons = rejected[line]
-            writer.writerow([*cells, rules, reasons])
+            writer.writerow([*cells, line, rules, reasons])
             seen.add(line)
         for line in sorted(set(rejected) - seen):  # lines the file no longer has (truncated since)
             rules, reasons = rejected[line]
-            writer.writerow([""] * len(header) + [rules, reasons])
+            writer.writerow([""] * len(header) + [line, rules, reasons])
     return out
 
 

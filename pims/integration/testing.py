@@ -1,21 +1,48 @@
 """Test helpers shared by the synth and integration tests."""
 
-from dataclasses import replace
-
-from django.db import DataError
+from django.core.management import call_command
 
 
 def load_code_tables() -> None:
-    """The bundled code manual, table by table. One bundled English name is
-    longer than Code.name_en's 100 characters (occupation group 1), which
-    PostgreSQL refuses; such names are cut for the test database only
-    (reported to the codes owner)."""
-    from pims.codes.loader import load_manifest, parse_code_file
-    from pims.codes.services import codes_load
+    """The bundled code manual (a no-op when the session fixture loaded it
+    already; transactional tests flush it and need it again)."""
+    call_command("load_codes", verbosity=0)
 
-    for spec in load_manifest():
-        rows = parse_code_file(spec.file)
-        try:
-            codes_load(actor=None, tables=[(spec, rows)])
-        except DataError:
-            codes_load(actor=None, tables=[(spec, [replace(r, name_en=r.name_en[:100]) for r in rows])])
+
+def register_snapshot() -> list[tuple]:
+    """Everything an import determines about persons, without database ids
+    or ciphertexts (their nonces differ from run to run)."""
+    from pims.registry.models import Person
+
+    return sorted(
+        Person.objects.values_list(
+            "household__region_code", "household__number", "household__hh_type", "household__address", "row",
+            "name", "name_pinyin", "sex", "birth_date", "id_index", "id_masked", "id_sex", "id_birth_date",
+            "no_id_reason", "relationship", "marital_status", "ethnicity", "education", "occupation", "hukou_type",
+            "registered_code", "residence_code", "responsible_code", "residence_status", "phone_index", "status",
+        )
+    )  # fmt: skip
+
+
+def register_checksum() -> str:
+    """SHA-256 over persons, households (with their head's row), marriages,
+    births, baseline events and spells, in a database-independent form."""
+    import hashlib
+
+    from pims.events.models import Event, Spell
+    from pims.registry.models import Birth, Household, Marriage
+
+    digest = hashlib.sha256()
+
+    def add(rows):
+        for row in sorted(rows, key=repr):
+            digest.update(repr(row).encode())
+        digest.update(b"|")
+
+    add(register_snapshot())
+    add(Household.objects.values_list("region_code", "number", "hh_type", "address", "form_state", "head__row"))
+    add(Marriage.objects.values_list("husband__id_index", "wife__id_index", "kind"))
+    add(Birth.objects.values_list("child__household__number", "child__row", "mother__row", "father__row"))
+    add(Event.objects.values_list("event_type", "person__household__number", "person__row", "region_code", "source"))
+    add(Spell.objects.values_list("person__household__number", "person__row", "kind", "region_code", "end"))
+    return digest.hexdigest()

@@ -1,6 +1,8 @@
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from pims.lib.text import is_ascii_digits
+
 from .models import Region
 from .scope import scope_filter
 
@@ -26,7 +28,10 @@ def region_history(region: Region) -> QuerySet:
 
 
 def access_region(user, code: str) -> Region:
-    """The region with this code if the user may see it; 404 otherwise."""
+    """The region with this code if the user may see it; 404 otherwise
+    (also for text that cannot be a region code at all)."""
+    if not is_ascii_digits(code or "") or len(code) > 12:
+        raise Http404
     try:
         return region_list_visible_to(user=user).select_related("parent").get(code=code)
     except Region.DoesNotExist:

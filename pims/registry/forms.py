@@ -35,33 +35,6 @@ MEMBER_FIELDS = (
 )
 MAX_ROWS = 60
 
-# Column headings of the member table, as on the paper form.
-MEMBER_LABELS = {
-    "name": "姓名",
-    "citizen_id": "公民身份号码",
-    "no_id_reason": "无号原因",
-    "sex": "性别",
-    "birth_date": "出生日期",
-    "ethnicity": "民族",
-    "relationship": "与户主关系",
-    "marital_status": "婚姻状况",
-    "education": "文化程度",
-    "occupation": "职业",
-    "hukou_type": "户口类别",
-    "registered_code": "户籍地区划",
-    "residence_code": "现居住地区划",
-    "residence_status": "人户状态",
-    "phone": "联系电话",
-    "spouse_row": "配偶行号",
-    "marriage_date": "结婚日期",
-    "mother_row": "母亲行号",
-    "father_row": "父亲行号",
-    "birth_order": "孩次",
-    "birth_cert_no": "出生医学证明编号",
-    "contraceptive_method": "节育措施",
-    "contraception_start": "避孕开始日期",
-    "pregnant_since": "怀孕日期",
-}
 DATE_FIELDS = {"birth_date", "marriage_date", "contraception_start", "pregnant_since"}
 
 # Member columns backed by a code table (field → table key).

@@ -19,6 +19,7 @@ from pims.events.services import baseline_open
 from pims.lib import crypto
 from pims.lib.masking import mask_phone
 from pims.lib.names import name_pinyin
+from pims.lib.text import is_ascii_digits
 from pims.regions.models import Level, Region
 from pims.regions.scope import code_in_scope
 
@@ -81,6 +82,8 @@ def _where_registered(user, exclude_household_id):
 
 
 def _resolve_village(actor, code: str) -> Region:
+    if not is_ascii_digits(code or "") or len(code) != 12:
+        raise PermissionDenied("村级区划不存在或不在您的辖区内")
     village = Region.objects.filter(code=code, level=Level.VILLAGE, valid_to__isnull=True).first()
     if village is None or not code_in_scope(actor, village.code):
         raise PermissionDenied("村级区划不存在或不在您的辖区内")
@@ -225,6 +228,8 @@ def _keep_masked(m: dict, stored: Person | None) -> dict:
 
 
 def _number_taken(village, number, household) -> bool:
+    if not _number_ok(number):
+        return False  # malformed: H01 reports it; never query with it
     qs = Household.objects.filter(village=village, number=(number or "").strip())
     if household is not None:
         qs = qs.exclude(pk=household.pk)

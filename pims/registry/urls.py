@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("households/<int:pk>/scan/", views.household_scan, name="household_scan"),
     path("persons/<int:pk>/", views.person_detail, name="person_detail"),
     path("persons/<int:pk>/reveal/", views.person_reveal, name="person_reveal"),
+    path("checks/", include("pims.registry.check_urls")),
+    path("quality/", include("pims.registry.quality_urls")),
 ]

@@ -14,8 +14,9 @@ from pims.regions.models import Level
 from pims.regions.selectors import access_region, region_list_visible_to
 
 from . import selectors, services
+from .checks.input_rules import MEMBER_LABELS
 from .errors import ConflictError, PermissionDenied, RegistryError, StateError
-from .forms import CODE_FIELDS, DATE_FIELDS, MEMBER_FIELDS, MEMBER_LABELS, code_options, parse_household_post
+from .forms import CODE_FIELDS, DATE_FIELDS, MEMBER_FIELDS, code_options, parse_household_post
 from .models import FormState
 
 EMPTY_ROWS = 4

@@ -19,4 +19,6 @@ class SearchConfig(AppConfig):
                 _("按身份号码、姓名或拼音、年龄、区划、婚育状况等条件组合查询人员，保存查询并导出"),
             ),
         )
-        register_item("query", Item(_("我的查询"), "search:saved_list", Cap.VIEW_PERSONAL, _("重新运行或删除保存的查询")))
+        register_item(
+            "query", Item(_("我的查询"), "search:saved_list", Cap.VIEW_PERSONAL, _("重新运行或删除保存的查询"))
+        )

@@ -78,7 +78,9 @@ class SearchForm(forms.Form):
     citizen_id = forms.CharField(label=_("公民身份号码"), required=False, max_length=30, strip=True)
     name = forms.CharField(label=_("姓名或拼音"), required=False, max_length=50, strip=True)
     name_mode = forms.ChoiceField(label=_("姓名匹配方式"), choices=NAME_MODES, required=False)
-    sex = forms.ChoiceField(label=_("性别"), choices=_choices_with_blank([("1", _("男")), ("2", _("女"))]), required=False)
+    sex = forms.ChoiceField(
+        label=_("性别"), choices=_choices_with_blank([("1", _("男")), ("2", _("女"))]), required=False
+    )
     birth_from = forms.DateField(label=_("出生日期自"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     birth_to = forms.DateField(label=_("出生日期至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     age_min = forms.IntegerField(label=_("年龄（周岁）自"), required=False, min_value=0, max_value=150)

@@ -176,9 +176,7 @@ def _xlsx_body(rows: Iterator[list]) -> bytes:
     return out.getvalue()
 
 
-def persons_export(
-    *, actor, criteria: dict, fmt: str, full_values: bool = False, ip: str | None = None
-) -> Export:
+def persons_export(*, actor, criteria: dict, fmt: str, full_values: bool = False, ip: str | None = None) -> Export:
     """The search result as CSV (streamed) or Excel, audited with the
     criteria (personal values replaced by ***), the row count and whether
     numbers were masked. Numbers are masked unless the role may unmask and

@@ -40,9 +40,11 @@ def _query_string(criteria: dict) -> str:
 
 
 def _region_choices(user):
-    qs = region_list_visible_to(user=user).filter(
-        level__in=[Level.TOWNSHIP, Level.VILLAGE], valid_to__isnull=True
-    ).order_by("code")
+    qs = (
+        region_list_visible_to(user=user)
+        .filter(level__in=[Level.TOWNSHIP, Level.VILLAGE], valid_to__isnull=True)
+        .order_by("code")
+    )
     return list(qs.values_list("code", "name")[:REGION_CHOICES_MAX])
 
 

@@ -24,21 +24,19 @@ def counties_of(region: Region) -> list[str]:
     )
 
 
-def current_closes(region: Region, periods: list[str]) -> dict[str, list[int]] | None:
-    """{period: [close ids]} when every period is closed for the whole
-    region, else None. One query."""
+def current_closes(region: Region, periods: list[str]) -> dict[str, list[int]]:
+    """{period: [close ids]} for those of the periods that are closed for
+    the whole region (every county in it). One query."""
     counties = counties_of(region)
     if not counties or not periods:
-        return None
+        return {}
     rows = MonthClose.objects.filter(
         region_code__in=counties, period__in=periods, reopened_at__isnull=True
     ).values_list("period", "region_code", "pk")
     found: dict[str, dict[str, int]] = {}
     for period, code, pk in rows:
         found.setdefault(period, {})[code] = pk
-    if any(len(found.get(p, {})) != len(counties) for p in periods):
-        return None
-    return {p: list(found[p].values()) for p in periods}
+    return {p: list(ids.values()) for p, ids in found.items() if len(ids) == len(counties)}
 
 
 def close_list_visible_to(*, user) -> QuerySet[MonthClose]:

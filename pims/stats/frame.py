@@ -48,11 +48,7 @@ def born_aged(ref: dt.date, lo: int, hi: int | None, field: str = "person__birth
 def stock_q(period: str) -> Q:
     """Spells open at the end of `period` as approved by then (the stock that
     no later report changes; pims.events.selectors.population_end_of)."""
-    return (
-        Q(open_period__lte=period)
-        & ~Q(open_period="")
-        & (Q(close_period="") | Q(close_period__gt=period))
-    )
+    return Q(open_period__lte=period) & ~Q(open_period="") & (Q(close_period="") | Q(close_period__gt=period))
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,11 @@ class Counts:
         out = Counts()
         for name, value in vars(self).items():
             theirs = getattr(other, name)
-            setattr(out, name, [a + b for a, b in zip(value, theirs, strict=True)] if isinstance(value, list) else value + theirs)
+            setattr(
+                out,
+                name,
+                [a + b for a, b in zip(value, theirs, strict=True)] if isinstance(value, list) else value + theirs,
+            )
         return out
 
 
@@ -140,9 +144,11 @@ def gather(frame: Frame) -> dict[str, Counts]:
         return out.setdefault(g, Counts())
 
     ref, start_ref = p.ref, p.start_ref
-    using = Contraception.objects.filter(woman=OuterRef("person_id"), start_date__lte=ref).filter(
-        Q(end_date__isnull=True) | Q(end_date__gt=ref)
-    ).exclude(method__in=NO_METHOD)
+    using = (
+        Contraception.objects.filter(woman=OuterRef("person_id"), start_date__lte=ref)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=ref))
+        .exclude(method__in=NO_METHOD)
+    )
     married_15_49 = Q(person__sex="2", person__marital_status__in=MARRIED) & born_aged(ref, 15, 49)
     end = (
         spell_base(frame, "stock_end")

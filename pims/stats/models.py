@@ -67,6 +67,9 @@ class ClosedStock(models.Model):
     class Meta:
         indexes = [models.Index(fields=["close", "kind", "region_code"], name="closedstock_lookup")]
 
+    def __str__(self):
+        return f"{self.region_code} {self.kind} {self.sex} {self.age_group}: {self.n}"
+
 
 class ClosedFlow(models.Model):
     """Spells of one village and kind opened (side "open") or closed (side
@@ -85,6 +88,9 @@ class ClosedFlow(models.Model):
     class Meta:
         indexes = [models.Index(fields=["close", "kind", "region_code"], name="closedflow_lookup")]
 
+    def __str__(self):
+        return f"{self.region_code} {self.kind} {self.side}: {self.n}"
+
 
 class ClosedHousehold(models.Model):
     """Households of one village and kind by size (members with a spell of
@@ -99,3 +105,6 @@ class ClosedHousehold(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["close", "kind", "region_code"], name="closedhousehold_lookup")]
+
+    def __str__(self):
+        return f"{self.region_code} {self.kind} size {self.size}: {self.households}"

@@ -7,7 +7,7 @@ from the GROUP BY over the spells: no row passes through Python.
 """
 
 from django.db import connection, transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from pims.accounts.roles import Cap, has_capability
@@ -69,8 +69,8 @@ def _write_stock(close: MonthClose, kind: str) -> int:
     qs = (
         Spell.objects.filter(kind=kind, region_code__startswith=close.region.prefix)
         .filter(stock_q(period))
-        .annotate(ag=age_case(last_day(period), age_groups(False)))
-        .values("region_code", "person__sex", "ag")
+        .annotate(ag=age_case(last_day(period), age_groups(False)), sx=F("person__sex"))
+        .values("region_code", "sx", "ag")
         .annotate(
             n=Count("id"),
             han=Count("id", filter=Q(person__ethnicity="01")),
@@ -85,8 +85,7 @@ def _write_stock(close: MonthClose, kind: str) -> int:
     sql, params = qs.query.sql_with_params()
     cols = ["close_id", "kind", "region_code", "sex", "age_group", "n", "han", "agri", "nonagri", "rs1", "rs2", "rs3"]
     select = (
-        "SELECT %s, %s, s.region_code, s.sex, s.ag, s.n, s.han, s.agri, s.nonagri, s.rs1, s.rs2, s.rs3 "
-        f"FROM ({sql}) s"
+        f"SELECT %s, %s, s.region_code, s.sx, s.ag, s.n, s.han, s.agri, s.nonagri, s.rs1, s.rs2, s.rs3 FROM ({sql}) s"  # noqa: S608
     )
     _insert_select(ClosedStock._meta.db_table, cols, select, [close.pk, kind, *params])
     return sum(ClosedStock.objects.filter(close=close, kind=kind).values_list("n", flat=True))
@@ -103,7 +102,7 @@ def _write_flows(close: MonthClose, kind: str) -> None:
         .order_by()
     )
     sql, params = opened.query.sql_with_params()
-    select = f"SELECT %s, %s, s.region_code, 'open', s.open_reason, s.origin_code, '', '', s.n FROM ({sql}) s"
+    select = f"SELECT %s, %s, s.region_code, 'open', s.open_reason, s.origin_code, '', '', s.n FROM ({sql}) s"  # noqa: S608
     _insert_select(ClosedFlow._meta.db_table, cols, select, [close.pk, kind, *params])
     closed = (
         spells.filter(close_period=close.period)
@@ -112,7 +111,7 @@ def _write_flows(close: MonthClose, kind: str) -> None:
         .order_by()
     )
     sql, params = closed.query.sql_with_params()
-    select = f"SELECT %s, %s, s.region_code, 'close', '', '', s.close_reason, s.destination_code, s.n FROM ({sql}) s"
+    select = f"SELECT %s, %s, s.region_code, 'close', '', '', s.close_reason, s.destination_code, s.n FROM ({sql}) s"  # noqa: S608
     _insert_select(ClosedFlow._meta.db_table, cols, select, [close.pk, kind, *params])
 
 
@@ -127,7 +126,7 @@ def _write_households(close: MonthClose, kind: str) -> None:
     sql, params = inner.query.sql_with_params()
     cols = ["close_id", "kind", "region_code", "size", "households", "persons"]
     select = (
-        f"SELECT %s, %s, t.gk, CASE WHEN t.size >= {MAX_SIZE:d} THEN {MAX_SIZE:d} ELSE t.size END, COUNT(*), "
+        f"SELECT %s, %s, t.gk, CASE WHEN t.size >= {MAX_SIZE:d} THEN {MAX_SIZE:d} ELSE t.size END, COUNT(*), "  # noqa: S608
         f"SUM(t.size) FROM ({sql}) t GROUP BY t.gk, CASE WHEN t.size >= {MAX_SIZE:d} THEN {MAX_SIZE:d} ELSE t.size END"
     )
     _insert_select(ClosedHousehold._meta.db_table, cols, select, [close.pk, kind, *params])
@@ -149,9 +148,11 @@ def month_close(*, actor, region, period: str) -> MonthClose:
         ).count()
         if open_reports:
             raise StatsError(f"{period} 还有 {open_reports} 份信息变更单未审核通过，不能月结")
-        if MonthClose.objects.select_for_update().filter(
-            region_code=region.code, period=period, reopened_at__isnull=True
-        ).exists():
+        if (
+            MonthClose.objects.select_for_update()
+            .filter(region_code=region.code, period=period, reopened_at__isnull=True)
+            .exists()
+        ):
             raise StatsError(f"{region.name} {period} 已经月结")
         close = MonthClose.objects.create(
             region=region, region_code=region.code, period=period, closed_by=actor, closed_at=timezone.now()

@@ -28,9 +28,16 @@ def register_nav() -> None:
     from pims.accounts.roles import Cap
     from pims.web.modules import Item, register_item
 
-    register_item("stats", Item(_("统计报表"), "stats:index", Cap.VIEW_REPORTS, _("标准统计报表：按区划逐级汇总、可下钻、可导出")))
-    register_item("stats", Item(_("人口指标"), "stats:indicators_home", Cap.VIEW_REPORTS, _("出生率、死亡率、生育率、抚养比等指标及公式")))
-    register_item("stats", Item(_("月结"), "stats:close_list", Cap.COUNTY_ADMIN, _("变更单审核完毕后关闭统计月份，冻结月度数字")))
+    register_item(
+        "stats", Item(_("统计报表"), "stats:index", Cap.VIEW_REPORTS, _("标准统计报表：按区划逐级汇总、可下钻、可导出"))
+    )
+    register_item(
+        "stats",
+        Item(_("人口指标"), "stats:indicators_home", Cap.VIEW_REPORTS, _("出生率、死亡率、生育率、抚养比等指标及公式")),
+    )
+    register_item(
+        "stats", Item(_("月结"), "stats:close_list", Cap.COUNTY_ADMIN, _("变更单审核完毕后关闭统计月份，冻结月度数字"))
+    )
 
 
 def _require_reports(user):

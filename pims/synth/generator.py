@@ -21,17 +21,16 @@ population (for the same villages, sizes and reference date).
 import datetime as dt
 import math
 import random
+from bisect import bisect
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from bisect import bisect
-
 from pims.lib.citizen_id import CHECK_CHARS, WEIGHTS, region_known
-
-assert WEIGHTS[6:] == (2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # spelled out in Generator._fast_id
 
 from . import census
 from .names import FEMALE_CHARS, MALE_CHARS, surname_table
+
+assert WEIGHTS[6:] == (2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # spelled out in Generator._fast_id
 
 MALE, FEMALE = "1", "2"
 HEAD, SPOUSE, SON, DAUGHTER = "02", "10", "20", "30"
@@ -123,7 +122,9 @@ class Population:
     households: list[SynthHousehold] = field(default_factory=list)
     persons: list[SynthPerson] = field(default_factory=list)
     marriages: list[tuple[int, int, dt.date, str]] = field(default_factory=list)  # husband, wife, date, kind
-    births: list[tuple[int, int | None, int | None, int | None]] = field(default_factory=list)  # child, mother, father, order
+    births: list[tuple[int, int | None, int | None, int | None]] = field(
+        default_factory=list
+    )  # child, mother, father, order
     contraceptions: list[tuple[int, str, dt.date]] = field(default_factory=list)  # woman, method, start
     pregnancies: list[tuple[int, dt.date]] = field(default_factory=list)  # woman, start
 
@@ -568,7 +569,7 @@ class Generator:
         7 9 10 5 | 8 4 2) written out; the tests compare the two."""
         region = self._id_prefix.get(region6)
         if region is None:
-            region = self._id_prefix[region6] = sum(int(c) * w for c, w in zip(region6, WEIGHTS))
+            region = self._id_prefix[region6] = sum(int(c) * w for c, w in zip(region6, WEIGHTS[:6], strict=True))
         y, m, d = birth.year, birth.month, birth.day
         total = (
             region
@@ -664,8 +665,6 @@ def _accumulate(weights):
     for w in weights:
         total += w
         yield total
-
-
 
 
 def id_region_ok(code: str, birth_year: int) -> bool:

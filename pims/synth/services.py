@@ -22,8 +22,8 @@ from pims.events.periods import period_of
 from pims.integration.bulk import TableWriter, adapt_value, lock_tables, max_id, quote, reset_sequences
 from pims.integration.personal import citizen_id_stored, name_pinyin, phone_stored
 from pims.regions.models import Level, Region
-from pims.registry.services import citizen_id_index
 from pims.registry.models import Birth, Contraception, FormState, Household, Marriage, Person, Pregnancy
+from pims.registry.services import citizen_id_index
 
 from .generator import Generator, Population
 
@@ -83,9 +83,7 @@ def population_write(
     already registered) as approved households with baseline spells."""
     baseline_date = baseline_date or generator.as_of
     codes = sorted({h.village_code for h in population.households})
-    villages = dict(
-        Region.objects.filter(code__in=codes, level=Level.VILLAGE).values_list("code", "pk")
-    )
+    villages = dict(Region.objects.filter(code__in=codes, level=Level.VILLAGE).values_list("code", "pk"))
     missing = set(codes) - set(villages)
     if missing:
         raise ValueError(f"villages not in the region table: {', '.join(sorted(missing)[:5])}")
@@ -148,9 +146,23 @@ def _write(pop: Population, villages: dict[str, int], base: dict, baseline: dt.d
 
     TableWriter(Household, HOUSEHOLD_COLUMNS).write(
         (
-            hid(h.key), villages[h.village_code], h.village_code, h.number, h.hh_type, h.address,
-            pid(h.head), Household.Status.ACTIVE, h.form_number, h.volume_number, FormState.APPROVED,
-            baseline, now, 1, actor_id, now, now,
+            hid(h.key),
+            villages[h.village_code],
+            h.village_code,
+            h.number,
+            h.hh_type,
+            h.address,
+            pid(h.head),
+            Household.Status.ACTIVE,
+            h.form_number,
+            h.volume_number,
+            FormState.APPROVED,
+            baseline,
+            now,
+            1,
+            actor_id,
+            now,
+            now,
         )  # fmt: skip
         for h in pop.households
     )
@@ -185,8 +197,20 @@ def _write(pop: Population, villages: dict[str, int], base: dict, baseline: dt.d
     eid0, sid0 = base[Event], base[Spell]
     events = TableWriter(Event, EVENT_COLUMNS).write(
         (
-            eid0 + 1 + p.key, EventType.BASELINE, pid(p.key), hid(p.household), p.registered_code, baseline,
-            baseline, Event.Source.CLERK, actor_id, Event.Review.APPROVED, now, actor_id, period, empty_payload,
+            eid0 + 1 + p.key,
+            EventType.BASELINE,
+            pid(p.key),
+            hid(p.household),
+            p.registered_code,
+            baseline,
+            baseline,
+            Event.Source.CLERK,
+            actor_id,
+            Event.Review.APPROVED,
+            now,
+            actor_id,
+            period,
+            empty_payload,
             now,
         )  # fmt: skip
         for p in pop.persons

@@ -38,9 +38,7 @@ class Field:
     help: str = ""
 
 
-NEW_HEAD = Field(
-    "new_head_id", "新户主", "person", required=False, help="原户主离开本户且户内还有其他成员时必须指定"
-)
+NEW_HEAD = Field("new_head_id", "新户主", "person", required=False, help="原户主离开本户且户内还有其他成员时必须指定")
 NEW_PERSON_FIELDS = [
     Field("name", "姓名"),
     Field("citizen_id", "公民身份号码", "citizen_id", required=False),

@@ -75,8 +75,9 @@ def apply(event, state) -> None:
             residence_code=region,
             responsible_code=region,
         )
-        state.open(person, Spell.Kind.RESIDENT, region=region, household=host, start=day, event=event,
-                   reason=Spell.Opened.MOVE)
+        state.open(
+            person, Spell.Kind.RESIDENT, region=region, household=host, start=day, event=event, reason=Spell.Opened.MOVE
+        )
         event.person = person
     else:
         region = _residence(event, state, person)

@@ -43,12 +43,16 @@ def apply(event, state) -> None:
     destination = event.payload["destination_code"]
     day = event.effective_date
     if state.village(destination) is not None:
-        state.transfer(person, Spell.Kind.RESIDENT, region=destination, household=person.household, date=day,
-                       event=event)
+        state.transfer(
+            person, Spell.Kind.RESIDENT, region=destination, household=person.household, date=day, event=event
+        )
     else:
         state.close(person, Spell.Kind.RESIDENT, end=day, event=event, reason=Spell.Closed.MOVE)
     person.residence_code = destination
-    if state.open_spell(person, Spell.Kind.REGISTERED) is None and state.open_spell(person, Spell.Kind.RESIDENT) is None:
+    if (
+        state.open_spell(person, Spell.Kind.REGISTERED) is None
+        and state.open_spell(person, Spell.Kind.RESIDENT) is None
+    ):
         person.status = PersonStatus.MOVED_OUT
         state.mark("person", person)
         base.apply_leaving(event, state, person.household, [person])

@@ -33,7 +33,9 @@ def validate(event, state) -> list[str]:
     listed = {id(p) for p, _ in moving}
     left_out = [p for p in state.members(source) if id(p) not in listed]
     if left_out:
-        errors.append("被合并户的成员" + "、".join(base.label(p) for p in left_out) + "未列出（规则：合户须并入全部成员）")
+        errors.append(
+            "被合并户的成员" + "、".join(base.label(p) for p in left_out) + "未列出（规则：合户须并入全部成员）"
+        )
     for person, _ in moving:
         base.check_date(event, person, state, errors)
     return errors
@@ -44,7 +46,8 @@ def apply(event, state) -> None:
     target = state.household(event.payload["target_household_id"])
     moving = hh_split.movers(event, state, source, [])
     for person, relationship in moving:
-        base.move_to_household(person, target, event=event, state=state, relationship=relationship,
-                               move_residence=False)
+        base.move_to_household(
+            person, target, event=event, state=state, relationship=relationship, move_residence=False
+        )
     source.status = Household.Status.DISSOLVED
     state.mark("household", source)

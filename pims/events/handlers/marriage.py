@@ -14,8 +14,14 @@ RELATED = "配偶"
 HOUSEHOLD = None
 FIELDS = [
     Field("move_wife", "女方迁入男方户", "bool", required=False),
-    Field("relationship", "女方在男方户中与户主关系", "code", required=False, table="family_relationship",
-          help="女方迁入男方户时填写；男方为户主时默认为配偶"),
+    Field(
+        "relationship",
+        "女方在男方户中与户主关系",
+        "code",
+        required=False,
+        table="family_relationship",
+        help="女方迁入男方户时填写；男方为户主时默认为配偶",
+    ),
     base.NEW_HEAD,
 ]
 LEGAL_AGE = {"1": 22, "2": 20}
@@ -45,9 +51,7 @@ def validate_marriage(event, state, errors: list[str]):
             continue
         base.check_date(event, person, state, errors, "结婚日期")
         if person.marital_status in base.MARRIED or state.marriage(person) is not None:
-            errors.append(
-                f"{base.label(person)}的婚姻状况为已婚，不能再登记结婚（规则：已婚者须先登记离婚或丧偶）"
-            )
+            errors.append(f"{base.label(person)}的婚姻状况为已婚，不能再登记结婚（规则：已婚者须先登记离婚或丧偶）")
         age = base.age_on(person.birth_date, event.effective_date)
         if age < LEGAL_AGE[person.sex]:
             errors.append(

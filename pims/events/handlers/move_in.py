@@ -33,9 +33,7 @@ def validate(event, state) -> list[str]:
         if person.status == PersonStatus.DEAD:
             errors.append(f"{base.label(person)}已死亡，不能迁入")
         elif state.open_spell(person, Spell.Kind.REGISTERED) is not None:
-            errors.append(
-                f"{base.label(person)}的户籍已在本县登记，不能再迁入（规则：县内迁移请登记为机械变动）"
-            )
+            errors.append(f"{base.label(person)}的户籍已在本县登记，不能再迁入（规则：县内迁移请登记为机械变动）")
         else:
             base.check_date(event, person, state, errors, "迁入日期")
     else:
@@ -56,8 +54,13 @@ def apply(event, state) -> None:
     relationship = p.get("relationship") or (person.relationship if person else "")
     if person is None:
         person = base.new_person(
-            p, household=household, state=state, birth_date=_date(p["birth_date"]),
-            registered_code=region, residence_code=region, responsible_code=region,
+            p,
+            household=household,
+            state=state,
+            birth_date=_date(p["birth_date"]),
+            registered_code=region,
+            residence_code=region,
+            responsible_code=region,
         )
     else:
         state.set_household(person, household, relationship)
@@ -66,8 +69,15 @@ def apply(event, state) -> None:
     if not household.pk and household.head is None:
         household.head = person
         person.relationship = base.HEAD
-    state.open(person, Spell.Kind.REGISTERED, region=region, household=household, start=day, event=event,
-               reason=Spell.Opened.MOVE)
+    state.open(
+        person,
+        Spell.Kind.REGISTERED,
+        region=region,
+        household=household,
+        start=day,
+        event=event,
+        reason=Spell.Opened.MOVE,
+    )
     state.transfer(person, Spell.Kind.RESIDENT, region=region, household=household, date=day, event=event)
     person.residence_code = region
     base.refresh_codes(person, state)

@@ -15,9 +15,7 @@ def validate(event, state) -> list[str]:
     errors: list[str] = []
     woman = _woman.woman(event, state, errors)
     if woman is not None and (open_one := state.pregnancy(woman)) is not None:
-        errors.append(
-            f"{base.label(woman)}已有 {open_one.start_date} 起的怀孕记录尚未结束（规则：须先登记妊娠结局）"
-        )
+        errors.append(f"{base.label(woman)}已有 {open_one.start_date} 起的怀孕记录尚未结束（规则：须先登记妊娠结局）")
     return errors
 
 

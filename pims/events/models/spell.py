@@ -56,7 +56,9 @@ class Spell(models.Model):
         constraints = [
             # At most one open spell of each kind per person.
             models.UniqueConstraint(fields=["person", "kind"], condition=Q(end__isnull=True), name="spell_one_open"),
-            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gte=models.F("start")), name="spell_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")), name="spell_end_after_start"
+            ),
         ]
         indexes = [
             models.Index(fields=["region_code", "kind", "start"], name="spell_region_kind_start"),

@@ -138,8 +138,61 @@ for _rule in [
         category="input",
         level="household",
     ),
+    Rule("I27", "不可见字符", E, "name", "第 {row} 行：{label}含有不可见的控制字符，请重新输入", category="input"),
+    Rule("I28", "长度超限", E, "name", "第 {row} 行：{label}超过 {limit} 个字符", category="input"),
+    Rule(
+        "H07",
+        "不可见字符",
+        E,
+        "address",
+        "{label}含有不可见的控制字符，请重新输入",
+        category="input",
+        level="household",
+    ),
+    Rule("H08", "长度超限", E, "address", "{label}超过 {limit} 个字符", category="input", level="household"),
 ]:
     register(_rule)
+
+# Column headings of the member table, as on the paper form.
+MEMBER_LABELS = {
+    "name": "姓名",
+    "citizen_id": "公民身份号码",
+    "no_id_reason": "无号原因",
+    "sex": "性别",
+    "birth_date": "出生日期",
+    "ethnicity": "民族",
+    "relationship": "与户主关系",
+    "marital_status": "婚姻状况",
+    "education": "文化程度",
+    "occupation": "职业",
+    "hukou_type": "户口类别",
+    "registered_code": "户籍地区划",
+    "residence_code": "现居住地区划",
+    "residence_status": "人户状态",
+    "phone": "联系电话",
+    "spouse_row": "配偶行号",
+    "marriage_date": "结婚日期",
+    "mother_row": "母亲行号",
+    "father_row": "父亲行号",
+    "birth_order": "孩次",
+    "birth_cert_no": "出生医学证明编号",
+    "contraceptive_method": "节育措施",
+    "contraception_start": "避孕开始日期",
+    "pregnant_since": "怀孕日期",
+}
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Free-text columns and their sizes (other columns are codes, dates or row
+# numbers, each refused by its own rule when malformed).
+MEMBER_TEXT_LIMITS = {"name": 50, "phone": 20, "birth_cert_no": 20, "citizen_id": 40}
+HOUSEHOLD_TEXT_LIMITS = {"address": 200, "form_number": 30, "volume_number": 30}
+HOUSEHOLD_LABELS = {
+    "number": "户编号",
+    "address": "住址",
+    "form_number": "采集表编号",
+    "volume_number": "装订册号",
+    "hh_type": "户类型",
+    "collected_on": "采集日期",
+}
 
 NAME_RE = re.compile(r"^[\u3400-\u9fff\u00b7·A-Za-z\s]{1,50}$")
 HH_NUMBER_RE = re.compile(r"^[0-9A-Za-z]{1,20}$")
@@ -217,8 +270,20 @@ def validate_household_input(
     return out, cleaned
 
 
-def _household_fields(data: dict) -> list:
+def _text_problems(values: dict, limits: dict, labels: dict, *, control_rule, length_rule, row=None) -> list:
+    """Control characters anywhere, and free text longer than its column."""
     out = []
+    for f, value in values.items():
+        text = "" if value is None else str(value)
+        if CONTROL_RE.search(text):
+            out.append(violation(control_rule, row=row, field=f, label=labels.get(f, f)))
+        elif f in limits and len(text.strip()) > limits[f]:
+            out.append(violation(length_rule, row=row, field=f, label=labels.get(f, f), limit=limits[f]))
+    return out
+
+
+def _household_fields(data: dict) -> list:
+    out = _text_problems(data, HOUSEHOLD_TEXT_LIMITS, HOUSEHOLD_LABELS, control_rule="H07", length_rule="H08")
     number = (data.get("number") or "").strip()
     if not HH_NUMBER_RE.match(number):
         out.append(violation("H01"))
@@ -239,6 +304,10 @@ def _member(m: dict, *, codes: CodeBook, rows: set) -> tuple[list, dict]:
     row = m["row"]
     out, c = [], {"row": row}
     text = {k: (str(v).strip() if v is not None else "") for k, v in m.items() if k != "row"}
+    problems = _text_problems(text, MEMBER_TEXT_LIMITS, MEMBER_LABELS, control_rule="I27", length_rule="I28", row=row)
+    if problems:
+        # Unsafe to read further: report these and keep the row out of the register preview.
+        return problems, {"row": row}
     name = text.get("name", "")
     if not name:
         out.append(violation("I01", row=row))
@@ -342,7 +411,11 @@ def _regions(text, row, c) -> list:
     for f in ("registered_code", "residence_code"):
         value = text.get(f, "")
         c[f] = value
-        if value and not Region.objects.filter(code=value, level=Level.VILLAGE).exists():
+        if value and not (
+            is_ascii_digits(value)
+            and len(value) == 12
+            and Region.objects.filter(code=value, level=Level.VILLAGE).exists()
+        ):
             out.append(violation("I20", row=row, field=f, label=FIELD_LABELS[f], value=value))
     return out
 

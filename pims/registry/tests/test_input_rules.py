@@ -65,6 +65,10 @@ CASES = {
     "H03": {"data": {"address": "  "}},
     "H05": {"members": []},
     "H06": {"data": {"collected_on": "2026-02-30"}},
+    "I27": {"member": {"name": "张\x00三"}},
+    "I28": {"member": {"birth_cert_no": "N" * 21}},
+    "H07": {"data": {"address": "一组\x07"}},
+    "H08": {"data": {"address": "路" * 201}},
 }
 
 

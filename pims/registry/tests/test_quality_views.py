@@ -1,9 +1,7 @@
-import sys
-import types
 
 import pytest
 from django.test import Client
-from django.urls import NoReverseMatch, include, path, reverse
+from django.urls import reverse
 
 from pims.accounts.roles import Role
 from pims.registry import sampling
@@ -12,30 +10,6 @@ from pims.registry.models.sampling import SampleDraw, SampleItem, VillageBaselin
 from pims.testing.fixtures import login, make_user
 
 from .factories import make_household, make_person
-
-
-@pytest.fixture(autouse=True)
-def quality_urls(settings):
-    """Serve the quality pages under registry/quality/ even before the
-    registry's urls include them (a no-op once they do)."""
-    try:
-        reverse("registry:quality:sample_list")
-        return
-    except NoReverseMatch:
-        pass
-    from config import urls as root
-    from pims.registry import urls as registry_urls
-
-    registry = types.ModuleType("pims_test_registry_urls")
-    registry.app_name = "registry"
-    registry.urlpatterns = [*registry_urls.urlpatterns, path("quality/", include("pims.registry.quality_urls"))]
-    conf = types.ModuleType("pims_test_root_urls")
-    conf.urlpatterns = [
-        path("registry/", include(registry)),
-        *[p for p in root.urlpatterns if getattr(p, "namespace", None) != "registry"],
-    ]
-    sys.modules[conf.__name__] = conf
-    settings.ROOT_URLCONF = conf.__name__
 
 
 @pytest.fixture

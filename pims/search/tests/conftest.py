@@ -17,8 +17,16 @@ BASE = {"ethnicity": "01", "hukou_type": "2", "education": "", "occupation": "",
 
 def member(row, name, sex, birth, relationship, marital, *, seq=None, **extra) -> dict:
     birth_date = dt.date.fromisoformat(birth)
-    m = {**BASE, "row": row, "name": name, "sex": sex, "birth_date": birth, "relationship": relationship,
-         "marital_status": marital, **extra}
+    m = {
+        **BASE,
+        "row": row,
+        "name": name,
+        "sex": sex,
+        "birth_date": birth,
+        "relationship": relationship,
+        "marital_status": marital,
+        **extra,
+    }
     if seq is None:
         m.setdefault("no_id_reason", "1")
     else:
@@ -27,8 +35,14 @@ def member(row, name, sex, birth, relationship, marital, *, seq=None, **extra) -
 
 
 def save_household(actor, village, number, members, address="测试村一组 1 号"):
-    data = {"number": number, "hh_type": "1", "address": address, "form_number": "", "volume_number": "",
-            "collected_on": "2026-11-01"}
+    data = {
+        "number": number,
+        "hh_type": "1",
+        "address": address,
+        "form_number": "",
+        "volume_number": "",
+        "collected_on": "2026-11-01",
+    }
     result = registry.household_save(
         actor=actor, data=data, members=members, village_code=village.code, confirm_warnings=True
     )
@@ -54,15 +68,34 @@ def build_world(personas, regions) -> World:
     ).household
     ids = {"张三": members[0]["citizen_id"], "李四": members[1]["citizen_id"]}
     a2 = [
-        member(1, "曾三", "1", "1980-02-01", "02", "21", seq=31, spouse_row="2", marriage_date="2015-01-01",
-               phone="13912345678"),
+        member(
+            1,
+            "曾三",
+            "1",
+            "1980-02-01",
+            "02",
+            "21",
+            seq=31,
+            spouse_row="2",
+            marriage_date="2015-01-01",
+            phone="13912345678",
+        ),
         member(2, "王芳", "2", "1992-01-10", "10", "21", seq=42, spouse_row="1", marriage_date="2015-01-01"),
     ]
     hh_a2 = save_household(op, regions["village_a2"], "0002", a2)
     ids |= {"曾三": a2[0]["citizen_id"], "王芳": a2[1]["citizen_id"]}
     a3 = [
-        member(1, "单田芳", "1", "1950-03-03", "02", "30", seq=53, residence_status="3",
-               residence_code=regions["village_a1"].code),
+        member(
+            1,
+            "单田芳",
+            "1",
+            "1950-03-03",
+            "02",
+            "30",
+            seq=53,
+            residence_status="3",
+            residence_code=regions["village_a1"].code,
+        ),
     ]
     hh_a3 = save_household(op, regions["village_a2"], "0003", a3)
     ids["单田芳"] = a3[0]["citizen_id"]

@@ -4,9 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from pims.registry.models import Contraception, Marriage
 from pims.search.forms import SearchForm
 from pims.search.selectors import age_q, person_relatives, person_search, years_before
-from pims.registry.models import Contraception, Marriage
 
 TODAY = dt.date(2026, 11, 29)
 TOWNSHIP_A = {"张三", "李四", "张小明", "张小红", "曾三", "王芳", "单田芳"}

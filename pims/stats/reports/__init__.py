@@ -3,6 +3,7 @@
 from .base import ReportDef
 from .births import BirthsReport
 from .change import ChangeReport
+from .flow import FlowReport
 from .population import PopulationReport
 from .progress import BaselineReport, ProgressReport
 from .quality import QualityReport
@@ -15,6 +16,7 @@ REPORTS: dict[str, ReportDef] = {
         ChangeReport(),
         BirthsReport(),
         WomenReport(),
+        FlowReport(),
         BaselineReport(),
         ProgressReport(),
         QualityReport(),

@@ -20,7 +20,7 @@ from ..models import ClosedFlow, ClosedStock
 from ..tables import Column, Section
 from .base import Measure, ReportDef, annotate_ends, grouped_counts, result, spell_base
 
-O, C = Spell.Opened, Spell.Closed
+OPENED, CLOSED = Spell.Opened, Spell.Closed
 
 COLUMNS = [
     Column("start", "期初人口", measure="start"),
@@ -39,22 +39,22 @@ COLUMNS = [
 
 def _measures(frame: Frame) -> dict[str, Measure]:
     inside = frame.prefix
-    moved_in = Q(open_reason=O.MOVE) & (Q(origin_code="") | ~Q(og=F("g")))
-    moved_out_move = Q(close_reason=C.MOVE) & (Q(destination_code="") | ~Q(dg=F("g")))
+    moved_in = Q(open_reason=OPENED.MOVE) & (Q(origin_code="") | ~Q(og=F("g")))
+    moved_out_move = Q(close_reason=CLOSED.MOVE) & (Q(destination_code="") | ~Q(dg=F("g")))
     return {
         "start": Measure("stock_start", lambda f: Q(), "期初人口"),
-        "baseline": Measure("opened", lambda f: Q(open_reason=O.BASELINE), "基线采集"),
-        "births": Measure("opened", lambda f: Q(open_reason=O.BIRTH), "出生"),
-        "deaths": Measure("closed", lambda f: Q(close_reason=C.DEATH), "死亡"),
+        "baseline": Measure("opened", lambda f: Q(open_reason=OPENED.BASELINE), "基线采集"),
+        "births": Measure("opened", lambda f: Q(open_reason=OPENED.BIRTH), "出生"),
+        "deaths": Measure("closed", lambda f: Q(close_reason=CLOSED.DEATH), "死亡"),
         "moved_in": Measure("opened", lambda f: moved_in, "迁入"),
         "moved_in_internal": Measure(
             "opened", lambda f: moved_in & Q(origin_code__startswith=inside), "迁入（其中本区划内）"
         ),
-        "moved_out": Measure("closed", lambda f: Q(close_reason=C.CANCEL) | moved_out_move, "迁出"),
+        "moved_out": Measure("closed", lambda f: Q(close_reason=CLOSED.CANCEL) | moved_out_move, "迁出"),
         "moved_out_internal": Measure(
             "closed", lambda f: moved_out_move & Q(destination_code__startswith=inside), "迁出（其中本区划内）"
         ),
-        "cancelled": Measure("closed", lambda f: Q(close_reason=C.CANCEL), "注销"),
+        "cancelled": Measure("closed", lambda f: Q(close_reason=CLOSED.CANCEL), "注销"),
         "end": Measure("stock_end", lambda f: Q(), "期末人口"),
     }
 
@@ -89,7 +89,7 @@ class ChangeReport(ReportDef):
         by_base: dict[str, dict[str, Q]] = {}
         for key, m in measures.items():
             by_base.setdefault(m.base, {})[key] = m.q(frame)
-        closes = current_closes(frame.region, [p.start_period, *p.periods]) or {}
+        closes = current_closes(frame.region, [p.start_period, *p.periods])
         flow_closes = [pk for period in p.periods for pk in closes.get(period, [])]
         all_flows_closed = all(period in closes for period in p.periods)
         parts = []
@@ -107,7 +107,10 @@ class ChangeReport(ReportDef):
         for part in parts:
             for g, values in part.items():
                 data.setdefault(g, {}).update(values)
-        closed = p.last in closes and all_flows_closed and p.start_period in closes
+        # The start is the previous month's end: from its cells when that month
+        # is closed too, else from the spells — a count by approval month that
+        # no later report changes either.
+        closed = p.last in closes and all_flows_closed
         return data, closed
 
     def run(self, frame: Frame):
@@ -147,13 +150,13 @@ def trend(frame: Frame, months: int = 12) -> dict:
         periods.insert(0, previous_period(periods[0]))
     spells = frame.spells()
     births = dict(
-        spells.filter(open_period__in=periods, open_reason=O.BIRTH)
+        spells.filter(open_period__in=periods, open_reason=OPENED.BIRTH)
         .values_list("open_period")
         .annotate(n=Count("id"))
         .order_by()
     )
     deaths = dict(
-        spells.filter(close_period__in=periods, close_reason=C.DEATH)
+        spells.filter(close_period__in=periods, close_reason=CLOSED.DEATH)
         .values_list("close_period")
         .annotate(n=Count("id"))
         .order_by()
@@ -163,4 +166,3 @@ def trend(frame: Frame, months: int = 12) -> dict:
         "births": [births.get(p, 0) for p in periods],
         "deaths": [deaths.get(p, 0) for p in periods],
     }
-

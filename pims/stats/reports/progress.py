@@ -69,8 +69,10 @@ def collection_counts(frame: Frame) -> dict[str, dict]:
     queries whatever the number of villages."""
     data = grouped_counts(_households(frame), _form_q())
     persons = (
-        frame.scoped(Person.objects.filter(status=PersonStatus.ACTIVE, household__status=Household.Status.ACTIVE),
-                     "household__region_code")  # fmt: skip
+        frame.scoped(
+            Person.objects.filter(status=PersonStatus.ACTIVE, household__status=Household.Status.ACTIVE),
+            "household__region_code",
+        )  # fmt: skip
         .annotate(g=Substr("household__region_code", 1, frame.n))
         .values("g")
         .annotate(n=Count("id"))
@@ -80,10 +82,13 @@ def collection_counts(frame: Frame) -> dict[str, dict]:
         data.setdefault(r["g"], {})["persons"] = r["n"]
     latest = VillageBaseline.objects.filter(village=OuterRef("pk")).order_by("-entered_at", "-id")
     villages = (
-        Region.objects.filter(scope_q(frame.user, "code"), code__startswith=frame.prefix, level=Level.VILLAGE,
-                              valid_to__isnull=True)  # fmt: skip
-        .annotate(exp_hh=Subquery(latest.values("expected_households")[:1]),
-                  exp_p=Subquery(latest.values("expected_persons")[:1]))  # fmt: skip
+        Region.objects.filter(
+            scope_q(frame.user, "code"), code__startswith=frame.prefix, level=Level.VILLAGE, valid_to__isnull=True
+        )  # fmt: skip
+        .annotate(
+            exp_hh=Subquery(latest.values("expected_households")[:1]),
+            exp_p=Subquery(latest.values("expected_persons")[:1]),
+        )  # fmt: skip
         .values_list("code", "exp_hh", "exp_p")
     )
     for code, hh, p in villages:

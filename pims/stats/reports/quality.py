@@ -63,7 +63,9 @@ class QualityReport(ReportDef):
                 "persons_share": ratio(v["persons_in_baseline"], v["expected_persons"], 100),
                 "per_household": ratio(v["persons"], v["households"]),
                 "complete_share": ratio(v["persons_complete"], v["persons"], 100),
-                "correct_share": ratio(max(v["persons_checked"] - v["persons_with_errors"], 0), v["persons_checked"], 100),
+                "correct_share": ratio(
+                    max(v["persons_checked"] - v["persons_with_errors"], 0), v["persons_checked"], 100
+                ),
             }
 
         hidden = [Column(k, k) for k in ("households_in_baseline", "persons_in_baseline", "persons_checked")]

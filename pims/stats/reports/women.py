@@ -28,7 +28,10 @@ def columns() -> list[Column]:
         Column("divorced", "离婚", "婚姻状况", measure="divorced"),
         Column("marital_other", "未说明", "婚姻状况", measure="marital_other"),
         Column("using", "合计", "已婚育龄妇女采取避孕措施", measure="using"),
-        *[Column(f"method_{code}", name, "已婚育龄妇女采取避孕措施", measure=f"method_{code}") for code, name in _methods()],
+        *[
+            Column(f"method_{code}", name, "已婚育龄妇女采取避孕措施", measure=f"method_{code}")
+            for code, name in _methods()
+        ],
         Column("not_using", "未避孕", measure="not_using"),
         Column("cpr", "综合避孕率", fmt="pct1"),
     ]

@@ -92,6 +92,11 @@ def world(baseline, personas, regions):
                                           period=THIS_MONTH)  # fmt: skip
     file(personas, "clerk", village, "birth", related_person=a1["李四"].pk, name="张小刚", sex="1", relationship="20")
     file(personas, "clerk", village, "death", person=a1["张三"].pk, new_head_id=a1["李四"].pk)
+    # 流动: the boy goes to work in Beijing; a woman from Beijing comes to live in A1.
+    file(personas, "clerk", village, "flow_out", person=a1["张小明"].pk, destination_code=EXTERNAL, reason="1")
+    file(personas, "clerk", village, "flow_in", household=baseline["a1"].pk, name="赵六", sex="2",
+         birth_date="1995-05-05", ethnicity="01", marital_status="10", hukou_type="2", relationship="99",
+         registered_code=EXTERNAL, reason="1")  # fmt: skip
     approve(personas, village, filer="clerk", reviewer="reviewer")
 
     police_a = events.change_report_create(actor=personas["operator"], region_code=regions["township_a"].code,

@@ -69,6 +69,16 @@ def test_change_report_figures_of_the_built_county(world, personas, regions):
     assert last_month.values["baseline"] == 12 and last_month.values["start"] == 0
 
 
+def test_flow_report_counts_flows_by_sex_age_and_place(world, personas, regions):
+    result = run(personas["county"], "flow", regions["county"].code)
+    flow_in, flow_out = result.section("main"), result.section("out")
+    a_in = next(r.values for r in flow_in.rows if r.label == "大孤家子镇")
+    a_out = next(r.values for r in flow_out.rows if r.label == "大孤家子镇")
+    assert (a_in["in_total"], a_in["in_female"], a_in["in_a1"], a_in["in_other"]) == (1, 1, 1, 1)
+    assert (a_out["out_total"], a_out["out_male"], a_out["out_a0"], a_out["out_other"]) == (1, 1, 1, 1)
+    assert flow_in.total.values["in_total"] == 1 and flow_out.total.values["out_total"] == 1
+
+
 def test_totals_are_the_sum_of_children_for_every_report(world, personas, regions):
     for key in REPORTS:
         for level in ("county", "township_a"):

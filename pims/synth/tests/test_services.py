@@ -3,6 +3,7 @@ register rule passes, and the stored rows look like the form service's."""
 
 import datetime as dt
 from collections import Counter
+from io import StringIO
 
 from django.core.management import call_command
 
@@ -21,7 +22,8 @@ AS_OF = dt.date(2026, 11, 1)
 
 def village_specs(regions, per_village=250):
     return [
-        VillageSpec(r.code, r.name, per_village) for r in (regions["village_a1"], regions["village_a2"], regions["village_b1"])
+        VillageSpec(r.code, r.name, per_village)
+        for r in (regions["village_a1"], regions["village_a2"], regions["village_b1"])
     ]
 
 
@@ -95,7 +97,7 @@ def test_a_second_run_reissues_ids_already_registered_and_ids_continue(regions, 
 def test_generate_population_command_writes_a_police_file(regions, codes, tmp_path):
     out = tmp_path / "extract.csv"
     call_command("generate_population", "--villages", "2101241012", "--persons", "200", "--out", str(out),
-                 "--seed", "4", stdout=open(tmp_path / "log", "w"), stderr=open(tmp_path / "err", "w"))  # fmt: skip
+                 "--seed", "4", stdout=StringIO(), stderr=StringIO())  # fmt: skip
     text = out.read_text(encoding="utf-8-sig").splitlines()
     assert text[0].startswith("公民身份号码,姓名,性别,民族,出生日期,户号")
     assert len(text) - 1 >= 200
@@ -104,5 +106,5 @@ def test_generate_population_command_writes_a_police_file(regions, codes, tmp_pa
 
 def test_generate_population_command_writes_the_database(regions, codes, tmp_path):
     call_command("generate_population", "--villages", "210124102", "--per-village", "50",
-                 stdout=open(tmp_path / "log", "w"), stderr=open(tmp_path / "err", "w"))  # fmt: skip
+                 stdout=StringIO(), stderr=StringIO())  # fmt: skip
     assert Person.objects.filter(household__region_code="210124102200").count() >= 50

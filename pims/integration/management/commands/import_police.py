@@ -74,7 +74,7 @@ class Command(BaseCommand):
             except (OSError, ValueError) as exc:
                 raise CommandError(f"映射文件无法读取（应为 JSON 对象）：{exc}") from None
             if not isinstance(mapping_data, dict) or not all(isinstance(v, str) for v in mapping_data.values()):
-                raise CommandError("映射文件应为 JSON 对象：{\"文件中的列名\": \"标准列名\", …}")
+                raise CommandError('映射文件应为 JSON 对象：{"文件中的列名": "标准列名", …}')
         day = None
         if baseline_date:
             try:
@@ -101,7 +101,9 @@ class Command(BaseCommand):
             line.close()
         elapsed = time.perf_counter() - started
         if line.stage is None and job.finished_at and elapsed < 5 and not again:
-            self.stdout.write(f"文件已于 {job.finished_at:%Y-%m-%d %H:%M} 导入（任务 {job.pk}），未做任何改动；--again 可重新处理。")
+            self.stdout.write(
+                f"文件已于 {job.finished_at:%Y-%m-%d %H:%M} 导入（任务 {job.pk}），未做任何改动；--again 可重新处理。"
+            )
         self.stdout.write(
             f"job {job.pk}: {job.rows_total} rows — {job.rows_loaded} persons added, "
             f"{job.households_created} households added, {job.rows_present} already registered, "

@@ -63,7 +63,9 @@ class Command(BaseCommand):
         from pims.synth.services import population_write
 
         t0 = time.perf_counter()
-        result = population_write(actor=None, population=pop, generator=generator, username="system:generate_population")
+        result = population_write(
+            actor=None, population=pop, generator=generator, username="system:generate_population"
+        )
         self.stdout.write(f"written in {time.perf_counter() - t0:.1f}s: {result}")
 
     def _report(self, pop, generator):

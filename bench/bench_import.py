@@ -1,0 +1,112 @@
+"""Police extract import end to end: N rows (default 50,000 × BENCH_SCALE;
+BENCH_SCALE=20 is the 1M of the goal) generated for Faku County, written as
+a CSV extract and imported with `police_import` into an empty register.
+
+The baseline measured in the same run is a raw COPY of the same final rows:
+every row the import wrote (households, persons, marriages, births, baseline
+events, spells) is copied out and COPYed into empty copies of those tables
+(same columns and indexes). Goals (issue 6): ≥ 100k rows/s end to end, and
+≥ 30 % of the raw COPY rate.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/bench_import.py
+
+Runs in its own database pims_bench_import (created and dropped). Wall
+times on a shared machine vary with its load; the CPU seconds of the import
+process are printed too.
+"""
+
+import io
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _support import bench, machine, migrate_and_load, prepare_database, scale, setup_django
+
+TABLES = ["registry_household", "registry_person", "registry_marriage", "registry_birth", "events_event",
+          "events_spell"]  # fmt: skip
+
+
+def main() -> int:
+    vendor, cleanup = prepare_database("pims_bench_import")
+    setup_django()
+    try:
+        return run(vendor)
+    finally:
+        cleanup()
+
+
+def run(vendor: str) -> int:
+    from django.db import connection
+
+    from pims.integration.services import police_import
+    from pims.synth.generator import Generator, Population
+    from pims.synth.police_file import write_police_file
+    from pims.synth.selectors import flow_codes, village_specs, villages_under
+
+    n = int(50_000 * scale())
+    print(f"machine: {machine()}; database {vendor}; {n} police rows")
+    migrate_and_load()
+    villages = villages_under(["210124"])
+    generator = Generator(seed=7, other_codes=flow_codes(villages))
+    pop = Population()
+    for spec in village_specs(villages, persons=n):
+        pop.extend(generator.village(spec))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "extract.csv"
+        rows = write_police_file(pop, path)
+        stages = {}
+
+        def progress(job, stage, done, total):
+            stages.setdefault(stage, time.perf_counter())
+
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        job = police_import(actor=None, path=path, progress=progress)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        stage_seconds = stages.get("load", t0 + wall) - t0
+        assert job.rows_loaded == rows, (job.rows_loaded, rows, job.rows_rejected)
+
+    copy_seconds, copied = raw_copy(connection) if vendor == "postgresql" else (0.0, 0)
+    rate = rows / wall
+    bench("import_rows", rows, "rows", f"{job.households_created} households")
+    bench("import_seconds", wall, "s", f"stage 1 (read, input rules, encrypt) {stage_seconds:.1f}s, "
+          f"stage 2 (set-based load + register rules) {wall - stage_seconds:.1f}s")  # fmt: skip
+    bench("import_cpu_seconds", cpu, "s", "CPU of the importing process")
+    bench("import_rate", rate, "rows/s", "goal >= 100000")
+    bench("import_stage1_rate", rows / max(stage_seconds, 1e-9), "rows/s")
+    if copied:
+        copy_rate = rows / copy_seconds
+        bench("raw_copy_seconds", copy_seconds, "s", f"{copied} final rows in {len(TABLES)} tables")
+        bench("raw_copy_rate", copy_rate, "police rows/s")
+        bench("import_ratio_to_raw_copy", rate / copy_rate, "x", "goal >= 0.30")
+    return 0
+
+
+def raw_copy(connection) -> tuple[float, int]:
+    """COPY every final row out, then time COPYing it into empty LIKE tables."""
+    buffers = {}
+    with connection.cursor() as cursor:
+        pg = cursor.cursor
+        for table in TABLES:
+            buf = io.BytesIO()
+            with pg.copy(f"COPY {table} TO STDOUT") as copy:
+                for data in copy:
+                    buf.write(data)
+            buffers[table] = buf.getvalue()
+            cursor.execute(f"DROP TABLE IF EXISTS bench_{table}")
+            cursor.execute(f"CREATE TABLE bench_{table} (LIKE {table} INCLUDING ALL)")
+        connection.commit() if not connection.get_autocommit() else None
+        copied = 0
+        t0 = time.perf_counter()
+        for table in TABLES:
+            with pg.copy(f"COPY bench_{table} FROM STDIN") as copy:
+                copy.write(buffers[table])
+            copied += buffers[table].count(b"\n")
+        seconds = time.perf_counter() - t0
+        for table in TABLES:
+            cursor.execute(f"DROP TABLE bench_{table}")
+    return seconds, copied
+
+
+if __name__ == "__main__":
+    sys.exit(main())

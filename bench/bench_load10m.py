@@ -1,0 +1,160 @@
+"""A province-sized load: N persons (default 100,000 × BENCH_SCALE;
+BENCH_SCALE=100 is the issue's 10M) in several counties of Liaoning, each
+county ~400,000 people in 250 synthetic villages, generated and written into
+the register county by county (`population_write`: COPY, approved households,
+baseline events and spells). Prints the time, the disk size of the register
+tables (pg_total_relation_size: data + indexes + TOAST) and a linear
+projection to Liaoning's 42.6M.
+
+The baseline measured in the same run is a raw COPY of the persons table's
+final rows into an empty copy of the table with the same indexes.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test BENCH_SCALE=100 .venv/bin/python bench/bench_load10m.py
+"""
+
+import datetime as dt
+import io
+import math
+import sys
+import time
+
+from _support import bench, machine, migrate_and_load, prepare_database, scale, setup_django
+
+LIAONING = 42_591_407  # 7th census (2020)
+PER_COUNTY = 400_000
+VILLAGES_PER_COUNTY = 250
+TABLES = ["registry_household", "registry_person", "registry_marriage", "registry_birth", "registry_contraception",
+          "registry_pregnancy", "events_event", "events_spell"]  # fmt: skip
+
+
+def main() -> int:
+    vendor, cleanup = prepare_database("pims_bench_load10m")
+    setup_django()
+    try:
+        return run(vendor)
+    finally:
+        cleanup()
+
+
+def counties(n: int) -> list:
+    """Liaoning counties whose code is valid for every birth year (so that
+    generated IDs parse), Faku excluded (it has real villages)."""
+    from pims.lib.citizen_id import region_known
+    from pims.regions.models import Level, Region
+
+    found = []
+    for region in Region.objects.filter(level=Level.COUNTY, code__startswith="21").order_by("code"):
+        code6 = region.code[:6]
+        if code6 != "210124" and region_known(code6 + "0" * 12, 1900) and region_known(code6 + "0" * 12, 2026):
+            found.append(region)
+    if len(found) < n:
+        raise SystemExit(f"only {len(found)} usable counties for {n}")
+    return found[:n]
+
+
+def make_villages(county) -> list:
+    from pims.regions.models import Level, Region
+
+    valid = dt.date(2023, 6, 30)
+    villages = []
+    per_town = 25
+    for t in range(math.ceil(VILLAGES_PER_COUNTY / per_town)):
+        town = Region.objects.create(code=f"{county.code[:6]}{101 + t:03d}000", name=f"{county.name}镇{t + 1}",
+                                     level=Level.TOWNSHIP, parent=county, valid_from=valid)  # fmt: skip
+        villages += Region.objects.bulk_create(
+            Region(
+                code=f"{county.code[:6]}{101 + t:03d}{200 + v:03d}",
+                name=f"{town.name}村{v + 1}",
+                level=Level.VILLAGE,
+                parent=town,
+                valid_from=valid,
+            )  # fmt: skip
+            for v in range(per_town)
+        )
+    return villages
+
+
+def run(vendor: str) -> int:
+    from django.db import connection
+
+    from pims.synth.generator import Generator, Population
+    from pims.synth.selectors import village_specs
+    from pims.synth.services import population_write
+
+    n = int(100_000 * scale())
+    k = max(1, math.ceil(n / PER_COUNTY))
+    print(f"machine: {machine()}; database {vendor}; {n} persons in {k} counties")
+    migrate_and_load()
+    gen_seconds = write_seconds = 0.0
+    persons = households = 0
+    cpu0 = time.process_time()
+    for i, county in enumerate(counties(k)):
+        villages = make_villages(county)
+        t0 = time.perf_counter()
+        generator = Generator(seed=100 + i, other_codes=[v.code for v in villages])
+        pop = Population()
+        for spec in village_specs(villages, persons=n // k):
+            pop.extend(generator.village(spec))
+        t1 = time.perf_counter()
+        result = population_write(actor=None, population=pop, generator=generator)
+        t2 = time.perf_counter()
+        gen_seconds += t1 - t0
+        write_seconds += t2 - t1
+        persons += result.persons
+        households += result.households
+        print(f"  {county.name} {county.code[:6]}: {result.persons} persons, generate {t1 - t0:.1f}s, "
+              f"write {t2 - t1:.1f}s", flush=True)  # fmt: skip
+        del pop
+    cpu = time.process_time() - cpu0
+    total = gen_seconds + write_seconds
+    sizes = table_sizes(connection, vendor)
+    size = sum(sizes.values())
+    bench("load_persons", persons, "persons", f"{households} households, {k} counties")
+    bench("load_seconds", total, "s", f"generate {gen_seconds:.1f}s + write {write_seconds:.1f}s")
+    bench("load_cpu_seconds", cpu, "s", "CPU of this process (the database server's is not included)")
+    bench("load_write_rate", persons / write_seconds, "persons/s")
+    bench("load_disk_bytes", size, "bytes", ", ".join(f"{t} {v / 2**20:.0f} MiB" for t, v in sizes.items()))
+    bench("load_bytes_per_person", size / persons, "bytes")
+    bench("projection_42_6M_seconds", total * LIAONING / persons, "s", "linear")
+    bench("projection_42_6M_disk_gib", size * LIAONING / persons / 2**30, "GiB", "linear")
+    if vendor == "postgresql":
+        copy_seconds = raw_copy_persons(connection)
+        bench("raw_copy_persons_seconds", copy_seconds, "s")
+        bench("write_ratio_to_raw_copy", (persons / write_seconds) / (persons / copy_seconds), "x",
+              "register write (persons + households + family + events + spells) vs COPY of persons only")  # fmt: skip
+    return 0
+
+
+def table_sizes(connection, vendor) -> dict[str, int]:
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            cursor.execute("ANALYZE")
+            out = {}
+            for table in TABLES:
+                cursor.execute("SELECT pg_total_relation_size(%s)", [table])
+                out[table] = cursor.fetchone()[0]
+            return out
+        cursor.execute("PRAGMA page_count")
+        pages = cursor.fetchone()[0]
+        cursor.execute("PRAGMA page_size")
+        return {"sqlite_file": pages * cursor.fetchone()[0]}
+
+
+def raw_copy_persons(connection) -> float:
+    with connection.cursor() as cursor:
+        pg = cursor.cursor
+        buf = io.BytesIO()
+        with pg.copy("COPY registry_person TO STDOUT") as copy:
+            for data in copy:
+                buf.write(data)
+        cursor.execute("CREATE TABLE bench_person (LIKE registry_person INCLUDING ALL)")
+        t0 = time.perf_counter()
+        with pg.copy("COPY bench_person FROM STDIN") as copy:
+            copy.write(buf.getvalue())
+        seconds = time.perf_counter() - t0
+        cursor.execute("DROP TABLE bench_person")
+    return seconds
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,442 @@
+"""Statistics reports: live report 1 (人口基本情况) and 2 (人口变动情况) over a
+county, month close, and the same reports over closed months — for one
+county and for a city of ten such counties.
+
+Builds a county of N persons (default 20,000 × BENCH_SCALE; BENCH_SCALE=50
+is the 1M-person county of the issue) in family households over 240
+villages, opens their registered and resident spells with baseline events
+twelve months ago, then simulates twelve approved months of births,
+deaths, moves between villages and moves out of and into the county (with
+their events and spells). Every timing is the best of three runs and is
+printed with its ratio to a plain count(*) over the rows the live report
+reads (the region's spells of the kind), measured in the same run.
+
+The city figures: the county's closed-month cells are copied to nine more
+counties (other codes under the same city), so that a city report over a
+closed month reads the cells of ten 1M-person counties — the 10M-person
+case — while only one county's spells exist. Its ratio is therefore given
+to the cells actually read and to ten times the county's spell scan
+(labelled as an estimate).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test BENCH_SCALE=50 .venv/bin/python bench/bench_stats.py
+
+On PostgreSQL the script creates (and afterwards drops) its own database
+`pims_bench_stats` on the same server and loads rows with COPY; without a
+PostgreSQL URL it uses a temporary SQLite file.
+"""
+
+import base64
+import datetime as dt
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_DB = "pims_bench_stats"
+COUNTY = "210124"
+OTHER_COUNTIES = ["210102", "210103", "210104", "210105", "210106", "210111", "210112", "210113", "210114"]
+EXTERNAL = "110101000000"
+NOW = dt.datetime.now(dt.UTC)
+
+
+def scale() -> float:
+    return float(os.environ.get("BENCH_SCALE", "1"))
+
+
+def prepare_database() -> tuple[str, callable]:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        import psycopg
+
+        parts = urlsplit(url)
+        admin = psycopg.connect(url, autocommit=True)
+        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+        admin.execute(f"CREATE DATABASE {BENCH_DB}")
+        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+
+        def cleanup():
+            from django.db import connections
+
+            connections.close_all()
+            if not os.environ.get("BENCH_KEEP"):
+                admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+            admin.close()
+
+        return "postgresql", cleanup
+    fd, name = tempfile.mkstemp(prefix="pims_bench_stats_", suffix=".sqlite3")
+    os.close(fd)
+    os.environ["DATABASE_URL"] = f"sqlite:///{name}"
+    return "sqlite", lambda: Path(name).unlink(missing_ok=True)
+
+
+def setup_django():
+    os.environ.setdefault("PIMS_ENV", "test")
+    os.environ.setdefault("SECRET_KEY", "bench-" + base64.b64encode(os.urandom(24)).decode())
+    os.environ.setdefault("FIELD_ENCRYPTION_KEYS", base64.b64encode(os.urandom(32)).decode())
+    os.environ.setdefault("BLIND_INDEX_KEY", base64.b64encode(os.urandom(32)).decode())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+# --- data ----------------------------------------------------------------------
+
+PERSON_COLS = [
+    "id", "household_id", "row", "name", "name_pinyin", "name_initials", "id_cipher", "id_masked", "id_sex",
+    "no_id_reason", "sex", "birth_date", "ethnicity", "education", "occupation", "marital_status", "relationship",
+    "hukou_type", "registered_code", "residence_code", "responsible_code", "residence_status", "phone_cipher",
+    "phone_index", "phone_masked", "status", "created_at", "updated_at",
+]  # fmt: skip
+HOUSEHOLD_COLS = [
+    "id", "village_id", "region_code", "number", "hh_type", "address", "status", "form_number", "volume_number",
+    "form_scan", "form_state", "version", "created_at", "updated_at",
+]  # fmt: skip
+EVENT_COLS = [
+    "id", "event_type", "person_id", "household_id", "region_code", "effective_date", "report_date", "source",
+    "review_status", "approved_period", "payload", "created_at",
+]  # fmt: skip
+SPELL_COLS = [
+    "id", "person_id", "household_id", "kind", "region_code", "start", "end", "opened_by_id", "closed_by_id",
+    "open_reason", "close_reason", "open_period", "close_period", "origin_code", "destination_code",
+]  # fmt: skip
+# Monthly rates of the simulation (of the current population).
+RATES = {"birth": 0.0008, "death": 0.0006, "move_within": 0.001, "move_out": 0.0003, "move_in": 0.0003}
+
+
+class World:
+    """Persons with their open spells, simulated month by month."""
+
+    def __init__(self, villages: list[tuple[int, str]], persons: int, periods: list[str], seed: int = 20261129):
+        self.rnd = random.Random(seed)
+        self.villages = villages
+        self.periods = periods  # periods[0] = baseline month, then the simulated months
+        self.rows = {"household": [], "person": [], "event": []}
+        self.spells: list[list] = []
+        self.alive: list[list] = []  # [person_id, household_id, village_code, reg_spell_idx, res_spell_idx]
+        self.ids = {"household": 0, "person": 0, "event": 0}
+        self.target = persons
+        self.households_by_village: dict[str, list[int]] = {}
+
+    def next(self, table):
+        self.ids[table] += 1
+        return self.ids[table]
+
+    def day(self, period: str) -> dt.date:
+        y, m = map(int, period.split("-"))
+        return dt.date(y, m, self.rnd.randint(1, 28))
+
+    def event(self, kind, person, household, code, period) -> int:
+        eid = self.next("event")
+        day = self.day(period)
+        self.rows["event"].append(
+            (eid, kind, person, household, code, day, day, "clerk", "approved", period, "{}", NOW)
+        )
+        return eid
+
+    def open(self, person, household, code, day, event, reason, period, origin=""):
+        out = []
+        for kind in ("registered", "resident"):
+            sid = len(self.spells) + 1
+            self.spells.append([sid, person, household, kind, code, day, None, event, None, reason, "", period, "",
+                                origin, ""])  # fmt: skip
+            out.append(sid - 1)
+        return out
+
+    def close(self, entry, day, event, reason, period, destination="") -> dt.date:
+        """Close the person's two spells (never before they started); the day used."""
+        day = max(day, *(self.spells[i][5] for i in (entry[3], entry[4])))
+        for idx in (entry[3], entry[4]):
+            s = self.spells[idx]
+            s[6], s[8], s[10], s[12], s[14] = day, event, reason, period, destination
+        return day
+
+    def person(self, household, code, row, birth: dt.date) -> int:
+        pid = self.next("person")
+        r = self.rnd
+        self.rows["person"].append((
+            pid, household, row, "某某", "", "", "", "", "", "1", r.choice("12"), birth,
+            "01" if r.random() < 0.9 else "03", "", "", "20" if birth.year < 2000 else "10", "02" if row == 1 else "20",
+            "2" if r.random() < 0.8 else "1", code, code, code, "1", "", "", "", "1", NOW, NOW,
+        ))  # fmt: skip
+        return pid
+
+    def household(self, village_id, code) -> int:
+        hid = self.next("household")
+        self.rows["household"].append((hid, village_id, code, f"{hid:08d}", "1", "测试村", "active", "", "", "",
+                                       "approved", 1, NOW, NOW))  # fmt: skip
+        self.households_by_village.setdefault(code, []).append(hid)
+        return hid
+
+    def baseline(self):
+        period = self.periods[0]
+        day = self.day(period)
+        r = self.rnd
+        while self.ids["person"] < self.target:
+            village_id, code = self.villages[self.ids["household"] % len(self.villages)]
+            hid = self.household(village_id, code)
+            for row in range(1, r.choice((1, 2, 2, 3, 3, 3, 4, 4, 5)) + 1):
+                birth = dt.date(r.randint(1930, 2024), r.randint(1, 12), r.randint(1, 28))
+                pid = self.person(hid, code, row, birth)
+                eid = self.event("baseline", pid, hid, code, period)
+                reg, res = self.open(pid, hid, code, day, eid, "baseline", period)
+                self.alive.append([pid, hid, code, reg, res])
+
+    def take(self) -> list:
+        i = self.rnd.randrange(len(self.alive))
+        self.alive[i], self.alive[-1] = self.alive[-1], self.alive[i]
+        return self.alive.pop()
+
+    def month(self, period: str):
+        r = self.rnd
+        n = len(self.alive)
+        for _ in range(round(n * RATES["birth"])):
+            mother = self.alive[r.randrange(len(self.alive))]
+            day = self.day(period)
+            pid = self.person(mother[1], mother[2], 9, day)
+            eid = self.event("birth", pid, mother[1], mother[2], period)
+            self.alive.append(
+                [pid, mother[1], mother[2], *self.open(pid, mother[1], mother[2], day, eid, "birth", period)]
+            )
+        for _ in range(round(n * RATES["death"])):
+            p = self.take()
+            eid = self.event("death", p[0], p[1], p[2], period)
+            self.close(p, self.day(period), eid, "death", period)
+        for _ in range(round(n * RATES["move_out"])):
+            p = self.take()
+            eid = self.event("move_out", p[0], p[1], p[2], period)
+            self.close(p, self.day(period), eid, "move", period, EXTERNAL)
+        for _ in range(round(n * RATES["move_within"])):
+            p = self.take()
+            _vid, code = self.villages[r.randrange(len(self.villages))]
+            if code == p[2]:
+                self.alive.append(p)
+                continue
+            day = self.day(period)
+            eid = self.event("move_within", p[0], p[1], code, period)
+            day = self.close(p, day, eid, "move", period, code)
+            reg, res = self.open(p[0], p[1], code, day, eid, "move", period, p[2])
+            self.alive.append([p[0], p[1], code, reg, res])
+        for _ in range(round(n * RATES["move_in"])):
+            village_id, code = self.villages[r.randrange(len(self.villages))]
+            hid = self.household(village_id, code)
+            day = self.day(period)
+            pid = self.person(hid, code, 1, dt.date(r.randint(1950, 2005), 6, 1))
+            eid = self.event("move_in", pid, hid, code, period)
+            self.alive.append([pid, hid, code, *self.open(pid, hid, code, day, eid, "move", period, EXTERNAL)])
+
+    def run(self):
+        self.baseline()
+        for period in self.periods[1:]:
+            self.month(period)
+        return self
+
+
+def load(vendor, table, cols, rows, batch=20000):
+    from django.db import connection
+
+    qn = connection.ops.quote_name
+    collist = ", ".join(qn(c) for c in cols)
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = replica")  # consistent by construction
+            with cursor.cursor.copy(f"COPY {qn(table)} ({collist}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            sql = f"INSERT INTO {qn(table)} ({collist}) VALUES ({', '.join(['%s'] * len(cols))})"  # noqa: S608
+            for i in range(0, len(rows), batch):
+                cursor.executemany(sql, rows[i : i + batch])
+
+
+def build_regions(n_villages: int) -> list[tuple[int, str]]:
+    from pims.regions.models import Level, Region
+
+    valid = dt.date(2023, 6, 30)
+    prov = Region.objects.create(code="210000000000", name="辽宁省", level=Level.PROVINCE, valid_from=valid)
+    city = Region.objects.create(code="210100000000", name="沈阳市", level=Level.CITY, parent=prov, valid_from=valid)
+    county = Region.objects.create(code=f"{COUNTY}000000", name="法库县", level=Level.COUNTY, parent=city,
+                                   valid_from=valid)  # fmt: skip
+    for i, code in enumerate(OTHER_COUNTIES):
+        Region.objects.create(
+            code=f"{code}000000", name=f"区{i + 1}", level=Level.COUNTY, parent=city, valid_from=valid
+        )
+    per_township = 12
+    for t in range((n_villages + per_township - 1) // per_township):
+        town = Region.objects.create(code=f"{COUNTY}{101 + t:03d}000", name=f"镇{t + 1}", level=Level.TOWNSHIP,
+                                     parent=county, valid_from=valid)  # fmt: skip
+        Region.objects.bulk_create(
+            Region(
+                code=f"{COUNTY}{101 + t:03d}{200 + v:03d}",
+                name=f"镇{t + 1}村{v + 1}",
+                level=Level.VILLAGE,
+                parent=town,
+                valid_from=valid,
+            )  # fmt: skip
+            for v in range(min(per_township, n_villages - t * per_township))
+        )
+    return list(Region.objects.filter(level=Level.VILLAGE).order_by("code").values_list("pk", "code"))
+
+
+def best_of(fn, runs=3) -> tuple[float, object]:
+    times, out = [], None
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), out
+
+
+def copy_cells_to_other_counties(close_ids: list[int], period: str, actor) -> list[int]:
+    """The closed cells of the county, copied under nine other county codes:
+    a city of ten closed counties (set-based INSERT … SELECT)."""
+    from django.db import connection
+
+    from pims.regions.models import Region
+    from pims.stats.models import ClosedFlow, ClosedHousehold, ClosedStock, MonthClose
+
+    new_ids = []
+    with connection.cursor() as cursor:
+        for code in OTHER_COUNTIES:
+            region = Region.objects.get(code=f"{code}000000")
+            for close_id in close_ids:
+                source = MonthClose.objects.get(pk=close_id)
+                close = MonthClose.objects.create(region=region, region_code=region.code, period=source.period,
+                                                  closed_by=actor, closed_at=NOW, spells=source.spells)  # fmt: skip
+                new_ids.append(close.pk)
+                for model, cols in (
+                    (ClosedStock, ["kind", "sex", "age_group", "n", "han", "agri", "nonagri", "rs1", "rs2", "rs3"]),
+                    (
+                        ClosedFlow,
+                        ["kind", "side", "open_reason", "origin_code", "close_reason", "destination_code", "n"],
+                    ),
+                    (ClosedHousehold, ["kind", "size", "households", "persons"]),
+                ):
+                    table = model._meta.db_table
+                    collist = ", ".join(cols)
+                    cursor.execute(
+                        f"INSERT INTO {table} (close_id, region_code, {collist}) "  # noqa: S608
+                        f"SELECT %s, %s || substr(region_code, 7), {collist} FROM {table} WHERE close_id = %s",
+                        [close.pk, code, close_id],
+                    )
+    return new_ids
+
+
+def main() -> int:
+    vendor, cleanup = prepare_database()
+    setup_django()
+    try:
+        return bench(vendor)
+    finally:
+        cleanup()
+
+
+def bench(vendor: str) -> int:
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.core.management.color import no_style
+    from django.db import connection, transaction
+
+    from pims.accounts.roles import Role
+    from pims.events.models import Event, Spell
+    from pims.events.periods import period_of, previous_period
+    from pims.regions.models import Region
+    from pims.registry.models import Household, Person
+    from pims.stats import services
+    from pims.stats.frame import Frame, Params, stock_q
+    from pims.stats.models import ClosedFlow, ClosedStock
+    from pims.stats.reports.change import ChangeReport
+    from pims.stats.reports.population import PopulationReport
+
+    persons = int(20000 * scale())
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    villages = build_regions(240 if persons >= 100_000 else max(12, persons // 2000))
+    last = previous_period(period_of(dt.date.today()))
+    periods = [last]
+    while len(periods) < 13:
+        periods.insert(0, previous_period(periods[0]))
+    world = World(villages, persons, periods).run()
+    generated = time.perf_counter()
+    with transaction.atomic():
+        load(vendor, Household._meta.db_table, HOUSEHOLD_COLS, world.rows["household"])
+        load(vendor, Person._meta.db_table, PERSON_COLS, world.rows["person"])
+        load(vendor, Event._meta.db_table, EVENT_COLS, world.rows["event"])
+        load(vendor, Spell._meta.db_table, SPELL_COLS, world.spells)
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), [Household, Person, Event, Spell]):
+            cursor.execute(sql)
+        cursor.execute("ANALYZE")
+    loaded = time.perf_counter()
+    print(f"bench: stats_generate {generated - started:.1f} s")
+    print(f"bench: stats_load {loaded - generated:.1f} s ({len(world.rows['person'])} persons, "
+          f"{len(world.spells)} spells, {len(world.rows['event'])} events, {len(villages)} villages, {vendor})")  # fmt: skip
+
+    county = Region.objects.get(code=f"{COUNTY}000000")
+    city = Region.objects.get(code="210100000000")
+    user = get_user_model().objects.create(username="bench_county", role=Role.COUNTY_ADMIN, region=county)
+    city_user = get_user_model().objects.create(username="bench_city", role=Role.CITY_VIEWER, region=city)
+    params = Params(last, last)
+    kind = Spell.Kind.REGISTERED
+    spells = Spell.objects.filter(kind=kind, region_code__startswith=county.prefix)
+    scan_all, total_spells = best_of(lambda: spells.count())
+    scan_stock, stock = best_of(lambda: spells.filter(stock_q(last)).count())
+    print(f"bench: count_spells_of_kind {scan_all:.4f} s ({total_spells} rows)")
+    print(f"bench: count_stock_at_period_end {scan_stock:.4f} s ({stock} rows)")
+
+    def report(definition, region, who):
+        return definition.run(Frame.build(who, region, params))
+
+    failures = []
+
+    def measure(name, fn, scan, goal=None, scan_label="count(*)"):
+        seconds, result = best_of(fn)
+        goal_text = f", goal < {goal} s" if goal else ""
+        print(f"bench: {name} {seconds:.3f} s (ratio to {scan_label} {seconds / scan:.1f}{goal_text})")
+        if goal and persons >= 1_000_000 and seconds >= goal:
+            failures.append(name)
+        return result
+
+    r1 = measure("report1_live_county", lambda: report(PopulationReport(), county, user), scan_stock, 2)
+    r2 = measure("report2_live_county", lambda: report(ChangeReport(), county, user), scan_all, 2)
+    assert r1.section("main").total.values["total"] == stock
+    assert all(row.values["balance"] == 0 for row in r2.section("main").all_rows())
+
+    t0 = time.perf_counter()
+    closes = [services.month_close(actor=user, region=county, period=p).pk for p in (previous_period(last), last)]
+    print(f"bench: month_close_two_months {time.perf_counter() - t0:.2f} s")
+    c1 = measure("report1_closed_county", lambda: report(PopulationReport(), county, user), scan_stock)
+    c2 = measure("report2_closed_county", lambda: report(ChangeReport(), county, user), scan_all)
+    assert c1.closed and c2.closed
+    assert c1.section("main").total.values == r1.section("main").total.values
+    assert c2.section("main").total.values == r2.section("main").total.values
+
+    copy_cells_to_other_counties(closes, last, user)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    cells = ClosedStock.objects.count() + ClosedFlow.objects.count()
+    cell_scan, _ = best_of(lambda: (ClosedStock.objects.count(), ClosedFlow.objects.count()))
+    print(f"bench: city_cells {cells} cells of {len(OTHER_COUNTIES) + 1} counties "
+          f"(~{(len(OTHER_COUNTIES) + 1) * stock} persons), count(*) {cell_scan:.4f} s")  # fmt: skip
+    estimate = 10 * scan_stock
+    m1 = measure("report1_closed_city_10x", lambda: report(PopulationReport(), city, city_user), cell_scan, 1,
+                 "count(*) of the cells")  # fmt: skip
+    m2 = measure("report2_closed_city_10x", lambda: report(ChangeReport(), city, city_user), cell_scan, 1,
+                 "count(*) of the cells")  # fmt: skip
+    assert m1.closed and m2.closed
+    print(f"bench: estimated_count_10x_spells {estimate:.3f} s (10 × the county's stock count)")
+    assert m1.section("main").total.values["total"] == 10 * stock
+    if failures:
+        print(f"bench: over goal: {', '.join(failures)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from pims.events import services
+from pims.events.models import ChangeReport, Event
+from pims.registry.models import Person
+
+from .conftest import this_month, village_report
+
+DAY = dt.date.today().isoformat()
+
+
+@pytest.fixture
+def report_with_birth(personas, regions, family):
+    hh, m = family
+    report = village_report(personas, regions)
+    services.event_file(actor=personas["clerk"], report=report, event_type="birth",
+                        data={"related_person": m["李四"].pk, "name": "张小刚", "sex": "1", "relationship": "20",
+                              "effective_date": DAY})  # fmt: skip
+    return report, hh, m
+
+
+def test_clerk_creates_report_and_files_events_through_the_pages(client_for, regions, family):
+    hh, m = family
+    clerk = client_for("clerk")
+    resp = clerk.post(reverse("events:report_list"), {"region": regions["village_a1"].code, "period": this_month(),
+                                                      "source": "village"})  # fmt: skip
+    report = ChangeReport.objects.get()
+    assert resp.status_code == 302 and resp["Location"] == reverse("events:report_detail", args=[report.pk])
+    page = clerk.get(reverse("events:report_detail", args=[report.pk]))
+    assert "出生" in page.content.decode() and page.status_code == 200
+    form = clerk.get(reverse("events:report_event_create", args=[report.pk]) + "?type=death")
+    assert "新户主" in form.content.decode()
+    bad = clerk.post(reverse("events:report_event_create", args=[report.pk]),
+                     {"event_type": "death", "person": m["张三"].pk, "effective_date": DAY})  # fmt: skip
+    assert bad.status_code == 422 and "必须在“新户主”中指定" in bad.content.decode()
+    ok = clerk.post(reverse("events:report_event_create", args=[report.pk]),
+                    {"event_type": "death", "person": m["张三"].pk, "new_head_id": m["李四"].pk,
+                     "effective_date": DAY})  # fmt: skip
+    assert ok.status_code == 302
+    assert report.events.get().event_type == "death"
+    clerk.post(reverse("events:report_submit", args=[report.pk]))
+    assert ChangeReport.objects.get().state == "submitted"
+
+
+def test_reviewer_approves_and_histories_show_the_changes(client_for, report_with_birth, personas):
+    report, hh, m = report_with_birth
+    services.change_report_submit(actor=personas["clerk"], report=report)
+    reviewer = client_for("reviewer")
+    page = reviewer.get(reverse("events:report_review", args=[report.pk]))
+    assert "审核通过" in page.content.decode()
+    reviewer.post(reverse("events:report_review", args=[report.pk]), {"decision": "approve"})
+    assert ChangeReport.objects.get().state == "approved"
+    child = Person.objects.get(name="张小刚")
+    timeline = reviewer.get(reverse("events:person_timeline", args=[m["李四"].pk])).content.decode()
+    assert "出生（作为母亲）" in timeline
+    history = reviewer.get(reverse("events:household_history", args=[hh.pk])).content.decode()
+    assert "张小刚" in history and "出生" in history
+    assert reviewer.get(reverse("events:person_timeline", args=[child.pk])).status_code == 200
+    population = reviewer.get(reverse("events:population") + f"?period={this_month()}").content.decode()
+    assert "人口变动平衡表" in population
+
+
+def test_reviewer_returns_with_comment(client_for, report_with_birth, personas):
+    report, hh, m = report_with_birth
+    services.change_report_submit(actor=personas["clerk"], report=report)
+    event = report.events.get()
+    client_for("reviewer").post(reverse("events:report_review", args=[report.pk]),
+                                {"decision": "return", "message": "请补充出生医学证明编号", "event": event.pk})  # fmt: skip
+    assert ChangeReport.objects.get().state == "returned"
+    page = client_for("clerk").get(reverse("events:report_detail", args=[report.pk])).content.decode()
+    assert "请补充出生医学证明编号" in page
+
+
+def test_outsider_gets_404_everywhere(client_for, report_with_birth):
+    report, hh, m = report_with_birth
+    event = report.events.get()
+    outsider = client_for("outsider")
+    for name, arg in [
+        ("events:report_detail", report.pk),
+        ("events:report_review", report.pk),
+        ("events:report_event_create", report.pk),
+        ("events:person_timeline", m["李四"].pk),
+        ("events:household_history", hh.pk),
+    ]:
+        assert outsider.get(reverse(name, args=[arg]) + "?type=birth").status_code == 404, name
+    for name, arg in [("events:report_submit", report.pk), ("events:event_withdraw", event.pk),
+                      ("events:report_review", report.pk)]:  # fmt: skip
+        assert outsider.post(reverse(name, args=[arg]), {"decision": "approve"}).status_code == 404, name
+    listing = outsider.get(reverse("events:report_list")).content.decode()
+    assert "大孤家子" not in listing
+    assert Event.objects.get(pk=event.pk).review_status == "pending"
+
+
+def test_village_status_shows_missing_and_late_reports(client_for, personas, regions, family):
+    from pims.events.selectors import village_report_status
+    from pims.events.periods import previous_period
+
+    last_month = previous_period(this_month())
+    report = village_report(personas, regions, period=last_month)
+    rows = {r.village.code: r for r in village_report_status(user=personas["reviewer"], township=regions["township_a"],
+                                                             period=last_month, today=dt.date(2099, 1, 1))}  # fmt: skip
+    assert rows[regions["village_a2"].code].missing and rows[regions["village_a1"].code].report == report
+    services.change_report_submit(actor=personas["clerk"], report=report)
+    page = client_for("reviewer").get(reverse("events:village_status") + f"?period={last_month}").content.decode()
+    assert "拉马桥村委会" in page and "未报" in page
+    assert client_for("outsider").get(
+        reverse("events:village_status") + f"?township={regions['township_a'].code}"
+    ).status_code == 404
+
+
+def test_nav_lists_the_change_reports(client_for):
+    page = client_for("clerk").get(reverse("web:module", args=["registry"])).content.decode()
+    assert "信息变更单" in page

@@ -1,0 +1,278 @@
+"""Pages of the change reports and the histories. Thin and alike: access
+helper (404 for missing and out of scope) → one service or selector →
+render or redirect; domain errors become messages (or 404 for a user who
+may not act at all, so that nothing leaks)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from pims.accounts.roles import Cap, has_capability
+from pims.regions.models import Level
+from pims.regions.selectors import access_region, region_list_visible_to
+from pims.registry.selectors import access_household, access_person
+
+from . import rules, selectors, services
+from .errors import EventRefused, PermissionDenied, StateError
+from .handlers import handler_for
+from .models import Event, EventType, ReportState, Spell
+from .periods import is_period, period_of, previous_period
+from .widgets import event_widgets, villages_for
+
+
+def _period(request, default: str) -> str:
+    period = request.GET.get("period", "").strip()
+    return period if is_period(period) else default
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_list(request):
+    user = request.user
+    if request.method == "POST":
+        try:
+            report = services.change_report_create(
+                actor=user,
+                region_code=request.POST.get("region", "").strip(),
+                period=request.POST.get("period", "").strip(),
+                source=request.POST.get("source", Event.Source.VILLAGE),
+            )
+        except (PermissionDenied, StateError) as exc:
+            messages.error(request, str(exc))
+            return redirect("events:report_list")
+        messages.success(request, _("变更单已创建，请逐条登记本月的变动。"))
+        return redirect("events:report_detail", pk=report.pk)
+    qs = selectors.report_list_visible_to(user=user)
+    state = request.GET.get("state", "")
+    if state in ReportState.values:
+        qs = qs.filter(state=state)
+    period = request.GET.get("period", "").strip()
+    if is_period(period):
+        qs = qs.filter(period=period)
+    sources = rules.sources_for(user)
+    regions = region_list_visible_to(user=user).filter(
+        level__in=[Level.VILLAGE, Level.TOWNSHIP], valid_to__isnull=True
+    )
+    return render(
+        request,
+        "events/report_list.html",
+        {
+            "page": Paginator(qs, 50).get_page(request.GET.get("page")),
+            "states": ReportState.choices,
+            "state": state,
+            "period": period,
+            "this_month": period_of(timezone.localdate()),
+            "sources": [(s, Event.Source(s).label) for s in sources],
+            "regions": regions if sources else [],
+        },
+    )
+
+
+def _can_file(user, report) -> bool:
+    return report.state in services.EDITABLE and rules.may_file(user, source=report.source, region=report.region)
+
+
+@login_required
+def report_detail(request, pk):
+    report = selectors.access_report(request.user, pk)
+    events = list(selectors.report_events(report))
+    problems = {}
+    if report.state != ReportState.APPROVED:
+        problems = {e.pk: m for e, m in services.change_report_check(report, actor=request.user)}
+    can_file = _can_file(request.user, report)
+    return render(
+        request,
+        "events/report_detail.html",
+        {
+            "report": report,
+            "rows": [(e, selectors.event_summary(e), problems.get(e.pk, [])) for e in events],
+            "problem_count": len(problems),
+            "can_file": can_file,
+            "can_review": report.state == ReportState.SUBMITTED and rules.may_review(request.user, report),
+            "types": [(t, EventType(t).label) for t in rules.SOURCE_TYPES[report.source]] if can_file else [],
+            "comments": report.comments.select_related("author", "event"),
+        },
+    )
+
+
+def _post_data(post) -> dict:
+    data = {k: v for k, v in post.items() if k not in ("csrfmiddlewaretoken", "members")}
+    data["members"] = [
+        {"person_id": pk, "relationship": post.get(f"rel-{pk}", "").strip()} for pk in post.getlist("members")
+    ]
+    return data
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_create(request, pk):
+    report = selectors.access_report(request.user, pk)
+    event_type = request.GET.get("type") or request.POST.get("event_type") or ""
+    if handler_for(event_type) is None or event_type not in rules.SOURCE_TYPES[report.source]:
+        raise Http404
+    if not _can_file(request.user, report):
+        raise Http404
+    values = request.GET.dict()
+    errors: list[str] = []
+    if request.method == "POST":
+        values = _post_data(request.POST)
+        try:
+            services.event_file(actor=request.user, report=report, event_type=event_type, data=values)
+        except EventRefused as exc:
+            errors = exc.messages
+        except (PermissionDenied, StateError) as exc:
+            errors = [str(exc)]
+        else:
+            messages.success(request, _("已登记：%(type)s") % {"type": EventType(event_type).label})
+            return redirect("events:report_detail", pk=report.pk)
+    values.setdefault("effective_date", timezone.localdate().isoformat())
+    return render(
+        request,
+        "events/event_form.html",
+        {
+            "report": report,
+            "event_type": event_type,
+            "label": EventType(event_type).label,
+            "widgets": event_widgets(user=request.user, report=report, event_type=event_type, values=values),
+            "errors": errors,
+            "villages": villages_for(request.user),
+            "needs_household": any(f.kind == "members" for f in handler_for(event_type).FIELDS)
+            and not str(values.get("household", "")).isdigit(),
+        },
+        status=422 if errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def event_withdraw(request, pk):
+    event = selectors.access_event(request.user, pk)
+    if event.report is None:
+        raise Http404
+    try:
+        services.event_withdraw(actor=request.user, event=event)
+        messages.success(request, _("事件已撤回。"))
+    except PermissionDenied:
+        raise Http404 from None
+    except StateError as exc:
+        messages.error(request, str(exc))
+    return redirect("events:report_detail", pk=event.report_id)
+
+
+@login_required
+@require_POST
+def report_submit(request, pk):
+    report = selectors.access_report(request.user, pk)
+    try:
+        services.change_report_submit(actor=request.user, report=report)
+        messages.success(request, _("变更单已提交，等待乡镇审核。"))
+    except PermissionDenied:
+        raise Http404 from None
+    except (EventRefused, StateError) as exc:
+        for m in getattr(exc, "messages", [str(exc)]):
+            messages.error(request, m)
+    return redirect("events:report_detail", pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_review(request, pk):
+    report = selectors.access_report(request.user, pk)
+    if not has_capability(request.user, Cap.REVIEW):
+        raise Http404
+    if request.method == "POST":
+        try:
+            if request.POST.get("decision") == "approve":
+                services.change_report_approve(actor=request.user, report=report)
+                messages.success(request, _("变更单已审核通过，变动已全部生效。"))
+            else:
+                event_id = request.POST.get("event", "")
+                comment = {"message": request.POST.get("message", ""), "event_id": int(event_id) if event_id.isdigit() else None}
+                services.change_report_return(actor=request.user, report=report, comments=[comment])
+                messages.success(request, _("变更单已退回村信息员修改。"))
+            return redirect("events:report_detail", pk=pk)
+        except (EventRefused, StateError, PermissionDenied) as exc:
+            for m in getattr(exc, "messages", [str(exc)]):
+                messages.error(request, m)
+    events = list(selectors.report_events(report).filter(review_status=Event.Review.PENDING))
+    problems = {e.pk: m for e, m in services.change_report_check(report, actor=request.user)}
+    return render(
+        request,
+        "events/report_review.html",
+        {
+            "report": report,
+            "rows": [(e, selectors.event_summary(e), problems.get(e.pk, [])) for e in events],
+            "can_review": report.state == ReportState.SUBMITTED and rules.may_review(request.user, report),
+        },
+    )
+
+
+@login_required
+def village_status(request):
+    user = request.user
+    if not has_capability(user, Cap.VIEW_PERSONAL):
+        raise Http404
+    townships = region_list_visible_to(user=user).filter(level=Level.TOWNSHIP, valid_to__isnull=True)
+    code = request.GET.get("township", "").strip()
+    township = access_region(user, code) if code else townships.first()
+    if township is None or township.level != Level.TOWNSHIP:
+        raise Http404
+    period = _period(request, previous_period(period_of(timezone.localdate())))
+    return render(
+        request,
+        "events/village_status.html",
+        {
+            "township": township,
+            "townships": townships,
+            "period": period,
+            "due": selectors.report_due_date(period),
+            "rows": selectors.village_report_status(user=user, township=township, period=period),
+        },
+    )
+
+
+@login_required
+def population(request):
+    user = request.user
+    if not has_capability(user, Cap.VIEW_REPORTS) or user.region is None:
+        raise Http404
+    period = _period(request, period_of(timezone.localdate()))
+    kind = request.GET.get("kind", Spell.Kind.RESIDENT)
+    kind = kind if kind in Spell.Kind.values else Spell.Kind.RESIDENT
+    regions = [user.region, *region_list_visible_to(user=user).filter(parent=user.region, valid_to__isnull=True)]
+    rows = [(r, selectors.population_balance(r.prefix, period, kind=kind)) for r in regions]
+    return render(
+        request,
+        "events/population.html",
+        {"rows": rows, "period": period, "kind": kind, "kinds": Spell.Kind.choices},
+    )
+
+
+@login_required
+def person_timeline(request, pk):
+    person = access_person(request.user, pk)
+    return render(
+        request,
+        "events/person_timeline.html",
+        {"person": person, "entries": selectors.person_timeline(person)},
+    )
+
+
+@login_required
+def household_history(request, pk):
+    household = access_household(request.user, pk)
+    events = Event.objects.filter(household=household).exclude(review_status=Event.Review.WITHDRAWN)
+    return render(
+        request,
+        "events/household_history.html",
+        {
+            "household": household,
+            "spans": selectors.household_history(household),
+            "events": [(e, selectors.event_summary(e)) for e in events.select_related("person")],
+        },
+    )

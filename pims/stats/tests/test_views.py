@@ -1,0 +1,128 @@
+"""Pages, exports and drill-through lists through the test client: the
+outsider gets 404 for everything of township A (and of the county above
+it); exports hold the page's numbers and are audited; lists show masked
+values only."""
+
+import csv
+import io
+import re
+
+from django.urls import reverse
+
+from pims.audit.models import AuditEntry
+from pims.registry.models import Person
+from pims.stats.reports import REPORTS
+from pims.stats.reports.change import COLUMNS
+
+from .conftest import THIS_MONTH
+
+FORMATS = ["xlsx", "csv", "pdf"]
+
+
+def page_cells(html: str) -> dict[tuple[str, str], str]:
+    """{(row key, column key): text} of the first report table on a page."""
+    table = html.split('data-testid="section-main"', 1)[1].split("</table>", 1)[0]
+    out = {}
+    for row_key, body in re.findall(r'<tr class="[^"]*" data-row="([^"]+)">(.*?)</tr>', table, re.S):
+        for col, text in re.findall(r'<td class="num[^"]*" data-col="([^"]+)">(?:<a [^>]*>)?([^<]*)', body):
+            out[(row_key, col)] = text
+    return out
+
+
+def test_outsider_gets_404_for_every_report_export_and_list_of_township_a(world, regions, client_for):
+    outsider = client_for("outsider")
+    for key in REPORTS:
+        for level in ("county", "township_a", "village_a1"):
+            code = regions[level].code
+            urls = [reverse("stats:report", args=[key, code]), reverse("stats:drill", args=[key, code]) + "?m=end"]
+            urls += [reverse("stats:report_export", args=[key, code, fmt]) for fmt in FORMATS]
+            for url in urls:
+                assert outsider.get(url).status_code == 404, url
+        own = outsider.get(reverse("stats:report", args=[key, regions["township_b"].code]))
+        assert own.status_code == 200 and "大孤家子" not in own.content.decode()
+    assert outsider.get(reverse("stats:indicators", args=[regions["township_a"].code])).status_code == 404
+    # A list of township B narrowed to a row of township A is refused too.
+    url = reverse("stats:drill", args=["change", regions["township_b"].code])
+    assert outsider.get(url, {"m": "end", "row": regions["village_a1"].code}).status_code == 404
+    assert not AuditEntry.objects.filter(action="export").exists()
+
+
+def test_roles_without_reports_or_export_get_404(world, regions, client_for):
+    auditor, clerk = client_for("auditor"), client_for("clerk")
+    assert auditor.get(reverse("stats:report", args=["change", regions["county"].code])).status_code == 404
+    assert auditor.get(reverse("stats:index")).status_code == 404
+    village = regions["village_a1"].code
+    assert clerk.get(reverse("stats:report", args=["change", village])).status_code == 200
+    assert clerk.get(reverse("stats:report_export", args=["change", village, "xlsx"])).status_code == 404
+    assert client_for("county").get(reverse("stats:report_export", args=["change", village, "doc"])).status_code == 404
+
+
+def test_page_exports_hold_the_same_numbers_and_are_audited(world, regions, client_for):
+    import openpyxl
+    import pypdf
+
+    county = client_for("county")
+    code = regions["county"].code
+    query = {"period": THIS_MONTH}
+    page = county.get(reverse("stats:report", args=["change", code]), query)
+    assert page.status_code == 200
+    html = page.content.decode()
+    cells = page_cells(html)
+    assert cells[("total", "balance")] == "0" and cells[("total", "births")] == "1"
+    assert "户籍人口" in html and "统计口径" in html
+
+    xlsx = county.get(reverse("stats:report_export", args=["change", code, "xlsx"]), query)
+    assert xlsx.status_code == 200 and "attachment" in xlsx["Content-Disposition"]
+    ws = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    assert ws["A1"].value == "人口变动情况统计表" and "A1:L1" in [str(r) for r in ws.merged_cells.ranges]
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    labels = [v[0] for v in values]
+    assert "迁入" in values[3] and "其中：本区划内" in values[4]
+    total = values[labels.index("合计")]
+    for j, col in enumerate(COLUMNS, start=1):
+        assert str(total[j]) == cells[("total", col.key)], col.key
+    assert any(str(v[0]).startswith("制表人") for v in values if v[0])
+
+    text = county.get(reverse("stats:report_export", args=["change", code, "csv"]), query).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    csv_total = next(r for r in rows if len(r) > 1 and r[1] == "合计")
+    assert csv_total[2:] == [cells[("total", c.key)] for c in COLUMNS]
+
+    pdf = county.get(reverse("stats:report_export", args=["change", code, "pdf"]), query)
+    assert pdf.content.startswith(b"%PDF")
+    pdf_text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "人口变动情况统计表" in pdf_text and "大孤家子镇" in pdf_text
+
+    entries = AuditEntry.objects.filter(action="export").order_by("seq")
+    assert [e.detail["format"] for e in entries] == ["xlsx", "csv", "pdf"]
+    assert all(e.detail["report"] == "change" and e.detail["region"] == code and e.detail["period"] == THIS_MONTH
+               and e.detail["rows"] == 2 for e in entries)  # fmt: skip
+
+
+def test_drill_list_shows_the_records_masked(world, regions, client_for):
+    county = client_for("county")
+    code = regions["township_a"].code
+    url = reverse("stats:drill", args=["change", code])
+    response = county.get(url, {"period": THIS_MONTH, "m": "end", "row": regions["village_a1"].code})
+    html = response.content.decode()
+    assert response.status_code == 200
+    shown = int(re.search(r'data-testid="drill-count">(\d+)<', html).group(1))
+    page = county.get(reverse("stats:report", args=["change", code]), {"period": THIS_MONTH}).content.decode()
+    assert str(shown) == page_cells(page)[(regions["village_a1"].code[:12], "end")]
+    head = Person.objects.filter(name="李四", registered_code=regions["village_a1"].code).first()
+    assert head.id_masked in html and "李四" in html
+    assert not re.search(r"\b\d{17}[\dX]\b", html)
+    assert county.get(url, {"m": "no-such-measure"}).status_code == 404
+    assert county.get(url, {"m": "end", "row": "2101241019"}).status_code == 404
+
+
+def test_every_report_page_and_export_renders(baseline, regions, client_for):
+    county = client_for("county")
+    code = regions["county"].code
+    for key in REPORTS:
+        assert county.get(reverse("stats:report", args=[key, code])).status_code == 200, key
+        for fmt in FORMATS:
+            response = county.get(reverse("stats:report_export", args=[key, code, fmt]))
+            assert response.status_code == 200, (key, fmt)
+    assert county.get(reverse("stats:indicators", args=[code])).status_code == 200
+    assert county.get(reverse("stats:index")).status_code == 200
