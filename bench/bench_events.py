@@ -205,7 +205,9 @@ class Month:
 
     def birth(self):
         h, m = self.take()
-        self.add("birth", h.region_code, related_person=m[1], payload={"name": "新生", "sex": "1", "relationship": "20"})
+        self.add(
+            "birth", h.region_code, related_person=m[1], payload={"name": "新生", "sex": "1", "relationship": "20"}
+        )
 
     def death(self):
         h, m = self.take()
@@ -251,7 +253,7 @@ class Month:
 
     def marriage(self):
         for _ in range(200):
-            (h1, m1), (h2, m2) = self.take(), self.take()
+            (h1, m1), (_, m2) = self.take(), self.take()
             son = next((p for p in m1[2:] if p.sex == "1" and p.birth_date.year <= 2000), None)
             daughter = next((p for p in m2[2:] if p.sex == "2" and p.birth_date.year <= 2002), None)
             if son and daughter:
@@ -326,6 +328,13 @@ class _SlowQueries:
         print(f"bench: {len(self.times)} statements, {total:.2f} s in the database")
         for t, sql in sorted(self.times, reverse=True)[:8]:
             print(f"  {t:.3f} s  {sql}")
+        kinds: dict[str, list[float]] = {}
+        for t, sql in self.times:
+            words = sql.replace('"', "").split()
+            key = "SELECT … " + words[words.index("FROM") + 1] if "FROM" in words[:60] and words[0] == "SELECT" else " ".join(words[:3])
+            kinds.setdefault(key, []).append(t)
+        for key, ts in sorted(kinds.items(), key=lambda kv: -sum(kv[1]))[:14]:
+            print(f"  {len(ts):4d} × {key}: {sum(ts):.2f} s")
 
 
 def main() -> int:

@@ -18,13 +18,13 @@ flush.
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from pims.regions.models import Level, Region
 from pims.registry.models import Birth, Contraception, Household, Marriage, Person, PersonStatus, Pregnancy
 
-from .bulk import bulk_update
+from .bulk import any_of, bulk_update
 from .models import Event, Spell
 
 # Payload keys that name persons or households; handlers use only these.
@@ -108,15 +108,17 @@ class RegisterState:
         if lock:
             persons, households = persons.select_for_update(), households.select_for_update()
         current = Marriage.objects.filter(
-            Q(husband_id__in=person_ids) | Q(wife_id__in=person_ids), end_date__isnull=True
+            any_of("husband_id", person_ids) | any_of("wife_id", person_ids), end_date__isnull=True
         ).values_list("husband_id", "wife_id")
         person_ids = person_ids | {pk for pair in current for pk in pair}
-        found = list(persons.filter(pk__in=person_ids))
+        found = list(persons.filter(any_of("pk", person_ids)))
         household_ids = household_ids | {p.household_id for p in found}
-        for h in households.filter(pk__in=household_ids).select_related("village"):
+        for h in households.filter(any_of("pk", household_ids)).select_related("village"):
             self.households[h.pk] = h
         found += list(
-            persons.filter(household_id__in=household_ids, status=PersonStatus.ACTIVE).exclude(pk__in=person_ids)
+            persons.filter(any_of("household_id", household_ids), status=PersonStatus.ACTIVE).exclude(
+                any_of("pk", person_ids)
+            )
         )
         for p in found:
             self._add_person(p)
@@ -124,22 +126,24 @@ class RegisterState:
         # successor, a split); only the persons the events name (and their
         # spouses) need their spells and family records.
         ids = [pk for pk in person_ids if pk in self.persons]
-        for s in Spell.objects.filter(person_id__in=ids, end__isnull=True):
+        for s in Spell.objects.filter(any_of("person_id", ids), end__isnull=True):
             s.person = self.persons[s.person_id]
             self._spells[(id(s.person), s.kind)] = s
-        for m in Marriage.objects.filter(Q(husband_id__in=ids) | Q(wife_id__in=ids)):
+        for m in Marriage.objects.filter(any_of("husband_id", ids) | any_of("wife_id", ids)):
             self._add_marriage(m)
-        for g in Pregnancy.objects.filter(woman_id__in=ids, outcome=""):
+        for g in Pregnancy.objects.filter(any_of("woman_id", ids), outcome=""):
             self._pregnancy[id(self.persons[g.woman_id])] = g
-        for c in Contraception.objects.filter(woman_id__in=ids, end_date__isnull=True):
+        for c in Contraception.objects.filter(any_of("woman_id", ids), end_date__isnull=True):
             self._contraception[id(self.persons[c.woman_id])] = c
         births = (
-            Birth.objects.filter(mother_id__in=ids).values("mother_id").annotate(n=Count("id"), top=Max("birth_order"))
+            Birth.objects.filter(any_of("mother_id", ids))
+            .values("mother_id")
+            .annotate(n=Count("id"), top=Max("birth_order"))
         )
         for b in births:
             self._birth_order[id(self.persons[b["mother_id"]])] = max(b["n"], b["top"] or 0)
         rows = (
-            Person.objects.filter(household_id__in=list(self.households))
+            Person.objects.filter(any_of("household_id", self.households))
             .values("household_id")
             .annotate(top=Max("row"))
         )
@@ -374,7 +378,11 @@ class RegisterState:
         for h in self.dirty["household"].values():
             h.updated_at = now
         bulk_update(Household, self.dirty["household"].values(), ["head", "status", "updated_at"])
-        bulk_update(Spell, self.dirty["spell"].values(), ["end", "closed_by", "close_reason", "close_period", "destination_code"])
+        bulk_update(
+            Spell,
+            self.dirty["spell"].values(),
+            ["end", "closed_by", "close_reason", "close_period", "destination_code"],
+        )
         Spell.objects.bulk_create(self.new["spell"], batch_size=1000)
         bulk_update(Marriage, self.dirty["marriage"].values(), ["end_date", "end_reason"])
         Marriage.objects.bulk_create(self.new["marriage"])
@@ -383,4 +391,6 @@ class RegisterState:
         Pregnancy.objects.bulk_create(self.new["pregnancy"])
         bulk_update(Contraception, self.dirty["contraception"].values(), ["end_date"])
         Contraception.objects.bulk_create(self.new["contraception"])
-        bulk_update(Event, events, ["review_status", "approved_at", "approved_by", "approved_period", "person", "household"])
+        bulk_update(
+            Event, events, ["review_status", "approved_at", "approved_by", "approved_period", "person", "household"]
+        )

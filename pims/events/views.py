@@ -55,9 +55,7 @@ def report_list(request):
     if is_period(period):
         qs = qs.filter(period=period)
     sources = rules.sources_for(user)
-    regions = region_list_visible_to(user=user).filter(
-        level__in=[Level.VILLAGE, Level.TOWNSHIP], valid_to__isnull=True
-    )
+    regions = region_list_visible_to(user=user).filter(level__in=[Level.VILLAGE, Level.TOWNSHIP], valid_to__isnull=True)
     return render(
         request,
         "events/report_list.html",
@@ -192,7 +190,10 @@ def report_review(request, pk):
                 messages.success(request, _("变更单已审核通过，变动已全部生效。"))
             else:
                 event_id = request.POST.get("event", "")
-                comment = {"message": request.POST.get("message", ""), "event_id": int(event_id) if event_id.isdigit() else None}
+                comment = {
+                    "message": request.POST.get("message", ""),
+                    "event_id": int(event_id) if event_id.isdigit() else None,
+                }
                 services.change_report_return(actor=request.user, report=report, comments=[comment])
                 messages.success(request, _("变更单已退回村信息员修改。"))
             return redirect("events:report_detail", pk=pk)

@@ -52,7 +52,9 @@ def _households(user, report):
         .select_related("head", "village")
         .order_by("region_code", "number")
     )
-    return [(h.pk, f"{h.village.name} {h.number} 户（户主 {h.head.name if h.head else '—'}）") for h in qs[:MAX_CHOICES]]
+    return [
+        (h.pk, f"{h.village.name} {h.number} 户（户主 {h.head.name if h.head else '—'}）") for h in qs[:MAX_CHOICES]
+    ]
 
 
 def villages_for(user) -> list[tuple[str, str]]:
@@ -105,7 +107,9 @@ def _widget(spec, user, report, handler, persons, values) -> Widget:
     elif spec.kind == "members":
         w.kind = "members"
         household = values.get("household")
-        members = household_list_visible_to(user=user).filter(pk=household).first() if str(household).isdigit() else None
+        members = (
+            household_list_visible_to(user=user).filter(pk=household).first() if str(household).isdigit() else None
+        )
         visible = person_list_visible_to(user=user).filter(status=PersonStatus.ACTIVE)
         w.choices = [(p.pk, p.name, p.relationship) for p in visible.filter(household=members)] if members else []
     return w

@@ -301,6 +301,7 @@ class _Runner:
                 job.households_total = cursor.fetchone()[0] or 0
             job.rows_rejected += len(rejected)
             job.state = ImportJob.State.LOADING
+            _analyze([StagedRow])
             job.save(update_fields=["households_total", "rows_rejected", "state", "updated_at"])
 
     # -- stage 2 ----------------------------------------------------------------
@@ -309,14 +310,17 @@ class _Runner:
         job = self.job
         size = LOAD_CHUNK_HOUSEHOLDS * (5 if connection.vendor == "postgresql" else 1)
         self._tick("load", job.loaded_through, job.households_total)
+        chunks = 0
         while job.loaded_through < job.households_total:
+            chunks += 1
             first = job.loaded_through + 1
             last = min(job.households_total, first + size - 1)
             with transaction.atomic():
                 locked = ImportJob.objects.select_for_update().get(pk=job.pk)
                 if locked.loaded_through != job.loaded_through:
                     raise RuntimeError("另一个进程正在执行同一导入任务")
-                counts, warnings = _Chunk(self, first, last).run()
+                # Every few chunks the planner learns that the register grew.
+                counts, warnings = _Chunk(self, first, last, analyze=chunks % 4 == 1).run()
                 job.loaded_through = last
                 job.rows_loaded += counts[LOADED]
                 job.rows_present += counts[PRESENT]
@@ -365,6 +369,16 @@ class _Runner:
                     "households_created": job.households_created,
                 },
             )
+
+
+def _analyze(models) -> None:
+    """Fresh planner statistics (PostgreSQL): tables this import grows would
+    otherwise look empty to the planner, which then picks nested scans."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {quote(model._meta.db_table)}")
 
 
 def _merged(a: dict, b: Counter) -> dict:
@@ -503,7 +517,7 @@ def _index(number: str) -> str:
 # Stage 2: one chunk of households, set-based
 
 
-def insert_select(model, exprs: dict[str, object], from_sql: str, params: list) -> int:
+def insert_select(model, exprs: dict[str, object], from_sql: str, params: list, returning: str = ""):
     """INSERT INTO model's table (every column but the id) SELECT exprs …
     `exprs` maps a column to SQL text or to ("SQL with %s", [params]);
     unnamed columns get the field's default as a parameter."""
@@ -527,9 +541,11 @@ def insert_select(model, exprs: dict[str, object], from_sql: str, params: list) 
     if unknown:
         raise ValueError(f"{model._meta.db_table} has no columns {sorted(unknown)}")
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(cols)}) SELECT {', '.join(select)} {from_sql}"
+    if returning:
+        sql += f" RETURNING {returning}"
     with connection.cursor() as cursor:
         cursor.execute(sql, select_params + params)
-        return max(cursor.rowcount, 0)
+        return cursor.fetchall() if returning else max(cursor.rowcount, 0)
 
 
 LINE_RE = re.compile(r"第 (\d+) 行")
@@ -537,8 +553,9 @@ ROW = quote("row")
 
 
 class _Chunk:
-    def __init__(self, runner: _Runner, first: int, last: int):
+    def __init__(self, runner: _Runner, first: int, last: int, analyze: bool = False):
         self.runner, self.job = runner, runner.job
+        self.analyze = analyze
         self.t = runner.table
         self.first, self.last = first, last
         self.where = "st.job_id = %s AND st.hh_key BETWEEN %s AND %s"
@@ -569,6 +586,8 @@ class _Chunk:
             self._family(cur)
             self._heads(cur)
             self._baseline(cur)
+            if self.analyze:
+                _analyze([Household, Person, Marriage, Birth])
             warnings = self._register_rules(cur, created)
             counts = Counter(dict(self._exec(cur, f"SELECT st.state, COUNT(*) FROM {t} AS st WHERE {w} "  # noqa: S608
                                                   f"GROUP BY st.state", wp).fetchall()))  # fmt: skip
@@ -768,18 +787,31 @@ class _Chunk:
             )
 
     def _heads(self, cur) -> None:
-        t, w, wp, P, H = self.t, self.where, self.wp, self.P, self.H
-        cur.execute(
-            f"UPDATE {H} SET head_id = (SELECT p.id FROM {P} AS p WHERE p.household_id = {H}.id "  # noqa: S608
-            f"AND p.relationship IN ('01', '02') AND p.status = '1' ORDER BY p.{ROW} LIMIT 1) "
-            f"WHERE head_id IS NULL AND id IN (SELECT st.household_id FROM {t} AS st WHERE {w} AND st.state = %s)",
+        """Each household without a head gets its head-relationship member
+        with the lowest row (picked here: a correlated UPDATE over a table
+        that grew within this transaction gets a poor plan on PostgreSQL)."""
+        t, w, wp, H = self.t, self.where, self.wp, self.H
+        rows = self._exec(
+            cur,
+            f"SELECT st.household_id, st.{ROW}, st.person_id FROM {t} AS st JOIN {H} AS h "  # noqa: S608
+            f"ON h.id = st.household_id WHERE {w} AND st.state = %s AND h.head_id IS NULL "
+            f"AND st.relationship IN ('01', '02')",
             [*wp, LOADED],
-        )
+        ).fetchall()
+        heads: dict[int, tuple[int, int]] = {}
+        for household, row, person in rows:
+            if household not in heads or row < heads[household][0]:
+                heads[household] = (row, person)
+        if heads:
+            cur.executemany(
+                f"UPDATE {H} SET head_id = %s WHERE id = %s AND head_id IS NULL",  # noqa: S608
+                [(person, household) for household, (_row, person) in heads.items()],
+            )
 
     def _baseline(self, cur) -> None:
         t, w, wp = self.t, self.where, self.wp
         day = self.runner.baseline_date
-        insert_select(
+        events = insert_select(
             Event,
             {
                 "event_type": ("%s", [EventType.BASELINE]),
@@ -798,25 +830,24 @@ class _Chunk:
             },
             f"FROM {t} AS st WHERE {w} AND st.state = %s",
             [*wp, LOADED],
+            returning="id, person_id, household_id, region_code",
         )
-        for kind, column in ((Spell.Kind.REGISTERED, "registered_code"), (Spell.Kind.RESIDENT, "residence_code")):
-            insert_select(
-                Spell,
-                {
-                    "person_id": "st.person_id",
-                    "household_id": "st.household_id",
-                    "kind": ("%s", [kind]),
-                    "region_code": f"st.{column}",
-                    "start": ("%s", [day]),
-                    "end": "NULL",
-                    "opened_by_id": "e.id",
-                    "open_reason": ("%s", [Spell.Opened.BASELINE]),
-                    "open_period": ("%s", [self.period]),
-                },
-                f"FROM {t} AS st JOIN {quote(Event._meta.db_table)} AS e ON e.person_id = st.person_id "
-                f"AND e.event_type = %s WHERE {w} AND st.state = %s",
-                [EventType.BASELINE, *wp, LOADED],
-            )
+        residence = dict(
+            self._exec(
+                cur,
+                f"SELECT st.person_id, st.residence_code FROM {t} AS st WHERE {w} AND st.state = %s",  # noqa: S608
+                [*wp, LOADED],
+            ).fetchall()
+        )
+        TableWriter(
+            Spell,
+            ["person_id", "household_id", "kind", "region_code", "start", "end", "opened_by_id", "open_reason",
+             "open_period"],
+        ).write(
+            (person, household, kind, code, day, None, event, Spell.Opened.BASELINE, self.period)
+            for event, person, household, registered in events
+            for kind, code in ((Spell.Kind.REGISTERED, registered), (Spell.Kind.RESIDENT, residence[person]))
+        )  # fmt: skip
 
     def _register_rules(self, cur, created: set[int]) -> Counter:
         """Register rules over the chunk's households; a household with an

@@ -95,8 +95,8 @@ def test_outsider_gets_404_everywhere(client_for, report_with_birth):
 
 
 def test_village_status_shows_missing_and_late_reports(client_for, personas, regions, family):
-    from pims.events.selectors import village_report_status
     from pims.events.periods import previous_period
+    from pims.events.selectors import village_report_status
 
     last_month = previous_period(this_month())
     report = village_report(personas, regions, period=last_month)
@@ -106,9 +106,12 @@ def test_village_status_shows_missing_and_late_reports(client_for, personas, reg
     services.change_report_submit(actor=personas["clerk"], report=report)
     page = client_for("reviewer").get(reverse("events:village_status") + f"?period={last_month}").content.decode()
     assert "拉马桥村委会" in page and "未报" in page
-    assert client_for("outsider").get(
-        reverse("events:village_status") + f"?township={regions['township_a'].code}"
-    ).status_code == 404
+    assert (
+        client_for("outsider")
+        .get(reverse("events:village_status") + f"?township={regions['township_a'].code}")
+        .status_code
+        == 404
+    )
 
 
 def test_nav_lists_the_change_reports(client_for):

@@ -29,7 +29,7 @@ class Person(models.Model):
         "registry.Household", verbose_name=_("所在户"), on_delete=models.PROTECT, related_name="members"
     )
     row = models.PositiveSmallIntegerField(_("表内行号"), default=1)
-    name = models.CharField(_("姓名"), max_length=50)
+    name = models.CharField(_("姓名"), max_length=50, db_index=True)
     name_pinyin = models.CharField(_("姓名全拼"), max_length=120, blank=True, db_index=True)
     name_initials = models.CharField(_("姓名首字母"), max_length=20, blank=True, db_index=True)
     id_cipher = models.TextField(_("公民身份号码（密文）"), blank=True)

@@ -2,9 +2,9 @@
 age group (completed years at the period end) and where from / where to,
 relative to the region's county, city and province."""
 
-from django.db.models import F, Q, Value
+from django.db.models import CharField, F, Q, Value
 from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models.functions import Cast, Coalesce, NullIf
 
 from pims.events.models import Event, EventType
 
@@ -66,16 +66,17 @@ class FlowReport(ReportDef):
     def base(self, frame: Frame, side: str):
         event_type, _label, _where, field = SIDES[side]
         p = frame.params
-        place = KT(f"payload__{field}_code")
+        text = CharField()
+        place = Cast(KT(f"payload__{field}_code"), text)
         if side == "in":  # a newcomer's origin defaults to the registered place
-            place = Coalesce(NullIf(place, Value("")), F("person__registered_code"), Value(""))
+            place = Coalesce(NullIf(place, Value("")), F("person__registered_code"), Value(""), output_field=text)
         qs = Event.objects.filter(
             event_type=event_type,
             review_status=Event.Review.APPROVED,
             approved_period__gte=p.first,
             approved_period__lte=p.last,
         )
-        return frame.grouped(frame.scoped(qs)).annotate(place=Coalesce(place, Value("")))
+        return frame.grouped(frame.scoped(qs)).annotate(place=Coalesce(place, Value(""), output_field=text))
 
     def measures(self, frame):
         labels = {c.key: (c.group + " " if c.group else "") + c.label for s in SIDES for c in columns(s)}
