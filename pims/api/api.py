@@ -21,6 +21,7 @@ def _not_found(request, exc):
 def _mount_routers():
     from pims.audit.api import router as audit_router
     from pims.codes.api import router as codes_router
+    from pims.events.api import router as events_router
     from pims.regions.api import router as regions_router
     from pims.registry.api import router as registry_router
     from pims.search.api import router as search_router
@@ -29,6 +30,7 @@ def _mount_routers():
     api.add_router("/codes", codes_router)
     api.add_router("/audit", audit_router)
     api.add_router("/registry", registry_router)
+    api.add_router("/events", events_router)
     api.add_router("/search", search_router)
 
 

@@ -287,5 +287,27 @@ def change_report_approve(*, actor, report: ChangeReport) -> ChangeReport:
     return report
 
 
+def change_reports_approve(*, actor, reports: list[ChangeReport]) -> list[ChangeReport]:
+    """Approve several submitted reports (a township's month) as one batch:
+    their events are applied together, in occurrence order, in one
+    transaction; if any event is refused, none is applied and the message
+    names the event (and so its report)."""
+    with transaction.atomic():
+        locked = [_locked(r) for r in sorted(reports, key=lambda r: r.pk)]
+        for report in locked:
+            _check_reviewer(actor, report)
+        now = timezone.now()
+        events = [e for report in locked for e in _pending(report)]
+        engine.apply(events, actor=actor, approved_at=now)
+        for report in locked:
+            report.state = ReportState.APPROVED
+            report.reviewed_by, report.reviewed_at = actor, now
+            report.version += 1
+        ChangeReport.objects.bulk_update(locked, ["state", "reviewed_by", "reviewed_at", "version"])
+        for report in locked:
+            _audit(actor, Action.UPDATE, report, {"transition": "approve", "batch": len(locked)})
+    return locked
+
+
 def _audit(actor, action, obj, detail, region_code: str = "") -> None:
     audit_record(actor=actor, action=action, obj=obj, region_code=region_code or obj.region_code, detail=detail)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("reports/<int:pk>/review/", views.report_review, name="report_review"),
     path("events/<int:pk>/withdraw/", views.event_withdraw, name="event_withdraw"),
     path("status/", views.village_status, name="village_status"),
+    path("status/approve/", views.reports_approve, name="reports_approve"),
     path("population/", views.population, name="population"),
     path("persons/<int:pk>/timeline/", views.person_timeline, name="person_timeline"),
     path("households/<int:pk>/history/", views.household_history, name="household_history"),

@@ -214,6 +214,23 @@ def report_review(request, pk):
 
 
 @login_required
+@require_POST
+def reports_approve(request):
+    """Approve the checked submitted reports of the status page together."""
+    if not has_capability(request.user, Cap.REVIEW):
+        raise Http404
+    reports = [selectors.access_report(request.user, pk) for pk in request.POST.getlist("report") if pk.isdigit()]
+    if reports:
+        try:
+            services.change_reports_approve(actor=request.user, reports=reports)
+            messages.success(request, _("已审核通过 %(n)d 份变更单，变动已全部生效。") % {"n": len(reports)})
+        except (EventRefused, StateError, PermissionDenied) as exc:
+            for m in getattr(exc, "messages", [str(exc)]):
+                messages.error(request, m)
+    return redirect(request.POST.get("next") or "events:village_status")
+
+
+@login_required
 def village_status(request):
     user = request.user
     if not has_capability(user, Cap.VIEW_PERSONAL):
@@ -233,6 +250,7 @@ def village_status(request):
             "period": period,
             "due": selectors.report_due_date(period),
             "rows": selectors.village_report_status(user=user, township=township, period=period),
+            "can_review": has_capability(user, Cap.REVIEW),
         },
     )
 

@@ -67,7 +67,6 @@ from .format import BY_KEY, MappingError, Normaliser, cell_text, normalise_date,
 from .models import ImportJob, StagedRow
 from .personal import citizen_id_stored, name_pinyin, phone_stored
 from .reader import SourceError, SourceRow, detect, file_sha256, iter_rows, original_lines, read_header
-from .speed import memoised_region_lookup
 
 # Rows per stage-1 commit and households per stage-2 commit (×5 on PostgreSQL);
 # the environment can lower them (the kill tests do, to get many commits).
@@ -232,13 +231,12 @@ class _Runner:
         last: SourceRow | None = None
         self._tick("stage", job.staged_offset if job.file_format == "csv" else job.staged_lines, 0)
         try:
-            with memoised_region_lookup():
-                for source in rows:
-                    batch.append(judge.stage_row(source))
-                    last = source
-                    if len(batch) >= STAGE_CHUNK_ROWS:
-                        self._stage_commit(writer, batch, last, judge)
-                        batch = []
+            for source in rows:
+                batch.append(judge.stage_row(source))
+                last = source
+                if len(batch) >= STAGE_CHUNK_ROWS:
+                    self._stage_commit(writer, batch, last, judge)
+                    batch = []
         except SourceError as exc:
             # An XLSX that breaks off: what was read is kept, the rest cannot be judged.
             if batch:
@@ -788,25 +786,16 @@ class _Chunk:
 
     def _heads(self, cur) -> None:
         """Each household without a head gets its head-relationship member
-        with the lowest row (picked here: a correlated UPDATE over a table
-        that grew within this transaction gets a poor plan on PostgreSQL)."""
+        with the lowest row (read from the staging table: a correlated
+        UPDATE over the person table grown in this transaction plans badly)."""
         t, w, wp, H = self.t, self.where, self.wp, self.H
-        rows = self._exec(
-            cur,
-            f"SELECT st.household_id, st.{ROW}, st.person_id FROM {t} AS st JOIN {H} AS h "  # noqa: S608
-            f"ON h.id = st.household_id WHERE {w} AND st.state = %s AND h.head_id IS NULL "
-            f"AND st.relationship IN ('01', '02')",
+        cur.execute(
+            f"UPDATE {H} SET head_id = x.person_id FROM (SELECT st.household_id, st.person_id, ROW_NUMBER() "  # noqa: S608
+            f"OVER (PARTITION BY st.household_id ORDER BY st.{ROW}) AS n FROM {t} AS st WHERE {w} "
+            f"AND st.state = %s AND st.relationship IN ('01', '02')) AS x "
+            f"WHERE x.n = 1 AND {H}.id = x.household_id AND {H}.head_id IS NULL",
             [*wp, LOADED],
-        ).fetchall()
-        heads: dict[int, tuple[int, int]] = {}
-        for household, row, person in rows:
-            if household not in heads or row < heads[household][0]:
-                heads[household] = (row, person)
-        if heads:
-            cur.executemany(
-                f"UPDATE {H} SET head_id = %s WHERE id = %s AND head_id IS NULL",  # noqa: S608
-                [(person, household) for household, (_row, person) in heads.items()],
-            )
+        )
 
     def _baseline(self, cur) -> None:
         t, w, wp = self.t, self.where, self.wp

@@ -11,6 +11,7 @@ that they can be compared with what was entered.
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from stdnum import numdb
 from stdnum.cn import ric
@@ -60,6 +61,11 @@ def upgrade_15(number15: str) -> str:
 
 
 def region_known(number: str, birth_year: int) -> bool:
+    return _county_code_in_force(number[:6], birth_year)
+
+
+@lru_cache(maxsize=65_536)
+def _county_code_in_force(prefix: str, birth_year: int) -> bool:
     """Whether the 6-digit address code is a real county code for this person.
 
     python-stdnum's `cn.ric.validate` demands that the county existed in the
@@ -68,7 +74,9 @@ def region_known(number: str, birth_year: int) -> bool:
     born earlier and registered there later carry it). So a code is accepted
     if it was in force at any time from the birth year on.
     """
-    results = numdb.get("cn/loc").info(number[:6])
+    # python-stdnum's table lookup costs ~0.5 ms; the answer depends only on
+    # the six digits and the year, hence the cache (bulk imports call it a lot).
+    results = numdb.get("cn/loc").info(prefix)
     info = {k: v for _, props in results for k, v in props.items()}
     if "county" not in info:
         # Known only at province/prefecture level: accept if the prefix exists at all.

@@ -10,6 +10,7 @@ the rows.
 """
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
@@ -179,3 +180,20 @@ def completed_years(born_field: str, on_field: str):
     from django.db.models import ExpressionWrapper, IntegerField
 
     return ExpressionWrapper((_yyyymmdd(on_field) - _yyyymmdd(born_field)) / 10000, output_field=IntegerField())
+
+
+@contextmanager
+def report_session():
+    """The statements of one report in one transaction, tuned on PostgreSQL:
+    JIT off (compiling a GROUP BY with a dozen FILTER clauses costs more than
+    it saves at county scale) and a larger work_mem, so that the hash join
+    of a county's spells with its persons and the aggregates stay in memory.
+    SET LOCAL ends with the transaction."""
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+                cursor.execute("SET LOCAL work_mem = '256MB'")
+        yield

@@ -18,7 +18,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from pims.events.models import Spell
 from pims.registry.models import Contraception
 
-from .frame import Frame, Params, born_aged, completed_years
+from .frame import Frame, Params, born_aged, completed_years, report_session
 from .reports.base import spell_base
 from .reports.population import household_sizes_live
 from .tables import Column, Row, Section, ratio
@@ -237,7 +237,8 @@ class IndicatorTable:
 
 def indicators_by_child(*, user, region, params: Params) -> IndicatorTable:
     frame = Frame.build(user, region, params)
-    data = gather(frame)
+    with report_session():
+        data = gather(frame)
     columns = [Column(d.key, f"{d.label}（{d.unit}）", fmt=d.fmt) for d in DEFINITIONS]
     keys = [k for k, r in sorted(frame.children.items()) if r.valid_to is None or k in data]
     keys += sorted(k for k in data if k not in frame.children and k)

@@ -10,7 +10,7 @@ from pims.regions.scope import user_prefix
 from pims.regions.selectors import access_region
 from pims.registry.selectors import person_list_visible_to
 
-from .frame import Frame, Params
+from .frame import Frame, Params, report_session
 from .reports import get_report
 from .reports.base import ReportDef
 from .tables import Result
@@ -40,7 +40,8 @@ def report_frame(*, user, key: str, code: str, params: Params) -> tuple[ReportDe
 
 def report_run(*, user, key: str, code: str, params: Params) -> Result:
     report, frame = report_frame(user=user, key=key, code=code, params=params)
-    return report.run(frame)
+    with report_session():
+        return report.run(frame)
 
 
 def drill_records(*, user, key: str, code: str, params: Params, measure: str, row: str = "") -> tuple[QuerySet, Frame]:

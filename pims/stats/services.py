@@ -18,7 +18,7 @@ from pims.events.models.report import OPEN_STATES
 from pims.events.periods import is_period, last_day, period_of
 from pims.regions.models import Level
 
-from .frame import stock_q
+from .frame import report_session, stock_q
 from .models import ClosedFlow, ClosedHousehold, ClosedStock, MonthClose
 from .reports.population import AGRI, MAX_SIZE, NONAGRI, age_case, age_groups
 
@@ -158,10 +158,11 @@ def month_close(*, actor, region, period: str) -> MonthClose:
             region=region, region_code=region.code, period=period, closed_by=actor, closed_at=timezone.now()
         )
         total = 0
-        for kind in Spell.Kind.values:
-            total += _write_stock(close, kind)
-            _write_flows(close, kind)
-            _write_households(close, kind)
+        with report_session():
+            for kind in Spell.Kind.values:
+                total += _write_stock(close, kind)
+                _write_flows(close, kind)
+                _write_households(close, kind)
         close.spells = total
         close.save(update_fields=["spells"])
         audit_record(

@@ -41,7 +41,7 @@ def _events(ctx):
     return [_report(ctx)["event"].pk]
 
 
-@scope_targets.register("pk", routes=["events:person_"])
+@scope_targets.register("pk", routes=["events:person_", "api:events_person_"])
 def _persons(ctx):
     return [_report(ctx)["person"].pk]
 

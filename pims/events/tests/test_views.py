@@ -117,3 +117,36 @@ def test_village_status_shows_missing_and_late_reports(client_for, personas, reg
 def test_nav_lists_the_change_reports(client_for):
     page = client_for("clerk").get(reverse("web:module", args=["registry"])).content.decode()
     assert "信息变更单" in page
+
+
+def test_reviewer_approves_several_reports_together(client_for, personas, regions, codes):
+    from .conftest import approved_household, members
+
+    reports = []
+    for key, number, seq in (("village_a1", "0001", 0), ("village_a2", "0002", 1)):
+        hh = approved_household(personas, regions[key], number=number, seq=seq)
+        filer = personas["clerk"] if key == "village_a1" else personas["operator"]
+        report = services.change_report_create(actor=filer, region_code=regions[key].code, period=this_month())
+        services.event_file(actor=filer, report=report, event_type="pregnancy",
+                            data={"person": members(hh)["李四"].pk, "effective_date": DAY})  # fmt: skip
+        services.change_report_submit(actor=filer, report=report)
+        reports.append(report)
+    assert client_for("outsider").post(reverse("events:reports_approve"),
+                                       {"report": [r.pk for r in reports]}).status_code == 404  # fmt: skip
+    client_for("reviewer").post(reverse("events:reports_approve"), {"report": [r.pk for r in reports]})
+    assert set(ChangeReport.objects.values_list("state", flat=True)) == {"approved"}
+    assert Event.objects.filter(review_status="approved", event_type="pregnancy").count() == 2
+
+
+def test_api_population_and_timeline_are_scoped(client_for, report_with_birth, personas, regions):
+    report, hh, m = report_with_birth
+    services.change_report_submit(actor=personas["clerk"], report=report)
+    services.change_report_approve(actor=personas["reviewer"], report=report)
+    reviewer = client_for("reviewer")
+    body = reviewer.get(f"/api/events/population/{regions['village_a1'].code}?period={this_month()}").json()
+    assert body["births"] == 1 and body["end"] == body["start"] + body["baseline"] + 1
+    timeline = reviewer.get(f"/api/events/persons/{m['李四'].pk}/timeline").json()
+    assert any(e["title"].startswith("出生") for e in timeline)
+    outsider = client_for("outsider")
+    assert outsider.get(f"/api/events/persons/{m['李四'].pk}/timeline").status_code == 404
+    assert outsider.get(f"/api/events/population/{regions['village_a1'].code}?period={this_month()}").status_code == 404

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from pims.integration.services import ImportRefused, police_import
 
@@ -83,6 +84,7 @@ class Command(BaseCommand):
                 raise CommandError(f"--baseline-date must be YYYY-MM-DD, not {baseline_date!r}") from None
         line = ProgressLine(self.stderr._out if hasattr(self.stderr, "_out") else sys.stderr)
         started = time.perf_counter()
+        began = timezone.now()
         try:
             job = police_import(
                 actor=None,
@@ -100,7 +102,7 @@ class Command(BaseCommand):
         finally:
             line.close()
         elapsed = time.perf_counter() - started
-        if line.stage is None and job.finished_at and elapsed < 5 and not again:
+        if job.finished_at and job.finished_at < began:
             self.stdout.write(
                 f"文件已于 {job.finished_at:%Y-%m-%d %H:%M} 导入（任务 {job.pk}），未做任何改动；--again 可重新处理。"
             )
