@@ -26,14 +26,23 @@ if PIMS_ENV not in {"production", "development", "test"}:
     raise ImproperlyConfigured(f"PIMS_ENV must be production, development or test, not {PIMS_ENV!r}")
 PRODUCTION = PIMS_ENV == "production"
 
-# env.str() without a default raises ImproperlyConfigured: production cannot
-# start with a missing secret.
-SECRET_KEY = env.str("SECRET_KEY")
+
+
+def _required(name: str, value):
+    """A missing value raises in env.str(); an empty one (`SECRET_KEY=` as
+    copied from .env.example) is refused here: production cannot start
+    without its secrets."""
+    if not value or (isinstance(value, list) and not all(v.strip() for v in value)):
+        raise ImproperlyConfigured(f"Set the {name} environment variable (it is empty)")
+    return value
+
+
+SECRET_KEY = _required("SECRET_KEY", env.str("SECRET_KEY"))
 DEBUG = env.bool("DEBUG", default=False)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG must be off when PIMS_ENV=production")
 ALLOWED_HOSTS = (
-    env.list("ALLOWED_HOSTS")
+    _required("ALLOWED_HOSTS", env.list("ALLOWED_HOSTS"))
     if PRODUCTION
     else env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 )
@@ -41,8 +50,8 @@ ALLOWED_HOSTS = (
 # Field encryption (AES-GCM): the first key encrypts, all keys decrypt, so a
 # key can be rotated with `manage.py rotate_keys`. The blind-index key makes
 # searchable keyed hashes of ID and phone numbers.
-FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
-BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY")
+FIELD_ENCRYPTION_KEYS = _required("FIELD_ENCRYPTION_KEYS", env.list("FIELD_ENCRYPTION_KEYS"))
+BLIND_INDEX_KEY = _required("BLIND_INDEX_KEY", env.str("BLIND_INDEX_KEY"))
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -107,10 +116,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": env.db(
-        "DATABASE_URL",
-        default=None if PRODUCTION else f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-    )
+    "default": env.db_url_config(_required("DATABASE_URL", env.str("DATABASE_URL")))
+    if PRODUCTION
+    else env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed during writes; the timeout waits out short locks.

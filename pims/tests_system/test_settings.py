@@ -61,15 +61,7 @@ def test_production_passes_the_deployment_checklist(project_copy):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-# Until config/settings.py rejects empty values and has no `None` database
-# default in production, these cases fail (strict: an XPASS means the fix is
-# in — remove the marker).
-_PENDING = pytest.mark.xfail(
-    strict=True, reason="config/settings.py: empty values accepted / DATABASE_URL → KeyError('ENGINE')"
-)
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=_PENDING) if n == "DATABASE_URL" else n for n in REQUIRED])
+@pytest.mark.parametrize("name", REQUIRED)
 def test_production_refuses_to_start_without(project_copy, name):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != name}
     result = manage_check(project_copy, env)
@@ -77,7 +69,7 @@ def test_production_refuses_to_start_without(project_copy, name):
     assert name in result.stderr, result.stderr[-2000:]
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=_PENDING) for n in REQUIRED])
+@pytest.mark.parametrize("name", REQUIRED)
 def test_production_refuses_an_empty(project_copy, name):
     # .env.example ships `SECRET_KEY=` etc.: a copied but unfilled file must not start.
     result = manage_check(project_copy, PRODUCTION_ENV | {name: ""})

@@ -10,8 +10,7 @@ subject), the field and the rule, e.g. “死亡日期 2026-01-01 早于出生�
 import datetime as dt
 from dataclasses import dataclass
 
-from pypinyin import Style, lazy_pinyin
-
+from pims.lib.names import name_pinyin
 from pims.registry.models import Household, Person, PersonStatus, ResidenceStatus
 
 from ..models import Spell
@@ -280,10 +279,9 @@ def responsible_code(p: Person, state: RegisterState) -> str:
 
 
 def pinyin_fields(name: str) -> dict:
-    return {
-        "name_pinyin": "".join(lazy_pinyin(name)).lower(),
-        "name_initials": "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower(),
-    }
+    """Search forms of a name, by the register's one rule (pims.lib.names)."""
+    full, initials = name_pinyin(name)
+    return {"name_pinyin": full, "name_initials": initials}
 
 
 def new_person(payload: dict, *, household: Household, state: RegisterState, **values) -> Person:

@@ -150,3 +150,31 @@ def test_api_population_and_timeline_are_scoped(client_for, report_with_birth, p
     outsider = client_for("outsider")
     assert outsider.get(f"/api/events/persons/{m['李四'].pk}/timeline").status_code == 404
     assert outsider.get(f"/api/events/population/{regions['village_a1'].code}?period={this_month()}").status_code == 404
+
+
+def test_balance_is_one_statement_and_report_page_does_not_grow_with_events(
+    client_for, personas, regions, family, django_assert_num_queries
+):
+    from pims.events import selectors
+
+    with django_assert_num_queries(1):
+        selectors.population_balance(regions["county"].prefix, this_month())
+    hh, m = family
+    report = village_report(personas, regions)
+    clerk = client_for("clerk")
+    url = reverse("events:report_detail", args=[report.pk])
+    services.event_file(actor=personas["clerk"], report=report, event_type="pregnancy",
+                        data={"person": m["李四"].pk, "effective_date": DAY})  # fmt: skip
+    clerk.get(url)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        clerk.get(url)
+    for name in ("张小明", "张小红"):
+        services.event_file(actor=personas["clerk"], report=report, event_type="correction",
+                            data={"person": m[name].pk, "field": "occupation", "before": "", "after": "1",
+                                  "effective_date": DAY})  # fmt: skip
+    with CaptureQueriesContext(connection) as three:
+        clerk.get(url)
+    assert len(three.captured_queries) == len(one.captured_queries)
