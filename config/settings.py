@@ -27,7 +27,6 @@ if PIMS_ENV not in {"production", "development", "test"}:
 PRODUCTION = PIMS_ENV == "production"
 
 
-
 def _required(name: str, value):
     """A missing value raises in env.str(); an empty one (`SECRET_KEY=` as
     copied from .env.example) is refused here: production cannot start

@@ -50,6 +50,10 @@ def rotate_keys(*, actor=None, batch_size: int = 2000, progress=None) -> int:
         if progress:
             progress(last_pk, changed_total)
     with transaction.atomic():
-        audit_record(actor=actor, action=Action.UPDATE, obj=("registry.keys", "rotation"),
-                     detail={"persons_reencrypted": changed_total})
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=("registry.keys", "rotation"),
+            detail={"persons_reencrypted": changed_total},
+        )
     return changed_total

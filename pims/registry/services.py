@@ -504,6 +504,11 @@ def household_attach_scan(*, actor, household: Household, upload) -> Household:
         household.form_scan.save(f"{household.region_code}-{household.number}.{kind}", upload, save=False)
         household.version += 1
         household.save(update_fields=["form_scan", "version", "updated_at"])
-        audit_record(actor=actor, action=Action.UPDATE, obj=household, region_code=household.region_code,
-                     detail={"field": "form_scan", "bytes": upload.size})
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=household,
+            region_code=household.region_code,
+            detail={"field": "form_scan", "bytes": upload.size},
+        )
     return household

@@ -47,15 +47,61 @@ def test_clerk_enters_fixes_submits_and_reviewer_returns_then_approves(browser_p
     page.fill("#f-collected_on", "2026-11-01")
     common = {"ethnicity": "汉族", "hukou_type": "2"}
     wrong_check = HEAD_ID[:-1] + ("1" if HEAD_ID[-1] != "1" else "2")
-    fill_row(page, 1, name="张三", citizen_id=wrong_check, sex="1", birth_date="1985-06-15", relationship="02",
-             marital_status="21", spouse_row="2", marriage_date="2010-05-01", **common)
+    fill_row(
+        page,
+        1,
+        name="张三",
+        citizen_id=wrong_check,
+        sex="1",
+        birth_date="1985-06-15",
+        relationship="02",
+        marital_status="21",
+        spouse_row="2",
+        marriage_date="2010-05-01",
+        **common,
+    )
     # The mother's birth date is mistyped as 2001: she would have been 11 at the first birth.
-    fill_row(page, 2, name="李四", no_id_reason="1", sex="2", birth_date="2001-01-01", relationship="10",
-             marital_status="21", spouse_row="1", marriage_date="2010-05-01", **common)
-    fill_row(page, 3, name="张小明", no_id_reason="1", sex="1", birth_date="2012-03-08", relationship="20",
-             marital_status="10", mother_row="2", father_row="1", birth_order="1", **common)
-    fill_row(page, 4, name="张小红", no_id_reason="1", sex="2", birth_date="2015-09-20", relationship="30",
-             marital_status="10", mother_row="2", father_row="1", birth_order="2", **common)
+    fill_row(
+        page,
+        2,
+        name="李四",
+        no_id_reason="1",
+        sex="2",
+        birth_date="2001-01-01",
+        relationship="10",
+        marital_status="21",
+        spouse_row="1",
+        marriage_date="2010-05-01",
+        **common,
+    )
+    fill_row(
+        page,
+        3,
+        name="张小明",
+        no_id_reason="1",
+        sex="1",
+        birth_date="2012-03-08",
+        relationship="20",
+        marital_status="10",
+        mother_row="2",
+        father_row="1",
+        birth_order="1",
+        **common,
+    )
+    fill_row(
+        page,
+        4,
+        name="张小红",
+        no_id_reason="1",
+        sex="2",
+        birth_date="2015-09-20",
+        relationship="30",
+        marital_status="10",
+        mother_row="2",
+        father_row="1",
+        birth_order="2",
+        **common,
+    )
     page.click("button[type=submit]:has-text('保存')")
 
     id_error = page.get_by_test_id("err-1-citizen_id")
