@@ -77,6 +77,7 @@ class RegisterState:
         self.households: dict[int, Household] = {}
         self._members: dict[int, list[Person]] = defaultdict(list)
         self._spells: dict[tuple[int, str], Spell] = {}
+        self._last_end: dict[int, dt.date] = {}
         self._marriage: dict[int, Marriage] = {}
         self._past_partners: dict[int, set[int]] = defaultdict(set)
         self._pregnancy: dict[int, Pregnancy] = {}
@@ -129,6 +130,9 @@ class RegisterState:
         for s in Spell.objects.filter(any_of("person_id", ids), end__isnull=True):
             s.person = self.persons[s.person_id]
             self._spells[(id(s.person), s.kind)] = s
+        ended = Spell.objects.filter(any_of("person_id", ids), end__isnull=False).values("person_id")
+        for row in ended.annotate(last=Max("end")):
+            self._last_end[id(self.persons[row["person_id"]])] = row["last"]
         for m in Marriage.objects.filter(any_of("husband_id", ids) | any_of("wife_id", ids)):
             self._add_marriage(m)
         for g in Pregnancy.objects.filter(any_of("woman_id", ids), outcome=""):
@@ -192,6 +196,14 @@ class RegisterState:
 
     def open_spells(self, person: Person) -> list[Spell]:
         return [s for k in Spell.Kind.values if (s := self._spells.get((id(person), k)))]
+
+    def last_change(self, person: Person) -> dt.date | None:
+        """The date of the person's latest spell change (a start of an open
+        spell or the end of a closed one): no event may come before it."""
+        dates = [s.start for s in self.open_spells(person)]
+        if id(person) in self._last_end:
+            dates.append(self._last_end[id(person)])
+        return max(dates, default=None)
 
     def marriage(self, person: Person) -> Marriage | None:
         return self._marriage.get(id(person))
@@ -298,6 +310,7 @@ class RegisterState:
         if end < spell.start:
             raise AssertionError(f"spell of {person} would end {end} before it starts {spell.start}")
         spell.end, spell.closed_by, spell.close_reason = end, event, reason
+        self._last_end[id(person)] = max(end, self._last_end.get(id(person), end))
         spell.close_period, spell.destination_code = self.period, destination
         self.mark("spell", spell)
         return spell

@@ -83,19 +83,19 @@ def require_active(person: Person, errors: list[str], what: str = "") -> bool:
 
 
 def check_date(event, person: Person, state: RegisterState, errors: list[str], field: str = "发生日期") -> None:
-    """The event may not predate the person's birth nor the start of the
-    spells it would close: the register is not rewritten backwards."""
+    """The event may not predate the person's birth nor their latest change
+    (the start of an open spell, the end of a closed one): the register is
+    not rewritten backwards, so spells never overlap."""
     day = event.effective_date
     if day < person.birth_date:
         errors.append(f"{field} {day} 早于{label(person)}的出生日期 {person.birth_date}（规则：变动不能早于出生）")
         return
-    for spell in state.open_spells(person):
-        if day < spell.start:
-            errors.append(
-                f"{field} {day} 早于{label(person)}当前{spell.get_kind_display()}登记的开始日期 {spell.start}"
-                "（规则：变动不能早于该人上一次变动）"
-            )
-            return
+    last = state.last_change(person)
+    if last is not None and day < last:
+        errors.append(
+            f"{field} {day} 早于{label(person)}上一次变动的日期 {last}（规则：变动不能早于该人上一次变动，"
+            "登记簿不倒改）"
+        )
 
 
 def is_head(household: Household, person: Person) -> bool:

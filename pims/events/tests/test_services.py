@@ -266,3 +266,14 @@ def test_correction_checks_before_value(personas, regions, family):
     submit_and_approve(personas, report)
     person = Person.objects.get(pk=m["张小明"].pk)
     assert person.name == "张小鸣" and person.name_pinyin == "zhangxiaoming"
+
+
+def test_late_event_before_the_persons_last_change_is_refused(personas, regions, family):
+    hh, m = family
+    report = village_report(personas, regions)
+    file(personas, report, "flow_out", person=m["张小明"].pk, destination_code="110101000000", reason="1")
+    submit_and_approve(personas, report)
+    late = village_report(personas, regions)
+    with pytest.raises(EventRefused) as exc:
+        file(personas, late, "death", person=m["张小明"].pk, effective_date=(DAY - dt.timedelta(days=1)).isoformat())
+    assert "早于“张小明”上一次变动的日期" in str(exc.value)
