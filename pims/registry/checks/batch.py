@@ -1,8 +1,9 @@
 """Batch logic check (批量逻辑审核) over a region's subtree.
 
-Every register rule runs once over the whole region as one
-``INSERT INTO checkhit ... SELECT`` (the rule's own query, with the run, rule
-and village added as columns), so no row ever travels through Python. The
+Every register rule runs once over the whole region as one statement (the
+rule's own query, with the run, rule and village added as columns; on
+PostgreSQL through a temporary table so the scan runs in parallel), so no row
+ever travels through Python. The
 per-(rule, village) counts are then one ``GROUP BY`` over the run's hits: the
 report and its drill-down are read from the same rows and cannot disagree.
 The number of statements is fixed by the size of the catalogue, not by the
@@ -131,8 +132,27 @@ def _insert_hits(run: CheckRun, rule: Rule, prefix: str) -> int:
     table = qn(CheckHit._meta.db_table)
     columns = ", ".join(qn(c) for c in HIT_COLUMNS)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({columns}) {select_sql}", params)  # noqa: S608  (names from _meta)
-        return max(cursor.rowcount, 0)
+        if connection.vendor != "postgresql":
+            cursor.execute(f"INSERT INTO {table} ({columns}) {select_sql}", params)  # noqa: S608  (names from _meta)
+            return max(cursor.rowcount, 0)
+        # PostgreSQL never plans INSERT … SELECT in parallel, but it does plan
+        # CREATE TABLE AS in parallel: the rule's scan of the county runs on
+        # every core into a temporary table, and only its hits (a few
+        # thousand rows) are then copied (docs/benchmarks-checks.md).
+        cursor.execute(f"CREATE TEMPORARY TABLE chk_rule_hits ON COMMIT DROP AS {select_sql}", params)
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {_typed_hit_columns()} FROM chk_rule_hits"  # noqa: S608
+        )
+        n = max(cursor.rowcount, 0)
+        cursor.execute("DROP TABLE chk_rule_hits")
+        return n
+
+
+def _typed_hit_columns() -> str:
+    """The temporary table's columns cast to the hit table's types (an
+    untyped NULL, e.g. a household rule's person, becomes `text` there)."""
+    fields = {f.column: f for f in CheckHit._meta.concrete_fields}
+    return ", ".join(f"CAST(chk_{c} AS {fields[c].db_type(connection)})" for c in HIT_COLUMNS)
 
 
 def _insert_results(run: CheckRun) -> None:

@@ -142,7 +142,9 @@ def test_query_count_does_not_grow_with_households(regions, personas, django_ass
     with django_assert_max_num_queries(len(small.captured_queries)):
         run = check_run_start(actor=personas["reviewer"], region=regions["township_a"])
     assert run.households == 34
-    assert len(small.captured_queries) <= len(register_rules()) + 20
+    # PostgreSQL: create the rule's temporary table, copy its hits, drop it.
+    per_rule = 3 if connection.vendor == "postgresql" else 1
+    assert len(small.captured_queries) <= per_rule * len(register_rules()) + 20
 
 
 def test_run_checks_command(regions, township, capsys):
