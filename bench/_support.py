@@ -19,14 +19,18 @@ def scale() -> float:
     return float(os.environ.get("BENCH_SCALE", "1"))
 
 
-def prepare_database(name: str) -> tuple[str, callable]:
+def prepare_database(name: str, *, reuse: bool = False) -> tuple[str, callable]:
+    """Point DATABASE_URL at a fresh database `name` (kept afterwards with
+    BENCH_KEEP=1); with `reuse`, an existing one is left as it is."""
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
         import psycopg
 
         admin = psycopg.connect(url, autocommit=True)
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {name}")
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not (reuse and exists):
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            admin.execute(f"CREATE DATABASE {name}")
         os.environ["DATABASE_URL"] = urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
         def cleanup():
@@ -77,3 +81,45 @@ def machine() -> str:
 
 def bench(name: str, value: float, unit: str, note: str = "") -> None:
     print(f"bench: {name} {value:.6g} {unit}" + (f"  ({note})" if note else ""), flush=True)
+
+
+def liaoning_counties(n: int, exclude: tuple[str, ...] = ("210124",)) -> list:
+    """Liaoning counties whose code is valid for every birth year (so that
+    generated citizen IDs parse), Faku excluded by default (it has real
+    villages)."""
+    from pims.lib.citizen_id import region_known
+    from pims.regions.models import Level, Region
+
+    found = []
+    for region in Region.objects.filter(level=Level.COUNTY, code__startswith="21").order_by("code"):
+        code6 = region.code[:6]
+        if code6 not in exclude and region_known(code6 + "0" * 12, 1900) and region_known(code6 + "0" * 12, 2026):
+            found.append(region)
+    if len(found) < n:
+        raise SystemExit(f"only {len(found)} usable counties for {n}")
+    return found[:n]
+
+
+def synthetic_villages(county, villages: int = 250, per_town: int = 25) -> list:
+    """Townships of `per_town` synthetic villages under a real county."""
+    import datetime as dt
+    import math
+
+    from pims.regions.models import Level, Region
+
+    valid = dt.date(2023, 6, 30)
+    out = []
+    for t in range(math.ceil(villages / per_town)):
+        town = Region.objects.create(code=f"{county.code[:6]}{101 + t:03d}000", name=f"{county.name}镇{t + 1}",
+                                     level=Level.TOWNSHIP, parent=county, valid_from=valid)  # fmt: skip
+        out += Region.objects.bulk_create(
+            Region(
+                code=f"{county.code[:6]}{101 + t:03d}{200 + v:03d}",
+                name=f"{town.name}村{v + 1}",
+                level=Level.VILLAGE,
+                parent=town,
+                valid_from=valid,
+            )  # fmt: skip
+            for v in range(min(per_town, villages - t * per_town))
+        )
+    return out

@@ -12,13 +12,21 @@ final rows into an empty copy of the table with the same indexes.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test BENCH_SCALE=100 .venv/bin/python bench/bench_load10m.py
 """
 
-import datetime as dt
 import io
 import math
 import sys
 import time
 
-from _support import bench, machine, migrate_and_load, prepare_database, scale, setup_django
+from _support import (
+    bench,
+    liaoning_counties,
+    machine,
+    migrate_and_load,
+    prepare_database,
+    scale,
+    setup_django,
+    synthetic_villages,
+)
 
 LIAONING = 42_591_407  # 7th census (2020)
 PER_COUNTY = 400_000
@@ -36,44 +44,6 @@ def main() -> int:
         cleanup()
 
 
-def counties(n: int) -> list:
-    """Liaoning counties whose code is valid for every birth year (so that
-    generated IDs parse), Faku excluded (it has real villages)."""
-    from pims.lib.citizen_id import region_known
-    from pims.regions.models import Level, Region
-
-    found = []
-    for region in Region.objects.filter(level=Level.COUNTY, code__startswith="21").order_by("code"):
-        code6 = region.code[:6]
-        if code6 != "210124" and region_known(code6 + "0" * 12, 1900) and region_known(code6 + "0" * 12, 2026):
-            found.append(region)
-    if len(found) < n:
-        raise SystemExit(f"only {len(found)} usable counties for {n}")
-    return found[:n]
-
-
-def make_villages(county) -> list:
-    from pims.regions.models import Level, Region
-
-    valid = dt.date(2023, 6, 30)
-    villages = []
-    per_town = 25
-    for t in range(math.ceil(VILLAGES_PER_COUNTY / per_town)):
-        town = Region.objects.create(code=f"{county.code[:6]}{101 + t:03d}000", name=f"{county.name}镇{t + 1}",
-                                     level=Level.TOWNSHIP, parent=county, valid_from=valid)  # fmt: skip
-        villages += Region.objects.bulk_create(
-            Region(
-                code=f"{county.code[:6]}{101 + t:03d}{200 + v:03d}",
-                name=f"{town.name}村{v + 1}",
-                level=Level.VILLAGE,
-                parent=town,
-                valid_from=valid,
-            )  # fmt: skip
-            for v in range(per_town)
-        )
-    return villages
-
-
 def run(vendor: str) -> int:
     from django.db import connection
 
@@ -88,8 +58,8 @@ def run(vendor: str) -> int:
     gen_seconds = write_seconds = 0.0
     persons = households = 0
     cpu0 = time.process_time()
-    for i, county in enumerate(counties(k)):
-        villages = make_villages(county)
+    for i, county in enumerate(liaoning_counties(k)):
+        villages = synthetic_villages(county, VILLAGES_PER_COUNTY)
         t0 = time.perf_counter()
         generator = Generator(seed=100 + i, other_codes=[v.code for v in villages])
         pop = Population()

@@ -1,112 +1,198 @@
-"""Person search (信息查询) latency.
+"""Person search (信息查询) latency, county to province scale.
 
-Builds N persons (default 50,000 × BENCH_SCALE) in family households with
-citizen ID blind indexes and name pinyin, then times, through the real
-selector (`person_search`, i.e. the scoped queryset plus the page's count
-and first page of 50 rows):
+Builds N persons (50,000 × BENCH_SCALE; BENCH_SCALE=200 is the issue's 10M)
+in family households, county by county (≤ 400,000 persons in 250 synthetic
+villages under each real Liaoning county, 10 townships of 25 villages), with
+encrypted citizen IDs, blind indexes, masked forms and name pinyin exactly as
+the bulk writers store them, loaded with COPY. Then it times, through the real
+selector (`person_search`: the scoped queryset, its count and the first page
+of 50 rows, i.e. what the search page runs):
 
 - ID lookup (normalise + blind index + scoped query), goal p99 < 10 ms;
-- name exact, name prefix, full pinyin prefix and pinyin initials, goal
-  p95 < 100 ms;
+- name exact, name prefix, full pinyin and pinyin initials, goal p95 < 100 ms;
 - the baseline: a primary-key lookup of a person, in the same run.
 
-Each search runs as a township operator and as the county administrator.
-Then the indexes proposed for the registry (docs/search.md) are created and
-the searches timed again, so the effect of each proposal is measured, not
-guessed.
+Each search runs as a township operator, a county administrator and a
+province viewer (who sees every loaded person).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test BENCH_SCALE=1 .venv/bin/python bench/bench_search.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres BENCH_SCALE=200 BENCH_KEEP=1 \\
+        .venv/bin/python bench/bench_search.py
 
-On PostgreSQL the script creates and drops its own database
-`pims_bench_search` (the database in DATABASE_URL only issues CREATE/DROP);
-otherwise it uses a temporary SQLite file. The data generator is shared with
-bench/bench_checks.py.
+On PostgreSQL the script creates its own database `pims_bench_search` (the
+database in DATABASE_URL only issues CREATE/DROP); BENCH_KEEP=1 keeps it and
+BENCH_REUSE=1 times an existing one again without rebuilding it (also what
+bench/bench_person_page.py serves). Without a PostgreSQL URL it uses a
+temporary SQLite file.
 """
 
+import math
 import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import bench_checks as base  # noqa: E402
+from _support import (  # noqa: E402
+    liaoning_counties,
+    machine,
+    migrate_and_load,
+    prepare_database,
+    scale,
+    setup_django,
+    synthetic_villages,
+)
 
 BENCH_DB = "pims_bench_search"
 RUNS = int(os.environ.get("BENCH_RUNS", "200"))
 PAGE = 50
-
-# Indexes proposed to the registry's owner (see docs/search.md).
-PROPOSED_INDEXES = {
-    "postgresql": [
-        "CREATE INDEX bench_person_name_like ON registry_person (name varchar_pattern_ops)",
-    ],
-    "sqlite": ["CREATE INDEX bench_person_name ON registry_person (name)"],
+PER_COUNTY = 400_000
+SAMPLE_ROWS = 20_000  # persons drawn from the database as search inputs
+# Fixed keys, so that a kept database can be read again (BENCH_REUSE) and
+# served (bench_person_page.py). Benchmark data only: never a real key.
+BENCH_KEYS = {
+    "FIELD_ENCRYPTION_KEYS": "YmVuY2gtZmllbGQta2V5LW5vdC1mb3ItcmVhbC1kYXQ=",
+    "BLIND_INDEX_KEY": "YmVuY2gtYmxpbmQtaW5kZXgta2V5LW5vdC1mb3ItcmVhbA==",
 }
+USERNAMES = {"township": "bench_township", "county": "bench_county", "province": "bench_province"}
+PASSWORD = "Bench-search-2026"  # noqa: S105  (benchmark accounts only)
 
 
-def scale() -> float:
-    return float(os.environ.get("BENCH_SCALE", "1"))
-
-
-def prepare_database():
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        admin = psycopg.connect(url, autocommit=True)
-        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        admin.execute(f"CREATE DATABASE {BENCH_DB}")
-        os.environ["DATABASE_URL"] = urlunsplit(urlsplit(url)._replace(path=f"/{BENCH_DB}"))
-
-        def cleanup():
-            from django.db import connections
-
-            connections.close_all()
-            if not os.environ.get("BENCH_KEEP"):
-                admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-            admin.close()
-
-        return "postgresql", cleanup
-    fd, name = tempfile.mkstemp(prefix="pims_bench_search_", suffix=".sqlite3")
-    os.close(fd)
-    os.environ["DATABASE_URL"] = f"sqlite:///{name}"
-    return "sqlite", lambda: Path(name).unlink(missing_ok=True)
-
-
-def enrich(data) -> dict:
-    """Fill what the search needs and the checks benchmark leaves blank: the
-    name's pinyin, a citizen ID (blind index + masked form) per person."""
-    from pims.lib.citizen_id import make_citizen_id, mask_citizen_id
-    from pims.lib.names import name_pinyin
-    from pims.registry.services import citizen_id_index
+def enrich(rows: list[tuple]) -> list[tuple]:
+    """Fill what the search needs and the checks generator leaves blank: the
+    name's pinyin and the stored forms of a citizen ID (cipher, blind index,
+    masked), as the bulk writers store them; `id_index` goes last."""
+    from pims.integration.personal import citizen_id_stored, name_pinyin
+    from pims.lib.citizen_id import make_citizen_id
 
     cols = base.PERSON_COLS
     i_name, i_py, i_ini = cols.index("name"), cols.index("name_pinyin"), cols.index("name_initials")
-    i_sex, i_birth, i_masked = cols.index("sex"), cols.index("birth_date"), cols.index("id_masked")
-    i_reason, i_idsex, i_code = cols.index("no_id_reason"), cols.index("id_sex"), cols.index("registered_code")
-    numbers = {}
-    rows = []
-    for row in data["person"]:
+    i_sex, i_birth, i_code = cols.index("sex"), cols.index("birth_date"), cols.index("registered_code")
+    i_cipher, i_masked = cols.index("id_cipher"), cols.index("id_masked")
+    i_reason, i_idsex = cols.index("no_id_reason"), cols.index("id_sex")
+    seen = set()
+    out = []
+    for row in rows:
         row = list(row)
         row[i_py], row[i_ini] = name_pinyin(row[i_name])
         seq = row[0]
         number = make_citizen_id(row[i_code][:6], row[i_birth], seq, row[i_sex])
-        while number in numbers:  # same birth date and sequence: try the next odd/even sequence
+        while number in seen:  # same birth date and sequence: try the next odd/even sequence
             seq += 2
             number = make_citizen_id(row[i_code][:6], row[i_birth], seq, row[i_sex])
-        numbers[number] = row[0]
-        row[i_masked], row[i_reason], row[i_idsex] = mask_citizen_id(number), "", row[i_sex]
-        rows.append((*row, citizen_id_index(number)))
-    data["person"] = rows
-    data["numbers"] = numbers
+        seen.add(number)
+        cipher, index, masked = citizen_id_stored(number)
+        row[i_cipher], row[i_masked], row[i_reason], row[i_idsex] = cipher, masked, "", row[i_sex]
+        out.append((*row, index))
+    return out
+
+
+ID_STRIDE = 1_000_000  # county i's row ids start at i × ID_STRIDE (> PER_COUNTY rows of any table)
+
+
+def county_rows(job: tuple) -> dict:
+    """One county's rows, generated and enriched (runs in a worker process)."""
+    i, villages, persons = job
+    generator = base.Generator(villages, i * ID_STRIDE + persons, seed=20261129 + i)
+    generator.ids = dict.fromkeys(generator.ids, i * ID_STRIDE)
+    data = generator.run()
+    data["person"] = enrich(data["person"])
     return data
+
+
+def build(vendor: str, target: int) -> None:
+    """County by county: worker processes generate and enrich the next
+    counties while this one COPYs the last; memory stays a few counties."""
+    import multiprocessing
+
+    from django.core.management.color import no_style
+    from django.db import connection, connections, transaction
+
+    from pims.registry.models import Birth, Contraception, Household, Marriage, Person
+
+    migrate_and_load()
+    k = max(1, math.ceil(target / PER_COUNTY))
+    jobs = [
+        (i, [(v.pk, v.code) for v in synthetic_villages(county)], target // k)
+        for i, county in enumerate(liaoning_counties(k))
+    ]
+    connections.close_all()  # the workers are forked: no shared connection
+    t0 = time.perf_counter()
+    loaded = 0
+    with multiprocessing.get_context("fork").Pool(max(1, (os.cpu_count() or 2) - 1)) as pool:
+        pending = [pool.apply_async(county_rows, (job,)) for job in jobs[:2]]
+        for i in range(k):
+            data = pending.pop(0).get()
+            if i + 2 < k:  # at most two counties ahead: bounded memory
+                pending.append(pool.apply_async(county_rows, (jobs[i + 2],)))
+            with transaction.atomic():  # households name their heads: FKs checked at commit
+                for model, cols, key in [
+                    (Household, base.HOUSEHOLD_COLS, "household"),
+                    (Person, [*base.PERSON_COLS, "id_index"], "person"),
+                    (Marriage, base.MARRIAGE_COLS, "marriage"),
+                    (Birth, base.BIRTH_COLS, "birth"),
+                    (Contraception, base.CONTRACEPTION_COLS, "contraception"),
+                ]:
+                    base.load(vendor, model._meta.db_table, cols, data[key])
+            loaded += len(data["person"])
+            print(f"  county {i + 1}/{k}: {loaded} persons, {time.perf_counter() - t0:.0f} s", flush=True)
+            del data
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), [Household, Person, Marriage, Birth, Contraception]):
+            cursor.execute(sql)
+        cursor.execute("ANALYZE")
+    print(f"bench: search_load_seconds {time.perf_counter() - t0:.1f} s ({loaded} persons, {k} counties)")
+
+
+def bench_users() -> dict:
+    """A township operator, a county administrator (both in the first
+    county) and a province viewer; created once, kept with the database."""
+    from django.contrib.auth import get_user_model
+
+    from pims.accounts.roles import Role
+    from pims.regions.models import Level, Region
+
+    county = liaoning_counties(1)[0]
+    township = Region.objects.filter(level=Level.TOWNSHIP, parent=county).order_by("code").first()
+    province = Region.objects.get(code="210000000000")
+    User = get_user_model()
+    users = {}
+    for who, role, region in [
+        ("township", Role.TOWNSHIP_OPERATOR, township),
+        ("county", Role.COUNTY_ADMIN, county),
+        ("province", Role.PROVINCE_VIEWER, province),
+    ]:
+        user, created = User.objects.get_or_create(username=USERNAMES[who], defaults={"role": role, "region": region})
+        if created:
+            user.set_password(PASSWORD)
+            user.save()
+        users[who] = user
+    return users
+
+
+def sample_persons(vendor: str) -> list[tuple]:
+    """(pk, name, pinyin, initials, registered code, ID number) of about
+    SAMPLE_ROWS persons spread over the table."""
+    from django.db import connection
+
+    from pims.lib import crypto
+    from pims.registry.models import Person
+
+    total = Person.objects.count()
+    with connection.cursor() as cursor:
+        cols = "id, name, name_pinyin, name_initials, registered_code, id_cipher"
+        if vendor == "postgresql":
+            percent = min(100.0, 100.0 * SAMPLE_ROWS / max(total, 1))
+            cursor.execute(f"SELECT {cols} FROM registry_person TABLESAMPLE BERNOULLI (%s) REPEATABLE (7)", [percent])  # noqa: S608
+        else:
+            cursor.execute(f"SELECT {cols} FROM registry_person ORDER BY random() LIMIT %s", [SAMPLE_ROWS])  # noqa: S608
+        rows = cursor.fetchall()
+    return [(*r[:5], crypto.decrypt(r[5], aad=b"citizen_id")) for r in rows if r[5]]
 
 
 def timed(fn, args_list) -> list[float]:
@@ -128,93 +214,57 @@ def report(name, values, p):
 
 
 def bench(vendor: str) -> int:
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-    from django.core.management.color import no_style
-    from django.db import connection, transaction
-
-    from pims.accounts.roles import Role
     from pims.lib.citizen_id import parse
-    from pims.regions.models import Level, Region
-    from pims.registry.models import Birth, Contraception, Household, Marriage, Person
+    from pims.registry.models import Person
     from pims.registry.services import citizen_id_index
     from pims.search.selectors import person_search
 
     target = int(50_000 * scale())
-    call_command("migrate", verbosity=0)
-    villages = base.build_regions(max(10, min(250, target // 1600)))
-    base.load_code_tables()
-    t0 = time.perf_counter()
-    data = enrich(base.Generator(villages, target).run())
-    base.PERSON_COLS = [*base.PERSON_COLS, "id_index"]
-    with transaction.atomic():
-        base._load_all(vendor, data)
-    with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), [Household, Person, Marriage, Birth, Contraception]):
-            cursor.execute(sql)
-        cursor.execute("ANALYZE")
+    if not (os.environ.get("BENCH_REUSE") and Person.objects.exists()):
+        build(vendor, target)
     n = Person.objects.count()
-    print(
-        f"bench: search_load_seconds {time.perf_counter() - t0:.1f} s ({n} persons, {len(villages)} villages, {vendor})"
-    )
-
-    User = get_user_model()
-    county = Region.objects.get(level=Level.COUNTY)
-    township = Region.objects.filter(level=Level.TOWNSHIP).order_by("code").first()
-    users = {
-        "county": User.objects.create(username="bench_county", role=Role.COUNTY_ADMIN, region=county),
-        "township": User.objects.create(username="bench_township", role=Role.TOWNSHIP_OPERATOR, region=township),
-    }
+    print(f"machine: {machine()}; database {vendor}; {n} persons")
+    users = bench_users()
     rnd = random.Random(7)
-    numbers = list(data["numbers"].items())
-    people = list(Person.objects.values_list("pk", "name", "name_pinyin", "name_initials", "registered_code"))
-    in_town = [p for p in people if p[4].startswith(township.prefix)]
-    town_pks = {p[0] for p in in_town}
+    people = sample_persons(vendor)
     max_pk = max(p[0] for p in people)
 
     def page(user, criteria):
         qs = person_search(user=user, criteria=criteria).select_related("household")
-        total = qs.count()
-        rows = list(qs[:PAGE])
-        return total, rows
+        return qs.count(), list(qs[:PAGE])
 
     def pk_lookup(pk):
-        Person.objects.get(pk=pk)
+        Person.objects.filter(pk=pk).first()
 
     def id_lookup(user, typed):
         page(user, {"id_index": citizen_id_index(parse(typed).number)})
 
-    def run_all(label):
-        report(f"baseline_pk_lookup{label}", timed(pk_lookup, [(rnd.randint(1, max_pk),) for _ in range(RUNS)]), 99)
-        for who, user in users.items():
-            pool = numbers if who == "county" else [x for x in numbers if x[1] in town_pks]
-            sample = [(user, rnd.choice(pool)[0].lower()) for _ in range(RUNS)]
-            report(f"id_lookup_{who}{label}", timed(id_lookup, sample), 99)
-            persons = people if who == "county" else in_town
-            picks = [rnd.choice(persons) for _ in range(RUNS)]
-            cases = {
-                "name_exact": [(user, {"name": p[1], "name_mode": "exact"}) for p in picks],
-                "name_prefix": [(user, {"name": p[1][:2], "name_mode": "prefix"}) for p in picks],
-                "pinyin_full": [(user, {"name": p[2]}) for p in picks],
-                "pinyin_initials": [(user, {"name": p[3]}) for p in picks],
-            }
-            for case, args in cases.items():
-                report(f"{case}_{who}{label}", timed(page, args), 95)
-
-    # Warm the caches (connection, code tables, the OS page cache) first.
+    # Warm the connection, the code tables and the caches first.
     timed(page, [(users["county"], {"name": "zs"})] * 5)
-    run_all("")
-    with connection.cursor() as cursor:
-        for sql in PROPOSED_INDEXES[vendor]:
-            cursor.execute(sql)
-        cursor.execute("ANALYZE")
-    run_all("_with_name_index")
+    report("baseline_pk_lookup", timed(pk_lookup, [(rnd.randint(1, max_pk),) for _ in range(RUNS)]), 99)
+    for who, user in users.items():
+        prefix = user.region.prefix
+        pool = [p for p in people if p[4].startswith(prefix)]
+        if not pool:
+            continue
+        report(f"id_lookup_{who}", timed(id_lookup, [(user, rnd.choice(pool)[5].lower()) for _ in range(RUNS)]), 99)
+        picks = [rnd.choice(pool) for _ in range(RUNS)]
+        cases = {
+            "name_exact": [(user, {"name": p[1], "name_mode": "exact"}) for p in picks],
+            "name_prefix": [(user, {"name": p[1][:2], "name_mode": "prefix"}) for p in picks],
+            "pinyin_full": [(user, {"name": p[2]}) for p in picks],
+            "pinyin_initials": [(user, {"name": p[3]}) for p in picks],
+        }
+        for case, args in cases.items():
+            report(f"{case}_{who}", timed(page, args), 95)
     return 0
 
 
 def main() -> int:
-    vendor, cleanup = prepare_database()
-    base.setup_django()
+    for key, value in BENCH_KEYS.items():
+        os.environ.setdefault(key, value)
+    vendor, cleanup = prepare_database(BENCH_DB, reuse=bool(os.environ.get("BENCH_REUSE")))
+    setup_django()
     try:
         return bench(vendor)
     finally:
