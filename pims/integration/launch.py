@@ -94,7 +94,11 @@ def import_start(*, actor, upload, mapping_upload=None, village_default: str = "
         _remove_upload(path)
         raise
     if Path(job.file_path) != path.resolve():
-        _remove_upload(path)  # the same content is already being imported: resume that job
+        # The same content is already being imported: keep that job, and
+        # start it again only if its run has stopped (never two runs at once).
+        _remove_upload(path)
+        if not job_is_stale(job):
+            return job
     import_launch(job)
     return job
 

@@ -137,6 +137,22 @@ def test_a_default_village_outside_the_region_is_not_offered(regions, codes, cli
     assert ImportJob.objects.count() == 0
 
 
+def test_the_same_file_uploaded_again_while_running_joins_the_running_job(regions, codes, client_for, extract,
+                                                                          monkeypatch, settings):  # fmt: skip
+    path, _pop, _outside = extract
+    started = []
+    monkeypatch.setitem(launch.RUNNERS, settings.PIMS_IMPORT_RUNNER, started.append)
+    client = client_for("operator")
+    first = upload(client, path)
+    second = upload(client, path)
+    job = ImportJob.objects.get()
+    assert first["Location"] == second["Location"] == reverse("integration:import_detail", args=[job.pk])
+    assert started == [job.pk]  # one run, not two
+    assert len(list(launch.upload_dir().rglob("*.csv"))) == 1
+    # Another township's operator is told to wait; the job is not theirs to see.
+    assert "其他单位" in upload(client_for("outsider"), path).content.decode()
+
+
 class Interrupted(Exception):
     pass
 
