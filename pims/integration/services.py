@@ -115,7 +115,7 @@ def police_import(
     """Import (or resume importing) a police extract; returns the job.
 
     `actor` None is the command line (the whole register); a user must hold
-    the edit-register capability and rows outside their region are rejected
+    the import capability (Cap.IMPORT_DATA) and rows outside their region are rejected
     (P09). A job for the same file content that did not finish is resumed
     with its own settings; a finished one is returned as it is unless
     `again` (which then finds everything already registered). The
