@@ -187,6 +187,13 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
+# How the import page runs an import outside the request (docs/police-import.md):
+# "process" (a detached `manage.py import_police --job`, survives request
+# timeouts and worker restarts), "thread" (dies with its worker: development
+# only) or "inline" (inside the request: tests only).
+PIMS_IMPORT_RUNNER = env.str("PIMS_IMPORT_RUNNER", default="process")
+if PIMS_IMPORT_RUNNER not in {"process", "thread", "inline"}:
+    raise ImproperlyConfigured(f"PIMS_IMPORT_RUNNER must be process, thread or inline, not {PIMS_IMPORT_RUNNER!r}")
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=184)
 if AUDIT_RETENTION_DAYS < 184:
     raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 184 (six months)")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("events/", include("pims.events.urls")),
     path("stats/", include("pims.stats.urls")),
     path("search/", include("pims.search.urls")),
+    path("imports/", include("pims.integration.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("", include("pims.web.urls")),

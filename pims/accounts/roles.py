@@ -49,6 +49,8 @@ class Cap(models.TextChoices):
     MANAGE_USERS = "manage_users", _("用户管理")
     EDIT_CODES = "edit_codes", _("代码维护")
     EXPORT = "export", _("导出")
+    # Bulk import of an outside register (the police extract) into the user's subtree.
+    IMPORT_DATA = "import_data", _("批量导入")
 
 
 ROLE_CAPS: dict[str, set[str]] = {
@@ -60,6 +62,7 @@ ROLE_CAPS: dict[str, set[str]] = {
         Cap.EDIT_REGISTER,
         Cap.VIEW_REPORTS,
         Cap.EXPORT,
+        Cap.IMPORT_DATA,
     },
     Role.TOWNSHIP_REVIEWER: {Cap.VIEW_PERSONAL, Cap.UNMASK_PERSONAL, Cap.REVIEW, Cap.VIEW_REPORTS, Cap.EXPORT},
     Role.COUNTY_ADMIN: {
@@ -70,6 +73,7 @@ ROLE_CAPS: dict[str, set[str]] = {
         Cap.COUNTY_ADMIN,
         Cap.VIEW_REPORTS,
         Cap.EXPORT,
+        Cap.IMPORT_DATA,
     },
     Role.CITY_VIEWER: {Cap.VIEW_PERSONAL, Cap.VIEW_REPORTS, Cap.EXPORT},
     Role.PROVINCE_VIEWER: {Cap.VIEW_PERSONAL, Cap.VIEW_REPORTS, Cap.EXPORT},

@@ -7,4 +7,17 @@ class IntegrationConfig(AppConfig):
     verbose_name = _("外部数据导入")
 
     def ready(self):
+        from pims.accounts.roles import Cap
+        from pims.web.modules import Item, register_item
+
         from . import rules  # noqa: F401  (import rules join the catalogue)
+
+        register_item(
+            "registry",
+            Item(
+                _("公安户籍导入"),
+                "integration:import_list",
+                Cap.IMPORT_DATA,
+                _("上传公安户籍数据文件，后台导入并查看进度和退回行"),
+            ),
+        )

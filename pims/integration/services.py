@@ -94,7 +94,7 @@ class ImportRefused(Exception):
 
 
 def may_import(user) -> bool:
-    return has_capability(user, Cap.EDIT_REGISTER)
+    return has_capability(user, Cap.IMPORT_DATA)
 
 
 # ---------------------------------------------------------------------------
@@ -111,15 +111,16 @@ def police_import(
     baseline_date: dt.date | None = None,
     again: bool = False,
     progress: Progress | None = None,
-    rejected_dir: str | Path | None = None,
 ) -> ImportJob:
     """Import (or resume importing) a police extract; returns the job.
 
     `actor` None is the command line (the whole register); a user must hold
-    the edit-register capability and rows outside their region are rejected
+    the import capability (Cap.IMPORT_DATA) and rows outside their region are rejected
     (P09). A job for the same file content that did not finish is resumed
     with its own settings; a finished one is returned as it is unless
-    `again` (which then finds everything already registered).
+    `again` (which then finds everything already registered). The
+    rejected-rows file (plaintext ID numbers) is kept in protected storage
+    (`pims.integration.rejected`), never beside the source file.
     """
     if actor is not None and not may_import(actor):
         raise ImportRefused("您的角色不能导入公安户籍数据")
@@ -142,8 +143,34 @@ def police_import(
         runner.stage()
     if job.state == ImportJob.State.LOADING:
         runner.load()
-        runner.finish(Path(rejected_dir) if rejected_dir else path.parent)
+        runner.finish(rejected_store())
     return job
+
+
+def police_import_prepare(
+    *, actor, path: str | Path, mapping: dict | None = None, village_default: str = "", username: str = ""
+) -> ImportJob:
+    """Check the file and create its job without running it (the import
+    page starts the run outside the request: pims.integration.launch).
+    An unfinished job for the same content is returned to be resumed if it
+    is the same jurisdiction's; a finished one does not stop a new run (it
+    finds everything already registered)."""
+    if actor is None or not may_import(actor):
+        raise ImportRefused("您的角色不能导入公安户籍数据")
+    path = Path(path).resolve()
+    try:
+        fmt, encoding = detect(path)
+    except SourceError as exc:
+        raise ImportRefused(str(exc)) from None
+    sha = file_sha256(path)
+    running = ImportJob.objects.filter(
+        kind="police", file_sha256=sha, state__in=[ImportJob.State.STAGING, ImportJob.State.LOADING]
+    ).first()
+    if running is not None:
+        if running.region_code != getattr(actor.region, "code", None):
+            raise ImportRefused("同一文件正在由其他单位导入，请待其完成后再试")
+        return running
+    return _job_create(actor, path, sha, fmt, encoding, mapping or {}, village_default, username)
 
 
 def _job_create(actor, path, sha, fmt, encoding, mapping, village_default, username) -> ImportJob:
@@ -935,9 +962,10 @@ def _write_rejected(job: ImportJob, path: Path, rejected: dict[int, tuple[str, s
     """The rejected rows as the file had them, plus the rule ids and messages:
     the clerk corrects them and imports this file again (the two extra
     columns are ignored)."""
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     out = directory / f"{Path(job.file_name).stem}.rejected-{job.pk}.csv"
     header = read_header(path, job.file_format, job.encoding)
+    out.touch(mode=0o600)  # plaintext ID numbers: readable by the service account only
     with open(out, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow([*header, *REJECTED_EXTRA])
@@ -955,3 +983,9 @@ def _write_rejected(job: ImportJob, path: Path, rejected: dict[int, tuple[str, s
 def import_dir() -> Path:
     """Where uploaded files and rejected-rows files of web imports are kept."""
     return Path(settings.MEDIA_ROOT) / "imports"
+
+
+def rejected_store() -> Path:
+    """Protected storage of rejected-rows files: under MEDIA_ROOT, which is
+    never served directly; fetched through pims.integration.rejected."""
+    return import_dir() / "rejected"

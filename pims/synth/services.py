@@ -77,10 +77,13 @@ def population_write(
     population: Population,
     generator: Generator,
     baseline_date: dt.date | None = None,
+    approved_at: dt.datetime | None = None,
     username: str = "",
 ) -> WriteResult:
     """Write `population` (from `generator`, which can reissue an ID that is
-    already registered) as approved households with baseline spells."""
+    already registered) as approved households with baseline spells.
+    The baseline counts in the month of `approved_at` (default now); a
+    history of events to follow (`event_year_write`) needs it earlier."""
     baseline_date = baseline_date or generator.as_of
     codes = sorted({h.village_code for h in population.households})
     villages = dict(Region.objects.filter(code__in=codes, level=Level.VILLAGE).values_list("code", "pk"))
@@ -91,7 +94,7 @@ def population_write(
         lock_tables(MODELS)
         reissued = _avoid_registered_ids(population, generator)
         base = {m: max_id(m) for m in MODELS}
-        result = _write(population, villages, base, baseline_date, actor)
+        result = _write(population, villages, base, baseline_date, actor, approved_at or timezone.now())
         result.reissued_ids = reissued
         reset_sequences(MODELS)
         audit_record(
@@ -130,8 +133,7 @@ def _avoid_registered_ids(population: Population, generator: Generator) -> int:
     return reissued
 
 
-def _write(pop: Population, villages: dict[str, int], base: dict, baseline: dt.date, actor) -> WriteResult:
-    moment = timezone.now()
+def _write(pop: Population, villages: dict[str, int], base: dict, baseline: dt.date, actor, moment) -> WriteResult:
     period = period_of(timezone.localdate(moment))
     now = adapt_value(moment)
     empty_payload = adapt_value({})
@@ -236,3 +238,91 @@ def _common_prefix(codes: list[str]) -> str:
     while n < len(first) and first[n] == last[n]:
         n += 1
     return first[:n]
+
+
+# --- a year of change events ------------------------------------------------------
+
+
+@dataclass
+class EventYearResult:
+    year: int
+    months: int
+    counts: dict
+    refused: int = 0
+
+    def __str__(self):
+        kinds = ", ".join(f"{EventType(k).label} {n}" for k, n in sorted(self.counts.items(), key=lambda kv: -kv[1]))
+        return f"{self.year}: {sum(self.counts.values())} events in {self.months} months ({kinds})"
+
+
+def event_year_write(
+    *,
+    actor,
+    year: int,
+    seed: int,
+    prefixes: list[str],
+    after: dt.date | None = None,
+    username: str = "",
+    today: dt.date | None = None,
+    log=None,
+) -> EventYearResult:
+    """Generate and apply a year of change events for the register under
+    `prefixes` (pims.synth.event_year), dated after `after` (the baseline
+    date; default the end of the year before), month by month: each month's events
+    are filed and applied in one transaction through the events engine
+    (`engine.apply`, set-based), approved at the end of their month (or now,
+    for the current month), with one audit entry. Months that have not
+    begun are left out. Deterministic by seed for the same register.
+
+    An event the engine refuses is left out and counted (`refused`; the
+    planner is meant to make none) and the rest of its month applied."""
+    import copy
+    from collections import Counter
+
+    from pims.events import engine
+    from pims.events.errors import EventRefused
+    from pims.events.periods import last_day
+
+    from .event_year import EventPlanner
+
+    today = today or timezone.localdate()
+    if year > today.year:
+        raise ValueError(f"{year} has not begun: events can only be generated up to today ({today})")
+    planner = EventPlanner(seed=seed, year=year, prefixes=prefixes, today=today, after=after)
+    counts, refused, months = Counter(), 0, 0
+    for period in planner.periods():
+        events = planner.plan(period)
+        end = last_day(period)
+        # Approved at the end of the month — or now, in the month that is still running.
+        approved_at = min(timezone.make_aware(dt.datetime.combine(end, dt.time(18))), timezone.now())
+        with transaction.atomic():
+            for _attempt in range(3):
+                # Copies: a refused run leaves its marks (keys, a birth's child) on the events it was given.
+                batch = [copy.copy(e) for e in events]
+                try:
+                    with transaction.atomic():
+                        Event.objects.bulk_create(batch)
+                        engine.apply(batch, actor=actor, approved_at=approved_at)
+                    break
+                except EventRefused as exc:
+                    bad = {id(e) for e, _messages in exc.problems}
+                    refused += len(bad)
+                    if log is not None:
+                        log("\n".join(exc.messages))
+                    events = [e for e, b in zip(events, batch, strict=True) if id(b) not in bad]
+            else:
+                raise RuntimeError(f"{period}: the events engine kept refusing the generated events")
+            month = Counter(e.event_type for e in events)
+            audit_record(
+                actor=actor,
+                username=username,
+                action=Action.LOAD,
+                obj=("synth.events", period),
+                region_code=_common_prefix(sorted(prefixes)),
+                detail={"what": "synthetic_events", "period": period, "events": sum(month.values())},
+            )
+        counts += month
+        months += 1
+        if log is not None:
+            log(f"{period}: {sum(month.values())} events")
+    return EventYearResult(year, months, dict(counts), refused)

@@ -10,3 +10,5 @@ os.environ.setdefault("SECRET_KEY", "test-" + base64.b64encode(os.urandom(24)).d
 os.environ.setdefault("FIELD_ENCRYPTION_KEYS", base64.b64encode(os.urandom(32)).decode())
 os.environ.setdefault("BLIND_INDEX_KEY", base64.b64encode(os.urandom(32)).decode())
 os.environ.setdefault("DATABASE_URL", "sqlite:///:memory:")
+# Imports started on the import page run inside the request in tests (no detached processes).
+os.environ.setdefault("PIMS_IMPORT_RUNNER", "inline")

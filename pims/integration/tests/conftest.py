@@ -7,6 +7,13 @@ from pims.synth.generator import Generator, VillageSpec
 AS_OF = dt.date(2026, 11, 1)
 
 
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Uploads and rejected-rows files go to a throwaway protected storage."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def codes(db):
     from pims.integration.testing import load_code_tables

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from pims.events.models import Event, Spell
 from pims.integration import services
 from pims.integration.models import ImportJob, StagedRow
+from pims.integration.rejected import rejected_path
 from pims.integration.services import ImportRefused, police_import
 from pims.registry.checks.base import Severity
 from pims.registry.checks.runner import check_households
@@ -173,7 +174,7 @@ def test_a_truncated_csv_keeps_the_good_rows_and_rejects_the_cut_one(regions, co
     cut.write_bytes(data[: data.rindex(b"\n", 0, len(data) - 1) + 25])  # the last line loses its tail
     job = police_import(actor=None, path=cut)
     assert job.rows_rejected >= 1
-    rejected = (tmp_path / f"cut.rejected-{job.pk}.csv").read_text(encoding="utf-8-sig")
+    rejected = rejected_path(job).read_text(encoding="utf-8-sig")
     assert "P02" in rejected or "P01" in rejected
     assert job.rows_loaded + job.rows_rejected == job.rows_total
 
@@ -200,7 +201,7 @@ def test_rows_outside_the_importers_region_are_rejected(regions, codes, personas
     outside = sum(1 for p in pop.persons if pop.households[p.household].village_code.startswith("210124102"))
     assert outside and job.rows_rejected == outside
     assert not Person.objects.filter(household__region_code__startswith="210124102").exists()
-    rejected = (tmp_path / f"extract.rejected-{job.pk}.csv").read_text(encoding="utf-8-sig")
+    rejected = rejected_path(job).read_text(encoding="utf-8-sig")
     assert rejected.count("[P09]") == outside
 
 
@@ -223,3 +224,44 @@ def test_import_police_command_reports_and_refuses_clearly(regions, codes, popul
     (tmp_path / "bad.csv").write_bytes(b"\xff\xfe\x00garbage" * 10)
     with pytest.raises(CommandError, match="未导入"):
         call_command("import_police", str(tmp_path / "bad.csv"), stdout=out, stderr=err)
+
+
+def test_rejected_rows_stay_in_protected_storage_and_leave_only_on_request(regions, codes, population, tmp_path,
+                                                                           settings):  # fmt: skip
+    """The rejected rows repeat plaintext ID numbers: never written beside the
+    source; the command line copies them only to a path it is given, with a
+    warning and an export entry in the audit log."""
+    import stat
+    from io import StringIO
+
+    from pims.audit.models import AuditEntry
+
+    _g, pop = population(per_village=20)
+    source_dir = tmp_path / "incoming"
+    source_dir.mkdir()
+    good = tmp_path / "extract.csv"
+    write_police_file(pop, good)
+    text = good.read_text(encoding="utf-8-sig").splitlines()
+    path = source_dir / "bad.csv"
+    path.write_text("\n".join([text[0], text[1].replace(",男,", ",X,", 1).replace(",女,", ",X,", 1), *text[2:]]) + "\n",
+                    encoding="utf-8")  # fmt: skip
+    out = StringIO()
+    call_command("import_police", str(path), stdout=out, stderr=StringIO())
+    job = ImportJob.objects.get()
+    assert job.rows_rejected >= 1 and "protected storage" in out.getvalue()  # the row (and its household: P08)
+    stored = rejected_path(job)
+    assert stored.is_relative_to(settings.MEDIA_ROOT) and stat.S_IMODE(stored.stat().st_mode) == 0o600
+    assert [p.name for p in source_dir.iterdir()] == ["bad.csv"]  # nothing beside the source
+    assert not AuditEntry.objects.filter(action="export").exists()
+
+    # The finished job is reported again, and its rejected rows copied where asked.
+    wanted = tmp_path / "for-the-clerk.csv"
+    err = StringIO()
+    call_command("import_police", str(path), "--rejected", str(wanted), stdout=StringIO(), stderr=err)
+    assert ImportJob.objects.count() == 1
+    assert wanted.read_bytes() == stored.read_bytes() and stat.S_IMODE(wanted.stat().st_mode) == 0o600
+    assert "警告" in err.getvalue() and "公民身份号码" in err.getvalue()
+    entry = AuditEntry.objects.get(action="export")
+    assert (entry.object_id, entry.detail["to"], entry.actor_username) == (
+        str(job.pk), "file:for-the-clerk.csv", "system:import_police",
+    )  # fmt: skip

@@ -130,7 +130,8 @@ def test_sigkill_then_rerun_equals_a_clean_import(backend, regions, codes, popul
     _g, pop = population(per_village=200)
     path = tmp_path / "extract.csv"
     write_police_file(pop, path)
-    base_env = os.environ | {"PIMS_ENV": "test", "PIMS_IMPORT_CHUNK_ROWS": "25", "PIMS_IMPORT_CHUNK_HOUSEHOLDS": "4"}
+    base_env = os.environ | {"PIMS_ENV": "test", "PIMS_IMPORT_CHUNK_ROWS": "25", "PIMS_IMPORT_CHUNK_HOUSEHOLDS": "4",
+                             "MEDIA_ROOT": str(tmp_path / "media")}  # fmt: skip
     base_env.pop("DJANGO_SETTINGS_MODULE", None)
     template = SqliteDb(tmp_path, "template") if backend == "sqlite" else PostgresDb(SUITE_URL, "template")
     dbs = [template]

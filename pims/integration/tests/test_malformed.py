@@ -7,6 +7,7 @@ import io
 import random
 
 from pims.integration.format import HEADERS
+from pims.integration.rejected import rejected_path
 from pims.integration.services import police_import
 from pims.lib.citizen_id import make_citizen_id
 from pims.registry.models import Household, Person
@@ -171,7 +172,7 @@ def test_every_malformed_row_is_rejected_with_its_reason_and_every_good_row_kept
     job = police_import(actor=None, path=path)
 
     assert job.rows_rejected == len(expected)
-    with open(tmp_path / f"mixed.rejected-{job.pk}.csv", encoding="utf-8-sig", newline="") as fh:
+    with open(rejected_path(job), encoding="utf-8-sig", newline="") as fh:
         reader = csv.reader(fh)
         header = next(reader)
         assert header[-3:] == ["原行号", "错误规则", "错误说明"]

@@ -43,3 +43,26 @@ def test_login_table_aligns_chinese_columns():
     ).splitlines()
     assert table[0].startswith("用户名")
     assert table[2].index("pw-1") == table[3].index("pw-22")
+
+
+@pytest.mark.django_db
+def test_setup_demo_full_asks_for_the_full_population(monkeypatch):
+    """--full seeds at the full scale (the load itself is not run here: minutes)."""
+    import pims.registry.demo as demo
+
+    asked = []
+
+    def fake_seed(*, scale=None, stdout=None):
+        asked.append(scale)
+        return f"seeded {scale}"
+
+    monkeypatch.setattr(demo, "seed_demo", fake_seed)
+    out = StringIO()
+    call_command("setup_demo", "--full", stdout=out)
+    call_command("setup_demo", stdout=StringIO())
+    assert asked == ["full", None]
+    assert "seeded full" in out.getvalue() and "340,000" in out.getvalue()
+    # The full scale over Faku's villages is the county's real size.
+    from pims.synth.selectors import villages_under
+
+    assert 330_000 < demo.SCALES["full"] * len(villages_under([demo.COUNTY])) < 360_000

@@ -2,6 +2,12 @@
 
 Resumable: run the same command again after an interruption (even kill -9)
 and it continues from its last commit. Progress goes to stderr.
+
+`--job PK` runs (or resumes) a job created on the import page, as the user
+who started it: that is how the page runs an import outside the request
+(pims.integration.launch). The rejected rows stay in protected storage; an
+operator who needs them as a file names it with `--rejected PATH` (a copy
+with plaintext ID numbers, audited as an export).
 """
 
 import json
@@ -12,6 +18,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from pims.integration.models import ImportJob
+from pims.integration.rejected import rejected_rows_export
 from pims.integration.services import ImportRefused, police_import
 
 STAGES = {"stage": "1/2 读取校验 reading", "load": "2/2 写入登记库 loading"}
@@ -58,24 +66,23 @@ class Command(BaseCommand):
     help = "Import a police household-registry extract (CSV or XLSX with Chinese headers); resumable and idempotent."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="CSV (UTF-8 / UTF-8 with BOM / GB18030) or XLSX file")
+        parser.add_argument("file", nargs="?", help="CSV (UTF-8 / UTF-8 with BOM / GB18030) or XLSX file")
         parser.add_argument("--mapping", help="JSON file mapping this file's headers to the canonical ones")
         parser.add_argument("--village-default", default="", help="12-digit village code for rows without one")
         parser.add_argument("--baseline-date", help="date of the baseline events (default today)")
-        parser.add_argument("--rejected-dir", help="where to write the rejected-rows file (default: beside FILE)")
+        parser.add_argument(
+            "--rejected",
+            metavar="PATH",
+            help="also write the rejected rows to PATH (a file or a directory): it holds plaintext ID numbers",
+        )
         parser.add_argument("--again", action="store_true", help="process a file that was already imported again")
+        parser.add_argument("--job", type=int, help="run or resume the import job PK started on the import page")
 
-    def handle(self, *args, file, mapping, village_default, baseline_date, rejected_dir, again, **options):
+    def handle(self, *args, file, mapping, village_default, baseline_date, rejected, again, job, **options):
         import datetime as dt
 
-        mapping_data = None
-        if mapping:
-            try:
-                mapping_data = json.loads(Path(mapping).read_text(encoding="utf-8-sig"))
-            except (OSError, ValueError) as exc:
-                raise CommandError(f"映射文件无法读取（应为 JSON 对象）：{exc}") from None
-            if not isinstance(mapping_data, dict) or not all(isinstance(v, str) for v in mapping_data.values()):
-                raise CommandError('映射文件应为 JSON 对象：{"文件中的列名": "标准列名", …}')
+        if (file is None) == (job is None):
+            raise CommandError("give either FILE or --job PK")
         day = None
         if baseline_date:
             try:
@@ -86,22 +93,56 @@ class Command(BaseCommand):
         started = time.perf_counter()
         began = timezone.now()
         try:
-            job = police_import(
-                actor=None,
-                path=file,
-                mapping=mapping_data,
-                village_default=village_default,
-                username="system:import_police",
-                baseline_date=day,
-                again=again,
-                progress=line,
-                rejected_dir=rejected_dir,
-            )
+            if job is not None:
+                result = self._run_job(job, line, day)
+            else:
+                result = police_import(
+                    actor=None,
+                    path=file,
+                    mapping=self._mapping(mapping),
+                    village_default=village_default,
+                    username="system:import_police",
+                    baseline_date=day,
+                    again=again,
+                    progress=line,
+                )
         except ImportRefused as exc:
             raise CommandError(f"未导入：{exc}") from None
         finally:
             line.close()
-        elapsed = time.perf_counter() - started
+        self._summary(result, time.perf_counter() - started, began)
+        if rejected and result.rejected_file:
+            dest = rejected_rows_export(job=result, dest=rejected, username="system:import_police")
+            self.stderr.write(
+                f"警告：{dest} 含完整的公民身份号码（{result.rows_rejected} 行），已记入审计日志；"
+                "请妥善保管，改正并重新导入后删除。\n"
+                f"WARNING: {dest} holds plaintext ID numbers; keep it safe and delete it after use."
+            )
+
+    @staticmethod
+    def _mapping(mapping):
+        if not mapping:
+            return None
+        try:
+            data = json.loads(Path(mapping).read_text(encoding="utf-8-sig"))
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"映射文件无法读取（应为 JSON 对象）：{exc}") from None
+        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            raise CommandError('映射文件应为 JSON 对象：{"文件中的列名": "标准列名", …}')
+        return data
+
+    def _run_job(self, pk, line, day):
+        """A job of the import page, run as its starter. A refusal (the file
+        is gone, the user may no longer import) fails the job; any other
+        error is recorded on it and the job stays resumable."""
+        from pims.integration.launch import job_run
+
+        try:
+            return job_run(pk, progress=line, baseline_date=day)
+        except ImportJob.DoesNotExist:
+            raise CommandError(f"import job {pk} does not exist") from None
+
+    def _summary(self, job, elapsed, began):
         if job.finished_at and job.finished_at < began:
             self.stdout.write(
                 f"文件已于 {job.finished_at:%Y-%m-%d %H:%M} 导入（任务 {job.pk}），未做任何改动；--again 可重新处理。"
@@ -114,6 +155,9 @@ class Command(BaseCommand):
         if job.warnings:
             self.stdout.write("warnings: " + ", ".join(f"{k}×{v}" for k, v in sorted(job.warnings.items())))
         if job.rejected_file:
-            self.stdout.write(f"rejected rows: {job.rejected_file}")
+            self.stdout.write(
+                f"rejected rows: kept in protected storage (job {job.pk}); "
+                "download them on the import page or add --rejected PATH"
+            )
         if job.message:
             self.stdout.write(job.message)

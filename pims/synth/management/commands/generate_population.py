@@ -2,6 +2,9 @@
 
 Straight into the register (approved households, baseline events and spells),
 or with --out into a police extract file (CSV or XLSX) for `import_police`.
+With --events-year YEAR the population is collected (baseline) at the end of
+the year before and then lives through YEAR: a year of change events applied
+month by month through the events engine (pims.synth.event_year).
 """
 
 import datetime as dt
@@ -37,8 +40,21 @@ class Command(BaseCommand):
         parser.add_argument("--out", help="write a police extract (.csv or .xlsx) instead of the database")
         parser.add_argument("--encoding", default="utf-8-sig", choices=["utf-8-sig", "utf-8", "gb18030"])
         parser.add_argument("--codes", action="store_true", help="write codes instead of names in the file")
+        parser.add_argument(
+            "--events-year", type=int, metavar="YEAR",
+            help="then generate the change events of YEAR (up to today); the baseline defaults to YEAR-1-12-31",
+        )  # fmt: skip
 
-    def handle(self, *args, villages, persons, per_village, seed, as_of, out, encoding, codes, **options):
+    def handle(self, *args, villages, persons, per_village, seed, as_of, out, encoding, codes, events_year, **options):
+        today = dt.date.today()
+        if events_year is not None:
+            if out:
+                raise CommandError("--events-year writes events into the database; it cannot go with --out")
+            if events_year > today.year:
+                raise CommandError(f"--events-year {events_year} has not begun (events only up to today)")
+            as_of = as_of or dt.date(events_year - 1, 12, 31)
+            if as_of > dt.date(events_year, 12, 31) or as_of > today:
+                raise CommandError(f"--as-of {as_of} must come before the end of {events_year} and today")
         regions = villages_under(villages)
         if not regions:
             raise CommandError(f"no active villages under {', '.join(villages)} (run manage.py load_regions first)")
@@ -63,10 +79,35 @@ class Command(BaseCommand):
         from pims.synth.services import population_write
 
         t0 = time.perf_counter()
+        approved_at = None
+        if events_year is not None:  # the baseline counts in its own month, before the events
+            from django.utils import timezone
+
+            approved_at = timezone.make_aware(dt.datetime.combine(generator.as_of, dt.time(12)))
         result = population_write(
-            actor=None, population=pop, generator=generator, username="system:generate_population"
+            actor=None,
+            population=pop,
+            generator=generator,
+            approved_at=approved_at,
+            username="system:generate_population",
         )
         self.stdout.write(f"written in {time.perf_counter() - t0:.1f}s: {result}")
+        if events_year is not None:
+            from pims.synth.services import event_year_write
+
+            t0 = time.perf_counter()
+            events = event_year_write(
+                actor=None,
+                year=events_year,
+                seed=seed,
+                prefixes=villages,
+                after=generator.as_of,
+                username="system:generate_population",
+                log=self.stderr.write,
+            )
+            self.stdout.write(f"events applied in {time.perf_counter() - t0:.1f}s: {events}")
+            if events.refused:
+                self.stderr.write(f"{events.refused} generated events were refused by the events engine and left out")
 
     def _report(self, pop, generator):
         from pims.synth.census import summarise

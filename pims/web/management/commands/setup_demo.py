@@ -38,8 +38,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--skip-seed", action="store_true", help="do not seed demo households and persons")
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="seed the full ~340,000-person Faku population (1,400 per village; minutes, not seconds) "
+            "instead of the small demo scale (same as PIMS_DEMO_SCALE=full)",
+        )
 
-    def handle(self, *args, skip_seed=False, **options):
+    def handle(self, *args, skip_seed=False, full=False, **options):
         if settings.PIMS_ENV == "production" or getattr(settings, "PRODUCTION", False):
             raise CommandError("setup_demo refuses to run when PIMS_ENV=production: it creates published passwords.")
 
@@ -67,7 +73,13 @@ class Command(BaseCommand):
             if seed is None:
                 self.stdout.write(f"note: {DEMO_SEED_MODULE} has no seed_demo(); no demo households seeded")
             else:
-                kwargs = {"stdout": self.stdout} if "stdout" in inspect.signature(seed).parameters else {}
+                params = inspect.signature(seed).parameters
+                kwargs = {"stdout": self.stdout} if "stdout" in params else {}
+                if full:
+                    if "scale" not in params:
+                        raise CommandError(f"{DEMO_SEED_MODULE}.seed_demo() cannot load the full population")
+                    kwargs["scale"] = "full"
+                    self.stdout.write("full scale: ~340,000 persons (1,400 per village), this takes a few minutes")
                 result = seed(**kwargs)
                 if result is not None:
                     self.stdout.write(str(result))

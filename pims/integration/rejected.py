@@ -1,0 +1,69 @@
+"""The rejected-rows file of an import: who may fetch it, and the audit row.
+
+The file repeats the rejected rows exactly as the source had them, so it
+holds plaintext ID numbers. It is written to protected storage
+(`services.rejected_store()`, under MEDIA_ROOT, which no URL serves) and
+leaves it only through these two functions, each of which writes an export
+entry to the audit log: the web download (scoped to the job's jurisdiction,
+`pims.integration.views`) and the command line's `--rejected PATH`.
+"""
+
+import shutil
+from pathlib import Path
+
+from django.db import transaction
+
+from pims.accounts.roles import Cap, has_capability
+from pims.audit.models import Action
+from pims.audit.services import audit_record
+
+from .models import ImportJob
+
+
+class RejectedUnavailable(Exception):
+    """The job has no rejected-rows file (none rejected, or it was removed)."""
+
+
+def rejected_path(job: ImportJob) -> Path:
+    if not job.rejected_file or not Path(job.rejected_file).is_file():
+        raise RejectedUnavailable(f"任务 {job.pk} 没有退回文件")
+    return Path(job.rejected_file)
+
+
+def may_fetch_rejected(user) -> bool:
+    """Full ID numbers: only roles that may import and may see full numbers."""
+    return has_capability(user, Cap.IMPORT_DATA) and has_capability(user, Cap.UNMASK_PERSONAL)
+
+
+def _audit(actor, job: ImportJob, *, username: str, ip: str | None, to: str) -> None:
+    audit_record(
+        actor=actor,
+        username=username,
+        action=Action.EXPORT,
+        obj=job,
+        region_code=job.region_code,
+        ip=ip,
+        detail={"what": "police_import_rejected", "rows": job.rows_rejected, "to": to, "full_ids": True},
+    )
+
+
+def rejected_rows_open(*, actor, job: ImportJob, ip: str | None = None):
+    """The file opened for a download by `actor` (who must already have been
+    given the job by `selectors.access_import_job`); audited."""
+    path = rejected_path(job)
+    with transaction.atomic():
+        _audit(actor, job, username="", ip=ip, to="download")
+    return path.open("rb")
+
+
+def rejected_rows_export(*, job: ImportJob, dest: str | Path, username: str) -> Path:
+    """Copy the file to a place the operator named on the command line; audited."""
+    source = rejected_path(job)
+    dest = Path(dest)
+    if dest.is_dir():
+        dest = dest / source.name
+    with transaction.atomic():
+        shutil.copyfile(source, dest)
+        dest.chmod(0o600)
+        _audit(None, job, username=username, ip=None, to=f"file:{dest.name}")
+    return dest

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "integration"
+urlpatterns = [
+    path("", views.import_list, name="import_list"),
+    path("<int:pk>/", views.import_detail, name="import_detail"),
+    path("<int:pk>/progress/", views.import_progress, name="import_progress"),
+    path("<int:pk>/resume/", views.import_resume, name="import_resume"),
+    path("<int:pk>/rejected/", views.import_rejected, name="import_rejected"),
+]

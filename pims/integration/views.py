@@ -1,0 +1,95 @@
+"""The import page: upload a police extract, start the import outside the
+request (pims.integration.launch), watch its progress (htmx polling of the
+job's row) and fetch the rejected rows (scoped, audited)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from pims.audit.services import client_ip
+
+from . import launch, selectors
+from .forms import ImportForm
+from .rejected import RejectedUnavailable, may_fetch_rejected, rejected_rows_open
+from .services import ImportRefused, may_import
+
+
+def _require_importer(user) -> None:
+    if not may_import(user):
+        raise Http404
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_list(request):
+    _require_importer(request.user)
+    form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            job = launch.import_start(
+                actor=request.user,
+                upload=data["file"],
+                mapping_upload=data["mapping"],
+                village_default=data["village_default"],
+            )
+        except ImportRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("文件已上传，导入在后台进行。"))
+            return redirect("integration:import_detail", pk=job.pk)
+    jobs = selectors.import_job_list_visible_to(user=request.user).select_related("actor")[:50]
+    return render(request, "integration/import_list.html", {"form": form, "jobs": jobs})
+
+
+def _progress_context(request, job):
+    return {
+        "job": job,
+        "progress": selectors.import_progress(job),
+        "can_fetch_rejected": may_fetch_rejected(request.user),
+    }
+
+
+@login_required
+@require_GET
+def import_detail(request, pk):
+    job = selectors.access_import_job(request.user, pk)
+    return render(request, "integration/import_detail.html", _progress_context(request, job))
+
+
+@login_required
+@require_GET
+def import_progress(request, pk):
+    job = selectors.access_import_job(request.user, pk)
+    return render(request, "integration/_import_progress.html", _progress_context(request, job))
+
+
+@login_required
+@require_POST
+def import_resume(request, pk):
+    job = selectors.access_import_job(request.user, pk)
+    try:
+        launch.import_resume(actor=request.user, job=job)
+        messages.success(request, _("导入已重新开始，将从上次提交处继续。"))
+    except ImportRefused as exc:
+        messages.error(request, str(exc))
+    return redirect("integration:import_detail", pk=job.pk)
+
+
+@login_required
+@require_GET
+def import_rejected(request, pk):
+    """The rejected rows with their full ID numbers: audited as an export."""
+    job = selectors.access_import_job(request.user, pk)
+    if not may_fetch_rejected(request.user):
+        raise Http404
+    try:
+        handle = rejected_rows_open(actor=request.user, job=job, ip=client_ip(request))
+    except RejectedUnavailable:
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=True, filename=f"rejected-{job.pk}.csv", content_type="text/csv")
+    response["Cache-Control"] = "no-store"
+    return response
