@@ -5,7 +5,6 @@ own form and run through the same selector; numbers leave masked."""
 from datetime import date
 from typing import Annotated
 
-from django.core.paginator import Paginator
 from django.http import Http404
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict, StringConstraints
@@ -13,7 +12,7 @@ from pydantic import ConfigDict, StringConstraints
 from pims.accounts.roles import Cap, has_capability
 
 from .forms import SearchForm
-from .selectors import decorate, person_search
+from .selectors import COUNT_CAP, CappedPaginator, decorate, person_search
 
 router = Router(tags=["search"])
 
@@ -62,7 +61,8 @@ class PersonHitOut(Schema):
 
 
 class SearchPageOut(Schema):
-    count: int = Field(..., description="本辖区内符合条件的人数")
+    count: int = Field(..., description="本辖区内符合条件的人数（超过上限时为上限，见 count_capped）")
+    count_capped: bool = Field(False, description=f"符合条件的人数超过 {COUNT_CAP}，count 只计到上限")
     page: int
     pages: int
     items: list[PersonHitOut]
@@ -89,10 +89,11 @@ def person_search_api(request, payload: SearchIn):
         errors = {k: [str(m) for m in v] for k, v in form.errors.items()}
         return Status(422, {"detail": "查询条件有误", "errors": errors})
     qs = person_search(user=user, criteria=form.criteria()).select_related("household")
-    paginator = Paginator(qs, payload.page_size)
+    paginator = CappedPaginator(qs, payload.page_size)
     page = paginator.get_page(payload.page)
     return {
         "count": paginator.count,
+        "count_capped": paginator.capped,
         "page": page.number,
         "pages": paginator.num_pages,
         "items": [

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -73,7 +72,7 @@ def search(request):
             form.add_error("citizen_id", _("请输入公民身份号码"))
         else:
             qs = selectors.person_search(user=user, criteria=criteria).select_related("household")
-            page = Paginator(qs, PAGE_SIZE).get_page(None if by_id else request.GET.get("page"))
+            page = selectors.CappedPaginator(qs, PAGE_SIZE).get_page(None if by_id else request.GET.get("page"))
             page.object_list = selectors.decorate(page.object_list)
             ctx.update(
                 page=page,

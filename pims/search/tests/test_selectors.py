@@ -3,6 +3,8 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pims.registry.models import Contraception, Marriage
 from pims.search.forms import SearchForm
@@ -259,3 +261,21 @@ def test_query_count_does_not_grow_with_the_page(world, op, personas, regions, d
     assert after == before
     with django_assert_max_num_queries(3):
         run()
+
+
+@given(
+    stored=st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", max_size=12),
+    typed=st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=4),
+)
+def test_pinyin_range_is_exactly_the_prefix(stored, typed):
+    """The range handed to the index selects the same stored pinyin as the
+    prefix it stands for (stored pinyin is [a-z0-9] only)."""
+    from pims.search.selectors import pinyin_range
+
+    bounds = dict(pinyin_range(typed).children)
+    inside = stored >= bounds["name_pinyin__gte"] and stored < bounds.get("name_pinyin__lt", "\U0010ffff")
+    # Without an upper bound (the prefix ends in z or 9) the LIKE kept beside it decides.
+    if "name_pinyin__lt" in bounds:
+        assert inside == stored.startswith(typed)
+    else:
+        assert inside or not stored.startswith(typed)

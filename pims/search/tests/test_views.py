@@ -280,3 +280,19 @@ def test_export_is_post_only(world, client_for):
 def test_outsider_export_holds_nobody_of_township_a(world, client_for):
     rows = csv_rows(export(client_for("outsider"), {"name": "zs"}))
     assert [r[1] for r in rows[1:]] == ["张三丰"]
+
+
+def test_count_stops_at_the_cap_and_says_there_are_more(world, client_for, monkeypatch):
+    from pims.search import selectors
+
+    client = client_for("operator")
+    total = len(listed(client.get(URL, {"status": "1"})))
+    assert total > 2
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    resp = client.get(URL, {"status": "1"})
+    body = resp.content.decode()
+    assert "本辖区超过 2 人符合条件" in body and f"共 {total} 人" not in body
+    assert len(listed(resp)) == 2  # the pages stop at the cap
+    monkeypatch.setattr(selectors, "COUNT_CAP", total)
+    resp = client.get(URL, {"status": "1"})
+    assert f"本辖区共 {total} 人符合条件" in resp.content.decode()
