@@ -15,7 +15,9 @@ Counting rules (DESIGN.md §3, 统计口径) in this module:
 
   holds exactly (baseline shown separately; 注销 counted with moved out and
   shown as 其中注销; a move between two places inside the region is neither
-  in nor out; corrections never touch spells);
+  in nor out), plus 更正增减: a region correction or a reversal (撤销) closes
+  the wrong spell with no length and opens the right one in the month it is
+  approved, counted like a move but apart from the moves;
 - every query here is one set-based statement over the spell table.
 """
 
@@ -60,10 +62,20 @@ class Flows:
     moved_in: int = 0
     moved_out: int = 0
     cancelled: int = 0  # of which (included in moved_out)
+    corrected_in: int = 0  # 更正增加: region corrections and reversals
+    corrected_out: int = 0  # 更正减少
 
     @property
     def net(self) -> int:
-        return self.baseline + self.births - self.deaths + self.moved_in - self.moved_out
+        return (
+            self.baseline
+            + self.births
+            - self.deaths
+            + self.moved_in
+            - self.moved_out
+            + self.corrected_in
+            - self.corrected_out
+        )
 
 
 def _outside(prefix: str, column: str) -> Q:
@@ -76,10 +88,16 @@ def _stock(period: str) -> Q:
     return Q(open_period__lte=period) & ~Q(open_period="") & (Q(close_period="") | Q(close_period__gt=period))
 
 
+# Spells opened or closed by a region correction or a reversal (更正增减).
+CORRECTING = [Spell.Opened.CORRECTION, Spell.Opened.REVERSAL]
+
+
 def _flow_counts(prefix: str, first: str, last: str) -> dict:
     opened = Q(open_period__gte=first, open_period__lte=last)
     closed = Q(close_period__gte=first, close_period__lte=last)
     moved_out = Q(close_reason=Spell.Closed.MOVE) & _outside(prefix, "destination_code")
+    fixed_in = Q(open_reason__in=CORRECTING) & _outside(prefix, "origin_code")
+    fixed_out = Q(close_reason__in=CORRECTING) & _outside(prefix, "destination_code")
     return {
         "baseline": Count("id", filter=opened & Q(open_reason=Spell.Opened.BASELINE)),
         "births": Count("id", filter=opened & Q(open_reason=Spell.Opened.BIRTH)),
@@ -87,6 +105,8 @@ def _flow_counts(prefix: str, first: str, last: str) -> dict:
         "deaths": Count("id", filter=closed & Q(close_reason=Spell.Closed.DEATH)),
         "moved_out": Count("id", filter=closed & (Q(close_reason=Spell.Closed.CANCEL) | moved_out)),
         "cancelled": Count("id", filter=closed & Q(close_reason=Spell.Closed.CANCEL)),
+        "corrected_in": Count("id", filter=opened & fixed_in),
+        "corrected_out": Count("id", filter=closed & fixed_out),
     }
 
 
@@ -285,7 +305,13 @@ def event_summary(event: Event) -> str:
     p = event.payload or {}
     bits = []
     if event.event_type == EventType.CORRECTION:
-        bits.append(f"{p.get('field', '')}：“{p.get('before', '')}” → “{p.get('after', '')}”")
+        from .handlers.correction import field_label
+
+        bits.append(f"{field_label(p.get('field', ''))}：“{p.get('before', '')}” → “{p.get('after', '')}”")
+    if event.event_type == EventType.REVERSAL:
+        bits.append(f"撤销事件 {event.supersedes_id}")
+        if p.get("reason"):
+            bits.append(f"原因 {p['reason']}")
     for key, label in (
         ("name", "姓名"),
         ("outcome", "结局"),
@@ -295,7 +321,7 @@ def event_summary(event: Event) -> str:
         ("origin_code", "来源地"),
         ("new_household_number", "新户编号"),
     ):
-        if p.get(key) and event.event_type != EventType.CORRECTION:
+        if p.get(key) and event.event_type not in (EventType.CORRECTION, EventType.REVERSAL):
             bits.append(f"{label} {p[key]}")
     return "；".join(bits)
 

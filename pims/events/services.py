@@ -279,6 +279,7 @@ def change_report_approve(*, actor, report: ChangeReport) -> ChangeReport:
         now = timezone.now()
         events = _pending(report)
         engine.apply(events, actor=actor, approved_at=now)
+        _audit_applied(actor, events)
         report.state = ReportState.APPROVED
         report.reviewed_by, report.reviewed_at = actor, now
         report.version += 1
@@ -299,6 +300,7 @@ def change_reports_approve(*, actor, reports: list[ChangeReport]) -> list[Change
         now = timezone.now()
         events = [e for report in locked for e in _pending(report)]
         engine.apply(events, actor=actor, approved_at=now)
+        _audit_applied(actor, events)
         for report in locked:
             report.state = ReportState.APPROVED
             report.reviewed_by, report.reviewed_at = actor, now
@@ -307,6 +309,19 @@ def change_reports_approve(*, actor, reports: list[ChangeReport]) -> list[Change
         for report in locked:
             _audit(actor, Action.UPDATE, report, {"transition": "approve", "batch": len(locked)})
     return locked
+
+
+def _audit_applied(actor, events: list[Event]) -> None:
+    """An audit row per person whose identity was corrected (the ID number,
+    masked before and after) and per reversed event, beside the report's."""
+    for e in events:
+        p = e.payload or {}
+        if e.event_type == EventType.CORRECTION and p.get("field") == "citizen_id":
+            detail = {"field": "citizen_id", "before": p.get("before", ""), "after": p.get("after", ""), "event": e.pk}
+            audit_record(actor=actor, action=Action.UPDATE, obj=e.person, region_code=e.region_code, detail=detail)
+        elif e.event_type == EventType.REVERSAL:
+            detail = {"transition": "reverse", "reversed": e.supersedes_id, "event": e.pk}
+            audit_record(actor=actor, action=Action.UPDATE, obj=e.person, region_code=e.region_code, detail=detail)
 
 
 def _audit(actor, action, obj, detail, region_code: str = "") -> None:
