@@ -178,6 +178,28 @@ def report_events(report: ChangeReport) -> QuerySet[Event]:
     return report.events.select_related("person", "related_person", "household").order_by("effective_date", "id")
 
 
+# Payload keys that are not typed in (encrypted ID parts, derived values).
+DERIVED_KEYS = {"id_cipher", "id_index", "id_masked", "id_sex", "id_birth_date", "before_index", "after_name"}
+
+
+def event_values(event: Event) -> dict:
+    """What the form shows when a filed event is edited: the inputs as they
+    were typed (an ID number, kept only encrypted, must be typed again)."""
+    values = {k: v for k, v in (event.payload or {}).items() if k not in DERIVED_KEYS}
+    if event.event_type == EventType.CORRECTION and (event.payload or {}).get("field") == "citizen_id":
+        values["before"], values["after"] = event.payload.get("before", ""), ""
+    for key in ("person_id", "related_person_id", "household_id", "supersedes_id"):
+        if getattr(event, key):
+            values[key.removesuffix("_id")] = getattr(event, key)
+    values["effective_date"] = event.effective_date.isoformat()
+    return values
+
+
+def event_comments(event: Event):
+    """The reviewers' comments on one event, oldest first."""
+    return event.report.comments.filter(event=event).select_related("author") if event.report_id else []
+
+
 def report_due_date(period: str) -> dt.date:
     return first_day(next_period(period)).replace(day=rules.due_day())
 

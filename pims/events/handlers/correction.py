@@ -43,6 +43,8 @@ LABEL = "更正"
 PERSON = "更正人员"
 RELATED = None
 HOUSEHOLD = None
+TARGET = "所更正的事件编号"
+TARGET_REQUIRED = False
 DESCRIPTIVE = {
     "name": ("姓名", ""),
     "sex": ("性别", "sex"),

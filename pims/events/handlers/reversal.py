@@ -35,6 +35,7 @@ PERSON = None
 RELATED = None
 HOUSEHOLD = None
 TARGET = "被撤销的事件编号"
+TARGET_REQUIRED = True
 FIELDS = [
     Field(
         "relationship",
