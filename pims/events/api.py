@@ -41,6 +41,8 @@ class BalanceOut(Schema):
     moved_in: int
     moved_out: int
     cancelled: int
+    corrected_in: int
+    corrected_out: int
     end: int
 
 
@@ -64,7 +66,8 @@ def population(request, code: str, period: str, last: str = "", kind: str = Spel
     b = selectors.population_balance(region.prefix, period, last if is_period(last) else period, kind=kind)
     return {
         "region_code": region.code, "kind": kind, "first": b.first, "last": b.last, "start": b.start, "end": b.end,
-        **{k: getattr(b.flows, k) for k in ("baseline", "births", "deaths", "moved_in", "moved_out", "cancelled")},
+        **{k: getattr(b.flows, k) for k in ("baseline", "births", "deaths", "moved_in", "moved_out", "cancelled",
+                                         "corrected_in", "corrected_out")},
     }  # fmt: skip
 
 
