@@ -41,7 +41,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-BENCH_DB = "pims_bench_events"
+BENCH_DB = os.environ.get("BENCH_DB", "pims_bench_events")  # per engineer on a shared server
 TOWNSHIP = "210124101"
 VILLAGES = 20
 GOAL_SECONDS = 5.0

@@ -1,21 +1,32 @@
-"""The events JSON API: the population balance and a person's timeline, read
-through the same selectors as the pages (404 for missing and out of scope).
-Filing and reviewing reports stay on the pages and services for now."""
+"""The events JSON API: the population balance, a person's timeline, and
+filing and reviewing monthly change reports (信息变更单).
+
+Reads go through the same selectors as the pages, writes through the same
+services (so the same roles, capabilities, jurisdiction and register rules
+apply): 404 for a report that is missing, outside the caller's region or
+that the caller may not act on (as the pages do); 409 for a report in the
+wrong state; 422 when events break a rule, each problem naming the record
+(the event), the field and the rule.
+"""
 
 import datetime as dt
+from typing import Annotated, Any
 
 from django.http import Http404
-from ninja import Router, Schema
+from ninja import Body, Field, Router, Schema, Status
 
 from pims.accounts.roles import Cap, has_capability
 from pims.regions.selectors import access_region
 from pims.registry.selectors import access_person
 
-from . import selectors
-from .models import Spell
+from . import rules, selectors, services
+from .errors import EventRefused, PermissionDenied, StateError
+from .handlers import HANDLERS
+from .models import ChangeReport, Event, Spell
 from .periods import is_period
 
 router = Router(tags=["events"])
+Pk = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class BalanceOut(Schema):
@@ -30,6 +41,8 @@ class BalanceOut(Schema):
     moved_in: int
     moved_out: int
     cancelled: int
+    corrected_in: int
+    corrected_out: int
     end: int
 
 
@@ -53,7 +66,8 @@ def population(request, code: str, period: str, last: str = "", kind: str = Spel
     b = selectors.population_balance(region.prefix, period, last if is_period(last) else period, kind=kind)
     return {
         "region_code": region.code, "kind": kind, "first": b.first, "last": b.last, "start": b.start, "end": b.end,
-        **{k: getattr(b.flows, k) for k in ("baseline", "births", "deaths", "moved_in", "moved_out", "cancelled")},
+        **{k: getattr(b.flows, k) for k in ("baseline", "births", "deaths", "moved_in", "moved_out", "cancelled",
+                                         "corrected_in", "corrected_out")},
     }  # fmt: skip
 
 
@@ -65,3 +79,205 @@ def person_timeline(request, pk: int):
          "late": e.late}
         for e in selectors.person_timeline(person)
     ]  # fmt: skip
+
+
+# --- change reports -----------------------------------------------------------
+
+
+class ReportCreateIn(Schema):
+    region_code: str = Field(..., description="村（村信息员）或乡镇（公安、民政、卫健来源）的 12 位区划代码")
+    period: str = Field(..., description="报告月份 YYYY-MM")
+    source: str = Field(Event.Source.VILLAGE, description="来源：village / police / civil / health")
+
+
+class EventOut(Schema):
+    id: int
+    event_type: str
+    person_id: int | None
+    related_person_id: int | None
+    household_id: int | None
+    supersedes_id: int | None
+    effective_date: dt.date
+    review_status: str
+    approved_period: str
+    summary: str
+
+
+class CommentOut(Schema):
+    event_id: int | None
+    field: str
+    message: str
+
+
+class ReportOut(Schema):
+    id: int
+    region_code: str
+    period: str
+    source: str
+    state: str
+    version: int
+    events: list[EventOut]
+    comments: list[CommentOut]
+
+
+class ProblemOut(Schema):
+    record: str = Field(..., description="事件编号（“新事件”：尚未保存的）")
+    event_id: int | None
+    message: str = Field(..., description="说明字段与规则")
+
+
+class RefusedOut(Schema):
+    detail: str
+    problems: list[ProblemOut]
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class CommentIn(Schema):
+    message: str
+    event_id: int | None = None
+    field: str = Field("", description="针对的项目（表单上的名称，如“发生日期”）")
+
+
+class ReturnIn(Schema):
+    comments: list[CommentIn]
+
+
+def _event_out(e: Event) -> dict:
+    return {
+        "id": e.pk, "event_type": e.event_type, "person_id": e.person_id, "related_person_id": e.related_person_id,
+        "household_id": e.household_id, "supersedes_id": e.supersedes_id, "effective_date": e.effective_date,
+        "review_status": e.review_status, "approved_period": e.approved_period,
+        "summary": selectors.event_summary(e),
+    }  # fmt: skip
+
+
+def _report_out(report: ChangeReport) -> dict:
+    report = ChangeReport.objects.get(pk=report.pk)
+    return {
+        "id": report.pk, "region_code": report.region_code, "period": report.period, "source": report.source,
+        "state": report.state, "version": report.version,
+        "events": [_event_out(e) for e in selectors.report_events(report)],
+        "comments": [{"event_id": c.event_id, "field": c.field, "message": c.message} for c in report.comments.all()],
+    }  # fmt: skip
+
+
+def _refused(exc: EventRefused) -> Status:
+    problems = [
+        {"record": f"事件 {e.pk}" if e is not None and e.pk else "新事件", "event_id": getattr(e, "pk", None),
+         "message": m}
+        for e, messages in exc.problems for m in messages
+    ]  # fmt: skip
+    return Status(422, {"detail": "变动不符合登记规则，未作任何修改", "problems": problems})
+
+
+def _type_fields() -> str:
+    lines = []
+    for event_type, handler in HANDLERS.items():
+        items = ["effective_date"]
+        items += [k for k, v in (("person", handler.PERSON), ("related_person", handler.RELATED),
+                                 ("household", handler.HOUSEHOLD)) if v]  # fmt: skip
+        if getattr(handler, "TARGET", None):
+            items.append("supersedes")
+        items += [f.name + ("" if f.required else "?") for f in handler.FIELDS]
+        lines.append(f"- `{event_type}`（{handler.LABEL}）：{', '.join(items)}")
+    return "\n".join(lines)
+
+
+@router.get("/reports/{report_id}", response=ReportOut, url_name="events_report")
+def report_detail(request, report_id: Pk):
+    return _report_out(selectors.access_report(request.auth, report_id))
+
+
+@router.post(
+    "/reports", response={201: ReportOut, 404: ErrorOut, 409: ErrorOut}, url_name="events_report_create",
+    summary="新建信息变更单（草稿）",
+)  # fmt: skip
+def report_create(request, payload: ReportCreateIn):
+    try:
+        report = services.change_report_create(
+            actor=request.auth, region_code=payload.region_code.strip(), period=payload.period.strip(),
+            source=payload.source,
+        )  # fmt: skip
+    except PermissionDenied:
+        raise Http404 from None
+    except StateError as exc:
+        return Status(409, {"detail": str(exc)})
+    return Status(201, _report_out(report))
+
+
+@router.post(
+    "/reports/{report_id}/events/{event_type}",
+    response={201: EventOut, 404: ErrorOut, 409: ErrorOut, 422: RefusedOut},
+    url_name="events_report_event_create",
+    summary="在变更单中登记一条变动",
+    description="请求体为该类型的各项（与页面表单相同的名称，值为字符串；"
+    "`members` 为 [{person_id, relationship}]），按与页面相同的规则检查。各类型的项目（? 为选填）：\n\n"
+    + _type_fields(),
+)
+def report_event_create(request, report_id: Pk, event_type: str, payload: Annotated[dict[str, Any], Body(...)]):
+    report = selectors.access_report(request.auth, report_id)
+    if event_type not in HANDLERS or event_type not in rules.SOURCE_TYPES.get(report.source, []):
+        raise Http404
+    try:
+        event = services.event_file(actor=request.auth, report=report, event_type=event_type, data=payload)
+    except PermissionDenied:
+        raise Http404 from None
+    except StateError as exc:
+        return Status(409, {"detail": str(exc)})
+    except EventRefused as exc:
+        return _refused(exc)
+    return Status(201, _event_out(event))
+
+
+@router.post(
+    "/reports/{report_id}/submit", response={200: ReportOut, 404: ErrorOut, 409: ErrorOut, 422: RefusedOut},
+    url_name="events_report_submit", summary="提交变更单待乡镇审核",
+)  # fmt: skip
+def report_submit(request, report_id: Pk):
+    report = selectors.access_report(request.auth, report_id)
+    try:
+        services.change_report_submit(actor=request.auth, report=report)
+    except PermissionDenied:
+        raise Http404 from None
+    except StateError as exc:
+        return Status(409, {"detail": str(exc)})
+    except EventRefused as exc:
+        return _refused(exc)
+    return Status(200, _report_out(report))
+
+
+@router.post(
+    "/reports/{report_id}/approve", response={200: ReportOut, 404: ErrorOut, 409: ErrorOut, 422: RefusedOut},
+    url_name="events_report_approve", summary="审核通过变更单（全部变动生效）",
+)  # fmt: skip
+def report_approve(request, report_id: Pk):
+    report = selectors.access_report(request.auth, report_id)
+    try:
+        services.change_report_approve(actor=request.auth, report=report)
+    except PermissionDenied:
+        raise Http404 from None
+    except StateError as exc:
+        return Status(409, {"detail": str(exc)})
+    except EventRefused as exc:
+        return _refused(exc)
+    return Status(200, _report_out(report))
+
+
+@router.post(
+    "/reports/{report_id}/return", response={200: ReportOut, 404: ErrorOut, 409: ErrorOut},
+    url_name="events_report_return", summary="退回变更单（附审核意见，可针对事件和项目）",
+)  # fmt: skip
+def report_return(request, report_id: Pk, payload: ReturnIn):
+    report = selectors.access_report(request.auth, report_id)
+    try:
+        services.change_report_return(
+            actor=request.auth, report=report, comments=[c.model_dump() for c in payload.comments]
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except StateError as exc:
+        return Status(409, {"detail": str(exc)})
+    return Status(200, _report_out(report))

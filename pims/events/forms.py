@@ -86,6 +86,8 @@ def parse_event(*, actor, report, event_type: str, data: dict) -> Parsed:
     for spec in handler.FIELDS:
         _read_item(reader, spec, data, out)
     check_id_matches(out)
+    if hasattr(handler, "complete"):
+        handler.complete(out.fields, out.errors)
     if hasattr(handler, "clean") and not out.errors:
         out.errors += handler.clean(out.payload)
     return out
@@ -119,7 +121,7 @@ def _read_common(reader: _Reader, handler, data: dict, out: Parsed) -> None:
         )
         out.fields["supersedes"] = target.first()
         if out.fields["supersedes"] is None:
-            out.errors.append(f"被更正的事件 {raw} 不存在或不属于本区划")
+            out.errors.append(f"所指向的事件 {raw} 不存在或不属于本区划（规则：更正或撤销只能指向本区划的事件）")
 
 
 def _related(reader: _Reader, handler, data: dict, out: Parsed) -> Person | None:

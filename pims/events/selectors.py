@@ -15,7 +15,9 @@ Counting rules (DESIGN.md §3, 统计口径) in this module:
 
   holds exactly (baseline shown separately; 注销 counted with moved out and
   shown as 其中注销; a move between two places inside the region is neither
-  in nor out; corrections never touch spells);
+  in nor out), plus 更正增减: a region correction or a reversal (撤销) closes
+  the wrong spell with no length and opens the right one in the month it is
+  approved, counted like a move but apart from the moves;
 - every query here is one set-based statement over the spell table.
 """
 
@@ -60,10 +62,20 @@ class Flows:
     moved_in: int = 0
     moved_out: int = 0
     cancelled: int = 0  # of which (included in moved_out)
+    corrected_in: int = 0  # 更正增加: region corrections and reversals
+    corrected_out: int = 0  # 更正减少
 
     @property
     def net(self) -> int:
-        return self.baseline + self.births - self.deaths + self.moved_in - self.moved_out
+        return (
+            self.baseline
+            + self.births
+            - self.deaths
+            + self.moved_in
+            - self.moved_out
+            + self.corrected_in
+            - self.corrected_out
+        )
 
 
 def _outside(prefix: str, column: str) -> Q:
@@ -76,10 +88,16 @@ def _stock(period: str) -> Q:
     return Q(open_period__lte=period) & ~Q(open_period="") & (Q(close_period="") | Q(close_period__gt=period))
 
 
+# Spells opened or closed by a region correction or a reversal (更正增减).
+CORRECTING = [Spell.Opened.CORRECTION, Spell.Opened.REVERSAL]
+
+
 def _flow_counts(prefix: str, first: str, last: str) -> dict:
     opened = Q(open_period__gte=first, open_period__lte=last)
     closed = Q(close_period__gte=first, close_period__lte=last)
     moved_out = Q(close_reason=Spell.Closed.MOVE) & _outside(prefix, "destination_code")
+    fixed_in = Q(open_reason__in=CORRECTING) & _outside(prefix, "origin_code")
+    fixed_out = Q(close_reason__in=CORRECTING) & _outside(prefix, "destination_code")
     return {
         "baseline": Count("id", filter=opened & Q(open_reason=Spell.Opened.BASELINE)),
         "births": Count("id", filter=opened & Q(open_reason=Spell.Opened.BIRTH)),
@@ -87,6 +105,8 @@ def _flow_counts(prefix: str, first: str, last: str) -> dict:
         "deaths": Count("id", filter=closed & Q(close_reason=Spell.Closed.DEATH)),
         "moved_out": Count("id", filter=closed & (Q(close_reason=Spell.Closed.CANCEL) | moved_out)),
         "cancelled": Count("id", filter=closed & Q(close_reason=Spell.Closed.CANCEL)),
+        "corrected_in": Count("id", filter=opened & fixed_in),
+        "corrected_out": Count("id", filter=closed & fixed_out),
     }
 
 
@@ -158,6 +178,28 @@ def report_events(report: ChangeReport) -> QuerySet[Event]:
     return report.events.select_related("person", "related_person", "household").order_by("effective_date", "id")
 
 
+# Payload keys that are not typed in (encrypted ID parts, derived values).
+DERIVED_KEYS = {"id_cipher", "id_index", "id_masked", "id_sex", "id_birth_date", "before_index", "after_name"}
+
+
+def event_values(event: Event) -> dict:
+    """What the form shows when a filed event is edited: the inputs as they
+    were typed (an ID number, kept only encrypted, must be typed again)."""
+    values = {k: v for k, v in (event.payload or {}).items() if k not in DERIVED_KEYS}
+    if event.event_type == EventType.CORRECTION and (event.payload or {}).get("field") == "citizen_id":
+        values["before"], values["after"] = event.payload.get("before", ""), ""
+    for key in ("person_id", "related_person_id", "household_id", "supersedes_id"):
+        if getattr(event, key):
+            values[key.removesuffix("_id")] = getattr(event, key)
+    values["effective_date"] = event.effective_date.isoformat()
+    return values
+
+
+def event_comments(event: Event):
+    """The reviewers' comments on one event, oldest first."""
+    return event.report.comments.filter(event=event).select_related("author") if event.report_id else []
+
+
 def report_due_date(period: str) -> dt.date:
     return first_day(next_period(period)).replace(day=rules.due_day())
 
@@ -215,7 +257,7 @@ def village_report_status(*, user, township: Region, period: str, today: dt.date
 @dataclass
 class TimelineEntry:
     day: dt.date
-    kind: str  # event / spell / marriage / birth
+    kind: str  # event / spell / certificate (or a kind a later source adds)
     title: str
     detail: str = ""
     status: str = ""
@@ -231,10 +273,48 @@ def _type_label(event_type: str) -> str:
         return event_type
 
 
+# --- the person timeline: entries assembled from a registry of sources -------
+#
+# A source is `fn(person) -> iterable of TimelineEntry`, registered with an
+# order (the rank of its entries among those of the same day). The events app
+# registers its events, spells and the certificate-like records the register
+# holds (the birth record with its 出生医学证明 number, marriage
+# registrations); a certificates app (独生子女父母光荣证, 生育登记 …) adds its
+# own with `@timeline_source("certificates", order=1)` in its AppConfig.ready.
+
+
+@dataclass(frozen=True)
+class TimelineSource:
+    name: str
+    order: int
+    fn: object
+
+
+TIMELINE_SOURCES: dict[str, TimelineSource] = {}
+
+
+def timeline_source(name: str, *, order: int):
+    """Register (or replace) a source of person timeline entries."""
+
+    def deco(fn):
+        TIMELINE_SOURCES[name] = TimelineSource(name, order, fn)
+        return fn
+
+    return deco
+
+
 def person_timeline(person) -> list[TimelineEntry]:
-    """Every event (as subject or as the other person), every spell opening
-    and closing and every marriage of the person, in date order."""
+    """Every entry of every registered source, in date order (then by the
+    sources' order, then as each source gave them)."""
     entries = []
+    for source in TIMELINE_SOURCES.values():
+        entries += [(e.day, source.order, i, e) for i, e in enumerate(source.fn(person))]
+    return [e for *_, e in sorted(entries, key=lambda x: x[:3])]
+
+
+@timeline_source("events", order=0)
+def _timeline_events(person):
+    """Every event (as subject or as the other person), withdrawn ones left out."""
     events = (
         Event.objects.filter(Q(person=person) | Q(related_person=person))
         .exclude(review_status=Event.Review.WITHDRAWN)
@@ -242,37 +322,65 @@ def person_timeline(person) -> list[TimelineEntry]:
     )
     for e in events:
         role = "" if e.person_id == person.pk else "（作为" + _related_label(e) + "）"
-        entries.append(
-            TimelineEntry(
-                day=e.effective_date,
-                kind="event",
-                title=_type_label(e.event_type) + role,
-                detail=event_summary(e),
-                status=e.get_review_status_display(),
-                period=e.approved_period,
-                late=bool(e.report_id) and e.is_late,
-                event=e,
-            )
+        yield TimelineEntry(
+            day=e.effective_date,
+            kind="event",
+            title=f"{_type_label(e.event_type)}{role}",
+            detail=f"事件 {e.pk}；{event_summary(e)}".rstrip("；"),
+            status=e.get_review_status_display(),
+            period=e.approved_period,
+            late=bool(e.report_id) and e.is_late,
+            event=e,
         )
-    for s in person.spells.select_related("opened_by", "closed_by", "household"):
-        where = f"{s.get_kind_display()} {s.region_code}（户 {s.household.number if s.household else '—'}）"
-        entries.append(TimelineEntry(s.start, "spell", f"开始{where}", _type_label(s.opened_by.event_type)))
-        if s.end is not None:
-            entries.append(
-                TimelineEntry(
-                    s.end, "spell", f"结束{where}", _type_label(s.closed_by.event_type) if s.closed_by else ""
-                )
-            )
-    from pims.registry.models import Marriage
 
+
+@timeline_source("register_certificates", order=1)
+def _timeline_register_records(person):
+    """The certificate-like records the register holds: the person's own
+    birth record (出生医学证明, number masked), the births they are recorded
+    as mother or father of, and marriage registrations and their ends."""
+    from pims.registry.models import Birth, Marriage
+
+    own = Birth.objects.filter(child=person).select_related("mother", "father").first()
+    if own is not None:
+        parents = "、".join(f"{w}“{p.name}”" for w, p in (("母亲", own.mother), ("父亲", own.father)) if p)
+        number = f"出生医学证明 {mask_certificate(own.certificate_no)}" if own.certificate_no else "无出生医学证明编号"
+        order = f"孩次 {own.birth_order}" if own.birth_order else ""
+        detail = "；".join(x for x in (number, parents, order) if x)
+        yield TimelineEntry(person.birth_date, "certificate", "出生登记", detail)
+    as_parent = Birth.objects.filter(Q(mother=person) | Q(father=person)).select_related("child")
+    for b in as_parent.order_by("child__birth_date", "pk"):
+        number = f"出生医学证明 {mask_certificate(b.certificate_no)}" if b.certificate_no else "无出生医学证明编号"
+        order = f"；孩次 {b.birth_order}" if b.birth_order and b.mother_id == person.pk else ""
+        yield TimelineEntry(b.child.birth_date, "certificate", f"子女“{b.child.name}”出生登记", number + order)
     for m in Marriage.objects.filter(Q(husband=person) | Q(wife=person)).select_related("husband", "wife"):
         other = m.wife if m.husband_id == person.pk else m.husband
         if m.date:
-            entries.append(TimelineEntry(m.date, "marriage", f"与“{other.name}”结婚（{m.get_kind_display()}）"))
+            yield TimelineEntry(m.date, "certificate", f"结婚登记：与“{other.name}”（{m.get_kind_display()}）")
         if m.end_date:
-            entries.append(TimelineEntry(m.end_date, "marriage", f"与“{other.name}”的婚姻终止（{m.end_reason}）"))
-    order = {"event": 0, "marriage": 1, "spell": 2}
-    return sorted(entries, key=lambda x: (x.day, order[x.kind]))
+            reason = {"death": "配偶死亡", "divorce": "离婚"}.get(m.end_reason, m.end_reason)
+            yield TimelineEntry(m.end_date, "certificate", f"与“{other.name}”的婚姻终止（{reason}）")
+
+
+@timeline_source("spells", order=2)
+def _timeline_spells(person):
+    for s in person.spells.select_related("opened_by", "closed_by", "household"):
+        where = f"{s.get_kind_display()} {s.region_code}（户 {s.household.number if s.household else '—'}）"
+        yield TimelineEntry(
+            s.start, "spell", f"开始{where}", f"{s.get_open_reason_display()}：{_type_label(s.opened_by.event_type)}"
+        )
+        if s.end is not None:
+            closer = _type_label(s.closed_by.event_type) if s.closed_by else ""
+            yield TimelineEntry(s.end, "spell", f"结束{where}", f"{s.get_close_reason_display()}：{closer}".strip("："))
+
+
+def mask_certificate(number: str) -> str:
+    """A certificate number in lists and timelines: first and last two
+    characters shown, the rest starred."""
+    number = number or ""
+    if len(number) <= 4:
+        return "*" * len(number)
+    return number[:2] + "*" * (len(number) - 4) + number[-2:]
 
 
 def _related_label(event: Event) -> str:
@@ -285,7 +393,13 @@ def event_summary(event: Event) -> str:
     p = event.payload or {}
     bits = []
     if event.event_type == EventType.CORRECTION:
-        bits.append(f"{p.get('field', '')}：“{p.get('before', '')}” → “{p.get('after', '')}”")
+        from .handlers.correction import field_label
+
+        bits.append(f"{field_label(p.get('field', ''))}：“{p.get('before', '')}” → “{p.get('after', '')}”")
+    if event.event_type == EventType.REVERSAL:
+        bits.append(f"撤销事件 {event.supersedes_id}")
+        if p.get("reason"):
+            bits.append(f"原因 {p['reason']}")
     for key, label in (
         ("name", "姓名"),
         ("outcome", "结局"),
@@ -295,7 +409,7 @@ def event_summary(event: Event) -> str:
         ("origin_code", "来源地"),
         ("new_household_number", "新户编号"),
     ):
-        if p.get(key) and event.event_type != EventType.CORRECTION:
+        if p.get(key) and event.event_type not in (EventType.CORRECTION, EventType.REVERSAL):
             bits.append(f"{label} {p[key]}")
     return "；".join(bits)
 

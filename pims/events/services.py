@@ -213,6 +213,33 @@ def event_withdraw(*, actor, event: Event) -> Event:
     return event
 
 
+def event_revise(*, actor, event: Event, data: dict) -> Event:
+    """Replace a pending event of a draft or returned report by a corrected
+    one (the clerk's answer to a reviewer's comment). Events stay
+    append-only: the old one is marked withdrawn and the new one filed in
+    its place, checked like any other; if it is refused nothing changes."""
+    with transaction.atomic():
+        report = _locked(event.report)
+        _check_filer(actor, report)
+        old = Event.objects.select_for_update().get(pk=event.pk)
+        if old.review_status != Event.Review.PENDING:
+            raise StateError("只有待审核的事件可以修改")
+        parsed = parse_event(actor=actor, report=report, event_type=old.event_type, data=data)
+        if parsed.errors:
+            raise EventRefused([(None, parsed.errors)])
+        new = _new_event(actor, report, old.event_type, parsed)
+        others = [e for e in _pending(report) if e.pk != old.pk]
+        mine = [messages for e, messages in engine.check([*others, new], actor=actor) if e is new]
+        if mine:
+            raise EventRefused([(None, mine[0])])
+        old.review_status = Event.Review.WITHDRAWN
+        old.save(update_fields=["review_status"])
+        new.save()
+        _audit(actor, Action.UPDATE, old, {"transition": "revise", "replaced_by": new.pk}, old.region_code)
+        _audit(actor, Action.CREATE, new, {"event_type": new.event_type, "report": report.pk}, new.region_code)
+    return new
+
+
 def change_report_check(report: ChangeReport, *, actor=None) -> list[tuple[Event, list[str]]]:
     """What the register rules would refuse if the report were approved now."""
     return engine.check(_pending(report), actor=actor)
@@ -244,7 +271,8 @@ def _check_reviewer(actor, report: ChangeReport) -> None:
 
 
 def change_report_return(*, actor, report: ChangeReport, comments: list[dict]) -> ChangeReport:
-    """Return a submitted report with comments, each {message, event_id?}."""
+    """Return a submitted report with comments, each {message, event_id?,
+    field?}; a comment naming an event that is not the report's is refused."""
     comments = [c for c in comments if (c.get("message") or "").strip()]
     if not comments:
         raise StateError("退回时必须至少填写一条审核意见")
@@ -252,10 +280,14 @@ def change_report_return(*, actor, report: ChangeReport, comments: list[dict]) -
         report = _locked(report)
         _check_reviewer(actor, report)
         ids = set(report.events.values_list("pk", flat=True))
+        strangers = [str(c["event_id"]) for c in comments if c.get("event_id") and c["event_id"] not in ids]
+        if strangers:
+            raise StateError(f"事件 {'、'.join(strangers)} 不属于本变更单（规则：审核意见只能针对本变更单的事件）")
         ChangeReportComment.objects.bulk_create(
             ChangeReportComment(
                 report=report,
-                event_id=c.get("event_id") if c.get("event_id") in ids else None,
+                event_id=c.get("event_id") or None,
+                field=(c.get("field") or "").strip()[:40],
                 message=c["message"].strip(),
                 author=actor,
             )
@@ -279,6 +311,7 @@ def change_report_approve(*, actor, report: ChangeReport) -> ChangeReport:
         now = timezone.now()
         events = _pending(report)
         engine.apply(events, actor=actor, approved_at=now)
+        _audit_applied(actor, events)
         report.state = ReportState.APPROVED
         report.reviewed_by, report.reviewed_at = actor, now
         report.version += 1
@@ -299,6 +332,7 @@ def change_reports_approve(*, actor, reports: list[ChangeReport]) -> list[Change
         now = timezone.now()
         events = [e for report in locked for e in _pending(report)]
         engine.apply(events, actor=actor, approved_at=now)
+        _audit_applied(actor, events)
         for report in locked:
             report.state = ReportState.APPROVED
             report.reviewed_by, report.reviewed_at = actor, now
@@ -307,6 +341,19 @@ def change_reports_approve(*, actor, reports: list[ChangeReport]) -> list[Change
         for report in locked:
             _audit(actor, Action.UPDATE, report, {"transition": "approve", "batch": len(locked)})
     return locked
+
+
+def _audit_applied(actor, events: list[Event]) -> None:
+    """An audit row per person whose identity was corrected (the ID number,
+    masked before and after) and per reversed event, beside the report's."""
+    for e in events:
+        p = e.payload or {}
+        if e.event_type == EventType.CORRECTION and p.get("field") == "citizen_id":
+            detail = {"field": "citizen_id", "before": p.get("before", ""), "after": p.get("after", ""), "event": e.pk}
+            audit_record(actor=actor, action=Action.UPDATE, obj=e.person, region_code=e.region_code, detail=detail)
+        elif e.event_type == EventType.REVERSAL:
+            detail = {"transition": "reverse", "reversed": e.supersedes_id, "event": e.pk}
+            audit_record(actor=actor, action=Action.UPDATE, obj=e.person, region_code=e.region_code, detail=detail)
 
 
 def _audit(actor, action, obj, detail, region_code: str = "") -> None:

@@ -18,7 +18,7 @@ flush.
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from pims.regions.models import Level, Region
@@ -28,7 +28,7 @@ from .bulk import any_of, bulk_update
 from .models import Event, Spell
 
 # Payload keys that name persons or households; handlers use only these.
-PERSON_KEYS = ("father_id", "new_head_id", "head_id")
+PERSON_KEYS = ("father_id", "new_head_id", "head_id", "after_person")
 HOUSEHOLD_KEYS = ("household_id", "target_household_id")
 
 PERSON_WRITE_FIELDS = [
@@ -51,6 +51,12 @@ PERSON_WRITE_FIELDS = [
     "residence_status",
     "status",
     "death_date",
+    "id_cipher",
+    "id_index",
+    "id_masked",
+    "id_sex",
+    "id_birth_date",
+    "no_id_reason",
     "updated_at",
 ]
 
@@ -87,6 +93,8 @@ class RegisterState:
         self._villages: dict[str, Region | None] = {}
         self._numbers: set[tuple[str, str]] = set()
         self._id_indexes: set[str] = set()
+        self._births: dict[int, list[Birth]] = {}
+        self.reversed: set[int] = set()
         self.new: dict[str, list] = defaultdict(list)
         self.dirty: dict[str, dict[int, object]] = defaultdict(dict)
 
@@ -243,6 +251,76 @@ class RegisterState:
     def id_index_taken(self, index: str) -> bool:
         return index in self._id_indexes or Person.objects.filter(id_index=index).exists()
 
+    # Lazy reads for the rare events (corrections of family links, reversals)
+    # that touch rows no other event names; one query each, cached.
+
+    def fetch_person(self, pk) -> Person | None:
+        """The person, loading them (and their household) if the batch did not."""
+        found = self.person(pk)
+        if found is not None or pk is None:
+            return found
+        p = Person.objects.filter(pk=pk).first()
+        if p is None:
+            return None
+        if p.household_id and p.household_id not in self.households:
+            self.households[p.household_id] = Household.objects.select_related("village").get(pk=p.household_id)
+            for m in Person.objects.filter(household_id=p.household_id, status=PersonStatus.ACTIVE).exclude(pk=pk):
+                if m.pk not in self.persons:
+                    self._add_person(m)
+        self._add_person(p)
+        for s in Spell.objects.filter(person_id=p.pk, end__isnull=True):
+            s.person = p
+            self._spells[(id(p), s.kind)] = s
+        for m in Marriage.objects.filter(Q(husband_id=p.pk) | Q(wife_id=p.pk)):
+            if m.end_date is None and (id(p) in self._marriage):
+                continue
+            self._add_marriage(m)
+        return p
+
+    def births_of(self, mother: Person) -> list[Birth]:
+        """The mother's birth records (loaded once, then kept in memory)."""
+        if id(mother) not in self._births:
+            self._births[id(mother)] = list(Birth.objects.filter(mother_id=mother.pk).select_related("child"))
+        return self._births[id(mother)]
+
+    def birth_of(self, child: Person) -> Birth | None:
+        for births in self._births.values():
+            for b in births:
+                if b.child_id == child.pk:
+                    return b
+        b = Birth.objects.filter(child_id=child.pk).first()
+        if b is not None and b.mother_id:
+            mother = self.fetch_person(b.mother_id)
+            b = next(x for x in self.births_of(mother) if x.pk == b.pk)
+        return b
+
+    def move_birth(self, birth: Birth, mother: Person | None) -> None:
+        """Move a birth record to another mother, keeping both mothers' birth
+        orders (孩次) consistent: the old mother's later children move up one,
+        the new mother's children born after this one move down one."""
+        old = self.fetch_person(birth.mother_id) if birth.mother_id else None
+        if old is not None:
+            for b in self.births_of(old):
+                if b is not birth and birth.birth_order and (b.birth_order or 0) > birth.birth_order:
+                    b.birth_order -= 1
+                    self.dirty["birth"][id(b)] = b
+            self.births_of(old).remove(birth)
+            self._birth_order[id(old)] = max([b.birth_order or 0 for b in self.births_of(old)], default=0)
+        day = birth.child.birth_date
+        if mother is not None:
+            theirs = self.births_of(mother)
+            before = [b for b in theirs if (b.child.birth_date, b.child_id) < (day, birth.child_id)]
+            order = max([b.birth_order or 0 for b in before], default=0) + 1
+            for b in theirs:
+                if (b.birth_order or 0) >= order:
+                    b.birth_order += 1
+                    self.dirty["birth"][id(b)] = b
+            theirs.append(birth)
+            birth.birth_order = order
+            self._birth_order[id(mother)] = max([b.birth_order or 0 for b in theirs], default=0)
+        birth.mother = mother
+        self.dirty["birth"][id(birth)] = birth
+
     # --- writes (in memory) -------------------------------------------------
 
     def mark(self, kind: str, obj) -> None:
@@ -339,6 +417,29 @@ class RegisterState:
         self.new["marriage"].append(m)
         return m
 
+    def rebind_marriage(self, m: Marriage, *, husband: Person, wife: Person) -> None:
+        """Correct who the spouses of a current marriage are."""
+        for key in getattr(m, "_keys", []):
+            if self._marriage.get(key) is m:
+                del self._marriage[key]
+        m.husband, m.wife = husband, wife
+        m._husband, m._wife = husband, wife
+        m._keys = [id(husband), id(wife)]
+        self._marriage[id(husband)] = m
+        self._marriage[id(wife)] = m
+        self.mark("marriage", m)
+
+    def restore_marriage(self, m: Marriage, *, husband: Person, wife: Person) -> None:
+        """Undo the end of a marriage (a reversed death)."""
+        m.end_date, m.end_reason = None, ""
+        self.rebind_marriage(m, husband=husband, wife=wife)
+
+    def rejoin(self, person: Person) -> None:
+        """The person is an active member of their household again."""
+        members = self._members[id(person.household)]
+        if person not in members:
+            members.append(person)
+
     def end_marriage(self, m: Marriage, *, date, reason) -> None:
         m.end_date, m.end_reason = date, reason
         for key in m._keys:
@@ -348,6 +449,8 @@ class RegisterState:
 
     def add_birth(self, birth: Birth, mother: Person) -> None:
         self._birth_order[id(mother)] = birth.birth_order
+        if id(mother) in self._births:
+            self._births[id(mother)].append(birth)
         self.new["birth"].append(birth)
 
     def add_pregnancy(self, g: Pregnancy) -> None:
@@ -397,9 +500,10 @@ class RegisterState:
             ["end", "closed_by", "close_reason", "close_period", "destination_code"],
         )
         Spell.objects.bulk_create(self.new["spell"], batch_size=1000)
-        bulk_update(Marriage, self.dirty["marriage"].values(), ["end_date", "end_reason"])
+        bulk_update(Marriage, self.dirty["marriage"].values(), ["husband", "wife", "end_date", "end_reason"])
         Marriage.objects.bulk_create(self.new["marriage"])
         Birth.objects.bulk_create(self.new["birth"])
+        bulk_update(Birth, self.dirty["birth"].values(), ["mother", "father", "birth_order"])
         bulk_update(Pregnancy, self.dirty["pregnancy"].values(), ["outcome", "outcome_date"])
         Pregnancy.objects.bulk_create(self.new["pregnancy"])
         bulk_update(Contraception, self.dirty["contraception"].values(), ["end_date"])

@@ -10,6 +10,7 @@ urlpatterns = [
     path("reports/<int:pk>/submit/", views.report_submit, name="report_submit"),
     path("reports/<int:pk>/review/", views.report_review, name="report_review"),
     path("events/<int:pk>/withdraw/", views.event_withdraw, name="event_withdraw"),
+    path("events/<int:pk>/edit/", views.event_edit, name="event_edit"),
     path("status/", views.village_status, name="village_status"),
     path("status/approve/", views.reports_approve, name="reports_approve"),
     path("population/", views.population, name="population"),

@@ -22,7 +22,7 @@ from .errors import EventRefused, PermissionDenied, StateError
 from .handlers import handler_for
 from .models import Event, EventType, ReportState, Spell
 from .periods import is_period, period_of, previous_period
-from .widgets import event_widgets, villages_for
+from .widgets import attach_comments, event_widgets, villages_for
 
 
 def _period(request, default: str) -> str:
@@ -83,6 +83,9 @@ def report_detail(request, pk):
     if report.state != ReportState.APPROVED:
         problems = {e.pk: m for e, m in services.change_report_check(report, actor=request.user)}
     can_file = _can_file(request.user, report)
+    comments = list(report.comments.select_related("author", "event"))
+    for e in events:
+        e.review_comments = [c for c in comments if c.event_id == e.pk]
     return render(
         request,
         "events/report_detail.html",
@@ -93,7 +96,7 @@ def report_detail(request, pk):
             "can_file": can_file,
             "can_review": report.state == ReportState.SUBMITTED and rules.may_review(request.user, report),
             "types": [(t, EventType(t).label) for t in rules.SOURCE_TYPES[report.source]] if can_file else [],
-            "comments": report.comments.select_related("author", "event"),
+            "comments": comments,
         },
     )
 
@@ -129,14 +132,22 @@ def event_create(request, pk):
             messages.success(request, _("已登记：%(type)s") % {"type": EventType(event_type).label})
             return redirect("events:report_detail", pk=report.pk)
     values.setdefault("effective_date", timezone.localdate().isoformat())
+    return _event_form(request, report, event_type, values, errors)
+
+
+def _event_form(request, report, event_type, values, errors, event=None):
+    widgets = event_widgets(user=request.user, report=report, event_type=event_type, values=values)
+    comments = list(selectors.event_comments(event)) if event is not None else []
     return render(
         request,
         "events/event_form.html",
         {
             "report": report,
+            "event": event,
             "event_type": event_type,
             "label": EventType(event_type).label,
-            "widgets": event_widgets(user=request.user, report=report, event_type=event_type, values=values),
+            "widgets": widgets,
+            "general_comments": attach_comments(widgets, comments),
             "errors": errors,
             "villages": villages_for(request.user),
             "needs_household": any(f.kind == "members" for f in handler_for(event_type).FIELDS)
@@ -144,6 +155,29 @@ def event_create(request, pk):
         },
         status=422 if errors else 200,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_edit(request, pk):
+    """The edit form of a pending event (after a return, with the reviewer's
+    comments next to the items they name); saving replaces the event."""
+    event = selectors.access_event(request.user, pk)
+    if event.report is None or event.review_status != Event.Review.PENDING or not _can_file(request.user, event.report):
+        raise Http404
+    values, errors = selectors.event_values(event), []
+    if request.method == "POST":
+        values = _post_data(request.POST)
+        try:
+            services.event_revise(actor=request.user, event=event, data=values)
+        except EventRefused as exc:
+            errors = exc.messages
+        except (PermissionDenied, StateError) as exc:
+            errors = [str(exc)]
+        else:
+            messages.success(request, _("已修改：%(type)s") % {"type": EventType(event.event_type).label})
+            return redirect("events:report_detail", pk=event.report_id)
+    return _event_form(request, event.report, event.event_type, values, errors, event=event)
 
 
 @login_required
@@ -193,6 +227,7 @@ def report_review(request, pk):
                 comment = {
                     "message": request.POST.get("message", ""),
                     "event_id": int(event_id) if event_id.isdigit() else None,
+                    "field": request.POST.get("field", ""),
                 }
                 services.change_report_return(actor=request.user, report=report, comments=[comment])
                 messages.success(request, _("变更单已退回村信息员修改。"))

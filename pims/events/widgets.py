@@ -27,6 +27,7 @@ class Widget:
     choices: list[tuple] = field(default_factory=list)
     value: str = ""
     list_id: str = ""
+    comments: list = field(default_factory=list)  # reviewers' comments on this item
 
 
 def _persons(user, report):
@@ -78,6 +79,9 @@ def event_widgets(*, user, report, event_type: str, values: dict) -> list[Widget
                               "外辖区人员填写公民身份号码"))  # fmt: skip
     if handler.HOUSEHOLD:
         out.append(Widget("household", handler.HOUSEHOLD, "select", False, choices=_households(user, report)))
+    if getattr(handler, "TARGET", None):
+        required = handler.TARGET_REQUIRED
+        out.append(Widget("supersedes", handler.TARGET, "text", required, "在变更单或人员变动记录中可查到事件编号"))
     for spec in handler.FIELDS:
         out.append(_widget(spec, user, report, handler, persons, values))
     for w in out:
@@ -113,6 +117,17 @@ def _widget(spec, user, report, handler, persons, values) -> Widget:
         visible = person_list_visible_to(user=user).filter(status=PersonStatus.ACTIVE)
         w.choices = [(p.pk, p.name, p.relationship) for p in visible.filter(household=members)] if members else []
     return w
+
+
+def attach_comments(widgets: list[Widget], comments) -> list:
+    """Put each comment next to the item it names (by input name or label);
+    return the comments on the event as a whole."""
+    general = []
+    for c in comments:
+        key = (c.field or "").strip()
+        target = next((w for w in widgets if key and key in (w.name, w.label)), None)
+        (target.comments if target is not None else general).append(c)
+    return general
 
 
 def region_name(code: str) -> str:

@@ -43,6 +43,7 @@ from . import (
     preg_outcome,
     pregnancy,
     remarriage,
+    reversal,
 )
 
 HANDLERS: dict[str, ModuleType] = {
@@ -65,6 +66,7 @@ HANDLERS: dict[str, ModuleType] = {
     EventType.HH_SPLIT: hh_split,
     EventType.HH_MERGE: hh_merge,
     EventType.CORRECTION: correction,
+    EventType.REVERSAL: reversal,
 }
 
 

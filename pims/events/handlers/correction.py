@@ -1,17 +1,41 @@
 """更正: corrects one recorded item of a person, with the value before and
 after; it may point at the event whose data it corrects (`supersedes`).
 
-Only descriptive items are corrected here. Where someone is registered or
-lives, their status and their family ties change through the events that
-describe what happened (moves, death, marriage …), so that every spell
-stays explained; the ID number is corrected through the household form's
-audited path, not through an event payload.
+What can be corrected, and the rule each keeps:
+
+- descriptive items (name, sex, birth date, ethnicity …): the new value must
+  be a valid code or date, and agree with the rest of the record;
+- relationship to the head (与户主关系): a person becomes or stops being the
+  head (02) only through the events that choose a head;
+- the citizen ID number: re-validated like the register does (GB 11643 via
+  pims.lib.citizen_id, sex and birth date agreeing with the record, the keyed
+  hash unique in the register), then stored encrypted; the plain number
+  never reaches the payload (before/after keep the masked form) and the
+  change is audited when it is approved (pims.events.services);
+- the registered / residence region (户籍地 / 居住地): the open spell of that
+  kind is corrected *from its start* — the wrong spell is closed with no
+  length and the right one opened with the same start, so this is not a
+  move: nothing happened on the correction's date. The difference counts as
+  更正增减 in the month the correction is approved, so closed months keep
+  their figures and the balance holds (docs/events.md);
+- family links: the mother or father of the person's birth record (the
+  mothers' birth orders 孩次 are kept consistent), and the spouse of the
+  person's current marriage (both spouses' marital status and responsible
+  region follow).
+
+Where someone is registered or lives *now*, their status and their family
+ties change through the events that describe what happened (moves, death,
+marriage …); a correction only says what was true all along.
 """
 
 import datetime as dt
 
 from pims.codes.selectors import code_map
+from pims.lib import citizen_id as cid
+from pims.regions.models import Level, Region
+from pims.registry.models import Person, PersonStatus
 
+from ..models import Spell
 from . import base
 from .base import Field, pinyin_fields
 
@@ -19,7 +43,9 @@ LABEL = "更正"
 PERSON = "更正人员"
 RELATED = None
 HOUSEHOLD = None
-CORRECTABLE = {
+TARGET = "所更正的事件编号"
+TARGET_REQUIRED = False
+DESCRIPTIVE = {
     "name": ("姓名", ""),
     "sex": ("性别", "sex"),
     "birth_date": ("出生日期", ""),
@@ -29,21 +55,61 @@ CORRECTABLE = {
     "hukou_type": ("户口类别", "household_registration_type"),
     "relationship": ("与户主关系", "family_relationship"),
 }
+IDENTITY = {"citizen_id": ("公民身份号码", "")}
+REGIONS = {
+    "registered_code": ("户籍地区划", Spell.Kind.REGISTERED),
+    "residence_code": ("现居住地区划", Spell.Kind.RESIDENT),
+}
+LINKS = {
+    "birth_mother": ("出生记录中的母亲", "2"),
+    "birth_father": ("出生记录中的父亲", "1"),
+    "spouse": ("现任配偶", ""),
+}
+CORRECTABLE = {
+    **DESCRIPTIVE,
+    **IDENTITY,
+    **{k: (v[0], "") for k, v in REGIONS.items()},
+    **{k: (v[0], "") for k, v in LINKS.items()},
+}
 FIELDS = [
     Field("field", "更正项目", "choice"),
-    Field("before", "更正前", required=False),
-    Field("after", "更正后"),
+    Field("before", "更正前", required=False, help="须与登记值一致；更正人员关系时填写原关系人的姓名"),
+    Field("after", "更正后", required=False, help="更正区划时填写 12 位区划代码"),
+    Field("after_person", "更正后的关系人", "person", required=False, help="更正母亲、父亲或配偶时选择"),
 ]
 CHOICES = {"field": [(k, v[0]) for k, v in CORRECTABLE.items()]}
+HEAD = base.HEAD
+MIN_MOTHER_AGE, MAX_MOTHER_AGE = 15, 49
+REGION_CODE_LEN = 12
+
+
+def field_label(field: str) -> str:
+    return CORRECTABLE.get(field, (field, ""))[0]
 
 
 def clean(payload: dict) -> list[str]:
-    """Shape of the new value, when the event is filed."""
+    """Shape of the new value, when the event is filed. An ID number is
+    parsed and encrypted here, and replaced in the payload by its masked form."""
     field = payload.get("field")
     if field not in CORRECTABLE:
-        return [f"“{field}”不能通过更正事件修改（规则：户籍地、居住地、人员状态和婚姻须通过相应的变动事件变更）"]
-    name, table = CORRECTABLE[field]
+        return [f"“{field}”不能通过更正事件修改（规则：人员状态和现在的户籍地、居住地须通过相应的变动事件变更）"]
+    name = field_label(field)
     after = (payload.get("after") or "").strip()
+    if field in LINKS:
+        if not payload.get("after_person"):
+            return [f"更正{name}时必须选择更正后的关系人（规则：人员关系须指向在册人员）"]
+        person = Person.objects.filter(pk=payload["after_person"]).values_list("name", flat=True).first()
+        payload["after"] = person or ""
+        return []
+    if not after:
+        return [f"更正后的{name}不能为空"]
+    if field in IDENTITY:
+        return _clean_citizen_id(payload)
+    if field in REGIONS:
+        if not (after.isdigit() and len(after) == REGION_CODE_LEN):
+            return [f"更正后的{name}“{after}”不是 12 位区划代码"]
+        return []
+    table = DESCRIPTIVE[field][1]
     if table and after not in code_map(table):
         return [f"更正后的{name}代码“{after}”不在代码表中"]
     if field == "birth_date":
@@ -52,14 +118,56 @@ def clean(payload: dict) -> list[str]:
                 return [f"更正后的出生日期 {after} 晚于今天"]
         except ValueError:
             return [f"更正后的出生日期“{after}”不是有效日期（格式 YYYY-MM-DD）"]
-    if field == "name" and not after:
-        return ["更正后的姓名不能为空"]
     return []
 
 
-def _current(person, field) -> str:
+def _clean_citizen_id(payload: dict) -> list[str]:
+    from pims.lib import crypto
+    from pims.registry.services import citizen_id_index
+
+    try:
+        parsed = cid.parse(payload["after"])
+    except cid.CitizenIdError as exc:
+        payload["after"] = ""
+        return [f"更正后的公民身份号码无效——{exc}（规则：GB 11643 校验）"]
+    before = (payload.get("before") or "").strip()
+    if before and "*" not in before:
+        try:
+            old = cid.parse(before)
+        except cid.CitizenIdError as exc:
+            payload["before"] = ""
+            return [f"更正前的公民身份号码无效——{exc}"]
+        payload["before_index"] = citizen_id_index(old.number)
+        payload["before"] = old.masked
+    payload.update(
+        after=parsed.masked,
+        id_cipher=crypto.encrypt(parsed.number, aad=b"citizen_id"),
+        id_index=citizen_id_index(parsed.number),
+        id_masked=parsed.masked,
+        id_sex=parsed.sex,
+        id_birth_date=parsed.birth_date.isoformat(),
+    )
+    return []
+
+
+def _current(person, field, state) -> str:
+    if field == "citizen_id":
+        return person.id_masked or ""
+    if field in LINKS:
+        linked = _linked(person, field, state)
+        return linked.name if linked is not None else ""
     value = getattr(person, field)
     return value.isoformat() if isinstance(value, dt.date) else str(value or "")
+
+
+def _linked(person, field, state) -> Person | None:
+    if field == "spouse":
+        return state.spouse(person)
+    birth = state.birth_of(person)
+    if birth is None:
+        return None
+    pk = birth.mother_id if field == "birth_mother" else birth.father_id
+    return state.fetch_person(pk) if pk else None
 
 
 def validate(event, state) -> list[str]:
@@ -70,30 +178,168 @@ def validate(event, state) -> list[str]:
     p = event.payload or {}
     field = p.get("field")
     if field not in CORRECTABLE:
-        return clean(p)
-    name = CORRECTABLE[field][0]
-    if (p.get("before") or "") != _current(person, field):
+        return clean(dict(p))
+    name = field_label(field)
+    before, current = (p.get("before") or ""), _current(person, field, state)
+    if field == "citizen_id" and p.get("before_index"):
+        same = p["before_index"] == person.id_index
+    else:
+        same = before == current
+    if not same:
         errors.append(
-            f"{base.label(person)}的{name}登记值为“{_current(person, field)}”，与填写的更正前“{p.get('before')}”不符"
-            "（规则：更正前的值须与登记值一致）"
+            f"{base.label(person)}的{name}登记值为“{current}”，与填写的更正前“{before}”不符（规则：更正前的值须与登记值一致）"
         )
-    if field == "birth_date":
-        new = dt.date.fromisoformat(p["after"])
-        started = [s.start for s in state.open_spells(person)]
-        if started and new > min(started):
-            errors.append(
-                f"更正后的出生日期 {new} 晚于{base.label(person)}在册登记的开始日期 {min(started)}"
-                "（规则：出生不能晚于在册登记）"
-            )
-    if field == "sex" and (state.marriage(person) or state.pregnancy(person) or state.contraception(person)):
-        errors.append(f"{base.label(person)}有婚姻或生育记录，不能直接更正性别（规则：性别与家庭记录须一致）")
+    check = {"birth_date": _birth_date, "sex": _sex, "relationship": _relationship, "citizen_id": _citizen_id}
+    if field in REGIONS:
+        errors += _region(event, person, state, field)
+    elif field in LINKS:
+        errors += _link(event, person, state, field)
+    elif field in check:
+        errors += check[field](event, person, state)
     return errors
+
+
+def _birth_date(event, person, state) -> list[str]:
+    errors = []
+    new = dt.date.fromisoformat(event.payload["after"])
+    started = [s.start for s in state.open_spells(person)]
+    if started and new > min(started):
+        errors.append(
+            f"更正后的出生日期 {new} 晚于{base.label(person)}在册登记的开始日期 {min(started)}"
+            "（规则：出生不能晚于在册登记）"
+        )
+    if person.id_birth_date and person.id_birth_date != new:
+        errors.append(
+            f"更正后的出生日期 {new} 与{base.label(person)}的公民身份号码表示的 {person.id_birth_date} 不符"
+            "（规则：出生日期须与公民身份号码一致，号码有误请先更正号码）"
+        )
+    return errors
+
+
+def _sex(event, person, state) -> list[str]:
+    errors = []
+    if state.marriage(person) or state.pregnancy(person) or state.contraception(person):
+        errors.append(f"{base.label(person)}有婚姻或生育记录，不能直接更正性别（规则：性别与家庭记录须一致）")
+    if person.id_sex and person.id_sex != event.payload["after"]:
+        errors.append(f"更正后的性别与{base.label(person)}公民身份号码第 17 位不符（规则：性别须与公民身份号码一致）")
+    return errors
+
+
+def _relationship(event, person, state) -> list[str]:
+    after, household = event.payload["after"], person.household
+    if household is None:
+        return []
+    if after == HEAD and not base.is_head(household, person):
+        return [
+            f"{base.label(person)}不是本户户主，不能把与户主关系更正为户主（规则：户主只能通过分户、合户或指定新户主变更）"
+        ]
+    if person.relationship == HEAD and after != HEAD and base.is_head(household, person):
+        return [f"{base.label(person)}是本户户主，不能把与户主关系更正为其他关系（规则：户主只能通过指定新户主变更）"]
+    return []
+
+
+def _citizen_id(event, person, state) -> list[str]:
+    p, errors = event.payload, []
+    if p.get("id_sex") and p["id_sex"] != person.sex:
+        errors.append(
+            f"更正后的公民身份号码 {p['after']} 第 17 位表示的性别与{base.label(person)}登记的性别不符"
+            "（规则：性别须与公民身份号码一致）"
+        )
+    if p.get("id_birth_date") and p["id_birth_date"] != person.birth_date.isoformat():
+        errors.append(
+            f"更正后的公民身份号码 {p['after']} 表示的出生日期 {p['id_birth_date']} 与{base.label(person)}"
+            f"登记的出生日期 {person.birth_date} 不符（规则：出生日期须与公民身份号码一致）"
+        )
+    if p.get("id_index") == person.id_index:
+        errors.append("更正后的公民身份号码与登记的号码相同（规则：更正须改变登记值）")
+    elif p.get("id_index") and state.id_index_taken(p["id_index"]):
+        errors.append(f"公民身份号码 {p['after']} 已在册（规则：同一号码不能登记给两个人）")
+    return errors
+
+
+def _region(event, person, state, field) -> list[str]:
+    name, kind = REGIONS[field]
+    after = event.payload["after"]
+    spell = state.open_spell(person, kind)
+    if spell is None:
+        return [
+            f"{base.label(person)}没有在册的{Spell.Kind(kind).label}时段，无法更正{name}（规则：区划更正作用于当前时段）"
+        ]
+    if after == spell.region_code:
+        return [f"更正后的{name} {after} 与登记值相同（规则：更正须改变登记值）"]
+    region = Region.objects.filter(code=after).first()
+    if region is not None:
+        if region.level != Level.VILLAGE or region.valid_to is not None:
+            return [f"更正后的{name}“{after}”不是现行的村级区划（规则：人员只能登记在村/社区）"]
+    elif Region.objects.filter(code__in=[after[:6], after[:6] + "000000"]).exists():
+        return [f"更正后的{name}“{after}”在本县区划中不存在（规则：县内区划须为现行的村级区划）"]
+    return []
+
+
+def _link(event, person, state, field) -> list[str]:
+    name, sex = LINKS[field]
+    new = state.person(event.payload.get("after_person"))
+    if new is None:
+        return [f"更正后的关系人不存在（规则：{name}须为在册人员）"]
+    if new.pk == person.pk:
+        return [f"{name}不能是{base.label(person)}本人"]
+    if field == "spouse":
+        return _spouse(person, new, state)
+    birth = state.birth_of(person)
+    if birth is None:
+        return [f"{base.label(person)}没有出生记录，无法更正{name}（规则：父母关系记录在出生记录中）"]
+    if new.sex != sex:
+        return [f"{name}{base.label(new)}的性别不符（规则：母亲须为女性，父亲须为男性）"]
+    other = birth.father_id if field == "birth_mother" else birth.mother_id
+    if other == new.pk:
+        return [f"{base.label(new)}已是该出生记录中的另一方父母"]
+    if new.birth_date >= person.birth_date:
+        return [f"{name}{base.label(new)}的出生日期 {new.birth_date} 不早于子女的出生日期 {person.birth_date}"]
+    age = base.age_on(new.birth_date, person.birth_date)
+    if field == "birth_mother" and not MIN_MOTHER_AGE <= age <= MAX_MOTHER_AGE:
+        return [
+            f"母亲{base.label(new)}生育{base.label(person)}时 {age} 岁，不在 {MIN_MOTHER_AGE}–{MAX_MOTHER_AGE} 岁之间"
+            "（规则：母亲生育年龄）"
+        ]
+    return []
+
+
+def _spouse(person, new, state) -> list[str]:
+    marriage = state.marriage(person)
+    if marriage is None:
+        return [f"{base.label(person)}没有现存的婚姻记录，无法更正配偶（规则：配偶更正作用于现存婚姻）"]
+    if new.sex == person.sex:
+        return [f"{base.label(person)}与{base.label(new)}性别相同（规则：婚姻双方须为一男一女）"]
+    if state.spouse(person) is new:
+        return [f"{base.label(new)}已是{base.label(person)}的配偶（规则：更正须改变登记值）"]
+    if new.status != PersonStatus.ACTIVE:
+        return [f"{base.label(new)}人员状态为“{new.get_status_display()}”（规则：配偶须为在册人员）"]
+    if state.marriage(new) is not None or new.marital_status in base.MARRIED:
+        return [f"{base.label(new)}已有婚姻记录（规则：一人同时只能有一段婚姻）"]
+    return []
 
 
 def apply(event, state) -> None:
     person = state.person(event.person_id)
-    field, after = event.payload["field"], event.payload["after"].strip()
-    if field == "birth_date":
+    p = event.payload
+    field, after = p["field"], (p.get("after") or "").strip()
+    if field in REGIONS:
+        _apply_region(event, person, state, field, after)
+    elif field == "citizen_id":
+        person.id_cipher, person.id_index, person.id_masked = p["id_cipher"], p["id_index"], p["id_masked"]
+        person.id_sex, person.id_birth_date = p["id_sex"], dt.date.fromisoformat(p["id_birth_date"])
+        person.no_id_reason = ""
+        state._id_indexes.add(p["id_index"])
+    elif field in ("birth_mother", "birth_father"):
+        birth, new = state.birth_of(person), state.person(p["after_person"])
+        if field == "birth_mother":
+            state.move_birth(birth, new)
+        else:
+            birth.father = new
+            state.dirty["birth"][id(birth)] = birth
+    elif field == "spouse":
+        _apply_spouse(person, state.person(p["after_person"]), state)
+    elif field == "birth_date":
         person.birth_date = dt.date.fromisoformat(after)
     else:
         setattr(person, field, after)
@@ -101,3 +347,33 @@ def apply(event, state) -> None:
         for key, value in pinyin_fields(after).items():
             setattr(person, key, value)
     state.mark("person", person)
+
+
+def _apply_region(event, person, state, field, after) -> None:
+    kind = REGIONS[field][1]
+    wrong = state.open_spell(person, kind)
+    start, household = wrong.start, wrong.household
+    state.close(person, kind, end=start, event=event, reason=Spell.Closed.CORRECTION, destination=after)
+    state.open(
+        person, kind, region=after, household=household, start=start, event=event,
+        reason=Spell.Opened.CORRECTION, origin=wrong.region_code,
+    )  # fmt: skip
+    setattr(person, field, after)
+    base.refresh_codes(person, state)
+
+
+def _apply_spouse(person, new, state) -> None:
+    marriage = state.marriage(person)
+    old = state.spouse(person)
+    husband, wife = (person, new) if person.sex == "1" else (new, person)
+    state.rebind_marriage(marriage, husband=husband, wife=wife)
+    new.marital_status = person.marital_status if person.marital_status in base.MARRIED else "20"
+    state.mark("person", new)
+    if old is not None:
+        ended = [*old.marriages_as_husband.all(), *old.marriages_as_wife.all()]
+        ended = [m for m in ended if m.end_date is not None and m.pk != marriage.pk]
+        last = max(ended, key=lambda m: m.end_date, default=None)
+        old.marital_status = "10" if last is None else ("30" if last.end_reason == "death" else "40")
+        base.refresh_codes(old, state)
+    base.refresh_codes(person, state)
+    base.refresh_codes(new, state)

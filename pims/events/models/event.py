@@ -26,6 +26,7 @@ class EventType(models.TextChoices):
     HH_SPLIT = "hh_split", _("分户")
     HH_MERGE = "hh_merge", _("合户")
     CORRECTION = "correction", _("更正")
+    REVERSAL = "reversal", _("撤销")
     BASELINE = "baseline", _("基线采集")
 
 
@@ -35,7 +36,9 @@ class Event(models.Model):
 
     There is no update service: an event is filed (pending), then applied
     with its change report (approved) or withdrawn before review. A wrong
-    event is corrected by a new `correction` event that `supersedes` it.
+    item is corrected by a new `correction` event (which may point at the
+    event it corrects through `supersedes`); a wrongly approved event is
+    undone by a `reversal` event (撤销) that `supersedes` it.
     `approved_period` (YYYY-MM) is the month the event counts in — the month
     it was approved, not the month it happened (DESIGN.md §3, 统计口径).
     """

@@ -61,10 +61,14 @@ class ChangeReport(models.Model):
 
 
 class ChangeReportComment(models.Model):
-    """A reviewer's comment on a returned report, optionally on one event."""
+    """A reviewer's comment on a returned report, optionally on one event
+    and one of its items; the clerk's edit form of that event shows it."""
 
     report = models.ForeignKey(ChangeReport, on_delete=models.CASCADE, related_name="comments")
     event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The item of the event the comment is about (an input's name or label,
+    # e.g. "effective_date" or "发生日期"); blank: the whole event.
+    field = models.CharField(_("针对的项目"), max_length=40, blank=True)
     message = models.TextField(_("意见"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -21,6 +21,13 @@ class Spell(models.Model):
     same event, the closed one naming the destination and the opened one the
     origin; at any region level such a pair is either a move in and a move
     out, or (both ends inside) nothing at all.
+
+    A correction of a region (更正户籍地/居住地) and a reversal (撤销) work the
+    same way with their own reasons: the wrong spell is closed with no length
+    (end = start) and its replacement opened from the same start, so the
+    register as known now says "there all along" while the months already
+    approved keep their stock; the difference counts as 更正增减 in the month
+    the correction or reversal is approved (docs/events.md).
     """
 
     class Kind(models.TextChoices):
@@ -31,11 +38,15 @@ class Spell(models.Model):
         BASELINE = "baseline", _("基线")
         BIRTH = "birth", _("出生")
         MOVE = "move", _("迁入/流入")
+        CORRECTION = "correction", _("更正")
+        REVERSAL = "reversal", _("撤销恢复")
 
     class Closed(models.TextChoices):
         DEATH = "death", _("死亡")
         MOVE = "move", _("迁出/流出")
         CANCEL = "cancel", _("注销")
+        CORRECTION = "correction", _("更正")
+        REVERSAL = "reversal", _("撤销")
 
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="spells")
     household = models.ForeignKey("registry.Household", null=True, on_delete=models.PROTECT, related_name="spells")

@@ -49,3 +49,13 @@ def _persons(ctx):
 @scope_targets.register("pk", routes=["events:household_"])
 def _households(ctx):
     return [_report(ctx)["household"].pk]
+
+
+@scope_targets.register("report_id")
+def _report_ids(ctx):
+    return [_report(ctx)["report"].pk]
+
+
+@scope_targets.register("event_type")
+def _event_types(ctx):
+    return [scope_targets.Sample("pregnancy", scoped=False, label="event type")]

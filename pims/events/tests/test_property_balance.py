@@ -1,7 +1,8 @@
 """Property: on random valid event streams over the small region tree, for
 every region at every level, every month and both kinds of population,
 
-    end = start + births − deaths + moved in − moved out   (+ baseline, month 0 only)
+    end = start + births − deaths + moved in − moved out + corrected in − corrected out
+                                                            (+ baseline, month 0 only)
 
 holds exactly, the spell invariants hold, and the stock by occurrence dates
 agrees with the stock as approved once everything is applied. An invalid
@@ -12,15 +13,19 @@ Hypothesis draws *intentions* (an event type, some indexes, a day, whether
 the report is late); `Interpreter` turns each into a valid event against
 the register as it stands at the start of the month, using every person and
 household at most once a month so that the month's events never contradict
-each other.
+each other. Region corrections and reversals (撤销) of earlier months'
+events are among the intentions: they count as 更正增减 in the month they
+are approved.
 """
 
 import copy
 import datetime as dt
+import os
 from collections import defaultdict
 
 import pytest
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import event as note
@@ -40,8 +45,9 @@ FIRST_PERIOD = next_period(BASELINE_PERIOD)
 EXTERNAL = "110101000000"  # a place outside the register (Beijing)
 OPS = [
     "birth", "death", "move_out", "move_in", "move_within", "cancel", "flow_out", "flow_in", "flow_in_existing",
-    "marriage", "divorce", "hh_split", "hh_merge", "pregnancy",
+    "marriage", "divorce", "hh_split", "hh_merge", "pregnancy", "reversal", "correct_region",
 ]  # fmt: skip
+REVERSIBLE = ["death", "move_out", "cancel", "move_in", "move_within", "flow_in", "flow_out"]
 POISONS = ["death_before_birth", "birth_to_man", "marriage_of_married", "move_out_absent"]
 
 intention = st.tuples(
@@ -288,6 +294,74 @@ class Interpreter:
         self.take(woman)
         return self.event("pregnancy", day, person=woman)
 
+    def op_correct_region(self, a, b, d, late):
+        """户籍地/居住地更正: the open spell's region, corrected from its start."""
+        kind = ("registered", "resident")[b % 2]
+        p = self.pick([p for p in self.persons if self.free(p) and kind in self.spells[p.pk]], a)
+        if p is None or (day := self.day(d, late, p)) is None:
+            return None
+        here = self.spells[p.pk][kind].region_code
+        after = self.pick([c for c in [*self.villages, EXTERNAL] if c != here], a + b)
+        field = {"registered": "registered_code", "resident": "residence_code"}[kind]
+        self.take(p)
+        return self.event("correction", day, person=p, field=field, before=getattr(p, field), after=after)
+
+    def op_reversal(self, a, b, d, late):
+        """撤销 of an approved event nothing later depends on."""
+        candidates = Event.objects.filter(review_status="approved", event_type__in=REVERSIBLE).order_by("pk")
+        options = [t for t in candidates if self._reversible(t)]
+        target = self.pick(options, a)
+        if target is None:
+            return None
+        day = self.day(d, late, *self._involved(target))
+        if day is None:
+            return None
+        self.take(*self._involved(target), households=self._households_of(target))
+        extra = {"relationship": "97"} if (target.payload or {}).get("new_head_id") else {}
+        e = self.event("reversal", day, person=target.person, reason="误报", **extra)
+        e.supersedes = target
+        return e
+
+    def _involved(self, target) -> list:
+        ids = {target.person_id, target.related_person_id}
+        if target.event_type == "death":
+            for m in Marriage.objects.filter(Q(husband_id=target.person_id) | Q(wife_id=target.person_id)).filter(
+                end_date=target.effective_date, end_reason="death"
+            ):
+                ids |= {m.husband_id, m.wife_id}
+        return list(Person.objects.filter(pk__in=[i for i in ids if i]).select_related("household"))
+
+    def _households_of(self, target) -> list:
+        ids = set(
+            Spell.objects.filter(Q(opened_by=target) | Q(closed_by=target)).values_list("household_id", flat=True)
+        )
+        return list(Household.objects.filter(pk__in=ids))
+
+    def _reversible(self, target) -> bool:
+        """Conservatively: no later event on anyone involved, the spells it
+        opened still open, its households untouched by splits and merges."""
+        persons = self._involved(target)
+        ids = [p.pk for p in persons]
+        if any(p.pk in self.used_persons or p.household_id in self.used_households for p in persons):
+            return False
+        if any(h.pk in self.used_households for h in self._households_of(target)):
+            return False
+        if Event.objects.filter(event_type="reversal", supersedes=target).exists():
+            return False
+        later = Event.objects.filter(Q(person_id__in=ids) | Q(related_person_id__in=ids)).exclude(pk=target.pk)
+        later = later.exclude(event_type="baseline").filter(
+            Q(pk__gt=target.pk) | Q(effective_date__gte=target.effective_date)
+        )
+        if later.exists():
+            return False
+        if Spell.objects.filter(opened_by=target, end__isnull=False).exists():
+            return False
+        households = [h.pk for h in self._households_of(target)]
+        reshaped = Event.objects.filter(event_type__in=["hh_split", "hh_merge"], pk__gt=target.pk).filter(
+            Q(household_id__in=households) | Q(payload__target_household_id__in=households)
+        )
+        return not reshaped.exists()
+
     # --- invalid events -----------------------------------------------------------
 
     def poison(self, kind: str, index: int) -> tuple[Event, str] | None:
@@ -305,8 +379,9 @@ class Interpreter:
                 [p for p in people if p.sex == "2" and p.pk != self.spouse.get(married.pk if married else 0)], index
             )
             return married and other and (self.event("marriage", day, person=married, related=other), "已婚")
-        gone = Person.objects.exclude(status="1").order_by("pk")
-        p = self.pick(list(gone), index)
+        # Not one this month's reversal brings back.
+        gone = [p for p in Person.objects.exclude(status="1").order_by("pk") if p.pk not in self.used_persons]
+        p = self.pick(gone, index)
         return p and (self.event("move_out", day, person=p), "不能登记此变动")
 
 
@@ -335,7 +410,9 @@ def prefixes(regions) -> list[str]:
 
 @pytest.mark.django_db
 @settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=int(os.environ.get("PIMS_HYPOTHESIS_EXAMPLES", "20")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 # Every type at least once, in time order and as late reports, whatever the draw.
 @example(months=[[(op, i, i + 1, 3 + i, False) for i, op in enumerate(OPS)]] * 2, poison=("birth_to_man", 1))
@@ -344,6 +421,14 @@ def prefixes(regions) -> list[str]:
 @example(
     months=[[("birth", 201, 0, 1, False), ("birth", 477, 0, 1, False), ("flow_out", 141, 200, 27, False)],
             [("hh_merge", 199, 0, 1, True)]],
+    poison=None,
+)  # fmt: skip
+# Reversals of each reversible type, one month after the wrong events.
+@example(
+    months=[[("death", 0, 0, 3, False), ("move_out", 1, 0, 4, False), ("move_within", 2, 1, 5, False),
+             ("flow_in", 3, 0, 6, False), ("flow_out", 4, 1, 7, False), ("cancel", 5, 0, 8, False),
+             ("move_in", 6, 0, 9, False), ("correct_region", 7, 1, 10, False)],
+            [("reversal", i, 0, 10 + i, i % 2 == 1) for i in range(7)]],
     poison=None,
 )  # fmt: skip
 @given(months=stream, poison=st.one_of(st.none(), st.tuples(st.sampled_from(POISONS), st.integers(0, 50))))
@@ -398,7 +483,8 @@ def _assert_balance(regions, periods):
                 assert b.start == end, (prefix, p, kind, b)
                 if p != BASELINE_PERIOD:
                     assert f.baseline == 0
-                    assert b.end == b.start + f.births - f.deaths + f.moved_in - f.moved_out, (prefix, p, kind, b)
+                    flows = f.births - f.deaths + f.moved_in - f.moved_out + f.corrected_in - f.corrected_out
+                    assert b.end == b.start + flows, (prefix, p, kind, b)
                 assert b.holds, (prefix, p, kind, b)
                 end = b.end
             whole = selectors.population_balance(prefix, periods[0], periods[-1], kind=kind)

@@ -260,7 +260,7 @@ def test_correction_checks_before_value(personas, regions, family):
         file(personas, report, "correction", person=m["张小明"].pk, field="name", before="张晓明", after="张小鸣")
     assert "与填写的更正前“张晓明”不符" in str(exc.value)
     with pytest.raises(EventRefused) as exc:
-        file(personas, report, "correction", person=m["张小明"].pk, field="registered_code", before="", after="1")
+        file(personas, report, "correction", person=m["张小明"].pk, field="status", before="1", after="2")
     assert "不能通过更正事件修改" in str(exc.value)
     file(personas, report, "correction", person=m["张小明"].pk, field="name", before="张小明", after="张小鸣")
     submit_and_approve(personas, report)

@@ -178,3 +178,88 @@ def test_balance_is_one_statement_and_report_page_does_not_grow_with_events(
     with CaptureQueriesContext(connection) as three:
         clerk.get(url)
     assert len(three.captured_queries) == len(one.captured_queries)
+
+
+def test_returned_event_comments_show_next_to_the_event_and_field_in_the_edit_form(client_for, personas, family,
+                                                                                 report_with_birth):  # fmt: skip
+    report, hh, m = report_with_birth
+    birth = report.events.get()
+    services.change_report_submit(actor=personas["clerk"], report=report)
+    reviewer = client_for("reviewer")
+    reviewer.post(reverse("events:report_review", args=[report.pk]),
+                  {"decision": "return", "event": birth.pk, "field": "婴儿姓名", "message": "婴儿姓名与出生医学证明不符"})  # fmt: skip
+    clerk = client_for("clerk")
+    detail = clerk.get(reverse("events:report_detail", args=[report.pk])).content.decode()
+    assert 'data-testid="event-comment"' in detail and "婴儿姓名与出生医学证明不符" in detail
+    assert reverse("events:event_edit", args=[birth.pk]) in detail
+
+    form = clerk.get(reverse("events:event_edit", args=[birth.pk])).content.decode()
+    # The comment sits in the name item's paragraph, after its input (which holds the filed value).
+    item = form[form.index('id="w-name"') :]
+    item = item[: item.index("</p>")]
+    assert 'value="张小刚"' in form and 'data-field="name"' in item and "婴儿姓名与出生医学证明不符" in item
+
+    resp = clerk.post(reverse("events:event_edit", args=[birth.pk]),
+                      {"event_type": "birth", "related_person": m["李四"].pk, "name": "张晓刚", "sex": "1",
+                       "relationship": "20", "effective_date": DAY})  # fmt: skip
+    assert resp.status_code == 302
+    assert Event.objects.get(pk=birth.pk).review_status == "withdrawn"
+    assert report.events.get(review_status="pending").payload["name"] == "张晓刚"
+    assert client_for("outsider").get(reverse("events:event_edit", args=[birth.pk])).status_code == 404
+    assert reviewer.get(reverse("events:event_edit", args=[birth.pk])).status_code == 404
+
+
+def test_comment_on_a_whole_event_is_shown_at_the_top_of_its_form(client_for, personas, report_with_birth):
+    report, hh, m = report_with_birth
+    birth = report.events.get()
+    services.change_report_submit(actor=personas["clerk"], report=report)
+    services.change_report_return(actor=personas["reviewer"], report=report,
+                                  comments=[{"event_id": birth.pk, "message": "请核实出生日期"}])  # fmt: skip
+    form = client_for("clerk").get(reverse("events:event_edit", args=[birth.pk])).content.decode()
+    top = form[: form.index('name="event_type"')]
+    assert 'data-testid="review-comment"' in top and "请核实出生日期" in top
+
+
+def test_timeline_shows_certificate_like_records_in_order_with_events_and_spells(client_for, personas,
+                                                                                 report_with_birth):  # fmt: skip
+    report, hh, m = report_with_birth
+    from pims.registry.models import Birth
+
+    birth = report.events.get()
+    Event.objects.filter(pk=birth.pk).update(payload={**birth.payload, "certificate_no": "O210123456"})
+    services.change_report_submit(actor=personas["clerk"], report=report)
+    services.change_report_approve(actor=personas["reviewer"], report=report)
+    child = Person.objects.get(name="张小刚")
+    assert Birth.objects.get(child=child).certificate_no == "O210123456"
+    page = client_for("clerk").get(reverse("events:person_timeline", args=[child.pk])).content.decode()
+    assert "出生医学证明 O2******56" in page and "O210123456" not in page
+    rows = [page.index(s) for s in ('data-kind="event"', 'data-kind="certificate"', 'data-kind="spell"')]
+    assert rows == sorted(rows)  # same day: the event, then the record it made, then the spells it opened
+    mother = client_for("clerk").get(reverse("events:person_timeline", args=[m["李四"].pk])).content.decode()
+    assert "结婚登记：与“张三”（初婚）" in mother and "子女“张小刚”出生登记" in mother and "孩次 3" in mother
+    entries = [e.title for e in selectors_timeline(m["李四"])]
+    assert entries.index("结婚登记：与“张三”（初婚）") < entries.index("子女“张小明”出生登记")
+
+
+def test_a_new_timeline_source_adds_its_entries_in_order(personas, family):
+    from pims.events import selectors
+
+    hh, m = family
+    day = dt.date(2013, 1, 1)
+
+    @selectors.timeline_source("test_certificates", order=1)
+    def _honour(person):
+        yield selectors.TimelineEntry(day, "certificate", "独生子女父母光荣证 No.1")
+
+    try:
+        titles = [(e.day, e.title) for e in selectors.person_timeline(m["李四"])]
+    finally:
+        del selectors.TIMELINE_SOURCES["test_certificates"]
+    position = titles.index((day, "独生子女父母光荣证 No.1"))
+    assert titles[position - 1][0] <= day <= titles[position + 1][0]
+
+
+def selectors_timeline(person):
+    from pims.events import selectors
+
+    return selectors.person_timeline(person)
