@@ -29,7 +29,11 @@ run: demo
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: install
+$(BIN)/.bench-installed: $(BIN)/.installed requirements/bench.txt
+	$(BIN)/pip install -q -r requirements/bench.txt
+	touch $@
+
+bench: install $(BIN)/.bench-installed
 	$(BIN)/python bench/run_all.py
 
 lint: install
