@@ -1,17 +1,11 @@
 import datetime as dt
 
 import pytest
-from django.core.management import call_command
 
 from pims.events import services
 from pims.events.periods import period_of
 from pims.registry import services as registry
 from pims.registry.tests.conftest import family_form
-
-
-@pytest.fixture
-def codes(db):
-    call_command("load_codes", verbosity=0)
 
 
 def approved_household(personas, village, *, number="0001", seq=0, **form):

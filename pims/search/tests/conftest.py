@@ -112,13 +112,3 @@ def build_world(personas, regions) -> World:
 @pytest.fixture
 def world(db, codes, personas, regions) -> World:
     return build_world(personas, regions)
-
-
-@pytest.fixture
-def codes(db):
-    from django.core.management import call_command
-
-    from pims.codes.models import CodeTable
-
-    if not CodeTable.objects.exists():
-        call_command("load_codes", verbosity=0)
