@@ -38,7 +38,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-BENCH_DB = "pims_bench_stats"
+BENCH_DB = os.environ.get("BENCH_DB", "pims_bench_stats")
 COUNTY = "210124"
 OTHER_COUNTIES = ["210102", "210103", "210104", "210105", "210106", "210111", "210112", "210113", "210114"]
 EXTERNAL = "110101000000"

@@ -1,13 +1,17 @@
 """Writes of the stats app: month close (月结) and reopening, and the audit
 row of every export.
 
-Closing a county's month writes its cells with three INSERT … SELECT
-statements (stock, flows, households) per kind of population, straight
-from the GROUP BY over the spells: no row passes through Python.
+Closing a county's month writes its cells with INSERT … SELECT statements
+— stock, flows, households, births and women of childbearing age per kind
+of population, and the flow events once — straight from the GROUP BY over
+the spells and events: no row passes through Python. The births, women
+and flow cells group the very querysets the live reports count (the
+report's `base`), so the closed figures are the live ones at closing.
 """
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Min, Q
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from pims.accounts.roles import Cap, has_capability
@@ -18,9 +22,12 @@ from pims.events.models.report import OPEN_STATES
 from pims.events.periods import is_period, last_day, period_of
 from pims.regions.models import Level
 
-from .frame import report_session, stock_q
-from .models import ClosedFlow, ClosedHousehold, ClosedStock, MonthClose
+from .frame import Frame, Params, report_session, stock_q
+from .models import ClosedBirth, ClosedFlow, ClosedHousehold, ClosedMigrant, ClosedStock, ClosedWoman, MonthClose
+from .reports.births import BirthsReport
+from .reports.flow import SIDES, FlowReport
 from .reports.population import AGRI, MAX_SIZE, NONAGRI, age_case, age_groups
+from .reports.women import WomenReport
 
 
 class StatsError(Exception):
@@ -132,6 +139,43 @@ def _write_households(close: MonthClose, kind: str) -> None:
     _insert_select(ClosedHousehold._meta.db_table, cols, select, [close.pk, kind, *params])
 
 
+def _write_cells(model, consts: dict, qs, columns: dict[str, str]) -> None:
+    """INSERT the GROUP BY of `qs` over `columns` ({cell column: queryset
+    field or annotation}) with a count `n`, plus constant columns."""
+    grouped = qs.values(*columns.values()).annotate(cell_n=Count("pk")).order_by()
+    sql, params = grouped.query.sql_with_params()
+    qn = connection.ops.quote_name
+    cols = [*consts, *columns, "n"]
+    select = ", ".join(["%s"] * len(consts) + [f"s.{qn(src)}" for src in columns.values()] + ["s.cell_n"])
+    sql = f"SELECT {select} FROM ({sql}) s"  # noqa: S608 (Django-compiled SQL, quoted names)
+    _insert_select(model._meta.db_table, [qn(c) for c in cols], sql, [*consts.values(), *params])
+
+
+def _report_frame(close: MonthClose, kind: str) -> Frame:
+    return Frame(user=close.closed_by, region=close.region, params=Params(close.period, close.period, kind))
+
+
+def _write_births(close: MonthClose, kind: str) -> None:
+    qs = BirthsReport().base(_report_frame(close, kind))
+    columns = {"region_code": "region_code", "sex": "x_sex", "birth_order": "x_order", "mother_age": "mage",
+               "certified": "x_cert"}  # fmt: skip
+    _write_cells(ClosedBirth, {"close_id": close.pk, "kind": kind}, qs, columns)
+
+
+def _write_women(close: MonthClose, kind: str) -> None:
+    qs = WomenReport().base(_report_frame(close, kind))
+    columns = {"region_code": "region_code", "marital_status": "x_marital", "method": "x_method"}
+    _write_cells(ClosedWoman, {"close_id": close.pk, "kind": kind}, qs, columns)
+
+
+def _write_migrants(close: MonthClose) -> None:
+    frame = _report_frame(close, Spell.Kind.REGISTERED)
+    for side in SIDES:
+        qs = FlowReport().base(frame, side).annotate(place6=Substr("place", 1, 6))
+        columns = {"region_code": "region_code", "sex": "x_sex", "birth_date": "x_birth", "place": "place6"}
+        _write_cells(ClosedMigrant, {"close_id": close.pk, "side": side}, qs, columns)
+
+
 def month_close(*, actor, region, period: str) -> MonthClose:
     """Close a county's month once it is over and every change report of
     the month in the county is approved. Writes the month's cells for both
@@ -163,6 +207,9 @@ def month_close(*, actor, region, period: str) -> MonthClose:
                 total += _write_stock(close, kind)
                 _write_flows(close, kind)
                 _write_households(close, kind)
+                _write_births(close, kind)
+                _write_women(close, kind)
+            _write_migrants(close)
         close.spells = total
         close.save(update_fields=["spells"])
         audit_record(

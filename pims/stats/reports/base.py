@@ -51,6 +51,15 @@ def annotate_ends(frame: Frame, qs: QuerySet) -> QuerySet:
     )
 
 
+CLOSED_NOTE = "本期已月结：数字取自月结汇总表，不再变化。"
+
+
+def closed_cells(frame: Frame, model, close_ids: list[int], **filters) -> QuerySet:
+    """The month-close cells of `model` under the frame's region (and the
+    user's scope), annotated with the row key `g`."""
+    return frame.grouped(frame.scoped(model.objects.filter(close_id__in=close_ids, **filters)))
+
+
 def grouped_counts(qs: QuerySet, measures: dict[str, Q], *, total_field: str = "id", weight: str | None = None) -> dict:
     """{row key: {measure: count}} in one GROUP BY over `qs` (annotated
     with `g`); with `weight`, sums that column instead of counting rows

@@ -1,14 +1,22 @@
 """3 出生情况: births of the period (birth spells opened in its approval
 months) by sex, birth order (孩次) and the mother's age at the birth; sex
-ratio at birth; share with a birth medical certificate (出生医学证明)."""
+ratio at birth; share with a birth medical certificate (出生医学证明).
 
-from django.db.models import Q
+The figures are filters over four dimensions (x_sex, x_order, mage,
+x_cert): annotated on the birth spells when live, read from the month-close
+cells (`ClosedBirth`) when every month of the period is closed — the same
+filters over either, so the closed figures are the live ones at closing.
+"""
+
+from django.db.models import BooleanField, Case, F, Q, Value, When
 
 from pims.events.models import Spell
 
+from ..closes import current_closes
 from ..frame import Frame, completed_years
+from ..models import ClosedBirth
 from ..tables import Column, Section, ratio
-from .base import Measure, ReportDef, grouped_counts, result, spell_base
+from .base import CLOSED_NOTE, Measure, ReportDef, closed_cells, grouped_counts, result, spell_base
 
 MOTHER_GROUPS = [("m_u20", "20岁以下", None, 19), ("m_20", "20–24岁", 20, 24), ("m_25", "25–29岁", 25, 29),
                  ("m_30", "30–34岁", 30, 34), ("m_35", "35–39岁", 35, 39), ("m_40", "40岁及以上", 40, None)]  # fmt: skip
@@ -32,14 +40,14 @@ COLUMNS = [
 def _q(frame: Frame) -> dict[str, Q]:
     out = {
         "births": Q(),
-        "male": Q(person__sex="1"),
-        "female": Q(person__sex="2"),
-        "order1": Q(person__birth__birth_order=1),
-        "order2": Q(person__birth__birth_order=2),
-        "order3": Q(person__birth__birth_order__gte=3),
-        "order_unknown": Q(person__birth__isnull=True) | Q(person__birth__birth_order__isnull=True),
+        "male": Q(x_sex="1"),
+        "female": Q(x_sex="2"),
+        "order1": Q(x_order=1),
+        "order2": Q(x_order=2),
+        "order3": Q(x_order__gte=3),
+        "order_unknown": Q(x_order__isnull=True),
         "mother_unknown": Q(mage__isnull=True),
-        "certified": Q(person__birth__isnull=False) & ~Q(person__birth__certificate_no=""),
+        "certified": Q(x_cert=True),
     }
     for key, _label, lo, hi in MOTHER_GROUPS:
         q = Q(mage__isnull=False)
@@ -66,10 +74,26 @@ class BirthsReport(ReportDef):
         return {k: Measure("births", (lambda f, q=q: q), "出生 · " + labels[k]) for k, q in _q(frame).items()}
 
     def base(self, frame: Frame):
+        """The birth spells of the period with the four dimensions (the
+        month close groups the same queryset into its cells)."""
         return (
             spell_base(frame, "opened")
             .filter(open_reason=Spell.Opened.BIRTH)
-            .annotate(mage=completed_years("person__birth__mother__birth_date", "person__birth_date"))
+            .annotate(
+                x_sex=F("person__sex"),
+                x_order=F("person__birth__birth_order"),
+                mage=completed_years("person__birth__mother__birth_date", "person__birth_date"),
+                x_cert=Case(
+                    When(person__birth__certificate_no__gt="", then=Value(True)),
+                    default=Value(False),
+                    output_field=BooleanField(),
+                ),
+            )
+        )
+
+    def cells(self, frame: Frame, close_ids: list[int]):
+        return closed_cells(frame, ClosedBirth, close_ids, kind=frame.params.kind).annotate(
+            x_sex=F("sex"), x_order=F("birth_order"), mage=F("mother_age"), x_cert=F("certified")
         )
 
     def drill(self, frame, measure_key):
@@ -77,7 +101,14 @@ class BirthsReport(ReportDef):
         return None if q is None else self.base(frame).filter(q)
 
     def run(self, frame: Frame):
-        data = grouped_counts(self.base(frame), _q(frame))
+        p = frame.params
+        closes = current_closes(frame.region, p.periods)
+        closed = all(period in closes for period in p.periods)
+        if closed:
+            ids = [pk for period in p.periods for pk in closes[period]]
+            data = grouped_counts(self.cells(frame, ids), _q(frame), weight="n")
+        else:
+            data = grouped_counts(self.base(frame), _q(frame))
         rows, total = frame.rows(data, COLUMNS, derive)
         section = Section("main", "出生情况", "区划", COLUMNS, rows, total,
                           note="孩次为母亲的第几个孩子；母亲生育年龄为婴儿出生时母亲的周岁。")  # fmt: skip
@@ -87,4 +118,6 @@ class BirthsReport(ReportDef):
             [section],
             basis=f"{frame.params.kind_label}；期内审核通过的出生登记（补报计入审核当月）。"
             "生育登记（生育服务证）由证书模块提供，尚未纳入本表。",
+            notes=[CLOSED_NOTE] if closed else [],
+            closed=closed,
         )

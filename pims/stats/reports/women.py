@@ -1,15 +1,24 @@
 """4 育龄妇女及避孕节育: women aged 15–49 at the period end by marital
 status; married women by their contraceptive method at the period end
-(the method spell covering that day); contraceptive prevalence."""
+(the method spell covering that day); contraceptive prevalence.
 
-from django.db.models import OuterRef, Q, Subquery
+The figures are filters over two dimensions (x_marital, x_method — '' when
+no method is in use): annotated on the period-end spells when live, read
+from the month-close cells (`ClosedWoman`) when the period's last month is
+closed.
+"""
+
+from django.db.models import CharField, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from pims.codes.selectors import current_codes
 from pims.registry.models import Contraception
 
+from ..closes import current_closes
 from ..frame import Frame, born_aged
+from ..models import ClosedWoman
 from ..tables import Column, Section, ratio
-from .base import Measure, ReportDef, grouped_counts, result, spell_base
+from .base import CLOSED_NOTE, Measure, ReportDef, closed_cells, grouped_counts, result, spell_base
 
 MARRIED = ("20", "21", "22", "23")
 NO_METHOD = ("", "00")
@@ -38,20 +47,19 @@ def columns() -> list[Column]:
 
 
 def _q(frame: Frame) -> dict[str, Q]:
-    married = Q(person__marital_status__in=MARRIED)
-    using = married & Q(method__isnull=False) & ~Q(method__in=NO_METHOD)
+    married = Q(x_marital__in=MARRIED)
     out = {
         "women": Q(),
-        "unmarried": Q(person__marital_status="10"),
+        "unmarried": Q(x_marital="10"),
         "married": married,
-        "widowed": Q(person__marital_status="30"),
-        "divorced": Q(person__marital_status="40"),
-        "marital_other": ~Q(person__marital_status__in=(*MARRIED, "10", "30", "40")),
-        "using": using,
-        "not_using": married & (Q(method__isnull=True) | Q(method__in=NO_METHOD)),
+        "widowed": Q(x_marital="30"),
+        "divorced": Q(x_marital="40"),
+        "marital_other": ~Q(x_marital__in=(*MARRIED, "10", "30", "40")),
+        "using": married & ~Q(x_method__in=NO_METHOD),
+        "not_using": married & Q(x_method__in=NO_METHOD),
     }
     for code, _name in _methods():
-        out[f"method_{code}"] = married & Q(method=code)
+        out[f"method_{code}"] = married & Q(x_method=code)
     return out
 
 
@@ -76,7 +84,15 @@ class WomenReport(ReportDef):
         return (
             spell_base(frame, "stock_end")
             .filter(Q(person__sex="2") & born_aged(ref, 15, 49))
-            .annotate(method=Subquery(current))
+            .annotate(
+                x_marital=F("person__marital_status"),
+                x_method=Coalesce(Subquery(current), Value(""), output_field=CharField()),
+            )
+        )
+
+    def cells(self, frame: Frame, close_ids: list[int]):
+        return closed_cells(frame, ClosedWoman, close_ids, kind=frame.params.kind).annotate(
+            x_marital=F("marital_status"), x_method=F("method")
         )
 
     def measures(self, frame):
@@ -89,7 +105,12 @@ class WomenReport(ReportDef):
 
     def run(self, frame: Frame):
         cols = columns()
-        data = grouped_counts(self.base(frame), _q(frame))
+        closes = current_closes(frame.region, [frame.params.last])
+        closed = frame.params.last in closes
+        if closed:
+            data = grouped_counts(self.cells(frame, closes[frame.params.last]), _q(frame), weight="n")
+        else:
+            data = grouped_counts(self.base(frame), _q(frame))
         rows, total = frame.rows(data, cols, derive)
         section = Section("main", "育龄妇女及避孕节育", "区划", cols, rows, total,
                           note="综合避孕率 = 采取避孕措施的已婚育龄妇女 ÷ 已婚育龄妇女 × 100%。")  # fmt: skip
@@ -100,5 +121,7 @@ class WomenReport(ReportDef):
             [section],
             basis=f"{frame.params.kind_label}；统计期末（{frame.params.ref}）在册的 15–49 周岁女性；"
             "避孕方法为期末正在使用的方法。",
+            notes=[CLOSED_NOTE] if closed else [],
+            closed=closed,
             charts={"methods": {"items": [m for m in methods if m["value"]]}},
         )
