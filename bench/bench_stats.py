@@ -105,6 +105,7 @@ EVENT_COLS = [
 SPELL_COLS = [
     "id", "person_id", "household_id", "kind", "region_code", "start", "end", "opened_by_id", "closed_by_id",
     "open_reason", "close_reason", "open_period", "close_period", "origin_code", "destination_code",
+    "sex", "birth_date", "ethnicity", "hukou_type", "residence_status",
 ]  # fmt: skip
 # Monthly rates of the simulation (of the current population).
 RATES = {"birth": 0.0008, "death": 0.0006, "move_within": 0.001, "move_out": 0.0003, "move_in": 0.0003}
@@ -123,6 +124,7 @@ class World:
         self.ids = {"household": 0, "person": 0, "event": 0}
         self.target = persons
         self.households_by_village: dict[str, list[int]] = {}
+        self.attrs: dict[int, tuple] = {}
 
     def next(self, table):
         self.ids[table] += 1
@@ -145,7 +147,7 @@ class World:
         for kind in ("registered", "resident"):
             sid = len(self.spells) + 1
             self.spells.append([sid, person, household, kind, code, day, None, event, None, reason, "", period, "",
-                                origin, ""])  # fmt: skip
+                                origin, "", *self.attrs[person]])  # fmt: skip
             out.append(sid - 1)
         return out
 
@@ -160,11 +162,14 @@ class World:
     def person(self, household, code, row, birth: dt.date) -> int:
         pid = self.next("person")
         r = self.rnd
-        self.rows["person"].append((
+        record = (
             pid, household, row, "某某", "", "", "", "", "", "1", r.choice("12"), birth,
             "01" if r.random() < 0.9 else "03", "", "", "20" if birth.year < 2000 else "10", "02" if row == 1 else "20",
             "2" if r.random() < 0.8 else "1", code, code, code, "1", "", "", "", "1", NOW, NOW,
-        ))  # fmt: skip
+        )  # fmt: skip
+        self.rows["person"].append(record)
+        # The spells' copies of sex, birth date, ethnicity, hukou type, residence status.
+        self.attrs[pid] = (record[10], record[11], record[12], record[17], record[21])
         return pid
 
     def household(self, village_id, code) -> int:

@@ -10,7 +10,7 @@ report's `base`), so the closed figures are the live ones at closing.
 """
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Min, Q
+from django.db.models import Count, Min
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -26,7 +26,7 @@ from .frame import Frame, Params, report_session, stock_q
 from .models import ClosedBirth, ClosedFlow, ClosedHousehold, ClosedMigrant, ClosedStock, ClosedWoman, MonthClose
 from .reports.births import BirthsReport
 from .reports.flow import SIDES, FlowReport
-from .reports.population import AGRI, MAX_SIZE, NONAGRI, age_case, age_groups
+from .reports.population import MAX_SIZE, age_case, age_groups, stock_counts
 from .reports.women import WomenReport
 
 
@@ -76,23 +76,15 @@ def _write_stock(close: MonthClose, kind: str) -> int:
     qs = (
         Spell.objects.filter(kind=kind, region_code__startswith=close.region.prefix)
         .filter(stock_q(period))
-        .annotate(ag=age_case(last_day(period), age_groups(False)), sx=F("person__sex"))
-        .values("region_code", "sx", "ag")
-        .annotate(
-            n=Count("id"),
-            han=Count("id", filter=Q(person__ethnicity="01")),
-            agri=Count("id", filter=Q(person__hukou_type__in=AGRI)),
-            nonagri=Count("id", filter=Q(person__hukou_type__in=NONAGRI)),
-            rs1=Count("id", filter=Q(person__residence_status="1")),
-            rs2=Count("id", filter=Q(person__residence_status="2")),
-            rs3=Count("id", filter=Q(person__residence_status="3")),
-        )
+        .annotate(ag=age_case(last_day(period), age_groups(False)))
+        .values("region_code", "sex", "ag")
+        .annotate(**stock_counts())
         .order_by()
     )
     sql, params = qs.query.sql_with_params()
     cols = ["close_id", "kind", "region_code", "sex", "age_group", "n", "han", "agri", "nonagri", "rs1", "rs2", "rs3"]
     select = (
-        f"SELECT %s, %s, s.region_code, s.sx, s.ag, s.n, s.han, s.agri, s.nonagri, s.rs1, s.rs2, s.rs3 FROM ({sql}) s"  # noqa: S608
+        f"SELECT %s, %s, s.region_code, s.sex, s.ag, s.n, s.han, s.agri, s.nonagri, s.rs1, s.rs2, s.rs3 FROM ({sql}) s"  # noqa: S608
     )
     _insert_select(ClosedStock._meta.db_table, cols, select, [close.pk, kind, *params])
     return sum(ClosedStock.objects.filter(close=close, kind=kind).values_list("n", flat=True))

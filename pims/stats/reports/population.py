@@ -71,7 +71,7 @@ def age_label(lo: int, hi: int | None) -> str:
     return f"{lo}岁" if lo == hi else f"{lo}–{hi}岁"
 
 
-def age_case(ref: dt.date, groups, field: str = "person__birth_date") -> Case:
+def age_case(ref: dt.date, groups, field: str = "birth_date") -> Case:
     """The index of a person's age group at `ref`, by birth-date thresholds
     (completed years; no date arithmetic in SQL)."""
     whens = [
@@ -90,44 +90,46 @@ def _stock_measures(frame: Frame) -> dict[str, Measure]:
 
     out = {
         "total": m(Q(), "总人口"),
-        "male": m(Q(person__sex="1"), "男"),
-        "female": m(Q(person__sex="2"), "女"),
-        "age_0_14": m(born_aged(ref, 0, 14), "0–14岁"),
-        "age_15_64": m(born_aged(ref, 15, 64), "15–64岁"),
-        "age_65": m(born_aged(ref, 65, None), "65岁及以上"),
-        "han": m(Q(person__ethnicity="01"), "汉族"),
-        "minority": m(~Q(person__ethnicity="01"), "少数民族"),
-        "agri": m(Q(person__hukou_type__in=AGRI), "农业户口"),
-        "nonagri": m(Q(person__hukou_type__in=NONAGRI), "非农业户口"),
-        "hukou_other": m(~Q(person__hukou_type__in=AGRI + NONAGRI), "其他户口"),
-        "rs1": m(Q(person__residence_status="1"), "人户一致"),
-        "rs2": m(Q(person__residence_status="2"), "人在户不在"),
-        "rs3": m(Q(person__residence_status="3"), "户在人不在"),
+        "male": m(Q(sex="1"), "男"),
+        "female": m(Q(sex="2"), "女"),
+        "age_0_14": m(born_aged(ref, 0, 14, "birth_date"), "0–14岁"),
+        "age_15_64": m(born_aged(ref, 15, 64, "birth_date"), "15–64岁"),
+        "age_65": m(born_aged(ref, 65, None, "birth_date"), "65岁及以上"),
+        "han": m(Q(ethnicity="01"), "汉族"),
+        "minority": m(~Q(ethnicity="01"), "少数民族"),
+        "agri": m(Q(hukou_type__in=AGRI), "农业户口"),
+        "nonagri": m(Q(hukou_type__in=NONAGRI), "非农业户口"),
+        "hukou_other": m(~Q(hukou_type__in=AGRI + NONAGRI), "其他户口"),
+        "rs1": m(Q(residence_status="1"), "人户一致"),
+        "rs2": m(Q(residence_status="2"), "人在户不在"),
+        "rs3": m(Q(residence_status="3"), "户在人不在"),
     }
     for i, (lo, hi) in enumerate(age_groups(frame.params.single_years)):
-        aged = born_aged(ref, lo, hi)
+        aged = born_aged(ref, lo, hi, "birth_date")
         out[f"a{i}"] = m(aged, age_label(lo, hi))
-        out[f"a{i}m"] = m(aged & Q(person__sex="1"), age_label(lo, hi) + " 男")
-        out[f"a{i}f"] = m(aged & Q(person__sex="2"), age_label(lo, hi) + " 女")
+        out[f"a{i}m"] = m(aged & Q(sex="1"), age_label(lo, hi) + " 男")
+        out[f"a{i}f"] = m(aged & Q(sex="2"), age_label(lo, hi) + " 女")
     return out
+
+
+def stock_counts() -> dict:
+    """The counts of a stock cell, over the spells' copies of the person's
+    attributes (no join: one scan of the spells)."""
+    return {
+        "n": Count("id"),
+        "han": Count("id", filter=Q(ethnicity="01")),
+        "agri": Count("id", filter=Q(hukou_type__in=AGRI)),
+        "nonagri": Count("id", filter=Q(hukou_type__in=NONAGRI)),
+        "rs1": Count("id", filter=Q(residence_status="1")),
+        "rs2": Count("id", filter=Q(residence_status="2")),
+        "rs3": Count("id", filter=Q(residence_status="3")),
+    }
 
 
 def _cells_live(frame: Frame, groups) -> list[dict]:
     """Rows (g, sex, ag, n, han, agri, nonagri, rs1, rs2, rs3)."""
     qs = spell_base(frame, "stock_end").annotate(ag=age_case(frame.params.ref, groups))
-    return list(
-        qs.values("g", "person__sex", "ag")
-        .annotate(
-            n=Count("id"),
-            han=Count("id", filter=Q(person__ethnicity="01")),
-            agri=Count("id", filter=Q(person__hukou_type__in=AGRI)),
-            nonagri=Count("id", filter=Q(person__hukou_type__in=NONAGRI)),
-            rs1=Count("id", filter=Q(person__residence_status="1")),
-            rs2=Count("id", filter=Q(person__residence_status="2")),
-            rs3=Count("id", filter=Q(person__residence_status="3")),
-        )
-        .order_by()
-    )
+    return list(qs.values("g", "sex", "ag").annotate(**stock_counts()).order_by())
 
 
 CELL_SUMS = ("n", "han", "agri", "nonagri", "rs1", "rs2", "rs3")
@@ -138,10 +140,7 @@ def _cells_closed(frame: Frame, close_ids: list[int]) -> list[dict]:
     rows = (
         frame.grouped(qs).values("g", "sex", "age_group").annotate(**{f"s_{k}": Sum(k) for k in CELL_SUMS}).order_by()
     )
-    return [
-        {"g": r["g"], "person__sex": r["sex"], "ag": r["age_group"], **{k: r[f"s_{k}"] for k in CELL_SUMS}}
-        for r in rows
-    ]
+    return [{"g": r["g"], "sex": r["sex"], "ag": r["age_group"], **{k: r[f"s_{k}"] for k in CELL_SUMS}} for r in rows]
 
 
 def household_sizes_live(frame: Frame) -> list[tuple[str, int, int, int]]:
@@ -191,9 +190,9 @@ def _main_data(cells, groups, ref_groups_0_14, ref_groups_65) -> dict[str, dict]
         d = data.setdefault(c["g"], dict.fromkeys([col.key for col in MAIN if col.measure], 0))
         n = c["n"]
         d["total"] += n
-        if c["person__sex"] == "1":
+        if c["sex"] == "1":
             d["male"] += n
-        elif c["person__sex"] == "2":
+        elif c["sex"] == "2":
             d["female"] += n
         if c["ag"] in ref_groups_0_14:
             d["age_0_14"] += n
@@ -259,9 +258,9 @@ class PopulationReport(ReportDef):
         for c in cells:
             d = by_age.setdefault(c["ag"], {"total": 0, "male": 0, "female": 0})
             d["total"] += c["n"]
-            if c["person__sex"] == "1":
+            if c["sex"] == "1":
                 d["male"] += c["n"]
-            elif c["person__sex"] == "2":
+            elif c["sex"] == "2":
                 d["female"] += c["n"]
         age_rows = []
         for i, (lo, hi) in enumerate(groups):

@@ -83,7 +83,7 @@ class WomenReport(ReportDef):
         )
         return (
             spell_base(frame, "stock_end")
-            .filter(Q(person__sex="2") & born_aged(ref, 15, 49))
+            .filter(Q(sex="2") & born_aged(ref, 15, 49, "birth_date"))
             .annotate(
                 x_marital=F("person__marital_status"),
                 x_method=Coalesce(Subquery(current), Value(""), output_field=CharField()),

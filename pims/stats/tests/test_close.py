@@ -22,6 +22,18 @@ from pims.stats.services import StatsError
 from .conftest import LAST_MONTH, THIS_MONTH, TODAY
 
 
+def correct_sex(personas, regions, *changes):
+    """File and approve this month's corrections of sex: (person, before, after) …"""
+    report = events.change_report_create(actor=personas["clerk"], region_code=regions["village_a1"].code,
+                                         period=THIS_MONTH)  # fmt: skip
+    for person, before, after in changes if isinstance(changes[0], tuple) else [changes]:
+        events.event_file(actor=personas["clerk"], report=report, event_type="correction",
+                          data={"person": person.pk, "field": "sex", "before": before, "after": after,
+                                "effective_date": TODAY.isoformat()})  # fmt: skip
+    events.change_report_submit(actor=personas["clerk"], report=report)
+    events.change_report_approve(actor=personas["reviewer"], report=report)
+
+
 def figures(personas, regions, key, period, level="county"):
     result = selectors.report_run(user=personas["county"], key=key, code=regions[level].code,
                                   params=Params(period, period))  # fmt: skip
@@ -52,8 +64,9 @@ def test_close_reads_cells_that_never_change_and_reopen_is_audited(world, person
     with pytest.raises(StatsError, match="已经月结"):
         services.month_close(actor=county, region=regions["county"], period=LAST_MONTH)
 
-    # A later correction of a person's sex changes live figures, not the closed month.
-    Person.objects.filter(name="张小明").update(sex="2")
+    # A later correction of a person's sex (through the event services)
+    # changes live figures, not the closed month.
+    correct_sex(personas, regions, Person.objects.filter(name="张小明", household=world["a1"]).first(), "1", "2")
     assert figures(personas, regions, "population", LAST_MONTH)[1] == live["population"]
     with CaptureQueriesContext(connection) as ctx:
         figures(personas, regions, "population", LAST_MONTH, level="township_a")
@@ -133,14 +146,7 @@ def test_births_women_and_flows_of_a_closed_month_survive_later_corrections(past
     # (the woman who came to live in A1) is a man: corrections through the
     # event services, approved now.
     a1 = {p.name: p for p in Person.objects.filter(household=past_world["a1"])}
-    report = events.change_report_create(actor=personas["clerk"], region_code=regions["village_a1"].code,
-                                         period=THIS_MONTH)  # fmt: skip
-    for name, before, after in (("张小刚", "1", "2"), ("赵六", "2", "1")):
-        events.event_file(actor=personas["clerk"], report=report, event_type="correction",
-                          data={"person": a1[name].pk, "field": "sex", "before": before, "after": after,
-                                "effective_date": TODAY.isoformat()})  # fmt: skip
-    events.change_report_submit(actor=personas["clerk"], report=report)
-    events.change_report_approve(actor=personas["reviewer"], report=report)
+    correct_sex(personas, regions, (a1["张小刚"], "1", "2"), (a1["赵六"], "2", "1"))
     assert Person.objects.get(pk=a1["张小刚"].pk).sex == "2"
 
     for key, kind in PERIOD_REPORTS:
