@@ -119,7 +119,7 @@ def _write_households(close: MonthClose, kind: str) -> None:
         Spell.objects.filter(kind=kind, region_code__startswith=close.region.prefix, household__isnull=False)
         .filter(stock_q(close.period))
         .values("household_id")
-        .annotate(size=Count("id"), gk=Min("region_code"))
+        .annotate(size=Count("*"), gk=Min("region_code"))
         .order_by()
     )
     sql, params = inner.query.sql_with_params()

@@ -151,7 +151,7 @@ def household_sizes_live(frame: Frame) -> list[tuple[str, int, int, int]]:
         spell_base(frame, "stock_end")
         .filter(household__isnull=False)
         .values("household_id")
-        .annotate(size=Count("id"), gk=Min(Substr("region_code", 1, frame.n)))
+        .annotate(size=Count("*"), gk=Min(Substr("region_code", 1, frame.n)))
         .order_by()
     )
     # The inner SQL is compiled by Django with its values as parameters; the
