@@ -7,6 +7,7 @@ user without the role and a region outside the user's jurisdiction
 alike)."""
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 
 from . import selectors
@@ -142,6 +143,6 @@ def report_get(request, report: str, code: str, period: str = "", to: str = "", 
         raise Http404
     params, errors = parse_params({"period": period, "to": to, "kind": kind, "ages": ages})
     if errors:
-        return Status(422, {"detail": "统计参数有误", "errors": errors})
+        return Status(422, {"detail": str(_("统计参数有误")), "errors": [str(e) for e in errors]})
     result = selectors.report_run(user=request.user, key=report, code=code, params=params)
     return _result(result, params_query(params))

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Min
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from pims.accounts.roles import Cap, has_capability
 from pims.audit.models import Action
@@ -173,23 +174,25 @@ def month_close(*, actor, region, period: str) -> MonthClose:
     the month in the county is approved. Writes the month's cells for both
     kinds of population in one transaction, with its audit row."""
     if not can_close(actor) or region.level != Level.COUNTY or not region.code.startswith(actor.region.prefix):
-        raise StatsError("只有县管理员可以为本县月结")
+        raise StatsError(_("只有县管理员可以为本县月结"))
     if not is_period(period):
-        raise StatsError(f"统计月份“{period[:20]}”无效（格式 YYYY-MM）")
+        raise StatsError(_("统计月份“%(value)s”无效（格式 YYYY-MM）") % {"value": period[:20]})
     if period >= period_of(timezone.localdate()):
-        raise StatsError(f"{period} 尚未结束，不能月结（只能关闭已经过去的月份）")
+        raise StatsError(_("%(period)s 尚未结束，不能月结（只能关闭已经过去的月份）") % {"period": period})
     with transaction.atomic():
         open_reports = ChangeReport.objects.filter(
             region_code__startswith=region.prefix, period=period, state__in=OPEN_STATES
         ).count()
         if open_reports:
-            raise StatsError(f"{period} 还有 {open_reports} 份信息变更单未审核通过，不能月结")
+            raise StatsError(
+                _("%(period)s 还有 %(n)d 份信息变更单未审核通过，不能月结") % {"period": period, "n": open_reports}
+            )
         if (
             MonthClose.objects.select_for_update()
             .filter(region_code=region.code, period=period, reopened_at__isnull=True)
             .exists()
         ):
-            raise StatsError(f"{region.name} {period} 已经月结")
+            raise StatsError(_("%(region)s %(period)s 已经月结") % {"region": region.name, "period": period})
         close = MonthClose.objects.create(
             region=region, region_code=region.code, period=period, closed_by=actor, closed_at=timezone.now()
         )
@@ -220,13 +223,13 @@ def month_reopen(*, actor, close: MonthClose, reason: str) -> MonthClose:
     month is closed anew."""
     reason = (reason or "").strip()
     if not can_close(actor) or not close.region_code.startswith(actor.region.prefix):
-        raise StatsError("只有本县的县管理员可以撤销月结")
+        raise StatsError(_("只有本县的县管理员可以撤销月结"))
     if len(reason) < 4:
-        raise StatsError("撤销月结必须说明原因（至少 4 个字）")
+        raise StatsError(_("撤销月结必须说明原因（至少 4 个字）"))
     with transaction.atomic():
         close = MonthClose.objects.select_for_update().get(pk=close.pk)
         if close.reopened_at is not None:
-            raise StatsError("该月结已经撤销")
+            raise StatsError(_("该月结已经撤销"))
         close.reopened_at = timezone.now()
         close.reopened_by = actor
         close.reopen_reason = reason

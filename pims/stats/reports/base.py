@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
+from django.utils.translation import gettext_lazy as _
 
 from ..frame import Frame, stock_q
 from ..tables import Result
@@ -51,7 +52,7 @@ def annotate_ends(frame: Frame, qs: QuerySet) -> QuerySet:
     )
 
 
-CLOSED_NOTE = "本期已月结：数字取自月结汇总表，不再变化。"
+CLOSED_NOTE = _("本期已月结：数字取自月结汇总表，不再变化。")
 
 
 def closed_cells(frame: Frame, model, close_ids: list[int], **filters) -> QuerySet:

@@ -11,6 +11,7 @@ annotated on the events when live, read from the month-close cells
 from django.db.models import CharField, F, Q, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, NullIf
+from django.utils.translation import gettext_lazy as _
 
 from pims.events.models import Event, EventType
 
@@ -20,21 +21,27 @@ from ..models import ClosedMigrant
 from ..tables import Column, Section
 from .base import CLOSED_NOTE, Measure, ReportDef, closed_cells, grouped_counts, result
 
-AGES = [("a0", "0–14岁", 0, 14), ("a1", "15–59岁", 15, 59), ("a2", "60岁及以上", 60, None)]
-PLACES = [("county", "本县"), ("city", "本市外县"), ("province", "本省外市"), ("other", "外省"), ("unknown", "不详")]
+AGES = [("a0", _("0–14岁"), 0, 14), ("a1", _("15–59岁"), 15, 59), ("a2", _("60岁及以上"), 60, None)]
+PLACES = [
+    ("county", _("本县")),
+    ("city", _("本市外县")),
+    ("province", _("本省外市")),
+    ("other", _("外省")),
+    ("unknown", _("不详")),
+]
 SIDES = {
-    "in": (EventType.FLOW_IN, "流入", "来源地", "origin"),
-    "out": (EventType.FLOW_OUT, "流出", "去向地", "destination"),
+    "in": (EventType.FLOW_IN, _("流入"), _("来源地"), "origin"),
+    "out": (EventType.FLOW_OUT, _("流出"), _("去向地"), "destination"),
 }
 
 
 def columns(side: str) -> list[Column]:
     _type, label, where, _f = SIDES[side]
     return [
-        Column(f"{side}_total", f"{label}合计", measure=f"{side}_total"),
-        Column(f"{side}_male", "男", "性别", measure=f"{side}_male"),
-        Column(f"{side}_female", "女", "性别", measure=f"{side}_female"),
-        *[Column(f"{side}_{k}", text, "年龄", measure=f"{side}_{k}") for k, text, _lo, _hi in AGES],
+        Column(f"{side}_total", _("%(side)s合计") % {"side": label}, measure=f"{side}_total"),
+        Column(f"{side}_male", _("男"), _("性别"), measure=f"{side}_male"),
+        Column(f"{side}_female", _("女"), _("性别"), measure=f"{side}_female"),
+        *[Column(f"{side}_{k}", text, _("年龄"), measure=f"{side}_{k}") for k, text, _lo, _hi in AGES],
         *[Column(f"{side}_{k}", text, where, measure=f"{side}_{k}") for k, text in PLACES],
     ]
 
@@ -67,8 +74,8 @@ def _q(frame: Frame, side: str) -> dict[str, Q]:
 class FlowReport(ReportDef):
     key = "flow"
     number = 5
-    title = "流动人口统计表"
-    description = "期内流入、流出人口按性别、年龄组、来源地/去向地"
+    title = _("流动人口统计表")
+    description = _("期内流入、流出人口按性别、年龄组、来源地/去向地")
     uses_kind = False
 
     def base(self, frame: Frame, side: str):
@@ -124,15 +131,24 @@ class FlowReport(ReportDef):
                 data = grouped_counts(self.base(frame, side), _q(frame, side))
             rows, total = frame.rows(data, cols)
             sections.append(
-                Section(side if side == "in" else "out", f"{SIDES[side][1]}人口", "区划", cols, rows, total)
+                Section(
+                    side if side == "in" else "out",
+                    _("%(side)s人口") % {"side": SIDES[side][1]},
+                    _("区划"),
+                    cols,
+                    rows,
+                    total,
+                )
             )
         sections[0].key = "main"
         return result(
             self,
             frame,
             sections,
-            basis="期内审核通过的流入、流出登记（按审核月份统计）；年龄为统计期末周岁；来源地为登记的流出地，"
-            "未填写时取户籍地；去向地为登记的流入地。",
+            basis=_(
+                "期内审核通过的流入、流出登记（按审核月份统计）；年龄为统计期末周岁；来源地为登记的流出地，"
+                "未填写时取户籍地；去向地为登记的流入地。"
+            ),
             notes=[CLOSED_NOTE] if closed else [],
             closed=closed,
         )

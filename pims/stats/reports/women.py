@@ -10,6 +10,7 @@ closed.
 
 from django.db.models import CharField, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from pims.codes.selectors import current_codes
 from pims.registry.models import Contraception
@@ -30,19 +31,19 @@ def _methods() -> list[tuple[str, str]]:
 
 def columns() -> list[Column]:
     return [
-        Column("women", "育龄妇女合计", measure="women"),
-        Column("unmarried", "未婚", "婚姻状况", measure="unmarried"),
-        Column("married", "有配偶", "婚姻状况", measure="married"),
-        Column("widowed", "丧偶", "婚姻状况", measure="widowed"),
-        Column("divorced", "离婚", "婚姻状况", measure="divorced"),
-        Column("marital_other", "未说明", "婚姻状况", measure="marital_other"),
-        Column("using", "合计", "已婚育龄妇女采取避孕措施", measure="using"),
+        Column("women", _("育龄妇女合计"), measure="women"),
+        Column("unmarried", _("未婚"), _("婚姻状况"), measure="unmarried"),
+        Column("married", _("有配偶"), _("婚姻状况"), measure="married"),
+        Column("widowed", _("丧偶"), _("婚姻状况"), measure="widowed"),
+        Column("divorced", _("离婚"), _("婚姻状况"), measure="divorced"),
+        Column("marital_other", _("未说明"), _("婚姻状况"), measure="marital_other"),
+        Column("using", _("合计"), _("已婚育龄妇女采取避孕措施"), measure="using"),
         *[
-            Column(f"method_{code}", name, "已婚育龄妇女采取避孕措施", measure=f"method_{code}")
+            Column(f"method_{code}", name, _("已婚育龄妇女采取避孕措施"), measure=f"method_{code}")
             for code, name in _methods()
         ],
-        Column("not_using", "未避孕", measure="not_using"),
-        Column("cpr", "综合避孕率", fmt="pct1"),
+        Column("not_using", _("未避孕"), measure="not_using"),
+        Column("cpr", _("综合避孕率"), fmt="pct1"),
     ]
 
 
@@ -70,8 +71,8 @@ def derive(v: dict) -> dict:
 class WomenReport(ReportDef):
     key = "women"
     number = 4
-    title = "育龄妇女及避孕节育情况统计表"
-    description = "15–49岁育龄妇女按婚姻状况；已婚育龄妇女按避孕方法；综合避孕率"
+    title = _("育龄妇女及避孕节育情况统计表")
+    description = _("15–49岁育龄妇女按婚姻状况；已婚育龄妇女按避孕方法；综合避孕率")
 
     def base(self, frame: Frame):
         ref = frame.params.ref
@@ -97,7 +98,7 @@ class WomenReport(ReportDef):
 
     def measures(self, frame):
         labels = {c.key: c.label for c in columns()}
-        return {k: Measure("women", (lambda f, q=q: q), "育龄妇女 · " + labels[k]) for k, q in _q(frame).items()}
+        return {k: Measure("women", (lambda f, q=q: q), _("育龄妇女 · ") + labels[k]) for k, q in _q(frame).items()}
 
     def drill(self, frame, measure_key):
         q = _q(frame).get(measure_key)
@@ -112,15 +113,15 @@ class WomenReport(ReportDef):
         else:
             data = grouped_counts(self.base(frame), _q(frame))
         rows, total = frame.rows(data, cols, derive)
-        section = Section("main", "育龄妇女及避孕节育", "区划", cols, rows, total,
-                          note="综合避孕率 = 采取避孕措施的已婚育龄妇女 ÷ 已婚育龄妇女 × 100%。")  # fmt: skip
+        section = Section("main", _("育龄妇女及避孕节育"), _("区划"), cols, rows, total,
+                          note=_("综合避孕率 = 采取避孕措施的已婚育龄妇女 ÷ 已婚育龄妇女 × 100%。"))  # fmt: skip
         methods = [{"name": c.label, "value": total.values[c.key]} for c in cols if c.key.startswith("method_")]
         return result(
             self,
             frame,
             [section],
-            basis=f"{frame.params.kind_label}；统计期末（{frame.params.ref}）在册的 15–49 周岁女性；"
-            "避孕方法为期末正在使用的方法。",
+            basis=_("%(kind)s；统计期末（%(ref)s）在册的 15–49 周岁女性；避孕方法为期末正在使用的方法。")
+            % {"kind": frame.params.kind_label, "ref": frame.params.ref},
             notes=[CLOSED_NOTE] if closed else [],
             closed=closed,
             charts={"methods": {"items": [m for m in methods if m["value"]]}},
