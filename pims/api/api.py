@@ -25,6 +25,7 @@ def _mount_routers():
     from pims.regions.api import router as regions_router
     from pims.registry.api import router as registry_router
     from pims.search.api import router as search_router
+    from pims.stats.api import router as stats_router
 
     api.add_router("/regions", regions_router)
     api.add_router("/codes", codes_router)
@@ -32,6 +33,7 @@ def _mount_routers():
     api.add_router("/registry", registry_router)
     api.add_router("/events", events_router)
     api.add_router("/search", search_router)
+    api.add_router("/stats", stats_router)
 
 
 _mount_routers()

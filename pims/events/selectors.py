@@ -37,6 +37,7 @@ from . import rules
 from .handlers import handler_for
 from .models import ChangeReport, Event, EventType, Spell
 from .periods import first_day, next_period, previous_period
+from .spell_attrs import PERSON_ATTRS
 
 # --- population and flows -----------------------------------------------------
 
@@ -445,7 +446,8 @@ def household_history(household) -> list[MemberSpan]:
 
 def spell_violations(person_ids=None) -> list[str]:
     """Breaches of the spell invariants: two overlapping spells of one kind
-    for a person, or overlapping spells of a person in two households.
+    for a person, overlapping spells of a person in two households, or a
+    spell whose copies of the person's attributes differ from the person.
     Spells of no length cover no date and overlap nothing."""
     far = dt.date(9999, 12, 31)
     spells = Spell.objects.filter(Q(end__isnull=True) | Q(end__gt=F("start")))
@@ -460,4 +462,12 @@ def spell_violations(person_ids=None) -> list[str]:
     two_households = spells.filter(Exists(overlapping.exclude(household=OuterRef("household"))))
     out = [f"人员 {s.person_id}：{s.get_kind_display()}时段 {s.start}–{s.end or ''} 与同类时段重叠" for s in same_kind]
     out += [f"人员 {s.person_id}：时段 {s.start}–{s.end or ''} 与另一户的时段重叠" for s in two_households]
+    # The copies of the person's attributes must follow the person.
+    stale = Q()
+    for name in PERSON_ATTRS:
+        stale |= ~Q(**{name: F(f"person__{name}")}) | Q(**{f"{name}__isnull": True})
+    drifted = Spell.objects.filter(stale)
+    if person_ids is not None:
+        drifted = drifted.filter(person_id__in=person_ids)
+    out += [f"人员 {s.person_id}：时段 {s.start}–{s.end or ''} 的人员属性副本与登记不一致" for s in drifted]
     return out

@@ -26,6 +26,7 @@ from .errors import EventRefused, PermissionDenied, StateError
 from .forms import parse_event
 from .models import ChangeReport, ChangeReportComment, Event, EventType, ReportState, Spell
 from .periods import is_period, period_of
+from .spell_attrs import spell_attrs_of
 
 EDITABLE = (ReportState.DRAFT, ReportState.RETURNED)
 
@@ -84,6 +85,7 @@ def _spell(person, household, kind, code, start, event) -> Spell:
         opened_by=event,
         open_reason=Spell.Opened.BASELINE,
         open_period=event.approved_period,
+        **spell_attrs_of(person),
     )
 
 

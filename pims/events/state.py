@@ -26,6 +26,7 @@ from pims.registry.models import Birth, Contraception, Household, Marriage, Pers
 
 from .bulk import any_of, bulk_update
 from .models import Event, Spell
+from .spell_attrs import spell_attrs_of, spell_person_attrs_sync
 
 # Payload keys that name persons or households; handlers use only these.
 PERSON_KEYS = ("father_id", "new_head_id", "head_id", "after_person")
@@ -376,6 +377,7 @@ class RegisterState:
             open_reason=reason,
             open_period=self.period,
             origin_code=origin,
+            **spell_attrs_of(person),
         )
         self._spells[key] = spell
         self.new["spell"].append(spell)
@@ -500,6 +502,9 @@ class RegisterState:
             ["end", "closed_by", "close_reason", "close_period", "destination_code"],
         )
         Spell.objects.bulk_create(self.new["spell"], batch_size=1000)
+        # The spells' copies of sex, birth date … follow the persons the events
+        # changed (a correction, a recomputed 人户状况) and those just given spells.
+        spell_person_attrs_sync([p.pk for p in persons] + [s.person_id for s in self.new["spell"]])
         bulk_update(Marriage, self.dirty["marriage"].values(), ["husband", "wife", "end_date", "end_reason"])
         Marriage.objects.bulk_create(self.new["marriage"])
         Birth.objects.bulk_create(self.new["birth"])

@@ -54,6 +54,7 @@ from pims.audit.models import Action
 from pims.audit.services import audit_record
 from pims.events.models import Event, EventType, Spell
 from pims.events.periods import period_of
+from pims.events.spell_attrs import spell_person_attrs_sync
 from pims.lib import citizen_id as cid
 from pims.regions.models import Level, Region
 from pims.regions.scope import code_in_scope
@@ -864,6 +865,8 @@ class _Chunk:
             for event, person, household, registered in events
             for kind, code in ((Spell.Kind.REGISTERED, registered), (Spell.Kind.RESIDENT, residence[person]))
         )  # fmt: skip
+        # The spells' copies of sex, birth date … (set-based, pims.events.spell_attrs).
+        spell_person_attrs_sync(person for _event, person, _household, _code in events)
 
     def _register_rules(self, cur, created: set[int]) -> Counter:
         """Register rules over the chunk's households; a household with an

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .tables import Result, Section
 
@@ -37,11 +38,20 @@ def render(result: Result, fmt: str, *, user) -> tuple[bytes, str, str]:
 
 
 def _period_line(result: Result) -> str:
-    return f"填报单位：{result.region.name}（{result.region.code}）    统计期：{result.period_label}"
+    return _("填报单位：%(name)s（%(code)s）    统计期：%(period)s") % {
+        "name": result.region.name,
+        "code": result.region.code,
+        "period": result.period_label,
+    }
 
 
 def _footer(user) -> list[str]:
-    return [f"制表人：{user}", "审核人：", f"填报日期：{timezone.localdate():%Y年%m月%d日}"]
+    day = timezone.localdate()
+    return [
+        _("制表人：%(user)s") % {"user": user},
+        str(_("审核人：")),
+        _("填报日期：%(y)d年%(m)02d月%(d)02d日") % {"y": day.year, "m": day.month, "d": day.day},
+    ]
 
 
 def _number(col, value):
@@ -65,33 +75,33 @@ def to_xlsx(result: Result, *, user) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
     for i, section in enumerate(result.sections, start=1):
-        ws = wb.create_sheet(title=f"表{i}"[:31])
+        ws = wb.create_sheet(title=(_("表%(n)d") % {"n": i})[:31])
         width = len(section.columns) + 1
         last = get_column_letter(width)
         ws.merge_cells(f"A1:{last}1")
-        ws["A1"] = f"{result.title}（{section.title}）" if len(result.sections) > 1 else result.title
+        ws["A1"] = _title(result, section)
         ws["A1"].font = Font(size=16, bold=True)
         ws["A1"].alignment = center
         ws.merge_cells(f"A2:{last}2")
         ws["A2"] = _period_line(result)
         ws.merge_cells(f"A3:{last}3")
-        ws["A3"] = f"统计口径：{result.basis}    单位：{section.unit}"
+        ws["A3"] = _("统计口径：%(basis)s    单位：%(unit)s") % {"basis": result.basis, "unit": section.unit}
         ws["A3"].alignment = Alignment(wrap_text=True)
         top = 4
         header_rows = 2 if section.two_level else 1
-        ws.cell(row=top, column=1, value=section.row_header)
+        ws.cell(row=top, column=1, value=str(section.row_header))
         if header_rows == 2:
             ws.merge_cells(start_row=top, start_column=1, end_row=top + 1, end_column=1)
         col = 2
         for group, span in section.header_groups():
             if group:
-                ws.cell(row=top, column=col, value=group)
+                ws.cell(row=top, column=col, value=str(group))
                 if span > 1:
                     ws.merge_cells(start_row=top, start_column=col, end_row=top, end_column=col + span - 1)
                 for j in range(span):
-                    ws.cell(row=top + 1, column=col + j, value=section.columns[col - 2 + j].label)
+                    ws.cell(row=top + 1, column=col + j, value=str(section.columns[col - 2 + j].label))
             else:
-                ws.cell(row=top, column=col, value=section.columns[col - 2].label)
+                ws.cell(row=top, column=col, value=str(section.columns[col - 2].label))
                 if header_rows == 2:
                     ws.merge_cells(start_row=top, start_column=col, end_row=top + 1, end_column=col)
             col += span
@@ -103,7 +113,7 @@ def to_xlsx(result: Result, *, user) -> bytes:
                 cell.border = box
         r = top + header_rows
         for row in section.all_rows():
-            ws.cell(row=r, column=1, value=row.label).border = box
+            ws.cell(row=r, column=1, value=str(row.label)).border = box
             if row.is_total:
                 ws.cell(row=r, column=1).font = Font(bold=True)
             for j, c in enumerate(section.columns, start=2):
@@ -116,7 +126,8 @@ def to_xlsx(result: Result, *, user) -> bytes:
             r += 1
         if section.note:
             ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
-            ws.cell(row=r, column=1, value=f"说明：{section.note}").alignment = Alignment(wrap_text=True)
+            note = _("说明：%(note)s") % {"note": section.note}
+            ws.cell(row=r, column=1, value=note).alignment = Alignment(wrap_text=True)
             r += 1
         r += 1
         for j, text in enumerate(_footer(user)):
@@ -130,6 +141,12 @@ def to_xlsx(result: Result, *, user) -> bytes:
     return out.getvalue()
 
 
+def _title(result: Result, section: Section) -> str:
+    if len(result.sections) > 1:
+        return _("%(title)s（%(section)s）") % {"title": result.title, "section": section.title}
+    return str(result.title)
+
+
 def _flat_label(col) -> str:
     return f"{col.group}/{col.label}" if col.group else col.label
 
@@ -139,11 +156,11 @@ def to_csv(result: Result, *, user) -> bytes:
     w = csv.writer(out)
     w.writerow([result.title])
     w.writerow([_period_line(result)])
-    w.writerow([f"统计口径：{result.basis}"])
+    w.writerow([_("统计口径：%(basis)s") % {"basis": result.basis}])
     for section in result.sections:
         w.writerow([])
-        w.writerow([section.title, f"单位：{section.unit}"])
-        w.writerow(["代码", section.row_header, *[_flat_label(c) for c in section.columns]])
+        w.writerow([section.title, _("单位：%(unit)s") % {"unit": section.unit}])
+        w.writerow([_("代码"), section.row_header, *[_flat_label(c) for c in section.columns]])
         for row in section.all_rows():
             w.writerow([row.key, row.label, *[c.format(row.values.get(c.key)) for c in section.columns]])
     w.writerow([])

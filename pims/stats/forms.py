@@ -2,6 +2,7 @@
 silently — a bad value is named in the error and the default is used."""
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from pims.events.models import Spell
 from pims.events.periods import is_period, period_of
@@ -16,23 +17,25 @@ def parse_params(query) -> tuple[Params, list[str]]:
     this_month = period_of(timezone.localdate())
     first = (query.get("period") or "").strip() or this_month
     if not is_period(first):
-        errors.append(f"统计月份“{first[:20]}”无效（格式 YYYY-MM），已改为本月")
+        errors.append(_("统计月份“%(value)s”无效（格式 YYYY-MM），已改为本月") % {"value": first[:20]})
         first = this_month
     last = (query.get("to") or "").strip() or first
     if not is_period(last) or last < first:
-        errors.append(f"截止月份“{last[:20]}”无效（格式 YYYY-MM，不早于起始月份），已改为起始月份")
+        errors.append(
+            _("截止月份“%(value)s”无效（格式 YYYY-MM，不早于起始月份），已改为起始月份") % {"value": last[:20]}
+        )
         last = first
     if last > this_month:
-        errors.append(f"截止月份 {last} 晚于本月，已改为本月")
+        errors.append(_("截止月份 %(value)s 晚于本月，已改为本月") % {"value": last})
         last = this_month
         first = min(first, last)
     params = Params(first=first, last=last)
     if len(params.periods) > MAX_MONTHS:
-        errors.append(f"统计期不能超过 {MAX_MONTHS} 个月，已改为单月")
+        errors.append(_("统计期不能超过 %(n)d 个月，已改为单月") % {"n": MAX_MONTHS})
         last = first
     kind = (query.get("kind") or Spell.Kind.REGISTERED).strip()
     if kind not in Spell.Kind.values:
-        errors.append("人口口径无效，已改为户籍人口")
+        errors.append(_("人口口径无效，已改为户籍人口"))
         kind = Spell.Kind.REGISTERED
     single = query.get("ages") == "single"
     return Params(first=first, last=last, kind=kind, single_years=single), errors

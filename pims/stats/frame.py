@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Substr
+from django.utils.translation import gettext_lazy as _
 
 from pims.events.models import Spell
 from pims.events.periods import last_day, periods_between, previous_period
@@ -25,8 +26,8 @@ from pims.regions.selectors import region_children_visible_to
 from .tables import Column, Row, sum_rows
 
 KIND_LABELS = {
-    Spell.Kind.REGISTERED: "户籍人口（户籍登记时段）",
-    Spell.Kind.RESIDENT: "常住人口（实际居住时段）",
+    Spell.Kind.REGISTERED: _("户籍人口（户籍登记时段）"),
+    Spell.Kind.RESIDENT: _("常住人口（实际居住时段）"),
 }
 
 
@@ -82,7 +83,11 @@ class Params:
 
     @property
     def label(self) -> str:
-        return self.first if self.first == self.last else f"{self.first} 至 {self.last}"
+        return (
+            self.first
+            if self.first == self.last
+            else _("%(first)s 至 %(last)s") % {"first": self.first, "last": self.last}
+        )
 
     @property
     def kind_label(self) -> str:
@@ -141,7 +146,7 @@ class Frame:
 
     def row_label(self, key: str) -> str:
         region = self.children.get(key)
-        return region.name if region else f"其他（{key}）"
+        return region.name if region else _("其他（%(code)s）") % {"code": key}
 
     def rows(self, data: dict[str, dict], columns: list[Column], derive=None) -> tuple[list[Row], Row]:
         """Rows in code order for every current child (and a retired child

@@ -14,6 +14,7 @@ period gives the annual rate); stock ratios use the period-end stock.
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
 
 from pims.events.models import Spell
 from pims.registry.models import Contraception
@@ -72,28 +73,28 @@ class Definition:
 
 
 DEFINITIONS = [
-    Definition("cbr", "粗出生率", "‰", "出生人数 ÷ 期中人口 × 1000", "期中人口 =（期初人口 + 期末人口）÷ 2"),
-    Definition("cdr", "粗死亡率", "‰", "死亡人数 ÷ 期中人口 × 1000", "期中人口"),
-    Definition("rni", "自然增长率", "‰", "粗出生率 − 粗死亡率 =（出生 − 死亡）÷ 期中人口 × 1000", "期中人口"),
-    Definition("sex_ratio", "总人口性别比", "女=100", "期末男性人口 ÷ 期末女性人口 × 100", "期末女性人口"),
-    Definition("srb", "出生人口性别比", "女=100", "期内出生男婴数 ÷ 出生女婴数 × 100", "期内出生女婴数"),
+    Definition("cbr", _("粗出生率"), "‰", _("出生人数 ÷ 期中人口 × 1000"), _("期中人口 =（期初人口 + 期末人口）÷ 2")),
+    Definition("cdr", _("粗死亡率"), "‰", _("死亡人数 ÷ 期中人口 × 1000"), _("期中人口")),
+    Definition("rni", _("自然增长率"), "‰", _("粗出生率 − 粗死亡率 =（出生 − 死亡）÷ 期中人口 × 1000"), _("期中人口")),
+    Definition("sex_ratio", _("总人口性别比"), _("女=100"), _("期末男性人口 ÷ 期末女性人口 × 100"), _("期末女性人口")),
+    Definition("srb", _("出生人口性别比"), _("女=100"), _("期内出生男婴数 ÷ 出生女婴数 × 100"), _("期内出生女婴数")),
     Definition(
-        "gfr", "一般生育率", "‰", "出生人数 ÷ 期中 15–49 岁妇女人数 × 1000",
-        "期中育龄妇女 =（期初 + 期末 15–49 岁妇女）÷ 2，年龄分别按期初、期末周岁",
+        "gfr", _("一般生育率"), "‰", _("出生人数 ÷ 期中 15–49 岁妇女人数 × 1000"),
+        _("期中育龄妇女 =（期初 + 期末 15–49 岁妇女）÷ 2，年龄分别按期初、期末周岁"),
     ),
     Definition(
-        "tfr", "总和生育率", "每名妇女", "5 × Σ 年龄别生育率（15–19 … 45–49 岁组）÷ 1000",
-        "各年龄组期中妇女人数（年龄别生育率 = 该组母亲的出生数 ÷ 该组期中妇女数 × 1000；"
-        "母亲不满 15 岁的计入 15–19 岁组，50 岁及以上的计入 45–49 岁组）",
+        "tfr", _("总和生育率"), _("每名妇女"), _("5 × Σ 年龄别生育率（15–19 … 45–49 岁组）÷ 1000"),
+        _("各年龄组期中妇女人数（年龄别生育率 = 该组母亲的出生数 ÷ 该组期中妇女数 × 1000；"
+          "母亲不满 15 岁的计入 15–19 岁组，50 岁及以上的计入 45–49 岁组）"),
     ),
-    Definition("young_dep", "少儿抚养比", "%", "期末 0–14 岁人口 ÷ 15–64 岁人口 × 100", "期末 15–64 岁人口"),
-    Definition("old_dep", "老年抚养比", "%", "期末 65 岁及以上人口 ÷ 15–64 岁人口 × 100", "期末 15–64 岁人口"),
-    Definition("total_dep", "总抚养比", "%", "少儿抚养比 + 老年抚养比", "期末 15–64 岁人口"),
-    Definition("ageing", "老龄化指数", "%", "期末 65 岁及以上人口 ÷ 0–14 岁人口 × 100", "期末 0–14 岁人口"),
-    Definition("avg_hh", "平均每户人口", "人/户", "期末户内人口 ÷ 期末户数", "期末户数（有在册成员的户）"),
+    Definition("young_dep", _("少儿抚养比"), "%", _("期末 0–14 岁人口 ÷ 15–64 岁人口 × 100"), _("期末 15–64 岁人口")),
+    Definition("old_dep", _("老年抚养比"), "%", _("期末 65 岁及以上人口 ÷ 15–64 岁人口 × 100"), _("期末 15–64 岁人口")),
+    Definition("total_dep", _("总抚养比"), "%", _("少儿抚养比 + 老年抚养比"), _("期末 15–64 岁人口")),
+    Definition("ageing", _("老龄化指数"), "%", _("期末 65 岁及以上人口 ÷ 0–14 岁人口 × 100"), _("期末 0–14 岁人口")),
+    Definition("avg_hh", _("平均每户人口"), _("人/户"), _("期末户内人口 ÷ 期末户数"), _("期末户数（有在册成员的户）")),
     Definition(
-        "cpr", "综合避孕率", "%", "期末采取避孕措施的已婚 15–49 岁妇女 ÷ 已婚 15–49 岁妇女 × 100",
-        "期末已婚（有配偶）15–49 岁妇女",
+        "cpr", _("综合避孕率"), "%", _("期末采取避孕措施的已婚 15–49 岁妇女 ÷ 已婚 15–49 岁妇女 × 100"),
+        _("期末已婚（有配偶）15–49 岁妇女"),
     ),
 ]  # fmt: skip
 
@@ -239,7 +240,9 @@ def indicators_by_child(*, user, region, params: Params) -> IndicatorTable:
     frame = Frame.build(user, region, params)
     with report_session():
         data = gather(frame)
-    columns = [Column(d.key, f"{d.label}（{d.unit}）", fmt=d.fmt) for d in DEFINITIONS]
+    columns = [
+        Column(d.key, _("%(label)s（%(unit)s）") % {"label": d.label, "unit": d.unit}, fmt=d.fmt) for d in DEFINITIONS
+    ]
     keys = [k for k, r in sorted(frame.children.items()) if r.valid_to is None or k in data]
     keys += sorted(k for k in data if k not in frame.children and k)
     rows = []
@@ -250,18 +253,22 @@ def indicators_by_child(*, user, region, params: Params) -> IndicatorTable:
         child = frame.children.get(k)
         rows.append(Row(key=k, label=frame.row_label(k), values=compute(c),
                         code=child.code if child is not None and not frame.is_leaf else ""))  # fmt: skip
-    total_row = Row(key="", label=f"{region.name}（合计）", values=compute(total), is_total=True)
-    section = Section("indicators", "人口指标", "区划", columns, rows, total_row, unit="见列名", additive=False)
+    total_row = Row(
+        key="", label=_("%(region)s（合计）") % {"region": region.name}, values=compute(total), is_total=True
+    )
+    section = Section(
+        "indicators", _("人口指标"), _("区划"), columns, rows, total_row, unit=_("见列名"), additive=False
+    )
     rates = asfr(total)
     asfr_rows = [
-        Row(key=f"f{i}", label=f"{lo}–{hi}岁",
+        Row(key=f"f{i}", label=_("%(lo)d–%(hi)d岁") % {"lo": lo, "hi": hi},
             values={"births": total.births_by_age[i], "women_mid": (total.women_start[i] + total.women_end[i]) / 2,
                     "asfr": rates[i]})
         for i, (lo, hi) in enumerate(FERTILE_GROUPS)
     ]  # fmt: skip
     asfr_section = Section(
-        "asfr", "年龄别生育率", "母亲年龄组",
-        [Column("births", "出生数"), Column("women_mid", "期中妇女数", fmt="dec1"), Column("asfr", "年龄别生育率（‰）", fmt="dec2")],
+        "asfr", _("年龄别生育率"), _("母亲年龄组"),
+        [Column("births", _("出生数")), Column("women_mid", _("期中妇女数"), fmt="dec1"), Column("asfr", _("年龄别生育率（‰）"), fmt="dec2")],
         asfr_rows, None, additive=False,
     )  # fmt: skip
     return IndicatorTable(section=section, asfr=asfr_section, counts=total)

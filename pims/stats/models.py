@@ -2,8 +2,9 @@
 
 Closing writes small aggregate tables — one row per village × kind × sex ×
 five-year age group for the stock, one per village × kind × reason × other
-end of the move for the flows, one per village × kind × household size —
-set-based (INSERT … SELECT), so that a report over a closed month reads
+end of the move for the flows, one per village × kind × household size,
+and the cells of the births (report 3), women of childbearing age (4)
+and flow events (5) — set-based (INSERT … SELECT), so that a report over a closed month reads
 thousands of cells, not millions of spells. A close is never edited: a
 reopened month keeps its cells as history (`reopened_at` set, with the
 reason), and closing again writes a new close with new cells.
@@ -108,3 +109,66 @@ class ClosedHousehold(models.Model):
 
     def __str__(self):
         return f"{self.region_code} {self.kind} size {self.size}: {self.households}"
+
+
+class ClosedBirth(models.Model):
+    """Births of the month (birth spells opened in it) of one village and
+    kind, by sex, birth order (孩次, null when unknown), the mother's age in
+    completed years at the birth (null when unknown) and whether a birth
+    medical certificate is recorded — the dimensions of report 3."""
+
+    close = models.ForeignKey(MonthClose, on_delete=models.PROTECT, related_name="birth_cells")
+    kind = models.CharField(max_length=10)
+    region_code = models.CharField(max_length=12)
+    sex = models.CharField(max_length=1)
+    birth_order = models.PositiveSmallIntegerField(null=True)
+    mother_age = models.PositiveSmallIntegerField(null=True)
+    certified = models.BooleanField()
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["close", "kind", "region_code"], name="closedbirth_lookup")]
+
+    def __str__(self):
+        return f"{self.region_code} {self.kind} births: {self.n}"
+
+
+class ClosedWoman(models.Model):
+    """Women aged 15–49 at month end of one village and kind, by marital
+    status and the contraceptive method in use that day ('' for none) —
+    the dimensions of report 4."""
+
+    close = models.ForeignKey(MonthClose, on_delete=models.PROTECT, related_name="woman_cells")
+    kind = models.CharField(max_length=10)
+    region_code = models.CharField(max_length=12)
+    marital_status = models.CharField(max_length=2, blank=True)
+    method = models.CharField(max_length=10, blank=True)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["close", "kind", "region_code"], name="closedwoman_lookup")]
+
+    def __str__(self):
+        return f"{self.region_code} {self.kind} {self.marital_status}/{self.method}: {self.n}"
+
+
+class ClosedMigrant(models.Model):
+    """Flow-in ("in") and flow-out ("out") events approved in the month, by
+    the event's region, sex, birth date (ages are taken at the end of the
+    report's period, which may be a later month) and the county code (six
+    digits) of the origin or destination — the dimensions of report 5.
+    Flows are few, so a cell per birth date stays small."""
+
+    close = models.ForeignKey(MonthClose, on_delete=models.PROTECT, related_name="migrant_cells")
+    side = models.CharField(max_length=3)
+    region_code = models.CharField(max_length=12)
+    sex = models.CharField(max_length=1, blank=True)
+    birth_date = models.DateField(null=True)
+    place = models.CharField(max_length=6, blank=True)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["close", "side", "region_code"], name="closedmigrant_lookup")]
+
+    def __str__(self):
+        return f"{self.region_code} flow {self.side}: {self.n}"

@@ -1,14 +1,19 @@
 """Writes of the stats app: month close (月结) and reopening, and the audit
 row of every export.
 
-Closing a county's month writes its cells with three INSERT … SELECT
-statements (stock, flows, households) per kind of population, straight
-from the GROUP BY over the spells: no row passes through Python.
+Closing a county's month writes its cells with INSERT … SELECT statements
+— stock, flows, households, births and women of childbearing age per kind
+of population, and the flow events once — straight from the GROUP BY over
+the spells and events: no row passes through Python. The births, women
+and flow cells group the very querysets the live reports count (the
+report's `base`), so the closed figures are the live ones at closing.
 """
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Min, Q
+from django.db.models import Count, Min
+from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from pims.accounts.roles import Cap, has_capability
 from pims.audit.models import Action
@@ -18,9 +23,12 @@ from pims.events.models.report import OPEN_STATES
 from pims.events.periods import is_period, last_day, period_of
 from pims.regions.models import Level
 
-from .frame import report_session, stock_q
-from .models import ClosedFlow, ClosedHousehold, ClosedStock, MonthClose
-from .reports.population import AGRI, MAX_SIZE, NONAGRI, age_case, age_groups
+from .frame import Frame, Params, report_session, stock_q
+from .models import ClosedBirth, ClosedFlow, ClosedHousehold, ClosedMigrant, ClosedStock, ClosedWoman, MonthClose
+from .reports.births import BirthsReport
+from .reports.flow import SIDES, FlowReport
+from .reports.population import MAX_SIZE, age_case, age_groups, stock_counts
+from .reports.women import WomenReport
 
 
 class StatsError(Exception):
@@ -69,23 +77,15 @@ def _write_stock(close: MonthClose, kind: str) -> int:
     qs = (
         Spell.objects.filter(kind=kind, region_code__startswith=close.region.prefix)
         .filter(stock_q(period))
-        .annotate(ag=age_case(last_day(period), age_groups(False)), sx=F("person__sex"))
-        .values("region_code", "sx", "ag")
-        .annotate(
-            n=Count("id"),
-            han=Count("id", filter=Q(person__ethnicity="01")),
-            agri=Count("id", filter=Q(person__hukou_type__in=AGRI)),
-            nonagri=Count("id", filter=Q(person__hukou_type__in=NONAGRI)),
-            rs1=Count("id", filter=Q(person__residence_status="1")),
-            rs2=Count("id", filter=Q(person__residence_status="2")),
-            rs3=Count("id", filter=Q(person__residence_status="3")),
-        )
+        .annotate(ag=age_case(last_day(period), age_groups(False)))
+        .values("region_code", "sex", "ag")
+        .annotate(**stock_counts())
         .order_by()
     )
     sql, params = qs.query.sql_with_params()
     cols = ["close_id", "kind", "region_code", "sex", "age_group", "n", "han", "agri", "nonagri", "rs1", "rs2", "rs3"]
     select = (
-        f"SELECT %s, %s, s.region_code, s.sx, s.ag, s.n, s.han, s.agri, s.nonagri, s.rs1, s.rs2, s.rs3 FROM ({sql}) s"  # noqa: S608
+        f"SELECT %s, %s, s.region_code, s.sex, s.ag, s.n, s.han, s.agri, s.nonagri, s.rs1, s.rs2, s.rs3 FROM ({sql}) s"  # noqa: S608
     )
     _insert_select(ClosedStock._meta.db_table, cols, select, [close.pk, kind, *params])
     return sum(ClosedStock.objects.filter(close=close, kind=kind).values_list("n", flat=True))
@@ -120,7 +120,7 @@ def _write_households(close: MonthClose, kind: str) -> None:
         Spell.objects.filter(kind=kind, region_code__startswith=close.region.prefix, household__isnull=False)
         .filter(stock_q(close.period))
         .values("household_id")
-        .annotate(size=Count("id"), gk=Min("region_code"))
+        .annotate(size=Count("*"), gk=Min("region_code"))
         .order_by()
     )
     sql, params = inner.query.sql_with_params()
@@ -132,28 +132,67 @@ def _write_households(close: MonthClose, kind: str) -> None:
     _insert_select(ClosedHousehold._meta.db_table, cols, select, [close.pk, kind, *params])
 
 
+def _write_cells(model, consts: dict, qs, columns: dict[str, str]) -> None:
+    """INSERT the GROUP BY of `qs` over `columns` ({cell column: queryset
+    field or annotation}) with a count `n`, plus constant columns."""
+    grouped = qs.values(*columns.values()).annotate(cell_n=Count("pk")).order_by()
+    sql, params = grouped.query.sql_with_params()
+    qn = connection.ops.quote_name
+    cols = [*consts, *columns, "n"]
+    select = ", ".join(["%s"] * len(consts) + [f"s.{qn(src)}" for src in columns.values()] + ["s.cell_n"])
+    sql = f"SELECT {select} FROM ({sql}) s"  # noqa: S608 (Django-compiled SQL, quoted names)
+    _insert_select(model._meta.db_table, [qn(c) for c in cols], sql, [*consts.values(), *params])
+
+
+def _report_frame(close: MonthClose, kind: str) -> Frame:
+    return Frame(user=close.closed_by, region=close.region, params=Params(close.period, close.period, kind))
+
+
+def _write_births(close: MonthClose, kind: str) -> None:
+    qs = BirthsReport().base(_report_frame(close, kind))
+    columns = {"region_code": "region_code", "sex": "x_sex", "birth_order": "x_order", "mother_age": "mage",
+               "certified": "x_cert"}  # fmt: skip
+    _write_cells(ClosedBirth, {"close_id": close.pk, "kind": kind}, qs, columns)
+
+
+def _write_women(close: MonthClose, kind: str) -> None:
+    qs = WomenReport().base(_report_frame(close, kind))
+    columns = {"region_code": "region_code", "marital_status": "x_marital", "method": "x_method"}
+    _write_cells(ClosedWoman, {"close_id": close.pk, "kind": kind}, qs, columns)
+
+
+def _write_migrants(close: MonthClose) -> None:
+    frame = _report_frame(close, Spell.Kind.REGISTERED)
+    for side in SIDES:
+        qs = FlowReport().base(frame, side).annotate(place6=Substr("place", 1, 6))
+        columns = {"region_code": "region_code", "sex": "x_sex", "birth_date": "x_birth", "place": "place6"}
+        _write_cells(ClosedMigrant, {"close_id": close.pk, "side": side}, qs, columns)
+
+
 def month_close(*, actor, region, period: str) -> MonthClose:
     """Close a county's month once it is over and every change report of
     the month in the county is approved. Writes the month's cells for both
     kinds of population in one transaction, with its audit row."""
     if not can_close(actor) or region.level != Level.COUNTY or not region.code.startswith(actor.region.prefix):
-        raise StatsError("只有县管理员可以为本县月结")
+        raise StatsError(_("只有县管理员可以为本县月结"))
     if not is_period(period):
-        raise StatsError(f"统计月份“{period[:20]}”无效（格式 YYYY-MM）")
+        raise StatsError(_("统计月份“%(value)s”无效（格式 YYYY-MM）") % {"value": period[:20]})
     if period >= period_of(timezone.localdate()):
-        raise StatsError(f"{period} 尚未结束，不能月结（只能关闭已经过去的月份）")
+        raise StatsError(_("%(period)s 尚未结束，不能月结（只能关闭已经过去的月份）") % {"period": period})
     with transaction.atomic():
         open_reports = ChangeReport.objects.filter(
             region_code__startswith=region.prefix, period=period, state__in=OPEN_STATES
         ).count()
         if open_reports:
-            raise StatsError(f"{period} 还有 {open_reports} 份信息变更单未审核通过，不能月结")
+            raise StatsError(
+                _("%(period)s 还有 %(n)d 份信息变更单未审核通过，不能月结") % {"period": period, "n": open_reports}
+            )
         if (
             MonthClose.objects.select_for_update()
             .filter(region_code=region.code, period=period, reopened_at__isnull=True)
             .exists()
         ):
-            raise StatsError(f"{region.name} {period} 已经月结")
+            raise StatsError(_("%(region)s %(period)s 已经月结") % {"region": region.name, "period": period})
         close = MonthClose.objects.create(
             region=region, region_code=region.code, period=period, closed_by=actor, closed_at=timezone.now()
         )
@@ -163,6 +202,9 @@ def month_close(*, actor, region, period: str) -> MonthClose:
                 total += _write_stock(close, kind)
                 _write_flows(close, kind)
                 _write_households(close, kind)
+                _write_births(close, kind)
+                _write_women(close, kind)
+            _write_migrants(close)
         close.spells = total
         close.save(update_fields=["spells"])
         audit_record(
@@ -181,13 +223,13 @@ def month_reopen(*, actor, close: MonthClose, reason: str) -> MonthClose:
     month is closed anew."""
     reason = (reason or "").strip()
     if not can_close(actor) or not close.region_code.startswith(actor.region.prefix):
-        raise StatsError("只有本县的县管理员可以撤销月结")
+        raise StatsError(_("只有本县的县管理员可以撤销月结"))
     if len(reason) < 4:
-        raise StatsError("撤销月结必须说明原因（至少 4 个字）")
+        raise StatsError(_("撤销月结必须说明原因（至少 4 个字）"))
     with transaction.atomic():
         close = MonthClose.objects.select_for_update().get(pk=close.pk)
         if close.reopened_at is not None:
-            raise StatsError("该月结已经撤销")
+            raise StatsError(_("该月结已经撤销"))
         close.reopened_at = timezone.now()
         close.reopened_by = actor
         close.reopen_reason = reason

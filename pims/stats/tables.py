@@ -10,6 +10,8 @@ row for codes under the region that match no current child, or the total.
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class Column:
@@ -54,7 +56,7 @@ class Section:
     columns: list[Column]
     rows: list[Row] = field(default_factory=list)
     total: Row | None = None
-    unit: str = "人"
+    unit: str = _("人")
     note: str = ""
     # Cells of the total row are the sum of the rows above (asserted in tests);
     # False for sections whose total is recomputed (ratios, indicators).
@@ -117,7 +119,7 @@ class Result:
         return sum(len(s.rows) for s in self.sections)
 
 
-def sum_rows(rows: list[Row], columns: list[Column], label: str = "合计") -> Row:
+def sum_rows(rows: list[Row], columns: list[Column], label: str = _("合计")) -> Row:
     values = {}
     for c in columns:
         nums = [r.values.get(c.key) for r in rows if r.values.get(c.key) is not None]

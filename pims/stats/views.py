@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from pims.regions.selectors import access_region, region_ancestors
@@ -23,8 +24,6 @@ from .services import StatsError
 
 def register_nav() -> None:
     """Menu entries of the 统计分析 module; called from StatsConfig.ready()."""
-    from django.utils.translation import gettext_lazy as _
-
     from pims.accounts.roles import Cap
     from pims.web.modules import Item, register_item
 
@@ -215,7 +214,9 @@ def close_create(request):
     except StatsError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{close.region.name} {close.period} 已月结。")
+        messages.success(
+            request, _("%(region)s %(period)s 已月结。") % {"region": close.region.name, "period": close.period}
+        )
     return redirect("stats:close_list")
 
 
@@ -232,5 +233,5 @@ def close_reopen(request, pk):
     except StatsError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{close.period} 的月结已撤销。")
+        messages.success(request, _("%(period)s 的月结已撤销。") % {"period": close.period})
     return redirect("stats:close_list")

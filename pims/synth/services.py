@@ -19,6 +19,7 @@ from pims.audit.models import Action
 from pims.audit.services import audit_record
 from pims.events.models import Event, EventType, Spell
 from pims.events.periods import period_of
+from pims.events.spell_attrs import PERSON_ATTRS
 from pims.integration.bulk import TableWriter, adapt_value, lock_tables, max_id, quote, reset_sequences
 from pims.integration.personal import citizen_id_stored, name_pinyin, phone_stored
 from pims.regions.models import Level, Region
@@ -47,7 +48,7 @@ EVENT_COLUMNS = [
 ]  # fmt: skip
 SPELL_COLUMNS = [
     "id", "person_id", "household_id", "kind", "region_code", "start", "end", "opened_by_id", "open_reason",
-    "open_period",
+    "open_period", *PERSON_ATTRS,
 ]  # fmt: skip
 
 
@@ -221,10 +222,11 @@ def _write(pop: Population, villages: dict[str, int], base: dict, baseline: dt.d
     def spell_rows():
         for p in pop.persons:
             event = eid0 + 1 + p.key
+            attrs = tuple(getattr(p, name) for name in PERSON_ATTRS)  # the spells' copies
             yield (sid0 + 1 + 2 * p.key, pid(p.key), hid(p.household), Spell.Kind.REGISTERED, p.registered_code,
-                   baseline, None, event, Spell.Opened.BASELINE, period)  # fmt: skip
+                   baseline, None, event, Spell.Opened.BASELINE, period, *attrs)  # fmt: skip
             yield (sid0 + 2 + 2 * p.key, pid(p.key), hid(p.household), Spell.Kind.RESIDENT, p.residence_code,
-                   baseline, None, event, Spell.Opened.BASELINE, period)  # fmt: skip
+                   baseline, None, event, Spell.Opened.BASELINE, period, *attrs)  # fmt: skip
 
     spells = TableWriter(Spell, SPELL_COLUMNS).write(spell_rows())
     return WriteResult(len(pop.households), persons, marriages, births, contraceptions, pregnancies, events, spells)

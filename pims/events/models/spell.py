@@ -17,6 +17,15 @@ class Spell(models.Model):
     - `close_reason`: death / move (to `destination_code`, blank when out of
       the register) / cancel (户口注销).
 
+    The spell also carries copies of its person's current sex, birth date,
+    ethnicity, hukou type and residence status (人户状况): the population
+    statistics then read one table instead of joining a million spells to a
+    million persons. They are never edited on their own: they are written
+    with the spell and refreshed, set-based, by
+    `pims.events.spell_attrs.spell_person_attrs_sync` wherever a service
+    changes a person who has spells (the events flush, the baseline, the
+    bulk imports); `selectors.spell_violations` reports any drift.
+
     A move inside the register closes one spell and opens the next in the
     same event, the closed one naming the destination and the opened one the
     origin; at any region level such a pair is either a move in and a move
@@ -62,6 +71,12 @@ class Spell(models.Model):
     close_period = models.CharField(_("结束统计月份"), max_length=7, blank=True)
     origin_code = models.CharField(_("迁出地区划"), max_length=12, blank=True)
     destination_code = models.CharField(_("迁往地区划"), max_length=12, blank=True)
+    # Copies of the person's current values (see the class docstring).
+    sex = models.CharField(_("性别"), max_length=1, blank=True)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    ethnicity = models.CharField(_("民族"), max_length=2, blank=True)
+    hukou_type = models.CharField(_("户口类别"), max_length=2, blank=True)
+    residence_status = models.CharField(_("人户状态"), max_length=1, blank=True)
 
     class Meta:
         constraints = [
@@ -75,6 +90,11 @@ class Spell(models.Model):
             models.Index(fields=["region_code", "kind", "start"], name="spell_region_kind_start"),
             models.Index(fields=["kind", "open_period", "region_code"], name="spell_opened_in_period"),
             models.Index(fields=["kind", "close_period", "region_code"], name="spell_closed_in_period"),
+            # Households by size (report 1, month close): an index-only scan in
+            # household order, grouped without hashing a million rows.
+            models.Index(
+                fields=["kind", "household", "region_code", "open_period", "close_period"], name="spell_household_stock"
+            ),
         ]
         verbose_name = _("人口时段")
         verbose_name_plural = _("人口时段")

@@ -277,3 +277,30 @@ def test_late_event_before_the_persons_last_change_is_refused(personas, regions,
     with pytest.raises(EventRefused) as exc:
         file(personas, late, "death", person=m["张小明"].pk, effective_date=(DAY - dt.timedelta(days=1)).isoformat())
     assert "早于“张小明”上一次变动的日期" in str(exc.value)
+
+
+def test_fill_migration_and_corrections_keep_the_spells_copies_of_person_attributes(personas, regions, family):
+    """Spells written before the copies existed get them from the data
+    migration; a correction approved later moves them along."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    Spell.objects.update(sex="", birth_date=None, ethnicity="", hukou_type="", residence_status="")
+    assert selectors.spell_violations() != []
+    fill = importlib.import_module("pims.events.migrations.0008_fill_spell_person_attrs").fill
+    fill(apps, SimpleNamespace(connection=connection))
+    assert selectors.spell_violations() == []
+
+    _hh, m = family
+    report = village_report(personas, regions)
+    services.event_file(actor=personas["clerk"], report=report, event_type="correction", data={
+        "person": m["张小明"].pk, "field": "birth_date", "before": m["张小明"].birth_date.isoformat(),
+        "after": "2011-01-01", "effective_date": DAY.isoformat(),
+    })  # fmt: skip
+    services.change_report_submit(actor=personas["clerk"], report=report)
+    services.change_report_approve(actor=personas["reviewer"], report=report)
+    assert set(Spell.objects.filter(person=m["张小明"]).values_list("birth_date", flat=True)) == {dt.date(2011, 1, 1)}
+    assert selectors.spell_violations() == []

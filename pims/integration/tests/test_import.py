@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from pims.events.models import Event, Spell
+from pims.events.selectors import spell_violations
 from pims.integration import services
 from pims.integration.models import ImportJob, StagedRow
 from pims.integration.rejected import rejected_path
@@ -59,6 +60,7 @@ def assert_matches_ground_truth(pop):
     assert Birth.objects.count() == linked
     assert Event.objects.filter(event_type="baseline", source="police").count() == len(pop.persons)
     assert Spell.objects.filter(end__isnull=True).count() == 2 * len(pop.persons)
+    assert spell_violations() == []  # incl. the spells' copies of sex, birth date …
 
 
 def register_errors() -> Counter:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
+from django.utils.translation import gettext_lazy as _
 
 from ..frame import Frame, stock_q
 from ..tables import Result
@@ -49,6 +50,15 @@ def annotate_ends(frame: Frame, qs: QuerySet) -> QuerySet:
     return qs.annotate(
         g=Substr("region_code", 1, n), og=Substr("origin_code", 1, n), dg=Substr("destination_code", 1, n)
     )
+
+
+CLOSED_NOTE = _("本期已月结：数字取自月结汇总表，不再变化。")
+
+
+def closed_cells(frame: Frame, model, close_ids: list[int], **filters) -> QuerySet:
+    """The month-close cells of `model` under the frame's region (and the
+    user's scope), annotated with the row key `g`."""
+    return frame.grouped(frame.scoped(model.objects.filter(close_id__in=close_ids, **filters)))
 
 
 def grouped_counts(qs: QuerySet, measures: dict[str, Q], *, total_field: str = "id", weight: str | None = None) -> dict:

@@ -1,45 +1,54 @@
 """3 出生情况: births of the period (birth spells opened in its approval
 months) by sex, birth order (孩次) and the mother's age at the birth; sex
-ratio at birth; share with a birth medical certificate (出生医学证明)."""
+ratio at birth; share with a birth medical certificate (出生医学证明).
 
-from django.db.models import Q
+The figures are filters over four dimensions (x_sex, x_order, mage,
+x_cert): annotated on the birth spells when live, read from the month-close
+cells (`ClosedBirth`) when every month of the period is closed — the same
+filters over either, so the closed figures are the live ones at closing.
+"""
+
+from django.db.models import BooleanField, Case, F, Q, Value, When
+from django.utils.translation import gettext_lazy as _
 
 from pims.events.models import Spell
 
+from ..closes import current_closes
 from ..frame import Frame, completed_years
+from ..models import ClosedBirth
 from ..tables import Column, Section, ratio
-from .base import Measure, ReportDef, grouped_counts, result, spell_base
+from .base import CLOSED_NOTE, Measure, ReportDef, closed_cells, grouped_counts, result, spell_base
 
-MOTHER_GROUPS = [("m_u20", "20岁以下", None, 19), ("m_20", "20–24岁", 20, 24), ("m_25", "25–29岁", 25, 29),
-                 ("m_30", "30–34岁", 30, 34), ("m_35", "35–39岁", 35, 39), ("m_40", "40岁及以上", 40, None)]  # fmt: skip
+MOTHER_GROUPS = [("m_u20", _("20岁以下"), None, 19), ("m_20", _("20–24岁"), 20, 24), ("m_25", _("25–29岁"), 25, 29),
+                 ("m_30", _("30–34岁"), 30, 34), ("m_35", _("35–39岁"), 35, 39), ("m_40", _("40岁及以上"), 40, None)]  # fmt: skip
 
 COLUMNS = [
-    Column("births", "出生合计", measure="births"),
-    Column("male", "男", "性别", measure="male"),
-    Column("female", "女", "性别", measure="female"),
-    Column("order1", "一孩", "孩次", measure="order1"),
-    Column("order2", "二孩", "孩次", measure="order2"),
-    Column("order3", "三孩及以上", "孩次", measure="order3"),
-    Column("order_unknown", "不详", "孩次", measure="order_unknown"),
-    *[Column(k, label, "母亲生育年龄", measure=k) for k, label, _lo, _hi in MOTHER_GROUPS],
-    Column("mother_unknown", "不详", "母亲生育年龄", measure="mother_unknown"),
-    Column("certified", "有出生医学证明", measure="certified"),
-    Column("srb", "出生性别比（女=100）", fmt="dec1"),
-    Column("certified_share", "出生医学证明登记率", fmt="pct1"),
+    Column("births", _("出生合计"), measure="births"),
+    Column("male", _("男"), _("性别"), measure="male"),
+    Column("female", _("女"), _("性别"), measure="female"),
+    Column("order1", _("一孩"), _("孩次"), measure="order1"),
+    Column("order2", _("二孩"), _("孩次"), measure="order2"),
+    Column("order3", _("三孩及以上"), _("孩次"), measure="order3"),
+    Column("order_unknown", _("不详"), _("孩次"), measure="order_unknown"),
+    *[Column(k, label, _("母亲生育年龄"), measure=k) for k, label, _lo, _hi in MOTHER_GROUPS],
+    Column("mother_unknown", _("不详"), _("母亲生育年龄"), measure="mother_unknown"),
+    Column("certified", _("有出生医学证明"), measure="certified"),
+    Column("srb", _("出生性别比（女=100）"), fmt="dec1"),
+    Column("certified_share", _("出生医学证明登记率"), fmt="pct1"),
 ]
 
 
 def _q(frame: Frame) -> dict[str, Q]:
     out = {
         "births": Q(),
-        "male": Q(person__sex="1"),
-        "female": Q(person__sex="2"),
-        "order1": Q(person__birth__birth_order=1),
-        "order2": Q(person__birth__birth_order=2),
-        "order3": Q(person__birth__birth_order__gte=3),
-        "order_unknown": Q(person__birth__isnull=True) | Q(person__birth__birth_order__isnull=True),
+        "male": Q(x_sex="1"),
+        "female": Q(x_sex="2"),
+        "order1": Q(x_order=1),
+        "order2": Q(x_order=2),
+        "order3": Q(x_order__gte=3),
+        "order_unknown": Q(x_order__isnull=True),
         "mother_unknown": Q(mage__isnull=True),
-        "certified": Q(person__birth__isnull=False) & ~Q(person__birth__certificate_no=""),
+        "certified": Q(x_cert=True),
     }
     for key, _label, lo, hi in MOTHER_GROUPS:
         q = Q(mage__isnull=False)
@@ -58,18 +67,34 @@ def derive(v: dict) -> dict:
 class BirthsReport(ReportDef):
     key = "births"
     number = 3
-    title = "出生情况统计表"
-    description = "出生人数按性别、孩次、母亲生育年龄；出生人口性别比；出生医学证明登记率"
+    title = _("出生情况统计表")
+    description = _("出生人数按性别、孩次、母亲生育年龄；出生人口性别比；出生医学证明登记率")
 
     def measures(self, frame):
         labels = {c.key: c.label for c in COLUMNS}
-        return {k: Measure("births", (lambda f, q=q: q), "出生 · " + labels[k]) for k, q in _q(frame).items()}
+        return {k: Measure("births", (lambda f, q=q: q), _("出生 · ") + labels[k]) for k, q in _q(frame).items()}
 
     def base(self, frame: Frame):
+        """The birth spells of the period with the four dimensions (the
+        month close groups the same queryset into its cells)."""
         return (
             spell_base(frame, "opened")
             .filter(open_reason=Spell.Opened.BIRTH)
-            .annotate(mage=completed_years("person__birth__mother__birth_date", "person__birth_date"))
+            .annotate(
+                x_sex=F("person__sex"),
+                x_order=F("person__birth__birth_order"),
+                mage=completed_years("person__birth__mother__birth_date", "person__birth_date"),
+                x_cert=Case(
+                    When(person__birth__certificate_no__gt="", then=Value(True)),
+                    default=Value(False),
+                    output_field=BooleanField(),
+                ),
+            )
+        )
+
+    def cells(self, frame: Frame, close_ids: list[int]):
+        return closed_cells(frame, ClosedBirth, close_ids, kind=frame.params.kind).annotate(
+            x_sex=F("sex"), x_order=F("birth_order"), mage=F("mother_age"), x_cert=F("certified")
         )
 
     def drill(self, frame, measure_key):
@@ -77,14 +102,26 @@ class BirthsReport(ReportDef):
         return None if q is None else self.base(frame).filter(q)
 
     def run(self, frame: Frame):
-        data = grouped_counts(self.base(frame), _q(frame))
+        p = frame.params
+        closes = current_closes(frame.region, p.periods)
+        closed = all(period in closes for period in p.periods)
+        if closed:
+            ids = [pk for period in p.periods for pk in closes[period]]
+            data = grouped_counts(self.cells(frame, ids), _q(frame), weight="n")
+        else:
+            data = grouped_counts(self.base(frame), _q(frame))
         rows, total = frame.rows(data, COLUMNS, derive)
-        section = Section("main", "出生情况", "区划", COLUMNS, rows, total,
-                          note="孩次为母亲的第几个孩子；母亲生育年龄为婴儿出生时母亲的周岁。")  # fmt: skip
+        section = Section("main", _("出生情况"), _("区划"), COLUMNS, rows, total,
+                          note=_("孩次为母亲的第几个孩子；母亲生育年龄为婴儿出生时母亲的周岁。"))  # fmt: skip
         return result(
             self,
             frame,
             [section],
-            basis=f"{frame.params.kind_label}；期内审核通过的出生登记（补报计入审核当月）。"
-            "生育登记（生育服务证）由证书模块提供，尚未纳入本表。",
+            basis=_(
+                "%(kind)s；期内审核通过的出生登记（补报计入审核当月）。"
+                "生育登记（生育服务证）由证书模块提供，尚未纳入本表。"
+            )
+            % {"kind": frame.params.kind_label},
+            notes=[CLOSED_NOTE] if closed else [],
+            closed=closed,
         )

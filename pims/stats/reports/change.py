@@ -10,6 +10,7 @@ figures (moved in − of which inside = the region's own moves in).
 """
 
 from django.db.models import Count, F, Q
+from django.utils.translation import gettext_lazy as _
 
 from pims.events.models import Spell
 from pims.events.periods import previous_period
@@ -18,22 +19,22 @@ from ..closes import current_closes
 from ..frame import Frame
 from ..models import ClosedFlow, ClosedStock
 from ..tables import Column, Section
-from .base import Measure, ReportDef, annotate_ends, grouped_counts, result, spell_base
+from .base import CLOSED_NOTE, Measure, ReportDef, annotate_ends, grouped_counts, result, spell_base
 
 OPENED, CLOSED = Spell.Opened, Spell.Closed
 
 COLUMNS = [
-    Column("start", "期初人口", measure="start"),
-    Column("baseline", "基线采集", measure="baseline"),
-    Column("births", "出生", measure="births"),
-    Column("deaths", "死亡", measure="deaths"),
-    Column("moved_in", "合计", "迁入", measure="moved_in"),
-    Column("moved_in_internal", "其中：本区划内", "迁入", measure="moved_in_internal"),
-    Column("moved_out", "合计", "迁出", measure="moved_out"),
-    Column("moved_out_internal", "其中：本区划内", "迁出", measure="moved_out_internal"),
-    Column("cancelled", "其中：注销", "迁出", measure="cancelled"),
-    Column("end", "期末人口", measure="end"),
-    Column("balance", "平衡差", measure=None),
+    Column("start", _("期初人口"), measure="start"),
+    Column("baseline", _("基线采集"), measure="baseline"),
+    Column("births", _("出生"), measure="births"),
+    Column("deaths", _("死亡"), measure="deaths"),
+    Column("moved_in", _("合计"), _("迁入"), measure="moved_in"),
+    Column("moved_in_internal", _("其中：本区划内"), _("迁入"), measure="moved_in_internal"),
+    Column("moved_out", _("合计"), _("迁出"), measure="moved_out"),
+    Column("moved_out_internal", _("其中：本区划内"), _("迁出"), measure="moved_out_internal"),
+    Column("cancelled", _("其中：注销"), _("迁出"), measure="cancelled"),
+    Column("end", _("期末人口"), measure="end"),
+    Column("balance", _("平衡差"), measure=None),
 ]
 
 
@@ -42,20 +43,20 @@ def _measures(frame: Frame) -> dict[str, Measure]:
     moved_in = Q(open_reason=OPENED.MOVE) & (Q(origin_code="") | ~Q(og=F("g")))
     moved_out_move = Q(close_reason=CLOSED.MOVE) & (Q(destination_code="") | ~Q(dg=F("g")))
     return {
-        "start": Measure("stock_start", lambda f: Q(), "期初人口"),
-        "baseline": Measure("opened", lambda f: Q(open_reason=OPENED.BASELINE), "基线采集"),
-        "births": Measure("opened", lambda f: Q(open_reason=OPENED.BIRTH), "出生"),
-        "deaths": Measure("closed", lambda f: Q(close_reason=CLOSED.DEATH), "死亡"),
-        "moved_in": Measure("opened", lambda f: moved_in, "迁入"),
+        "start": Measure("stock_start", lambda f: Q(), _("期初人口")),
+        "baseline": Measure("opened", lambda f: Q(open_reason=OPENED.BASELINE), _("基线采集")),
+        "births": Measure("opened", lambda f: Q(open_reason=OPENED.BIRTH), _("出生")),
+        "deaths": Measure("closed", lambda f: Q(close_reason=CLOSED.DEATH), _("死亡")),
+        "moved_in": Measure("opened", lambda f: moved_in, _("迁入")),
         "moved_in_internal": Measure(
-            "opened", lambda f: moved_in & Q(origin_code__startswith=inside), "迁入（其中本区划内）"
+            "opened", lambda f: moved_in & Q(origin_code__startswith=inside), _("迁入（其中本区划内）")
         ),
-        "moved_out": Measure("closed", lambda f: Q(close_reason=CLOSED.CANCEL) | moved_out_move, "迁出"),
+        "moved_out": Measure("closed", lambda f: Q(close_reason=CLOSED.CANCEL) | moved_out_move, _("迁出")),
         "moved_out_internal": Measure(
-            "closed", lambda f: moved_out_move & Q(destination_code__startswith=inside), "迁出（其中本区划内）"
+            "closed", lambda f: moved_out_move & Q(destination_code__startswith=inside), _("迁出（其中本区划内）")
         ),
-        "cancelled": Measure("closed", lambda f: Q(close_reason=CLOSED.CANCEL), "注销"),
-        "end": Measure("stock_end", lambda f: Q(), "期末人口"),
+        "cancelled": Measure("closed", lambda f: Q(close_reason=CLOSED.CANCEL), _("注销")),
+        "end": Measure("stock_end", lambda f: Q(), _("期末人口")),
     }
 
 
@@ -76,8 +77,8 @@ def _closed_stock(frame: Frame, close_ids: list[int]):
 class ChangeReport(ReportDef):
     key = "change"
     number = 2
-    title = "人口变动情况统计表"
-    description = "期初人口、出生、死亡、迁入、迁出、期末人口及平衡校验，按下级区划汇总"
+    title = _("人口变动情况统计表")
+    description = _("期初人口、出生、死亡、迁入、迁出、期末人口及平衡校验，按下级区划汇总")
 
     def measures(self, frame):
         return _measures(frame)
@@ -118,23 +119,26 @@ class ChangeReport(ReportDef):
         rows, total = frame.rows(data, COLUMNS, derive)
         section = Section(
             key="main",
-            title="人口变动情况",
-            row_header="区划",
+            title=_("人口变动情况"),
+            row_header=_("区划"),
             columns=COLUMNS,
             rows=rows,
             total=total,
-            note="平衡差 = 期末人口 −（期初人口 + 基线采集 + 出生 − 死亡 + 迁入 − 迁出），应为 0。"
-            "各行的迁入、迁出含来自（去往）本区划内其他单位的迁移；这部分在合计行中相互抵消"
-            "（合计迁入 − 其中本区划内 = 本区划的迁入）。注销计入迁出。",
+            note=_(
+                "平衡差 = 期末人口 −（期初人口 + 基线采集 + 出生 − 死亡 + 迁入 − 迁出），应为 0。"
+                "各行的迁入、迁出含来自（去往）本区划内其他单位的迁移；这部分在合计行中相互抵消"
+                "（合计迁入 − 其中本区划内 = 本区划的迁入）。注销计入迁出。"
+            ),
         )
         notes = []
         if closed:
-            notes.append("本期已月结：数字取自月结汇总表，不再变化。")
+            notes.append(CLOSED_NOTE)
         return result(
             self,
             frame,
             [section],
-            basis=f"{frame.params.kind_label}；期初、期末为月末在册人数，变动按审核通过的月份统计（补报计入审核当月）。",
+            basis=_("%(kind)s；期初、期末为月末在册人数，变动按审核通过的月份统计（补报计入审核当月）。")
+            % {"kind": frame.params.kind_label},
             notes=notes,
             closed=closed,
             charts={"trend": trend(frame)},

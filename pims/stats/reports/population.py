@@ -14,47 +14,49 @@ import datetime as dt
 from django.db import connection
 from django.db.models import Case, Count, IntegerField, Min, Q, Sum, Value, When
 from django.db.models.functions import Substr
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from ..closes import current_closes
 from ..frame import Frame, born_aged, years_before
 from ..models import ClosedHousehold, ClosedStock
 from ..tables import Column, Row, Section, ratio, sum_rows
-from .base import Measure, ReportDef, result, spell_base
+from .base import CLOSED_NOTE, Measure, ReportDef, result, spell_base
 
 AGRI, NONAGRI = ("2", "4"), ("1", "3")
 TOP5, TOP1 = 85, 100
 MAX_SIZE = 10  # households of ten or more are one cell
 
 MAIN = [
-    Column("households", "户数", measure=None),
-    Column("total", "合计", "总人口", measure="total"),
-    Column("male", "男", "总人口", measure="male"),
-    Column("female", "女", "总人口", measure="female"),
-    Column("age_0_14", "0–14岁", "年龄", measure="age_0_14"),
-    Column("age_15_64", "15–64岁", "年龄", measure="age_15_64"),
-    Column("age_65", "65岁及以上", "年龄", measure="age_65"),
-    Column("han", "汉族", "民族", measure="han"),
-    Column("minority", "少数民族", "民族", measure="minority"),
-    Column("agri", "农业", "户口类别", measure="agri"),
-    Column("nonagri", "非农业", "户口类别", measure="nonagri"),
-    Column("hukou_other", "其他", "户口类别", measure="hukou_other"),
-    Column("rs1", "人户一致", "人户状况", measure="rs1"),
-    Column("rs2", "人在户不在", "人户状况", measure="rs2"),
-    Column("rs3", "户在人不在", "人户状况", measure="rs3"),
-    Column("avg_size", "平均每户人口", fmt="dec2"),
+    Column("households", _("户数"), measure=None),
+    Column("total", _("合计"), _("总人口"), measure="total"),
+    Column("male", _("男"), _("总人口"), measure="male"),
+    Column("female", _("女"), _("总人口"), measure="female"),
+    Column("age_0_14", _("0–14岁"), _("年龄"), measure="age_0_14"),
+    Column("age_15_64", _("15–64岁"), _("年龄"), measure="age_15_64"),
+    Column("age_65", _("65岁及以上"), _("年龄"), measure="age_65"),
+    Column("han", _("汉族"), _("民族"), measure="han"),
+    Column("minority", _("少数民族"), _("民族"), measure="minority"),
+    Column("agri", _("农业"), _("户口类别"), measure="agri"),
+    Column("nonagri", _("非农业"), _("户口类别"), measure="nonagri"),
+    Column("hukou_other", _("其他"), _("户口类别"), measure="hukou_other"),
+    Column("rs1", _("人户一致"), _("人户状况"), measure="rs1"),
+    Column("rs2", _("人在户不在"), _("人户状况"), measure="rs2"),
+    Column("rs3", _("户在人不在"), _("人户状况"), measure="rs3"),
+    Column("avg_size", _("平均每户人口"), fmt="dec2"),
 ]
 SIZE_COLUMNS = [
-    *[Column(f"size{k}", f"{k}人户", "按户规模分的户数", measure=None) for k in range(1, 6)],
-    Column("size6", "6人及以上户", "按户规模分的户数", measure=None),
-    Column("households", "户数合计", measure=None),
-    Column("hh_persons", "户内人口", measure=None),
-    Column("avg_size", "平均每户人口", fmt="dec2"),
+    *[Column(f"size{k}", format_lazy(_("{n}人户"), n=k), _("按户规模分的户数"), measure=None) for k in range(1, 6)],
+    Column("size6", _("6人及以上户"), _("按户规模分的户数"), measure=None),
+    Column("households", _("户数合计"), measure=None),
+    Column("hh_persons", _("户内人口"), measure=None),
+    Column("avg_size", _("平均每户人口"), fmt="dec2"),
 ]
 AGE_COLUMNS = [
-    Column("total", "合计", "人口", measure="total"),
-    Column("male", "男", "人口", measure="male"),
-    Column("female", "女", "人口", measure="female"),
-    Column("sex_ratio", "性别比（女=100）", fmt="dec1"),
+    Column("total", _("合计"), _("人口"), measure="total"),
+    Column("male", _("男"), _("人口"), measure="male"),
+    Column("female", _("女"), _("人口"), measure="female"),
+    Column("sex_ratio", _("性别比（女=100）"), fmt="dec1"),
 ]
 
 
@@ -67,11 +69,11 @@ def age_groups(single: bool) -> list[tuple[int, int | None]]:
 
 def age_label(lo: int, hi: int | None) -> str:
     if hi is None:
-        return f"{lo}岁及以上"
-    return f"{lo}岁" if lo == hi else f"{lo}–{hi}岁"
+        return _("%(lo)d岁及以上") % {"lo": lo}
+    return _("%(lo)d岁") % {"lo": lo} if lo == hi else _("%(lo)d–%(hi)d岁") % {"lo": lo, "hi": hi}
 
 
-def age_case(ref: dt.date, groups, field: str = "person__birth_date") -> Case:
+def age_case(ref: dt.date, groups, field: str = "birth_date") -> Case:
     """The index of a person's age group at `ref`, by birth-date thresholds
     (completed years; no date arithmetic in SQL)."""
     whens = [
@@ -89,45 +91,47 @@ def _stock_measures(frame: Frame) -> dict[str, Measure]:
         return Measure("stock_end", lambda f: q, label)
 
     out = {
-        "total": m(Q(), "总人口"),
-        "male": m(Q(person__sex="1"), "男"),
-        "female": m(Q(person__sex="2"), "女"),
-        "age_0_14": m(born_aged(ref, 0, 14), "0–14岁"),
-        "age_15_64": m(born_aged(ref, 15, 64), "15–64岁"),
-        "age_65": m(born_aged(ref, 65, None), "65岁及以上"),
-        "han": m(Q(person__ethnicity="01"), "汉族"),
-        "minority": m(~Q(person__ethnicity="01"), "少数民族"),
-        "agri": m(Q(person__hukou_type__in=AGRI), "农业户口"),
-        "nonagri": m(Q(person__hukou_type__in=NONAGRI), "非农业户口"),
-        "hukou_other": m(~Q(person__hukou_type__in=AGRI + NONAGRI), "其他户口"),
-        "rs1": m(Q(person__residence_status="1"), "人户一致"),
-        "rs2": m(Q(person__residence_status="2"), "人在户不在"),
-        "rs3": m(Q(person__residence_status="3"), "户在人不在"),
+        "total": m(Q(), _("总人口")),
+        "male": m(Q(sex="1"), _("男")),
+        "female": m(Q(sex="2"), _("女")),
+        "age_0_14": m(born_aged(ref, 0, 14, "birth_date"), _("0–14岁")),
+        "age_15_64": m(born_aged(ref, 15, 64, "birth_date"), _("15–64岁")),
+        "age_65": m(born_aged(ref, 65, None, "birth_date"), _("65岁及以上")),
+        "han": m(Q(ethnicity="01"), _("汉族")),
+        "minority": m(~Q(ethnicity="01"), _("少数民族")),
+        "agri": m(Q(hukou_type__in=AGRI), _("农业户口")),
+        "nonagri": m(Q(hukou_type__in=NONAGRI), _("非农业户口")),
+        "hukou_other": m(~Q(hukou_type__in=AGRI + NONAGRI), _("其他户口")),
+        "rs1": m(Q(residence_status="1"), _("人户一致")),
+        "rs2": m(Q(residence_status="2"), _("人在户不在")),
+        "rs3": m(Q(residence_status="3"), _("户在人不在")),
     }
     for i, (lo, hi) in enumerate(age_groups(frame.params.single_years)):
-        aged = born_aged(ref, lo, hi)
+        aged = born_aged(ref, lo, hi, "birth_date")
         out[f"a{i}"] = m(aged, age_label(lo, hi))
-        out[f"a{i}m"] = m(aged & Q(person__sex="1"), age_label(lo, hi) + " 男")
-        out[f"a{i}f"] = m(aged & Q(person__sex="2"), age_label(lo, hi) + " 女")
+        out[f"a{i}m"] = m(aged & Q(sex="1"), _("%(age)s 男") % {"age": age_label(lo, hi)})
+        out[f"a{i}f"] = m(aged & Q(sex="2"), _("%(age)s 女") % {"age": age_label(lo, hi)})
     return out
+
+
+def stock_counts() -> dict:
+    """The counts of a stock cell, over the spells' copies of the person's
+    attributes (no join: one scan of the spells)."""
+    return {
+        "n": Count("id"),
+        "han": Count("id", filter=Q(ethnicity="01")),
+        "agri": Count("id", filter=Q(hukou_type__in=AGRI)),
+        "nonagri": Count("id", filter=Q(hukou_type__in=NONAGRI)),
+        "rs1": Count("id", filter=Q(residence_status="1")),
+        "rs2": Count("id", filter=Q(residence_status="2")),
+        "rs3": Count("id", filter=Q(residence_status="3")),
+    }
 
 
 def _cells_live(frame: Frame, groups) -> list[dict]:
     """Rows (g, sex, ag, n, han, agri, nonagri, rs1, rs2, rs3)."""
     qs = spell_base(frame, "stock_end").annotate(ag=age_case(frame.params.ref, groups))
-    return list(
-        qs.values("g", "person__sex", "ag")
-        .annotate(
-            n=Count("id"),
-            han=Count("id", filter=Q(person__ethnicity="01")),
-            agri=Count("id", filter=Q(person__hukou_type__in=AGRI)),
-            nonagri=Count("id", filter=Q(person__hukou_type__in=NONAGRI)),
-            rs1=Count("id", filter=Q(person__residence_status="1")),
-            rs2=Count("id", filter=Q(person__residence_status="2")),
-            rs3=Count("id", filter=Q(person__residence_status="3")),
-        )
-        .order_by()
-    )
+    return list(qs.values("g", "sex", "ag").annotate(**stock_counts()).order_by())
 
 
 CELL_SUMS = ("n", "han", "agri", "nonagri", "rs1", "rs2", "rs3")
@@ -138,10 +142,7 @@ def _cells_closed(frame: Frame, close_ids: list[int]) -> list[dict]:
     rows = (
         frame.grouped(qs).values("g", "sex", "age_group").annotate(**{f"s_{k}": Sum(k) for k in CELL_SUMS}).order_by()
     )
-    return [
-        {"g": r["g"], "person__sex": r["sex"], "ag": r["age_group"], **{k: r[f"s_{k}"] for k in CELL_SUMS}}
-        for r in rows
-    ]
+    return [{"g": r["g"], "sex": r["sex"], "ag": r["age_group"], **{k: r[f"s_{k}"] for k in CELL_SUMS}} for r in rows]
 
 
 def household_sizes_live(frame: Frame) -> list[tuple[str, int, int, int]]:
@@ -152,7 +153,7 @@ def household_sizes_live(frame: Frame) -> list[tuple[str, int, int, int]]:
         spell_base(frame, "stock_end")
         .filter(household__isnull=False)
         .values("household_id")
-        .annotate(size=Count("id"), gk=Min(Substr("region_code", 1, frame.n)))
+        .annotate(size=Count("*"), gk=Min(Substr("region_code", 1, frame.n)))
         .order_by()
     )
     # The inner SQL is compiled by Django with its values as parameters; the
@@ -191,9 +192,9 @@ def _main_data(cells, groups, ref_groups_0_14, ref_groups_65) -> dict[str, dict]
         d = data.setdefault(c["g"], dict.fromkeys([col.key for col in MAIN if col.measure], 0))
         n = c["n"]
         d["total"] += n
-        if c["person__sex"] == "1":
+        if c["sex"] == "1":
             d["male"] += n
-        elif c["person__sex"] == "2":
+        elif c["sex"] == "2":
             d["female"] += n
         if c["ag"] in ref_groups_0_14:
             d["age_0_14"] += n
@@ -220,8 +221,8 @@ def _broad(groups) -> tuple[set[int], set[int]]:
 class PopulationReport(ReportDef):
     key = "population"
     number = 1
-    title = "人口基本情况统计表"
-    description = "期末人口按性别、年龄、民族、户口类别、人户状况；年龄性别结构；按户规模分的户数、平均每户人口"
+    title = _("人口基本情况统计表")
+    description = _("期末人口按性别、年龄、民族、户口类别、人户状况；年龄性别结构；按户规模分的户数、平均每户人口")
 
     def measures(self, frame):
         return _stock_measures(frame)
@@ -246,22 +247,22 @@ class PopulationReport(ReportDef):
         def avg(v):
             return {"avg_size": ratio(v.get("hh_persons", 0), v.get("households", 0))}
 
-        main_cols = [*MAIN[:-1], Column("hh_persons", "户内人口", measure=None), MAIN[-1]]
+        main_cols = [*MAIN[:-1], Column("hh_persons", _("户内人口"), measure=None), MAIN[-1]]
         rows, total = frame.rows(data, main_cols, avg)
-        main = Section("main", "人口基本情况", "区划", MAIN, rows, total)
+        main = Section("main", _("人口基本情况"), _("区划"), MAIN, rows, total)
 
         size_rows, size_total = frame.rows(hh, SIZE_COLUMNS, avg)
         sizes_section = Section(
-            "households", "按户规模分的户数", "区划", SIZE_COLUMNS, size_rows, size_total, unit="户"
+            "households", _("按户规模分的户数"), _("区划"), SIZE_COLUMNS, size_rows, size_total, unit=_("户")
         )
 
         by_age: dict[int, dict] = {}
         for c in cells:
             d = by_age.setdefault(c["ag"], {"total": 0, "male": 0, "female": 0})
             d["total"] += c["n"]
-            if c["person__sex"] == "1":
+            if c["sex"] == "1":
                 d["male"] += c["n"]
-            elif c["person__sex"] == "2":
+            elif c["sex"] == "2":
                 d["female"] += c["n"]
         age_rows = []
         for i, (lo, hi) in enumerate(groups):
@@ -272,14 +273,15 @@ class PopulationReport(ReportDef):
             r.values["sex_ratio"] = ratio(r.values["male"], r.values["female"], 100)
         age_section = Section(
             "ages",
-            f"{frame.region.name} 年龄性别结构（{'单岁' if single else '五岁组'}）",
-            "年龄",
+            _("%(region)s 年龄性别结构（%(groups)s）")
+            % {"region": frame.region.name, "groups": _("单岁") if single else _("五岁组")},
+            _("年龄"),
             AGE_COLUMNS,
             age_rows,
             age_total,
-            note="年龄为统计期末的周岁。",
+            note=_("年龄为统计期末的周岁。"),
         )
-        notes = ["本期已月结：数字取自月结汇总表，不再变化。"] if closed else []
+        notes = [CLOSED_NOTE] if closed else []
         charts = {
             "pyramid": {
                 "labels": [r.label for r in age_rows],
@@ -297,8 +299,11 @@ class PopulationReport(ReportDef):
             self,
             frame,
             [main, age_section, sizes_section],
-            basis=f"{frame.params.kind_label}；统计期末（{frame.params.ref}）在册人数，按审核通过时间计；"
-            "年龄为期末周岁；性别、民族、户口类别、人户状况为登记的现值（月结后冻结）。",
+            basis=_(
+                "%(kind)s；统计期末（%(ref)s）在册人数，按审核通过时间计；"
+                "年龄为期末周岁；性别、民族、户口类别、人户状况为登记的现值（月结后冻结）。"
+            )
+            % {"kind": frame.params.kind_label, "ref": frame.params.ref},
             notes=notes,
             closed=closed,
             charts=charts,

@@ -10,6 +10,7 @@ module exists.
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from pims.regions.models import Level, Region
 from pims.regions.scope import scope_q
@@ -21,32 +22,32 @@ from ..tables import Column, Section, ratio
 from .base import Measure, ReportDef, grouped_counts, result
 
 PROGRESS = [
-    Column("expected_households", "摸底户数", measure=None),
-    Column("entered", "合计", "已录入采集表（户）", measure="entered"),
-    Column("draft", "草稿", "已录入采集表（户）", measure="draft"),
-    Column("returned", "已退回", "已录入采集表（户）", measure="returned"),
-    Column("submitted", "已提交待审核", "已录入采集表（户）", measure="submitted"),
-    Column("approved", "已审核通过", "已录入采集表（户）", measure="approved"),
-    Column("uploaded", "已上传", measure=None),
-    Column("persons", "已录入人数", measure=None),
-    Column("entered_share", "录入完成率", fmt="pct1"),
-    Column("approved_share", "审核完成率", fmt="pct1"),
+    Column("expected_households", _("摸底户数"), measure=None),
+    Column("entered", _("合计"), _("已录入采集表（户）"), measure="entered"),
+    Column("draft", _("草稿"), _("已录入采集表（户）"), measure="draft"),
+    Column("returned", _("已退回"), _("已录入采集表（户）"), measure="returned"),
+    Column("submitted", _("已提交待审核"), _("已录入采集表（户）"), measure="submitted"),
+    Column("approved", _("已审核通过"), _("已录入采集表（户）"), measure="approved"),
+    Column("uploaded", _("已上传"), measure=None),
+    Column("persons", _("已录入人数"), measure=None),
+    Column("entered_share", _("录入完成率"), fmt="pct1"),
+    Column("approved_share", _("审核完成率"), fmt="pct1"),
 ]
 DISTRIBUTION = [
-    Column("villages", "村（居）委会数", measure=None),
-    Column("villages_with_baseline", "已摸底村数", measure=None),
-    Column("expected_households", "摸底户数", measure=None),
-    Column("expected_persons", "摸底人数", measure=None),
+    Column("villages", _("村（居）委会数"), measure=None),
+    Column("villages_with_baseline", _("已摸底村数"), measure=None),
+    Column("expected_households", _("摸底户数"), measure=None),
+    Column("expected_persons", _("摸底人数"), measure=None),
 ]
 HEADCOUNT = [
-    Column("expected_households", "摸底", "户数", measure=None),
-    Column("entered", "已采集", "户数", measure="entered"),
-    Column("households_diff", "差额", "户数"),
-    Column("households_share", "完成率", "户数", fmt="pct1"),
-    Column("expected_persons", "摸底", "人数", measure=None),
-    Column("persons", "已采集", "人数", measure=None),
-    Column("persons_diff", "差额", "人数"),
-    Column("persons_share", "完成率", "人数", fmt="pct1"),
+    Column("expected_households", _("摸底"), _("户数"), measure=None),
+    Column("entered", _("已采集"), _("户数"), measure="entered"),
+    Column("households_diff", _("差额"), _("户数")),
+    Column("households_share", _("完成率"), _("户数"), fmt="pct1"),
+    Column("expected_persons", _("摸底"), _("人数"), measure=None),
+    Column("persons", _("已采集"), _("人数"), measure=None),
+    Column("persons_diff", _("差额"), _("人数")),
+    Column("persons_share", _("完成率"), _("人数"), fmt="pct1"),
 ]
 
 
@@ -109,14 +110,14 @@ def _households_drill(frame: Frame, measure_key: str):
 class ProgressReport(ReportDef):
     key = "progress"
     number = 7
-    title = "信息采集录入进度表"
-    description = "各乡镇、村采集表录入、提交、审核、上传户数，对照摸底户数的完成率"
+    title = _("信息采集录入进度表")
+    description = _("各乡镇、村采集表录入、提交、审核、上传户数，对照摸底户数的完成率")
     uses_period = False
     uses_kind = False
 
     def measures(self, frame):
         labels = {c.key: c.label for c in PROGRESS}
-        labels["entered"] = "已录入采集表"
+        labels["entered"] = _("已录入采集表")
         return {k: Measure("households", (lambda f, q=q: q), labels[k]) for k, q in _form_q().items()}
 
     def drill(self, frame, measure_key):
@@ -131,22 +132,22 @@ class ProgressReport(ReportDef):
             }
 
         rows, total = frame.rows(collection_counts(frame), PROGRESS, derive)
-        section = Section("main", "信息采集录入进度", "区划", PROGRESS, rows, total, unit="户（人数列为人）",
-                          note="已上传：向省级上传的功能（数据交换模块）尚未启用，暂为 0。完成率以摸底户数为分母，未录入摸底基数的村不计。")  # fmt: skip
+        section = Section("main", _("信息采集录入进度"), _("区划"), PROGRESS, rows, total, unit=_("户（人数列为人）"),
+                          note=_("已上传：向省级上传的功能（数据交换模块）尚未启用，暂为 0。完成率以摸底户数为分母，未录入摸底基数的村不计。"))  # fmt: skip
         return result(self, frame, [section],
-                      basis=f"截至 {timezone.localdate()} 系统中的采集表（户）；摸底户数为各村最近一次录入的摸底基数。")  # fmt: skip
+                      basis=_("截至 %(day)s 系统中的采集表（户）；摸底户数为各村最近一次录入的摸底基数。") % {"day": timezone.localdate()})  # fmt: skip
 
 
 class BaselineReport(ReportDef):
     key = "baseline"
     number = 6
-    title = "摸底调查统计表"
-    description = "行政区划分布情况调查表（村数、户数、人口）；辖区内总人口摸底调查情况统计表"
+    title = _("摸底调查统计表")
+    description = _("行政区划分布情况调查表（村数、户数、人口）；辖区内总人口摸底调查情况统计表")
     uses_period = False
     uses_kind = False
 
     def measures(self, frame):
-        return {"entered": Measure("households", lambda f: Q(), "已采集户数")}
+        return {"entered": Measure("households", lambda f: Q(), _("已采集户数"))}
 
     def drill(self, frame, measure_key):
         return _households_drill(frame, measure_key)
@@ -164,10 +165,10 @@ class BaselineReport(ReportDef):
             }
 
         rows, total = frame.rows(data, DISTRIBUTION)
-        distribution = Section("distribution", "行政区划分布情况调查表", "区划", DISTRIBUTION, rows, total,
-                               unit="个、户、人", note="户数、人口为摸底（入户前的基数）数字。")  # fmt: skip
+        distribution = Section("distribution", _("行政区划分布情况调查表"), _("区划"), DISTRIBUTION, rows, total,
+                               unit=_("个、户、人"), note=_("户数、人口为摸底（入户前的基数）数字。"))  # fmt: skip
         rows2, total2 = frame.rows(data, HEADCOUNT, derive)
-        headcount = Section("headcount", "辖区内总人口摸底调查情况统计表", "区划", HEADCOUNT, rows2, total2,
-                            unit="户、人", note="差额 = 已采集 − 摸底；完成率 = 已采集 ÷ 摸底。")  # fmt: skip
+        headcount = Section("headcount", _("辖区内总人口摸底调查情况统计表"), _("区划"), HEADCOUNT, rows2, total2,
+                            unit=_("户、人"), note=_("差额 = 已采集 − 摸底；完成率 = 已采集 ÷ 摸底。"))  # fmt: skip
         return result(self, frame, [distribution, headcount],
-                      basis=f"截至 {timezone.localdate()}：摸底数为各村最近一次录入的摸底基数，已采集数为系统中的采集表及其人员。")  # fmt: skip
+                      basis=_("截至 %(day)s：摸底数为各村最近一次录入的摸底基数，已采集数为系统中的采集表及其人员。") % {"day": timezone.localdate()})  # fmt: skip

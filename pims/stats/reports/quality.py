@@ -3,6 +3,7 @@ latest batch logic check per village (pims.registry.completeness, one set of
 GROUP BYs for all villages), summed to the child regions."""
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from pims.registry.completeness import completeness_by_village
 
@@ -11,19 +12,19 @@ from ..tables import Column, Section, ratio
 from .base import ReportDef, result
 
 COLUMNS = [
-    Column("expected_households", "摸底户数", "村不漏户"),
-    Column("households", "已采集户数", "村不漏户"),
-    Column("households_share", "完成率", "村不漏户", fmt="pct1"),
-    Column("expected_persons", "摸底人数", "户不漏人"),
-    Column("persons", "已采集人数", "户不漏人"),
-    Column("persons_share", "完成率", "户不漏人", fmt="pct1"),
-    Column("per_household", "户均人数", "户不漏人", fmt="dec2"),
-    Column("persons_complete", "项目齐全人数", "人不漏项"),
-    Column("complete_share", "占比", "人不漏项", fmt="pct1"),
-    Column("villages_checked", "已批量审核村数", "项不出错"),
-    Column("persons_with_errors", "有错误人数", "项不出错"),
-    Column("households_with_errors", "有错误户数", "项不出错"),
-    Column("correct_share", "无错误占比", "项不出错", fmt="pct1"),
+    Column("expected_households", _("摸底户数"), _("村不漏户")),
+    Column("households", _("已采集户数"), _("村不漏户")),
+    Column("households_share", _("完成率"), _("村不漏户"), fmt="pct1"),
+    Column("expected_persons", _("摸底人数"), _("户不漏人")),
+    Column("persons", _("已采集人数"), _("户不漏人")),
+    Column("persons_share", _("完成率"), _("户不漏人"), fmt="pct1"),
+    Column("per_household", _("户均人数"), _("户不漏人"), fmt="dec2"),
+    Column("persons_complete", _("项目齐全人数"), _("人不漏项")),
+    Column("complete_share", _("占比"), _("人不漏项"), fmt="pct1"),
+    Column("villages_checked", _("已批量审核村数"), _("项不出错")),
+    Column("persons_with_errors", _("有错误人数"), _("项不出错")),
+    Column("households_with_errors", _("有错误户数"), _("项不出错")),
+    Column("correct_share", _("无错误占比"), _("项不出错"), fmt="pct1"),
 ]
 SUMMED = ("expected_households", "households", "expected_persons", "persons", "persons_complete",
           "villages_checked", "persons_with_errors", "households_with_errors", "households_in_baseline",
@@ -33,8 +34,8 @@ SUMMED = ("expected_households", "households", "expected_persons", "persons", "p
 class QualityReport(ReportDef):
     key = "quality"
     number = 8
-    title = "数据质量统计表"
-    description = "村不漏户、户不漏人、人不漏项、项不出错：按区划汇总完整性与最近一次批量逻辑审核结果"
+    title = _("数据质量统计表")
+    description = _("村不漏户、户不漏人、人不漏项、项不出错：按区划汇总完整性与最近一次批量逻辑审核结果")
     uses_period = False
     uses_kind = False
     drillable = False
@@ -70,8 +71,8 @@ class QualityReport(ReportDef):
 
         hidden = [Column(k, k) for k in ("households_in_baseline", "persons_in_baseline", "persons_checked")]
         rows, total = frame.rows(data, [*COLUMNS, *hidden], derive)
-        section = Section("main", "数据质量", "区划", COLUMNS, rows, total, unit="户、人",
-                          note="完成率只计有摸底基数的村；无错误占比只计做过批量审核的村（取各村最近一次已完成的批量审核）。"
-                          "逐村明细见“完整性统计”页面。")  # fmt: skip
+        section = Section("main", _("数据质量"), _("区划"), COLUMNS, rows, total, unit=_("户、人"),
+                          note=_("完成率只计有摸底基数的村；无错误占比只计做过批量审核的村（取各村最近一次已完成的批量审核）。"
+                                 "逐村明细见“完整性统计”页面。"))  # fmt: skip
         return result(self, frame, [section],
-                      basis=f"截至 {timezone.localdate()}：系统中正常状态的户和人员；错误为逻辑审核规则中“错误”级别的命中。")  # fmt: skip
+                      basis=_("截至 %(day)s：系统中正常状态的户和人员；错误为逻辑审核规则中“错误”级别的命中。") % {"day": timezone.localdate()})  # fmt: skip

@@ -9,7 +9,7 @@ from pims.testing import scope_targets
 from pims.testing.scope_targets import Sample
 
 
-@scope_targets.register("report", routes=["stats:"])
+@scope_targets.register("report", routes=["stats:", "api:stats_"])
 def _reports(ctx):
     from pims.stats.reports import REPORTS
 

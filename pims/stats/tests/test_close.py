@@ -11,13 +11,27 @@ from django.urls import reverse
 
 from pims.audit.models import AuditEntry
 from pims.events import services as events
+from pims.events.models import ChangeReport, Event, Spell
+from pims.events.periods import previous_period
 from pims.registry.models import Person
 from pims.stats import selectors, services
 from pims.stats.frame import Params
 from pims.stats.models import ClosedStock, MonthClose
 from pims.stats.services import StatsError
 
-from .conftest import LAST_MONTH, THIS_MONTH
+from .conftest import LAST_MONTH, THIS_MONTH, TODAY
+
+
+def correct_sex(personas, regions, *changes):
+    """File and approve this month's corrections of sex: (person, before, after) …"""
+    report = events.change_report_create(actor=personas["clerk"], region_code=regions["village_a1"].code,
+                                         period=THIS_MONTH)  # fmt: skip
+    for person, before, after in changes if isinstance(changes[0], tuple) else [changes]:
+        events.event_file(actor=personas["clerk"], report=report, event_type="correction",
+                          data={"person": person.pk, "field": "sex", "before": before, "after": after,
+                                "effective_date": TODAY.isoformat()})  # fmt: skip
+    events.change_report_submit(actor=personas["clerk"], report=report)
+    events.change_report_approve(actor=personas["reviewer"], report=report)
 
 
 def figures(personas, regions, key, period, level="county"):
@@ -50,8 +64,9 @@ def test_close_reads_cells_that_never_change_and_reopen_is_audited(world, person
     with pytest.raises(StatsError, match="已经月结"):
         services.month_close(actor=county, region=regions["county"], period=LAST_MONTH)
 
-    # A later correction of a person's sex changes live figures, not the closed month.
-    Person.objects.filter(name="张小明").update(sex="2")
+    # A later correction of a person's sex (through the event services)
+    # changes live figures, not the closed month.
+    correct_sex(personas, regions, Person.objects.filter(name="张小明", household=world["a1"]).first(), "1", "2")
     assert figures(personas, regions, "population", LAST_MONTH)[1] == live["population"]
     with CaptureQueriesContext(connection) as ctx:
         figures(personas, regions, "population", LAST_MONTH, level="township_a")
@@ -82,3 +97,74 @@ def test_close_reads_cells_that_never_change_and_reopen_is_audited(world, person
     assert MonthClose.objects.filter(period=LAST_MONTH, reopened_at__isnull=True).count() == 1
     with pytest.raises(CommandError, match="原因"):
         call_command("close_month", regions["county"].code, LAST_MONTH, "--reopen")
+
+
+PREV_MONTH = previous_period(LAST_MONTH)
+
+
+@pytest.fixture
+def past_world(world):
+    """The built county one month earlier: this month's approved events
+    count in last month and the baseline in the month before, so that last
+    month holds a birth and flows and can be closed."""
+    shift = {LAST_MONTH: PREV_MONTH, THIS_MONTH: LAST_MONTH}
+    for old, new in shift.items():  # LAST first, so nothing moves twice
+        Event.objects.filter(approved_period=old).update(approved_period=new)
+        Spell.objects.filter(open_period=old).update(open_period=new)
+        Spell.objects.filter(close_period=old).update(close_period=new)
+        ChangeReport.objects.filter(period=old).update(period=new)
+    return world
+
+
+def period_figures(personas, regions, key, kind=Spell.Kind.REGISTERED):
+    result = selectors.report_run(user=personas["county"], key=key, code=regions["county"].code,
+                                  params=Params(LAST_MONTH, LAST_MONTH, kind))  # fmt: skip
+    return result, {(s.key, r.label): dict(r.values) for s in result.sections for r in s.all_rows()}
+
+
+PERIOD_REPORTS = [("births", Spell.Kind.REGISTERED), ("women", Spell.Kind.RESIDENT), ("flow", Spell.Kind.REGISTERED)]
+
+
+def test_births_women_and_flows_of_a_closed_month_survive_later_corrections(past_world, personas, regions):
+    county = personas["county"]
+    live = {key: period_figures(personas, regions, key, kind)[1] for key, kind in PERIOD_REPORTS}
+    assert live["births"][("main", "合计")]["births"] == 1
+    assert live["flow"][("main", "合计")]["in_female"] == 1 and live["flow"][("out", "合计")]["out_total"] == 1
+    women = live["women"][("main", "合计")]["women"]
+    assert women >= 1
+
+    for period in (PREV_MONTH, LAST_MONTH):
+        services.month_close(actor=county, region=regions["county"], period=period)
+    for key, kind in PERIOD_REPORTS:
+        with CaptureQueriesContext(connection) as ctx:
+            result, closed = period_figures(personas, regions, key, kind)
+        assert result.closed and closed == live[key], key
+        sql = " ".join(q["sql"] for q in ctx.captured_queries)
+        assert "events_spell" not in sql and "events_event" not in sql, key  # cells, not the register
+
+    # This month the register learns that the newborn is a girl and that 赵六
+    # (the woman who came to live in A1) is a man: corrections through the
+    # event services, approved now.
+    a1 = {p.name: p for p in Person.objects.filter(household=past_world["a1"])}
+    correct_sex(personas, regions, (a1["张小刚"], "1", "2"), (a1["赵六"], "2", "1"))
+    assert Person.objects.get(pk=a1["张小刚"].pk).sex == "2"
+
+    for key, kind in PERIOD_REPORTS:
+        result, closed = period_figures(personas, regions, key, kind)
+        assert result.closed and closed == live[key], key
+
+    close = MonthClose.objects.get(period=LAST_MONTH, reopened_at__isnull=True)
+    services.month_reopen(actor=county, close=close, reason="出生性别登记错误，重新统计")
+    assert AuditEntry.objects.filter(object_id=str(close.pk), detail__transition="reopen").exists()
+    reopened = {key: period_figures(personas, regions, key, kind) for key, kind in PERIOD_REPORTS}
+    assert not any(result.closed for result, _ in reopened.values())
+    births = reopened["births"][1][("main", "合计")]
+    assert (births["male"], births["female"]) == (0, 1)
+    flow_in = reopened["flow"][1][("main", "合计")]
+    assert (flow_in["in_male"], flow_in["in_female"]) == (1, 0)
+    assert reopened["women"][1][("main", "合计")]["women"] == women - 1
+
+    services.month_close(actor=county, region=regions["county"], period=LAST_MONTH)
+    for key, kind in PERIOD_REPORTS:
+        result, closed = period_figures(personas, regions, key, kind)
+        assert result.closed and closed == reopened[key][1], key

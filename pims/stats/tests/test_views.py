@@ -126,3 +126,37 @@ def test_every_report_page_and_export_renders(baseline, regions, client_for):
             assert response.status_code == 200, (key, fmt)
     assert county.get(reverse("stats:indicators", args=[code])).status_code == 200
     assert county.get(reverse("stats:index")).status_code == 200
+
+
+def test_report_texts_go_through_translation_on_page_exports_and_api(world, regions, client_for):
+    """Titles, column labels and units come from the message catalogue: in
+    English the page, the Excel and CSV files and the API show the same
+    translated texts (Chinese stays the default, as the other tests show)."""
+    import openpyxl
+    from django.conf import settings
+
+    county = client_for("county")
+    county.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    code = regions["county"].code
+    query = {"period": THIS_MONTH}
+    html = county.get(reverse("stats:report", args=["change", code]), query).content.decode()
+    assert "Population change report" in html and "人口变动情况统计表" not in html
+    assert ">Start population</th>" in html and ">of which within the region</th>" in html
+
+    ws = openpyxl.load_workbook(io.BytesIO(
+        county.get(reverse("stats:report_export", args=["change", code, "xlsx"]), query).content
+    )).active  # fmt: skip
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    assert ws["A1"].value == "Population change report" and ws.title == "Table 1"
+    assert values[1][0].startswith("Reporting unit:") and "Unit: persons" in values[2][0]
+    assert values[3][:3] == ["Region", "Start population", "Baseline"] and "Moved in" in values[3]
+    assert "Total" in [v[0] for v in values]
+
+    text = county.get(reverse("stats:report_export", args=["change", code, "csv"]), query).content.decode("utf-8-sig")
+    header = next(r for r in csv.reader(io.StringIO(text)) if r and r[0] == "Code")
+    assert header[1:4] == ["Region", "Start population", "Baseline"] and "Moved in/of which within the region" in header
+
+    body = county.get(reverse("api:stats_report", args=["change", code]), query).json()
+    assert body["title"] == "Population change report"
+    assert [c["label"] for c in body["sections"][0]["columns"]][:2] == ["Start population", "Baseline"]
+    assert body["sections"][0]["total"]["label"] == "Total" and body["sections"][0]["unit"] == "persons"

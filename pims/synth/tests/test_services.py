@@ -9,6 +9,7 @@ from django.core.management import call_command
 
 from pims.audit.models import AuditEntry
 from pims.events.models import Event, Spell
+from pims.events.selectors import spell_violations
 from pims.lib import crypto
 from pims.registry.checks.base import Severity
 from pims.registry.checks.runner import check_households
@@ -76,6 +77,7 @@ def test_every_person_has_a_baseline_and_two_open_spells(regions, codes):
     away = Person.objects.filter(residence_status="3").first()
     assert away is not None
     assert away.spells.get(kind="resident").region_code == away.residence_code != away.registered_code
+    assert spell_violations() == []  # incl. the spells' copies of sex, birth date …
     assert AuditEntry.objects.filter(action="load", object_type="synth.population").count() == 1
 
 
