@@ -22,6 +22,11 @@ from ..tables import Column, Section
 from .base import CLOSED_NOTE, Measure, ReportDef, annotate_ends, grouped_counts, result, spell_base
 
 OPENED, CLOSED = Spell.Opened, Spell.Closed
+# Spells opened or closed by a region correction or a reversal (更正增减,
+# pims.events.selectors.CORRECTING): counted in the approval month, so a
+# closed month never changes and the balance still holds.
+CORRECTING_OPENED = [OPENED.CORRECTION, OPENED.REVERSAL]
+CORRECTING_CLOSED = [CLOSED.CORRECTION, CLOSED.REVERSAL]
 
 COLUMNS = [
     Column("start", _("期初人口"), measure="start"),
@@ -33,6 +38,8 @@ COLUMNS = [
     Column("moved_out", _("合计"), _("迁出"), measure="moved_out"),
     Column("moved_out_internal", _("其中：本区划内"), _("迁出"), measure="moved_out_internal"),
     Column("cancelled", _("其中：注销"), _("迁出"), measure="cancelled"),
+    Column("corrected_in", _("更正增加"), _("更正"), measure="corrected_in"),
+    Column("corrected_out", _("更正减少"), _("更正"), measure="corrected_out"),
     Column("end", _("期末人口"), measure="end"),
     Column("balance", _("平衡差"), measure=None),
 ]
@@ -42,6 +49,9 @@ def _measures(frame: Frame) -> dict[str, Measure]:
     inside = frame.prefix
     moved_in = Q(open_reason=OPENED.MOVE) & (Q(origin_code="") | ~Q(og=F("g")))
     moved_out_move = Q(close_reason=CLOSED.MOVE) & (Q(destination_code="") | ~Q(dg=F("g")))
+    # Between two rows a correction is one row's decrease and the other's increase.
+    corrected_in = Q(open_reason__in=CORRECTING_OPENED) & (Q(origin_code="") | ~Q(og=F("g")))
+    corrected_out = Q(close_reason__in=CORRECTING_CLOSED) & (Q(destination_code="") | ~Q(dg=F("g")))
     return {
         "start": Measure("stock_start", lambda f: Q(), _("期初人口")),
         "baseline": Measure("opened", lambda f: Q(open_reason=OPENED.BASELINE), _("基线采集")),
@@ -56,12 +66,17 @@ def _measures(frame: Frame) -> dict[str, Measure]:
             "closed", lambda f: moved_out_move & Q(destination_code__startswith=inside), _("迁出（其中本区划内）")
         ),
         "cancelled": Measure("closed", lambda f: Q(close_reason=CLOSED.CANCEL), _("注销")),
+        "corrected_in": Measure("opened", lambda f: corrected_in, _("更正增加")),
+        "corrected_out": Measure("closed", lambda f: corrected_out, _("更正减少")),
         "end": Measure("stock_end", lambda f: Q(), _("期末人口")),
     }
 
 
 def derive(v: dict) -> dict:
-    expected = v["start"] + v["baseline"] + v["births"] - v["deaths"] + v["moved_in"] - v["moved_out"]
+    expected = (
+        v["start"] + v["baseline"] + v["births"] - v["deaths"] + v["moved_in"] - v["moved_out"]
+        + v["corrected_in"] - v["corrected_out"]
+    )  # fmt: skip
     return {"balance": v["end"] - expected}
 
 
@@ -125,7 +140,8 @@ class ChangeReport(ReportDef):
             rows=rows,
             total=total,
             note=_(
-                "平衡差 = 期末人口 −（期初人口 + 基线采集 + 出生 − 死亡 + 迁入 − 迁出），应为 0。"
+                "平衡差 = 期末人口 −（期初人口 + 基线采集 + 出生 − 死亡 + 迁入 − 迁出 + 更正增加 − 更正减少），应为 0。"
+                "更正增减是户籍地、居住地区划的更正和误报变动的撤销，计入审核通过的月份。"
                 "各行的迁入、迁出含来自（去往）本区划内其他单位的迁移；这部分在合计行中相互抵消"
                 "（合计迁入 − 其中本区划内 = 本区划的迁入）。注销计入迁出。"
             ),

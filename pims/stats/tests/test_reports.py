@@ -54,6 +54,8 @@ def check_balance(personas, region, kind):
     assert total["births"] == own.flows.births and total["deaths"] == own.flows.deaths
     assert total["moved_in"] - total["moved_in_internal"] == own.flows.moved_in
     assert total["moved_out"] - total["moved_out_internal"] == own.flows.moved_out
+    # Corrections between two rows are one's increase and the other's decrease.
+    assert total["corrected_in"] - total["corrected_out"] == own.flows.corrected_in - own.flows.corrected_out
     assert total["moved_in_internal"] == total["moved_out_internal"]
 
 
@@ -143,3 +145,35 @@ def test_outsider_cannot_run_reports_of_another_township(world, personas, region
                                 row=regions["village_a1"].code)  # fmt: skip
     with pytest.raises(Http404):  # the auditor has no report role
         run(personas["auditor"], "change", regions["county"].code)
+
+
+def test_change_report_counts_region_corrections_and_reversals_and_still_balances(world, personas, regions):
+    """A region correction moves a person between two rows without a move;
+    a reversal brings a wrongly reported death back: both are 更正增减 of the
+    approval month, and every row and level still balances."""
+    from pims.events import services as event_services
+    from pims.events.models import Event
+
+    from .conftest import file, members
+
+    a1, a2 = regions["village_a1"].code, regions["village_a2"].code
+    wife = members(world["a1"])["李四"]
+    death = Event.objects.get(event_type="death")
+    fix = event_services.change_report_create(actor=personas["clerk"], region_code=a1, period=THIS_MONTH)
+    file(personas, "clerk", fix, "correction", person=wife.pk, field="residence_code", before=a1, after=a2)
+    file(personas, "clerk", fix, "reversal", supersedes=death.pk, reason="误报死亡", relationship="10")
+    event_services.change_report_submit(actor=personas["clerk"], report=fix)
+    event_services.change_report_approve(actor=personas["reviewer"], report=fix)
+
+    for level in ("county", "township_a", "village_a1"):
+        for kind in KINDS:
+            check_balance(personas, regions[level], kind)
+    rows = {r.label: r.values for r in run(personas["county"], "change", regions["township_a"].code,
+                                           kind=Spell.Kind.RESIDENT).section("main").rows}  # fmt: skip
+    v1, v2 = rows[regions["village_a1"].name], rows[regions["village_a2"].name]
+    assert (v1["corrected_in"], v1["corrected_out"]) == (1, 1)  # the reversed death back in, the wife out
+    assert (v2["corrected_in"], v2["corrected_out"]) == (1, 0)
+    township = run(personas["county"], "change", regions["county"].code, kind=Spell.Kind.RESIDENT)
+    a = {r.label: r.values for r in township.section("main").rows}[regions["township_a"].name]
+    # Seen from the county the wife stays inside 大孤家子镇: only the reversal counts.
+    assert (a["corrected_in"], a["corrected_out"]) == (1, 0)

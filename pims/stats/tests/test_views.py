@@ -74,7 +74,7 @@ def test_page_exports_hold_the_same_numbers_and_are_audited(world, regions, clie
     xlsx = county.get(reverse("stats:report_export", args=["change", code, "xlsx"]), query)
     assert xlsx.status_code == 200 and "attachment" in xlsx["Content-Disposition"]
     ws = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
-    assert ws["A1"].value == "人口变动情况统计表" and "A1:L1" in [str(r) for r in ws.merged_cells.ranges]
+    assert ws["A1"].value == "人口变动情况统计表" and "A1:N1" in [str(r) for r in ws.merged_cells.ranges]
     values = [[c.value for c in row] for row in ws.iter_rows()]
     labels = [v[0] for v in values]
     assert "迁入" in values[3] and "其中：本区划内" in values[4]
