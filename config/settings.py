@@ -186,6 +186,21 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+
+
+def _networks(name: str, values: list[str]):
+    import ipaddress
+
+    try:
+        return tuple(ipaddress.ip_network(v.strip(), strict=False) for v in values if v.strip())
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from None
+
+
+# Reverse proxies whose X-Real-IP header carries the client address (the audit
+# log and 专人专机 use it). Only requests arriving from these addresses are
+# believed; anyone else could send the header themselves. Empty: no proxy.
+TRUSTED_PROXIES = _networks("TRUSTED_PROXIES", env.list("TRUSTED_PROXIES", default=[]))
 BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
 # How the import page runs an import outside the request (docs/police-import.md):
 # "process" (a detached `manage.py import_police --job`, survives request

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from pims.audit.models import Action
-from pims.audit.services import audit_request
+from pims.audit.services import audit_request, client_ip
 
 # Paths a signed-in user may reach before completing 2FA. Only the sign-in
 # pages themselves: the rest of /accounts/ (user management, password change)
@@ -27,7 +27,7 @@ class SecurityPolicyMiddleware:
     def __call__(self, request):
         user = request.user
         if user.is_authenticated:
-            if not user.ip_allowed(request.META.get("REMOTE_ADDR")):
+            if not user.ip_allowed(client_ip(request)):
                 audit_request(
                     request,
                     action=Action.ACCESS_DENIED,

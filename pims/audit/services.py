@@ -1,4 +1,5 @@
 import getpass
+import ipaddress
 from collections.abc import Iterable, Iterator
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
@@ -69,11 +70,32 @@ def audit_record(
 
 
 def client_ip(request) -> str | None:
-    """The client address; behind the reverse proxy set by deployment, REMOTE_ADDR
-    is what the proxy passes on (docs/operator.md explains the setup)."""
+    """The client address: REMOTE_ADDR, or — when the request comes from one
+    of settings.TRUSTED_PROXIES — the X-Real-IP header that proxy sets
+    (docs/operator/install.md, reverse proxy). A header from anywhere else is
+    ignored: a client could write any address into it."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    if remote and _from_trusted_proxy(remote):
+        forwarded = _valid_ip(request.META.get("HTTP_X_REAL_IP", ""))
+        if forwarded:
+            return forwarded
+    return remote
+
+
+def _valid_ip(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        return None
+
+
+def _from_trusted_proxy(remote: str) -> bool:
+    address = _valid_ip(remote)
+    return address is not None and any(
+        ipaddress.ip_address(address) in net for net in getattr(settings, "TRUSTED_PROXIES", ())
+    )
 
 
 def audit_request(request, *, action: str, obj=None, region_code: str = "", detail: dict | None = None) -> AuditEntry:

@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from pims.audit.services import client_ip
 from pims.regions.selectors import access_region, region_ancestors
 
 from . import exports, indicators, selectors, services
@@ -116,7 +117,7 @@ def report_export(request, report, code, fmt):
         raise Http404
     result = selectors.report_run(user=user, key=report, code=code, params=params)
     content, content_type, filename = exports.render(result, fmt, user=user)
-    services.export_audit(actor=user, result=result, fmt=fmt, ip=request.META.get("REMOTE_ADDR"))
+    services.export_audit(actor=user, result=result, fmt=fmt, ip=client_ip(request))
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = exports.content_disposition(filename)
     return response

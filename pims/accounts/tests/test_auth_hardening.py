@@ -245,3 +245,41 @@ def test_login_from_other_network_is_refused(client, fenced_clerk):
     assert "_auth_user_id" not in client.session
     assert AuditEntry.objects.filter(action=Action.ACCESS_DENIED, actor=fenced_clerk).exists()
     assert _login(client, fenced_clerk.username, PASSWORD, REMOTE_ADDR="10.1.2.3").status_code == 302
+
+
+@pytest.fixture
+def behind_proxy(settings):
+    import ipaddress
+
+    settings.TRUSTED_PROXIES = (ipaddress.ip_network("127.0.0.0/8"),)
+
+
+def test_behind_the_trusted_proxy_the_forwarded_client_address_counts(client, fenced_clerk, behind_proxy):
+    login(client, fenced_clerk)
+    inside = client.get(reverse("web:dashboard"), REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="10.1.2.3")
+    assert inside.status_code == 200
+    outside = client.get(reverse("web:dashboard"), REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="192.0.2.5")
+    assert outside.status_code == 302 and outside["Location"].endswith("?reason=network")
+    entry = AuditEntry.objects.get(action=Action.ACCESS_DENIED, actor=fenced_clerk)
+    assert entry.ip == "192.0.2.5"  # the client, not the proxy
+
+
+def test_a_forwarded_address_from_anyone_else_is_ignored(client, fenced_clerk, behind_proxy):
+    login(client, fenced_clerk)
+    # A client outside the fence claiming an inside address itself.
+    resp = client.get(reverse("web:dashboard"), REMOTE_ADDR="192.0.2.5", HTTP_X_REAL_IP="10.1.2.3")
+    assert resp.status_code == 302 and resp["Location"].endswith("?reason=network")
+    assert AuditEntry.objects.get(action=Action.ACCESS_DENIED, actor=fenced_clerk).ip == "192.0.2.5"
+
+
+def test_bad_trusted_proxy_setting_is_refused_at_start():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config.settings import _networks
+
+    assert [str(n) for n in _networks("TRUSTED_PROXIES", ["127.0.0.1", " 10.0.0.0/8 ", ""])] == [
+        "127.0.0.1/32",
+        "10.0.0.0/8",
+    ]
+    with pytest.raises(ImproperlyConfigured, match="TRUSTED_PROXIES"):
+        _networks("TRUSTED_PROXIES", ["10.300.0.0/16"])
