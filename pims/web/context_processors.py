@@ -7,6 +7,10 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    if user.requires_2fa and not user.is_verified():
+        # Signed in but not through 2FA yet: every module would redirect
+        # back to the code page, so none is offered.
+        return {"pending_2fa": True}
     current = request.path
     nav = []
     for key, module in MODULES.items():

@@ -168,6 +168,18 @@ def test_valid_totp_confirms_device_and_lets_user_in(client, personas):
     assert AuditEntry.objects.filter(action=Action.OTP_SETUP, actor=county).exists()
 
 
+def test_code_page_offers_no_modules_until_the_code_is_entered(client, personas):
+    county = personas["county"]
+    device = TOTPDevice.objects.create(user=county, name="phone", confirmed=True)
+    _login(client, county.username, PASSWORD)
+    before = client.get(reverse("accounts:otp")).content.decode()
+    assert 'class="modules"' not in before and reverse("accounts:password_change") not in before
+    assert reverse("accounts:logout") in before  # signing out stays possible
+    client.post(reverse("accounts:otp"), {"token": f"{totp(device.bin_key):06d}"})
+    after = client.get(reverse("web:dashboard")).content.decode()
+    assert 'class="modules"' in after and reverse("accounts:password_change") in after
+
+
 def test_confirmed_device_prompts_for_code_only(client, personas):
     county = personas["county"]
     device = TOTPDevice.objects.create(user=county, name="phone", confirmed=True)
