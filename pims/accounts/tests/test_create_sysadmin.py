@@ -8,7 +8,7 @@ from pims.accounts.roles import Role
 from pims.audit.models import Action, AuditEntry
 
 
-def run(monkeypatch, *args, password="Faku-first-admin-2026"):
+def run(monkeypatch, *args, password="Faku-first-admin-2026"):  # noqa: S107  (test account)
     monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
     out = io.StringIO()
     call_command("create_sysadmin", *args, "--password-stdin", stdout=out)
@@ -18,7 +18,9 @@ def run(monkeypatch, *args, password="Faku-first-admin-2026"):
 def test_creates_an_audited_sysadmin_of_the_region(monkeypatch, regions):
     out = run(monkeypatch, "admin1", "--region", regions["county"].code)
     user = User.objects.get(username="admin1")
-    assert user.role == Role.SYSADMIN and user.region == regions["county"] and user.check_password("Faku-first-admin-2026")
+    assert (
+        user.role == Role.SYSADMIN and user.region == regions["county"] and user.check_password("Faku-first-admin-2026")
+    )
     assert "已创建系统管理员 admin1" in out
     assert AuditEntry.objects.filter(action=Action.CREATE, region_code=regions["county"].code).exists()
 
