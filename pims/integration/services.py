@@ -85,7 +85,7 @@ STAGE_COLUMNS = [
     "name", "name_pinyin", "name_initials", "id_cipher", "id_index", "id_masked", "id_sex", "id_birth_date",
     "no_id_reason", "sex", "birth_date", "ethnicity", "education", "occupation", "marital_status", "relationship",
     "hukou_type", "registered_code", "residence_code", "residence_status", "phone_cipher", "phone_index",
-    "phone_masked", "spouse_index", "mother_index", "father_index",
+    "phone_masked", "spouse_index", "mother_index", "father_index", "hh_key",
 ]  # fmt: skip
 
 # A rejected row keeps only its line and reasons: every other column empty.
@@ -227,6 +227,7 @@ class _Runner:
             )
         }
         judge = _RowJudge(job, columns, villages, self.actor)
+        judge.households = self._household_keys()
         writer = TableWriter(StagedRow, STAGE_COLUMNS)
         rows = iter_rows(
             self.path, job.file_format, job.encoding, start_line=job.staged_lines, start_offset=job.staged_offset
@@ -252,6 +253,17 @@ class _Runner:
             self._stage_commit(writer, batch, last, judge)
         self._stage_close()
 
+    def _household_keys(self) -> dict[tuple[str, str], int]:
+        """(village code, 户号) → household key 1..N of the rows staged so far
+        (a resumed stage 1 goes on numbering where it stopped)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT village_code, number, MIN(hh_key) FROM {self.table} WHERE job_id = %s "  # noqa: S608
+                f"AND hh_key IS NOT NULL GROUP BY village_code, number",
+                [self.job.pk],
+            )
+            return {(code, number): key for code, number, key in cursor.fetchall()}
+
     def _stage_commit(self, writer, batch, last: SourceRow, judge) -> None:
         job = self.job
         with transaction.atomic():
@@ -270,7 +282,8 @@ class _Runner:
         self._tick("stage", last.end or last.line, job.file_size if last.end else 0)
 
     def _stage_close(self) -> None:
-        """Duplicate IDs within the file, then household numbering; one commit."""
+        """Duplicate IDs within the file (the households were numbered while
+        reading, in the order they first appear); one commit."""
         job, t = self.job, self.table
         with transaction.atomic():
             _tune_session()
@@ -294,18 +307,14 @@ class _Runner:
                         groups[row[4]].append(row)
                     for rows in groups.values():
                         rejected += _duplicate_verdicts(rows)
-                _reject(cursor, t, rejected)
-                cursor.execute(
-                    f"UPDATE {t} AS st SET hh_key = r.k FROM (SELECT id AS sid, "  # noqa: S608
-                    f"DENSE_RANK() OVER (ORDER BY village_code, number) AS k FROM {t} "
-                    f"WHERE job_id = %s AND state = %s) AS r WHERE st.id = r.sid",
-                    [job.pk, OK],
-                )
+                _reject(cursor, t, rejected, unkey=True)
                 cursor.execute(f"SELECT MAX(hh_key) FROM {t} WHERE job_id = %s", [job.pk])  # noqa: S608
                 job.households_total = cursor.fetchone()[0] or 0
             job.rows_rejected += len(rejected)
             job.state = ImportJob.State.LOADING
-            _analyze([StagedRow])
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(f"ANALYZE {t} (job_id, hh_key, state)")
             job.save(update_fields=["households_total", "rows_rejected", "state", "updated_at"])
 
     # -- stage 2 ----------------------------------------------------------------
@@ -429,10 +438,13 @@ def _duplicate_verdicts(rows) -> list[tuple[int, str, str]]:
     return [(r[0], "P06", violation("P06", row=r[1], lines=lines).message) for r in rows]
 
 
-def _reject(cursor, table: str, verdicts: list[tuple[int, str, str]]) -> None:
+def _reject(cursor, table: str, verdicts: list[tuple[int, str, str]], unkey: bool = False) -> None:
+    """Rows rejected with their rules and messages; `unkey` takes them out of
+    their household's key range too (before stage 2 counts the range)."""
     if verdicts:
+        also = ", hh_key = NULL" if unkey else ""
         cursor.executemany(
-            f"UPDATE {table} SET state = %s, rule_ids = %s, reasons = %s WHERE id = %s",  # noqa: S608
+            f"UPDATE {table} SET state = %s, rule_ids = %s, reasons = %s{also} WHERE id = %s",  # noqa: S608
             [(REJECTED, rules, reasons, sid) for sid, rules, reasons in verdicts],
         )
 
@@ -453,6 +465,7 @@ class _RowJudge:
         self.warnings: Counter = Counter()
         self.ids: dict[str, cid.CitizenId | cid.CitizenIdError] = {}
         self.indexes: dict[str, str] = {}
+        self.households: dict[tuple[str, str], int] = {}
         tables = Normaliser.TABLES
         self.coded = [(key, i, key in tables) for key, i in columns.items()]
 
@@ -560,13 +573,15 @@ class _RowJudge:
             id_cipher, id_index, id_masked = "", None, ""
         phone_cipher, phone_idx, phone_masked = phone_stored(c["phone"])
         pinyin, initials = name_pinyin(c["name"])
+        hh_number = data["number"].strip()
+        hh_key = self.households.setdefault((village.code, hh_number), len(self.households) + 1)
         return (
-            self.job.pk, line, OK, "", "", village.pk, village.code, data["number"].strip(), hh_type,
+            self.job.pk, line, OK, "", "", village.pk, village.code, hh_number, hh_type,
             data["address"].strip(), c["name"], pinyin, initials, id_cipher, id_index, id_masked,
             c.get("id_sex", "") if number else "", c.get("id_birth_date") if number else None, c["no_id_reason"],
             c["sex"], c["birth_date"], c["ethnicity"], c["education"], c["occupation"], c["marital_status"],
             c["relationship"], c["hukou_type"], registered, residence, c["residence_status"], phone_cipher,
-            phone_idx, phone_masked, links["spouse_id"], links["mother_id"], links["father_id"],
+            phone_idx, phone_masked, links["spouse_id"], links["mother_id"], links["father_id"], hh_key,
         )  # fmt: skip
 
 
@@ -623,11 +638,22 @@ LINE_RE = re.compile(r"第 (\d+) 行")
 ROW = quote("row")
 
 
+CHUNK_TABLE = "pims_import_chunk"
+
+
 class _Chunk:
+    """One chunk of households. Its staged rows are first copied into a
+    temporary table (not WAL-logged, no indexes but one): the statements
+    below update every row several times (household, row number, person,
+    state), which on the wide, indexed staging table cost more than the
+    inserts into the register. The rows' outcome goes back to the staging
+    table in one UPDATE at the end, in the same transaction."""
+
     def __init__(self, runner: _Runner, first: int, last: int, analyze: bool = False):
         self.runner, self.job = runner, runner.job
         self.analyze = analyze
-        self.t = runner.table
+        self.staging = runner.table
+        self.t = CHUNK_TABLE
         self.first, self.last = first, last
         self.where = "st.job_id = %s AND st.hh_key BETWEEN %s AND %s"
         self.wp = [self.job.pk, first, last]
@@ -645,6 +671,7 @@ class _Chunk:
     def run(self) -> Counter:
         t, w, wp = self.t, self.where, self.wp
         with connection.cursor() as cur:
+            self._copy_in(cur)
             self._attach_households(cur)
             existing = {r[0] for r in self._exec(cur, f"SELECT DISTINCT st.household_id FROM {t} AS st WHERE {w} "  # noqa: S608
                                                  f"AND st.state = %s AND st.household_id IS NOT NULL", [*wp, OK])}  # fmt: skip
@@ -664,7 +691,27 @@ class _Chunk:
             kept = {r[0] for r in self._exec(cur, f"SELECT DISTINCT st.household_id FROM {t} AS st WHERE {w} "  # noqa: S608
                                              f"AND st.state = %s", [*wp, LOADED])}  # fmt: skip
             counts["households"] = len(kept - existing)
+            self._copy_back(cur)
         return counts
+
+    def _copy_in(self, cur) -> None:
+        cur.execute(f"DROP TABLE IF EXISTS {CHUNK_TABLE}")
+        cur.execute(
+            f"CREATE TEMPORARY TABLE {CHUNK_TABLE} AS SELECT * FROM {self.staging} AS st "  # noqa: S608
+            f"WHERE {self.where} AND st.state = %s",
+            [*self.wp, OK],
+        )
+        cur.execute(f"CREATE INDEX {CHUNK_TABLE}_id ON {CHUNK_TABLE} (id)")
+        if connection.vendor == "postgresql":
+            cur.execute(f"ANALYZE {CHUNK_TABLE} (job_id, hh_key, state, household_id, id_index, relationship)")
+
+    def _copy_back(self, cur) -> None:
+        cur.execute(
+            f"UPDATE {self.staging} SET state = c.state, rule_ids = c.rule_ids, reasons = c.reasons, "  # noqa: S608
+            f"household_id = c.household_id, person_id = c.person_id, {ROW} = c.{ROW} FROM {CHUNK_TABLE} AS c "
+            f"WHERE {self.staging}.id = c.id"
+        )
+        cur.execute(f"DROP TABLE {CHUNK_TABLE}")
 
     def _attach_households(self, cur) -> None:
         t, w, wp = self.t, self.where, self.wp
