@@ -1,28 +1,35 @@
 """Police extract import (`manage.py import_police`, the import page).
 
-Two stages, each committed in chunks together with the job's progress, so
+Three stages, each committed in chunks together with the job's progress, so
 that a run killed at any point (SIGKILL included) resumes from its last
 commit — nothing lost, nothing twice:
 
 1. **stage** — read the file row by row; map the columns; turn code names
-   into codes; judge each row with the form's input rules
-   (`validate_household_input`, I01–I26 and H01–H03, plus the import rules
-   P01–P05/P09); encrypt, blind-index and mask the ID and phone as the form
-   service does; write the rows to the staging table (COPY on PostgreSQL,
-   executemany on SQLite). Then, in one statement each, reject IDs that occur
-   twice in the file (I08 within a household, P06 across households) and
-   number the households (village, 户号) 1..N.
-2. **load** — per chunk of households, set-based SQL from the staging table:
-   attach existing households, recognise people already registered (same
-   blind index — or, without an ID, same name, sex and birth date — in the
-   same household: unchanged), reject IDs registered elsewhere (I09) or
-   registered here with other particulars (P10), create the new households
-   (approved, as the police extract is the first source) and persons
-   (INSERT … SELECT), marriages and births from the spouse/parent ID columns,
-   and baseline events and spells (source: police). Then the register rules
-   run over the chunk's households (`check_households`); a household with an
-   error loses this import's rows again and they are rejected with the
-   rule's message (the form is all-or-nothing per household too).
+   into codes; judge each row with the form's input rules (I01–I26 and
+   H01–H03: a row none of them speaks about passes `fastpath.quick_member`,
+   any other row gets `validate_household_input` and its messages), plus the
+   import rules P01–P05/P09; encrypt, blind-index and mask the ID and phone
+   as the form service does; number the households (village, 户号) 1..N in
+   the order they first appear; write the rows to the staging table (COPY on
+   PostgreSQL, executemany on SQLite). Then, in one statement, reject IDs
+   that occur twice in the file (I08 within a household, P06 across
+   households).
+2. **load** — per chunk of households, set-based SQL over a temporary copy
+   of the chunk's staged rows: attach existing households, recognise people
+   already registered (same blind index — or, without an ID, same name, sex
+   and birth date — in the same household: unchanged), reject IDs registered
+   elsewhere (I09) or registered here with other particulars (P10), create
+   the new households (approved, as the police extract is the first source)
+   and persons (INSERT … SELECT), marriages and births from the spouse/parent
+   ID columns, and baseline events and spells (source: police); the rows'
+   outcome goes back to the staging table in one UPDATE.
+3. **check and finish** — one transaction: every register rule once over
+   all the households this import added people to (`check_households` in
+   set-based form, one statement per rule); a household with an error loses
+   this import's rows again and they are rejected with the rule's message
+   (the form is all-or-nothing per household too); the rejected-rows file;
+   the job done. Until then the job's counts include rows the check may
+   still reject.
 
 Policy for bad input (docs/police-import.md): a file that cannot be read as
 a whole (unknown encoding, missing columns, not CSV/XLSX, a broken XLSX)
@@ -270,6 +277,7 @@ class _Runner:
             locked = ImportJob.objects.select_for_update().get(pk=job.pk)
             if locked.staged_lines != job.staged_lines:
                 raise RuntimeError("另一个进程正在执行同一导入任务")
+            _tune_session()
             writer.write(batch)
             job.staged_lines, job.staged_offset = last.line, last.end
             job.rows_total += len(batch)
@@ -361,7 +369,7 @@ class _Runner:
             locked = ImportJob.objects.select_for_update().get(pk=job.pk)
             if locked.state != ImportJob.State.LOADING:
                 raise RuntimeError("另一个进程正在执行同一导入任务")
-            _tune_session()
+            _tune_session(wait_for_disk=True)
             _analyze([Household, Person, Marriage, Birth])
             _RegisterCheck(self).run()
             with connection.cursor() as cursor:
@@ -400,24 +408,43 @@ class _Runner:
             )
 
 
-def _tune_session() -> None:
+def _tune_session(*, wait_for_disk: bool = False) -> None:
     """For this transaction only (PostgreSQL): no JIT — it compiles each
     stage-2 statement and register rule for ~0.1 s, longer than most then
-    run — and enough work memory for the chunk's hash joins."""
+    run — and enough work memory for the chunk's hash joins.
+
+    A chunk's commit does not wait for its WAL to reach the disk
+    (`synchronous_commit = off`): a server crash can lose only the last
+    commits, each whole — the data together with the job's progress — and the
+    next run redoes them; nothing is half applied. The last transaction
+    (the check and the end of the job) waits as usual."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
             cursor.execute("SET LOCAL work_mem = '64MB'")
+            if not wait_for_disk:
+                cursor.execute("SET LOCAL synchronous_commit = off")
 
 
-def _analyze(models) -> None:
+def _analyze(models, *, joins_only: bool = False) -> None:
     """Fresh planner statistics (PostgreSQL): tables this import grows would
-    otherwise look empty to the planner, which then picks nested scans."""
+    otherwise look empty to the planner, which then picks nested scans.
+    Between chunks only the columns stage 2 joins on are needed (cheaper)."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         for model in models:
-            cursor.execute(f"ANALYZE {quote(model._meta.db_table)}")
+            columns = JOIN_COLUMNS.get(model._meta.db_table) if joins_only else None
+            listed = f" ({', '.join(quote(c) for c in columns)})" if columns else ""
+            cursor.execute(f"ANALYZE {quote(model._meta.db_table)}{listed}")
+
+
+JOIN_COLUMNS = {
+    Person._meta.db_table: ["id", "household_id", "id_index", "row", "name", "sex", "birth_date"],
+    Household._meta.db_table: ["id", "village_id", "number"],
+    Marriage._meta.db_table: ["husband_id", "wife_id"],
+    Birth._meta.db_table: ["child_id"],
+}
 
 
 def _merged(a: dict, b: Counter) -> dict:
@@ -685,7 +712,7 @@ class _Chunk:
             self._heads(cur)
             self._baseline(cur)
             if self.analyze:
-                _analyze([Household, Person, Marriage, Birth])
+                _analyze([Household, Person, Marriage, Birth], joins_only=True)
             counts = Counter(dict(self._exec(cur, f"SELECT st.state, COUNT(*) FROM {t} AS st WHERE {w} "  # noqa: S608
                                                   f"GROUP BY st.state", wp).fetchall()))  # fmt: skip
             kept = {r[0] for r in self._exec(cur, f"SELECT DISTINCT st.household_id FROM {t} AS st WHERE {w} "  # noqa: S608
