@@ -1082,14 +1082,21 @@ class _RegisterCheck:
             cur.execute(f"DELETE FROM {m} WHERE husband_id IN ({marks}) OR wife_id IN ({marks})", ids * 2)  # noqa: S608
             cur.execute(f"UPDATE {H} SET head_id = NULL WHERE head_id IN ({marks})", ids)  # noqa: S608
             cur.execute(f"DELETE FROM {P} WHERE id IN ({marks})", ids)  # noqa: S608
-        # Households left without members were created by this import.
+        # A household this import created is left with nothing pointing at
+        # it (members, events, spells, …) and is removed again; one that was
+        # there before the import keeps whatever it had.
+        unused = " ".join(
+            f"AND NOT EXISTS (SELECT 1 FROM {quote(rel.related_model._meta.db_table)} AS x "  # noqa: S608
+            f"WHERE x.{quote(rel.field.column)} = {H}.id)"
+            for rel in Household._meta.get_fields(include_hidden=True)
+            if rel.one_to_many and rel.auto_created and rel.field.concrete
+        )
         deleted = 0
         for i in range(0, len(households), 500):
             ids = households[i : i + 500]
             cur.execute(
-                f"DELETE FROM {H} WHERE id IN ({', '.join(['%s'] * len(ids))}) "  # noqa: S608
-                f"AND NOT EXISTS (SELECT 1 FROM {P} AS p WHERE p.household_id = {H}.id)",
-                ids,
+                f"DELETE FROM {H} WHERE id IN ({', '.join(['%s'] * len(ids))}) AND created_at >= %s {unused}",  # noqa: S608
+                [*ids, adapt_value(self.job.started_at)],
             )
             deleted += max(cur.rowcount, 0)
         return deleted
