@@ -365,6 +365,7 @@ class _Runner:
         rejected-rows file, and the job done. Killed before its commit, it
         simply runs again."""
         job, t = self.job, self.table
+        self._tick("check", 0, 1)
         with transaction.atomic():
             locked = ImportJob.objects.select_for_update().get(pk=job.pk)
             if locked.state != ImportJob.State.LOADING:
@@ -406,6 +407,7 @@ class _Runner:
                     "households_created": job.households_created,
                 },
             )
+        self._tick("check", 1, 1)
 
 
 def _tune_session(*, wait_for_disk: bool = False) -> None:
