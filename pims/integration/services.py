@@ -1,28 +1,35 @@
 """Police extract import (`manage.py import_police`, the import page).
 
-Two stages, each committed in chunks together with the job's progress, so
+Three stages, each committed in chunks together with the job's progress, so
 that a run killed at any point (SIGKILL included) resumes from its last
 commit — nothing lost, nothing twice:
 
 1. **stage** — read the file row by row; map the columns; turn code names
-   into codes; judge each row with the form's input rules
-   (`validate_household_input`, I01–I26 and H01–H03, plus the import rules
-   P01–P05/P09); encrypt, blind-index and mask the ID and phone as the form
-   service does; write the rows to the staging table (COPY on PostgreSQL,
-   executemany on SQLite). Then, in one statement each, reject IDs that occur
-   twice in the file (I08 within a household, P06 across households) and
-   number the households (village, 户号) 1..N.
-2. **load** — per chunk of households, set-based SQL from the staging table:
-   attach existing households, recognise people already registered (same
-   blind index — or, without an ID, same name, sex and birth date — in the
-   same household: unchanged), reject IDs registered elsewhere (I09) or
-   registered here with other particulars (P10), create the new households
-   (approved, as the police extract is the first source) and persons
-   (INSERT … SELECT), marriages and births from the spouse/parent ID columns,
-   and baseline events and spells (source: police). Then the register rules
-   run over the chunk's households (`check_households`); a household with an
-   error loses this import's rows again and they are rejected with the
-   rule's message (the form is all-or-nothing per household too).
+   into codes; judge each row with the form's input rules (I01–I26 and
+   H01–H03: a row none of them speaks about passes `fastpath.quick_member`,
+   any other row gets `validate_household_input` and its messages), plus the
+   import rules P01–P05/P09; encrypt, blind-index and mask the ID and phone
+   as the form service does; number the households (village, 户号) 1..N in
+   the order they first appear; write the rows to the staging table (COPY on
+   PostgreSQL, executemany on SQLite). Then, in one statement, reject IDs
+   that occur twice in the file (I08 within a household, P06 across
+   households).
+2. **load** — per chunk of households, set-based SQL over a temporary copy
+   of the chunk's staged rows: attach existing households, recognise people
+   already registered (same blind index — or, without an ID, same name, sex
+   and birth date — in the same household: unchanged), reject IDs registered
+   elsewhere (I09) or registered here with other particulars (P10), create
+   the new households (approved, as the police extract is the first source)
+   and persons (INSERT … SELECT), marriages and births from the spouse/parent
+   ID columns, and baseline events and spells (source: police); the rows'
+   outcome goes back to the staging table in one UPDATE.
+3. **check and finish** — one transaction: every register rule once over
+   all the households this import added people to (`check_households` in
+   set-based form, one statement per rule); a household with an error loses
+   this import's rows again and they are rejected with the rule's message
+   (the form is all-or-nothing per household too); the rejected-rows file;
+   the job done. Until then the job's counts include rows the check may
+   still reject.
 
 Policy for bad input (docs/police-import.md): a file that cannot be read as
 a whole (unknown encoding, missing columns, not CSV/XLSX, a broken XLSX)
@@ -47,6 +54,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from pims.accounts.roles import Cap, has_capability
@@ -56,17 +64,21 @@ from pims.events.models import Event, EventType, Spell
 from pims.events.periods import period_of
 from pims.events.spell_attrs import spell_person_attrs_sync
 from pims.lib import citizen_id as cid
+from pims.lib import crypto
+from pims.lib.citizen_id import mask_citizen_id
 from pims.regions.models import Level, Region
 from pims.regions.scope import code_in_scope
 from pims.registry.checks.base import Severity, violation
 from pims.registry.checks.input_rules import FIELD_LABELS, CodeBook, validate_household_input
+from pims.registry.checks.register_rules import set_based
 from pims.registry.checks.runner import check_households
 from pims.registry.models import Birth, FormState, Household, Marriage, Person
 
 from .bulk import TableWriter, adapt_value, quote
+from .fastpath import quick_member
 from .format import BY_KEY, MappingError, Normaliser, cell_text, normalise_date, resolve_headers
 from .models import ImportJob, StagedRow
-from .personal import citizen_id_stored, name_pinyin, phone_stored
+from .personal import name_pinyin, phone_stored
 from .reader import SourceError, SourceRow, detect, file_sha256, iter_rows, original_lines, read_header
 
 # Rows per stage-1 commit and households per stage-2 commit (×5 on PostgreSQL);
@@ -81,7 +93,7 @@ STAGE_COLUMNS = [
     "name", "name_pinyin", "name_initials", "id_cipher", "id_index", "id_masked", "id_sex", "id_birth_date",
     "no_id_reason", "sex", "birth_date", "ethnicity", "education", "occupation", "marital_status", "relationship",
     "hukou_type", "registered_code", "residence_code", "residence_status", "phone_cipher", "phone_index",
-    "phone_masked", "spouse_index", "mother_index", "father_index",
+    "phone_masked", "spouse_index", "mother_index", "father_index", "hh_key",
 ]  # fmt: skip
 
 # A rejected row keeps only its line and reasons: every other column empty.
@@ -250,6 +262,7 @@ class _Runner:
             )
         }
         judge = _RowJudge(job, columns, villages, self.actor)
+        judge.households = self._household_keys()
         writer = TableWriter(StagedRow, STAGE_COLUMNS)
         rows = iter_rows(
             self.path, job.file_format, job.encoding, start_line=job.staged_lines, start_offset=job.staged_offset
@@ -275,12 +288,24 @@ class _Runner:
             self._stage_commit(writer, batch, last, judge)
         self._stage_close()
 
+    def _household_keys(self) -> dict[tuple[str, str], int]:
+        """(village code, 户号) → household key 1..N of the rows staged so far
+        (a resumed stage 1 goes on numbering where it stopped)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT village_code, number, MIN(hh_key) FROM {self.table} WHERE job_id = %s "  # noqa: S608
+                f"AND hh_key IS NOT NULL GROUP BY village_code, number",
+                [self.job.pk],
+            )
+            return {(code, number): key for code, number, key in cursor.fetchall()}
+
     def _stage_commit(self, writer, batch, last: SourceRow, judge) -> None:
         job = self.job
         with transaction.atomic():
             locked = ImportJob.objects.select_for_update().get(pk=job.pk)
             if locked.staged_lines != job.staged_lines:
                 raise RuntimeError("另一个进程正在执行同一导入任务")
+            _tune_session()
             writer.write(batch)
             job.staged_lines, job.staged_offset = last.line, last.end
             job.rows_total += len(batch)
@@ -293,9 +318,11 @@ class _Runner:
         self._tick("stage", last.end or last.line, job.file_size if last.end else 0)
 
     def _stage_close(self) -> None:
-        """Duplicate IDs within the file, then household numbering; one commit."""
+        """Duplicate IDs within the file (the households were numbered while
+        reading, in the order they first appear); one commit."""
         job, t = self.job, self.table
         with transaction.atomic():
+            _tune_session()
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"SELECT id_index FROM {t} WHERE job_id = %s AND state = %s AND id_index IS NOT NULL "  # noqa: S608
@@ -316,18 +343,14 @@ class _Runner:
                         groups[row[4]].append(row)
                     for rows in groups.values():
                         rejected += _duplicate_verdicts(rows)
-                _reject(cursor, t, rejected)
-                cursor.execute(
-                    f"UPDATE {t} AS st SET hh_key = r.k FROM (SELECT id AS sid, "  # noqa: S608
-                    f"DENSE_RANK() OVER (ORDER BY village_code, number) AS k FROM {t} "
-                    f"WHERE job_id = %s AND state = %s) AS r WHERE st.id = r.sid",
-                    [job.pk, OK],
-                )
+                _reject(cursor, t, rejected, unkey=True)
                 cursor.execute(f"SELECT MAX(hh_key) FROM {t} WHERE job_id = %s", [job.pk])  # noqa: S608
                 job.households_total = cursor.fetchone()[0] or 0
             job.rows_rejected += len(rejected)
             job.state = ImportJob.State.LOADING
-            _analyze([StagedRow])
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(f"ANALYZE {t} (job_id, hh_key, state)")
             job.save(update_fields=["households_total", "rows_rejected", "state", "updated_at"])
 
     # -- stage 2 ----------------------------------------------------------------
@@ -345,18 +368,18 @@ class _Runner:
                 locked = ImportJob.objects.select_for_update().get(pk=job.pk)
                 if locked.loaded_through != job.loaded_through:
                     raise RuntimeError("另一个进程正在执行同一导入任务")
+                _tune_session()
                 # Every few chunks the planner learns that the register grew.
-                counts, warnings = _Chunk(self, first, last, analyze=chunks % 4 == 1).run()
+                counts = _Chunk(self, first, last, analyze=chunks % 4 == 1).run()
                 job.loaded_through = last
                 job.rows_loaded += counts[LOADED]
                 job.rows_present += counts[PRESENT]
                 job.rows_rejected += counts[REJECTED]
                 job.households_created += counts["households"]
-                job.warnings = _merged(job.warnings, warnings)
                 job.save(
                     update_fields=[
                         "loaded_through", "rows_loaded", "rows_present", "rows_rejected", "households_created",
-                        "warnings", "updated_at",
+                        "updated_at",
                     ]
                 )  # fmt: skip
             self._tick("load", last, job.households_total)
@@ -364,22 +387,39 @@ class _Runner:
     # -- the end ------------------------------------------------------------------
 
     def finish(self, rejected_dir: Path) -> None:
+        """Stage 3, one transaction: the register rules once over every
+        household this import added people to (a household with an error
+        loses this import's rows again, which are rejected), the
+        rejected-rows file, and the job done. Killed before its commit, it
+        simply runs again."""
         job, t = self.job, self.table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT line, rule_ids, reasons FROM {t} WHERE job_id = %s AND state = %s ORDER BY line",  # noqa: S608
-                [job.pk, REJECTED],
-            )
-            rejected = {line: (rules, reasons) for line, rules, reasons in cursor.fetchall()}
-        out = ""
-        if rejected:
-            out = str(_write_rejected(job, self.path, rejected, rejected_dir))
+        self._tick("check", 0, 1)
         with transaction.atomic():
+            locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+            if locked.state != ImportJob.State.LOADING:
+                raise RuntimeError("另一个进程正在执行同一导入任务")
+            _tune_session(wait_for_disk=True)
+            _analyze([Household, Person, Marriage, Birth])
+            _RegisterCheck(self).run()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT line, rule_ids, reasons FROM {t} WHERE job_id = %s AND state = %s ORDER BY line",  # noqa: S608
+                    [job.pk, REJECTED],
+                )
+                rejected = {line: (rules, reasons) for line, rules, reasons in cursor.fetchall()}
+            out = ""
+            if rejected:
+                out = str(_write_rejected(job, self.path, rejected, rejected_dir))
             StagedRow.objects.filter(job=job).delete()  # the register holds the data now
             job.state = ImportJob.State.DONE
             job.rejected_file = out
             job.finished_at = timezone.now()
-            job.save(update_fields=["state", "rejected_file", "finished_at", "updated_at"])
+            job.save(
+                update_fields=[
+                    "state", "rejected_file", "finished_at", "rows_loaded", "rows_rejected", "households_created",
+                    "warnings", "updated_at",
+                ]
+            )  # fmt: skip
             audit_record(
                 actor=self.actor,
                 username=job.username,
@@ -395,16 +435,46 @@ class _Runner:
                     "households_created": job.households_created,
                 },
             )
+        self._tick("check", 1, 1)
 
 
-def _analyze(models) -> None:
+def _tune_session(*, wait_for_disk: bool = False) -> None:
+    """For this transaction only (PostgreSQL): no JIT — it compiles each
+    stage-2 statement and register rule for ~0.1 s, longer than most then
+    run — and enough work memory for the chunk's hash joins.
+
+    A chunk's commit does not wait for its WAL to reach the disk
+    (`synchronous_commit = off`): a server crash can lose only the last
+    commits, each whole — the data together with the job's progress — and the
+    next run redoes them; nothing is half applied. The last transaction
+    (the check and the end of the job) waits as usual."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            if not wait_for_disk:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+
+
+def _analyze(models, *, joins_only: bool = False) -> None:
     """Fresh planner statistics (PostgreSQL): tables this import grows would
-    otherwise look empty to the planner, which then picks nested scans."""
+    otherwise look empty to the planner, which then picks nested scans.
+    Between chunks only the columns stage 2 joins on are needed (cheaper)."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         for model in models:
-            cursor.execute(f"ANALYZE {quote(model._meta.db_table)}")
+            columns = JOIN_COLUMNS.get(model._meta.db_table) if joins_only else None
+            listed = f" ({', '.join(quote(c) for c in columns)})" if columns else ""
+            cursor.execute(f"ANALYZE {quote(model._meta.db_table)}{listed}")
+
+
+JOIN_COLUMNS = {
+    Person._meta.db_table: ["id", "household_id", "id_index", "row", "name", "sex", "birth_date"],
+    Household._meta.db_table: ["id", "village_id", "number"],
+    Marriage._meta.db_table: ["husband_id", "wife_id"],
+    Birth._meta.db_table: ["child_id"],
+}
 
 
 def _merged(a: dict, b: Counter) -> dict:
@@ -425,10 +495,13 @@ def _duplicate_verdicts(rows) -> list[tuple[int, str, str]]:
     return [(r[0], "P06", violation("P06", row=r[1], lines=lines).message) for r in rows]
 
 
-def _reject(cursor, table: str, verdicts: list[tuple[int, str, str]]) -> None:
+def _reject(cursor, table: str, verdicts: list[tuple[int, str, str]], unkey: bool = False) -> None:
+    """Rows rejected with their rules and messages; `unkey` takes them out of
+    their household's key range too (before stage 2 counts the range)."""
     if verdicts:
+        also = ", hh_key = NULL" if unkey else ""
         cursor.executemany(
-            f"UPDATE {table} SET state = %s, rule_ids = %s, reasons = %s WHERE id = %s",  # noqa: S608
+            f"UPDATE {table} SET state = %s, rule_ids = %s, reasons = %s{also} WHERE id = %s",  # noqa: S608
             [(REJECTED, rules, reasons, sid) for sid, rules, reasons in verdicts],
         )
 
@@ -438,11 +511,20 @@ def _reject(cursor, table: str, verdicts: list[tuple[int, str, str]]) -> None:
 
 
 class _RowJudge:
+    # Parsed IDs kept for the spouse/parent columns of nearby rows (a
+    # household's members are usually next to each other); bounded.
+    ID_CACHE = 20_000
+
     def __init__(self, job: ImportJob, columns: dict[str, int], villages: dict[str, _Village], actor):
         self.job, self.columns, self.villages, self.actor = job, columns, villages, actor
         self.codes = CodeBook()
         self.normaliser = Normaliser()
         self.warnings: Counter = Counter()
+        self.ids: dict[str, cid.CitizenId | cid.CitizenIdError] = {}
+        self.indexes: dict[str, str] = {}
+        self.households: dict[tuple[str, str], int] = {}
+        tables = Normaliser.TABLES
+        self.coded = [(key, i, key in tables) for key, i in columns.items()]
 
     def take_warnings(self) -> Counter:
         w, self.warnings = self.warnings, Counter()
@@ -453,16 +535,39 @@ class _RowJudge:
         reasons = "；".join(_with_line(v.message, line) for v in found)
         return (self.job.pk, line, REJECTED, reasons[:4000], rules[:200]) + REJECTED_TAIL
 
+    def parse_id(self, raw: str) -> cid.CitizenId:
+        """`citizen_id.parse`, remembered for the link columns."""
+        hit = self.ids.get(raw)
+        if hit is None:
+            try:
+                hit = cid.parse(raw)
+            except cid.CitizenIdError as exc:
+                hit = exc
+            if len(self.ids) >= self.ID_CACHE:
+                self.ids.clear()
+            self.ids[raw] = hit
+        if isinstance(hit, cid.CitizenIdError):
+            raise hit
+        return hit
+
+    def index(self, number: str) -> str:
+        hit = self.indexes.get(number)
+        if hit is None:
+            if len(self.indexes) >= self.ID_CACHE:
+                self.indexes.clear()
+            hit = self.indexes[number] = _index(number)
+        return hit
+
     def stage_row(self, source: SourceRow) -> tuple:
         line = source.line
         if source.problem is not None:
             return self._rejected(line, [source.problem])
-        cells = source.cells
-        raw = {key: cell_text(cells[i]) if i < len(cells) else "" for key, i in self.columns.items()}
-        norm = self.normaliser.code
-        for key in Normaliser.TABLES:
-            if key in raw:
-                raw[key] = norm(key, raw[key])
+        cells, width, norm = source.cells, len(source.cells), self.normaliser.code
+        raw = {}
+        for key, i, coded in self.coded:
+            value = cells[i] if i < width else ""
+            value = value.strip() if type(value) is str else cell_text(value)
+            raw[key] = norm(key, value) if coded else value
         raw["birth_date"] = normalise_date(raw.get("birth_date", ""))
         found = []
         village_code = raw.get("village_code") or self.job.village_default
@@ -483,9 +588,13 @@ class _RowJudge:
                       "occupation", "marital_status", "relationship", "hukou_type", "residence_status", "phone")
         }  # fmt: skip
         member["row"] = line
-        violations, cleaned = validate_household_input(data, [member], village=village, codes=self.codes)
-        found += violations
-        c = cleaned[0]
+        # The fast path waves through a row no input rule speaks about; any
+        # other row gets the full rules, with their messages.
+        c = quick_member(data, member, self.codes, self.parse_id) if village is not None else None
+        if c is None:
+            violations, cleaned = validate_household_input(data, [member], village=village, codes=self.codes)
+            found += violations
+            c = cleaned[0]
         codes = {}
         for f in ("registered_code", "residence_code"):
             value = raw.get(f, "")
@@ -499,29 +608,37 @@ class _RowJudge:
             if not value:
                 continue
             try:
-                links[key] = _index(cid.parse(value).number)
+                links[key] = self.index(self.parse_id(value).number)
             except cid.CitizenIdError as exc:
                 found.append(
                     violation("P05", row=line, field=key, label=BY_KEY[key].header, value=value, reason=str(exc))
                 )
-        errors = [v for v in found if v.severity == Severity.ERROR]
-        if errors:
-            return self._rejected(line, errors)
-        for v in found:
-            self.warnings[v.rule_id] += 1
+        if found:
+            errors = [v for v in found if v.severity == Severity.ERROR]
+            if errors:
+                return self._rejected(line, errors)
+            for v in found:
+                self.warnings[v.rule_id] += 1
         registered = codes["registered_code"] or village.code
         residence = codes["residence_code"] or village.code
-        id_cipher, id_index, id_masked = citizen_id_stored(c["citizen_id"])
+        number = c["citizen_id"]
+        if number:
+            id_cipher, id_index, id_masked = (
+                crypto.encrypt(number, aad=b"citizen_id"), self.index(number), mask_citizen_id(number)
+            )  # fmt: skip
+        else:
+            id_cipher, id_index, id_masked = "", None, ""
         phone_cipher, phone_idx, phone_masked = phone_stored(c["phone"])
         pinyin, initials = name_pinyin(c["name"])
-        has_id = bool(c["citizen_id"])
+        hh_number = data["number"].strip()
+        hh_key = self.households.setdefault((village.code, hh_number), len(self.households) + 1)
         return (
-            self.job.pk, line, OK, "", "", village.pk, village.code, data["number"].strip(), hh_type,
+            self.job.pk, line, OK, "", "", village.pk, village.code, hh_number, hh_type,
             data["address"].strip(), c["name"], pinyin, initials, id_cipher, id_index, id_masked,
-            c.get("id_sex", "") if has_id else "", c.get("id_birth_date") if has_id else None, c["no_id_reason"],
+            c.get("id_sex", "") if number else "", c.get("id_birth_date") if number else None, c["no_id_reason"],
             c["sex"], c["birth_date"], c["ethnicity"], c["education"], c["occupation"], c["marital_status"],
             c["relationship"], c["hukou_type"], registered, residence, c["residence_status"], phone_cipher,
-            phone_idx, phone_masked, links["spouse_id"], links["mother_id"], links["father_id"],
+            phone_idx, phone_masked, links["spouse_id"], links["mother_id"], links["father_id"], hh_key,
         )  # fmt: skip
 
 
@@ -578,11 +695,22 @@ LINE_RE = re.compile(r"第 (\d+) 行")
 ROW = quote("row")
 
 
+CHUNK_TABLE = "pims_import_chunk"
+
+
 class _Chunk:
+    """One chunk of households. Its staged rows are first copied into a
+    temporary table (not WAL-logged, no indexes but one): the statements
+    below update every row several times (household, row number, person,
+    state), which on the wide, indexed staging table cost more than the
+    inserts into the register. The rows' outcome goes back to the staging
+    table in one UPDATE at the end, in the same transaction."""
+
     def __init__(self, runner: _Runner, first: int, last: int, analyze: bool = False):
         self.runner, self.job = runner, runner.job
         self.analyze = analyze
-        self.t = runner.table
+        self.staging = runner.table
+        self.t = CHUNK_TABLE
         self.first, self.last = first, last
         self.where = "st.job_id = %s AND st.hh_key BETWEEN %s AND %s"
         self.wp = [self.job.pk, first, last]
@@ -597,30 +725,50 @@ class _Chunk:
         cursor.execute(sql, list(params))
         return cursor
 
-    def run(self) -> tuple[Counter, Counter]:
+    def run(self) -> Counter:
         t, w, wp = self.t, self.where, self.wp
         with connection.cursor() as cur:
+            self._copy_in(cur)
             self._attach_households(cur)
             existing = {r[0] for r in self._exec(cur, f"SELECT DISTINCT st.household_id FROM {t} AS st WHERE {w} "  # noqa: S608
                                                  f"AND st.state = %s AND st.household_id IS NOT NULL", [*wp, OK])}  # fmt: skip
             self._not_approved(cur)
             self._present(cur)
             self._conflicts(cur)
-            created = self._create_households(cur)
+            self._create_households(cur)
             self._number_rows(cur)
             self._insert_persons(cur)
             self._family(cur)
             self._heads(cur)
             self._baseline(cur)
             if self.analyze:
-                _analyze([Household, Person, Marriage, Birth])
-            warnings = self._register_rules(cur, created)
+                _analyze([Household, Person, Marriage, Birth], joins_only=True)
             counts = Counter(dict(self._exec(cur, f"SELECT st.state, COUNT(*) FROM {t} AS st WHERE {w} "  # noqa: S608
                                                   f"GROUP BY st.state", wp).fetchall()))  # fmt: skip
             kept = {r[0] for r in self._exec(cur, f"SELECT DISTINCT st.household_id FROM {t} AS st WHERE {w} "  # noqa: S608
                                              f"AND st.state = %s", [*wp, LOADED])}  # fmt: skip
             counts["households"] = len(kept - existing)
-        return counts, warnings
+            self._copy_back(cur)
+        return counts
+
+    def _copy_in(self, cur) -> None:
+        cur.execute(f"DROP TABLE IF EXISTS {CHUNK_TABLE}")
+        cur.execute(
+            f"CREATE TEMPORARY TABLE {CHUNK_TABLE} AS SELECT * FROM {self.staging} AS st "  # noqa: S608
+            f"WHERE {self.where} AND st.state = %s",
+            [*self.wp, OK],
+        )
+        cur.execute(f"CREATE INDEX {CHUNK_TABLE}_id ON {CHUNK_TABLE} (id)")
+        if connection.vendor == "postgresql":
+            cur.execute(f"ANALYZE {CHUNK_TABLE} (job_id, hh_key, state, household_id, id_index, relationship)")
+
+    def _copy_back(self, cur) -> None:
+        cur.execute(
+            f"UPDATE {self.staging} SET state = c.state, rule_ids = c.rule_ids, reasons = c.reasons, "  # noqa: S608
+            f"household_id = c.household_id, person_id = c.person_id, {ROW} = c.{ROW} FROM {CHUNK_TABLE} AS c "
+            f"WHERE {self.staging}.id = c.id"
+        )
+        cur.execute(f"DROP TABLE {CHUNK_TABLE}")
 
     def _attach_households(self, cur) -> None:
         t, w, wp = self.t, self.where, self.wp
@@ -681,7 +829,7 @@ class _Chunk:
                 verdicts.append((sid, "I09", violation("I09", row=line, where=where).message))
         _reject(cur, t, verdicts)
 
-    def _create_households(self, cur) -> set[int]:
+    def _create_households(self, cur) -> None:
         t, w, wp = self.t, self.where, self.wp
         rows = self._exec(
             cur,
@@ -695,7 +843,7 @@ class _Chunk:
             if key not in chosen or (relationship in ("01", "02") and chosen[key][-1] not in ("01", "02")):
                 chosen[key] = (village_id, code, number, hh_type, address, relationship)
         if not chosen:
-            return set()
+            return
         writer = TableWriter(
             Household,
             ["village_id", "region_code", "number", "hh_type", "address", "status", "form_state", "approved_at",
@@ -719,15 +867,6 @@ class _Chunk:
             for v, c, n, ht, a, _r in chosen.values()
         )
         self._attach_households(cur)
-        return {
-            r[0]
-            for r in self._exec(
-                cur,
-                f"SELECT DISTINCT st.household_id FROM {t} AS st WHERE {w} AND st.state = %s "  # noqa: S608
-                f"AND st.hh_key IN ({', '.join(['%s'] * len(chosen))})",
-                [*wp, OK, *chosen],
-            )
-        }
 
     def _number_rows(self, cur) -> None:
         t, w, wp = self.t, self.where, self.wp
@@ -868,63 +1007,98 @@ class _Chunk:
         # The spells' copies of sex, birth date … (set-based, pims.events.spell_attrs).
         spell_person_attrs_sync(person for _event, person, _household, _code in events)
 
-    def _register_rules(self, cur, created: set[int]) -> Counter:
-        """Register rules over the chunk's households; a household with an
-        error loses this chunk's rows again, which are rejected."""
-        t, w, wp = self.t, self.where, self.wp
-        rows = self._exec(
-            cur,
-            f"SELECT st.id, st.line, st.household_id, st.person_id, st.{ROW}, st.number FROM {t} AS st "  # noqa: S608
-            f"WHERE {w} AND st.state = %s",
-            [*wp, LOADED],
-        ).fetchall()
-        if not rows:
-            return Counter()
-        by_household = defaultdict(list)
-        for row in rows:
-            by_household[row[2]].append(row)
-        # A subquery rather than a list of ids: Django prepares every element
-        # of a list, 48 times (once per rule) — most of the time of a chunk.
-        chunk = StagedRow.objects.filter(job_id=self.job.pk, hh_key__gte=self.first, hh_key__lte=self.last,
-                                         state=LOADED).values("household_id")  # fmt: skip
-        found = check_households(chunk)
-        warnings = Counter()
-        errors = defaultdict(list)
-        for v in found:
-            if v.severity == Severity.ERROR:
-                errors[v.household_id].append(v)
-        for v in found:
-            if v.severity != Severity.ERROR and v.household_id not in errors:
-                warnings[v.rule_id] += 1
-        if not errors:
-            return warnings
-        verdicts, drop_persons = [], []
-        for hh, violations in errors.items():
-            members = by_household.get(hh, [])
-            line_of_row = {r[4]: r[1] for r in members}
-            new_ids = {r[3] for r in members}
-            # Messages name the file line instead of the household row.
-            texts = [_file_line(v.message, line_of_row) for v in violations]
-            summary = "；".join(dict.fromkeys(texts))
-            for sid, line, _hh, pid, _row, number in members:
-                own = [(v, text) for v, text in zip(violations, texts, strict=True) if v.person_id in (pid, None)]
-                if any(v.person_id == pid for v, _ in own):
-                    rules = ",".join(dict.fromkeys(v.rule_id for v, _ in own))
-                    verdicts.append((sid, rules, "；".join(text for _, text in own)[:4000]))
-                else:
-                    msg = violation("P08", row=line, number=number, reasons=summary).message
-                    rules = ",".join(["P08", *dict.fromkeys(v.rule_id for v in violations)])
-                    verdicts.append((sid, rules[:200], msg[:4000]))
-            drop_persons += sorted(new_ids)
-        self._unload(cur, drop_persons, {hh for hh in errors if hh in created})
-        _reject(cur, t, verdicts)
-        cur.executemany(
-            f"UPDATE {t} SET person_id = NULL WHERE id = %s",  # noqa: S608
-            [(sid,) for sid, _r, _m in verdicts],
-        )
-        return warnings
 
-    def _unload(self, cur, person_ids: list[int], households: set[int]) -> None:
+# ---------------------------------------------------------------------------
+# Stage 3: the register rules, once over the import's households
+
+CHECK_TABLE = "pims_import_households"
+
+
+class _RegisterCheck:
+    """Every register rule once over the households this import added
+    people to (one statement per rule, as the batch check runs them, instead
+    of once per chunk). A household with an error loses this import's rows
+    again and they are rejected with the rule's message (P08 for the other
+    members): the form is all-or-nothing per household too. Runs inside the
+    caller's transaction."""
+
+    def __init__(self, runner: _Runner):
+        self.job, self.t = runner.job, runner.table
+        self.P, self.H = quote(Person._meta.db_table), quote(Household._meta.db_table)
+
+    def run(self) -> None:
+        job, t = self.job, self.t
+        with connection.cursor() as cur:
+            if not self._household_set(cur):
+                return
+            with set_based():
+                found = check_households(RawSQL(f"SELECT id FROM {CHECK_TABLE}", []))  # noqa: S608, S611  (a constant name)
+            cur.execute(f"DROP TABLE {CHECK_TABLE}")
+            errors, warnings = defaultdict(list), Counter()
+            for v in found:
+                if v.severity == Severity.ERROR:
+                    errors[v.household_id].append(v)
+            for v in found:
+                if v.severity != Severity.ERROR and v.household_id not in errors:
+                    warnings[v.rule_id] += 1
+            job.warnings = _merged(job.warnings, warnings)
+            if not errors:
+                return
+            members = defaultdict(list)
+            ids = sorted(errors)
+            for i in range(0, len(ids), 500):
+                part = ids[i : i + 500]
+                cur.execute(
+                    f"SELECT id, line, household_id, person_id, {ROW}, number FROM {t} WHERE job_id = %s "  # noqa: S608
+                    f"AND state = %s AND household_id IN ({', '.join(['%s'] * len(part))})",
+                    [job.pk, LOADED, *part],
+                )
+                for row in cur.fetchall():
+                    members[row[2]].append(row)
+            verdicts, drop_persons = [], []
+            for hh, violations in errors.items():
+                line_of_row = {r[4]: r[1] for r in members[hh]}
+                # Messages name the file line instead of the household row.
+                texts = [_file_line(v.message, line_of_row) for v in violations]
+                summary = "；".join(dict.fromkeys(texts))
+                for sid, line, _hh, pid, _row, number in members[hh]:
+                    own = [(v, text) for v, text in zip(violations, texts, strict=True) if v.person_id in (pid, None)]
+                    if any(v.person_id == pid for v, _ in own):
+                        rules = ",".join(dict.fromkeys(v.rule_id for v, _ in own))
+                        verdicts.append((sid, rules, "；".join(text for _, text in own)[:4000]))
+                    else:
+                        msg = violation("P08", row=line, number=number, reasons=summary).message
+                        rules = ",".join(["P08", *dict.fromkeys(v.rule_id for v in violations)])
+                        verdicts.append((sid, rules[:200], msg[:4000]))
+                    drop_persons.append(pid)
+            job.households_created -= self._unload(cur, sorted(drop_persons), ids)
+            _reject(cur, t, verdicts)
+            cur.executemany(
+                f"UPDATE {t} SET person_id = NULL WHERE id = %s",  # noqa: S608
+                [(sid,) for sid, _r, _m in verdicts],
+            )
+            job.rows_loaded -= len(verdicts)
+            job.rows_rejected += len(verdicts)
+
+    def _household_set(self, cur) -> int:
+        """The import's households as a small table of their own: the rules'
+        planner estimates stay right whatever the size of the import."""
+        cur.execute(f"DROP TABLE IF EXISTS {CHECK_TABLE}")
+        cur.execute(f"CREATE TEMPORARY TABLE {CHECK_TABLE} (id bigint PRIMARY KEY)")
+        cur.execute(
+            f"INSERT INTO {CHECK_TABLE} (id) SELECT DISTINCT household_id FROM {self.t} "  # noqa: S608
+            f"WHERE job_id = %s AND state = %s",
+            [self.job.pk, LOADED],
+        )
+        if connection.vendor == "postgresql":
+            cur.execute(f"ANALYZE {CHECK_TABLE}")
+        cur.execute(f"SELECT COUNT(*) FROM {CHECK_TABLE}")  # noqa: S608
+        n = cur.fetchone()[0]
+        if not n:
+            cur.execute(f"DROP TABLE {CHECK_TABLE}")
+        return n
+
+    def _unload(self, cur, person_ids: list[int], households: list[int]) -> int:
         P, H = self.P, self.H
         for i in range(0, len(person_ids), 500):
             ids = person_ids[i : i + 500]
@@ -940,10 +1114,24 @@ class _Chunk:
             cur.execute(f"DELETE FROM {m} WHERE husband_id IN ({marks}) OR wife_id IN ({marks})", ids * 2)  # noqa: S608
             cur.execute(f"UPDATE {H} SET head_id = NULL WHERE head_id IN ({marks})", ids)  # noqa: S608
             cur.execute(f"DELETE FROM {P} WHERE id IN ({marks})", ids)  # noqa: S608
-        hh = sorted(households)
-        for i in range(0, len(hh), 500):
-            ids = hh[i : i + 500]
-            cur.execute(f"DELETE FROM {H} WHERE id IN ({', '.join(['%s'] * len(ids))})", ids)  # noqa: S608
+        # A household this import created is left with nothing pointing at
+        # it (members, events, spells, …) and is removed again; one that was
+        # there before the import keeps whatever it had.
+        unused = " ".join(
+            f"AND NOT EXISTS (SELECT 1 FROM {quote(rel.related_model._meta.db_table)} AS x "  # noqa: S608
+            f"WHERE x.{quote(rel.field.column)} = {H}.id)"
+            for rel in Household._meta.get_fields(include_hidden=True)
+            if rel.one_to_many and rel.auto_created and rel.field.concrete
+        )
+        deleted = 0
+        for i in range(0, len(households), 500):
+            ids = households[i : i + 500]
+            cur.execute(
+                f"DELETE FROM {H} WHERE id IN ({', '.join(['%s'] * len(ids))}) AND created_at >= %s {unused}",  # noqa: S608
+                [*ids, adapt_value(self.job.started_at)],
+            )
+            deleted += max(cur.rowcount, 0)
+        return deleted
 
 
 def _file_line(message: str, line_of_row: dict[int, int]) -> str:

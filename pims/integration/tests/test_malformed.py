@@ -10,7 +10,7 @@ from pims.integration.format import HEADERS
 from pims.integration.rejected import rejected_path
 from pims.integration.services import police_import
 from pims.lib.citizen_id import make_citizen_id
-from pims.registry.models import Household, Person
+from pims.registry.models import FormState, Household, Person
 from pims.registry.services import citizen_id_index
 from pims.registry.tests.factories import make_household, make_person
 from pims.synth.police_file import police_rows
@@ -197,3 +197,20 @@ def test_every_malformed_row_is_rejected_with_its_reason_and_every_good_row_kept
     # companions of the in-household duplicates and the pre-registered person.
     assert Person.objects.count() == len(pop.persons) + len(companions) + len(registered)
     assert Household.objects.count() == len(pop.households) + len(companions) + 1
+
+
+def test_a_rule_breaking_new_member_leaves_an_existing_household_as_it_was(regions, codes, tmp_path):
+    village = regions["village_a1"]
+    hh = make_household(village, number="E0001", form_state=FormState.APPROVED)
+    head = make_person(hh, 1, "1", dt.date(1970, 1, 1), "02", "20")
+    married_boy = Rows(village.code).valid(户号="E0001", 与户主关系="20", 出生日期="20080101", 公民身份号码="",
+                                           无身份号码原因="9", 婚姻状况="已婚")  # fmt: skip
+    path = tmp_path / "one.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([HEADERS, married_boy])
+    job = police_import(actor=None, path=path, rejected_dir=tmp_path)
+    assert (job.rows_loaded, job.rows_rejected, job.households_created) == (0, 1, 0)
+    with open(job.rejected_file, encoding="utf-8-sig") as fh:
+        assert "R01" in next(r for r in csv.DictReader(fh))["错误规则"]
+    assert list(Person.objects.filter(household=hh)) == [head]
+    assert Household.objects.filter(pk=hh.pk).exists()

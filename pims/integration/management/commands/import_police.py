@@ -22,7 +22,7 @@ from pims.integration.models import ImportJob
 from pims.integration.rejected import rejected_rows_export
 from pims.integration.services import ImportRefused, police_import
 
-STAGES = {"stage": "1/2 读取校验 reading", "load": "2/2 写入登记库 loading"}
+STAGES = {"stage": "1/3 读取校验 reading", "load": "2/3 写入登记库 loading", "check": "3/3 逻辑审核 checking"}
 
 
 class ProgressLine:
@@ -49,6 +49,8 @@ class ProgressLine:
         rate = (done - self.base) / elapsed
         if stage == "stage":
             what = f"{job.rows_total:,} rows, {(job.rows_total - self.rows0) / elapsed:,.0f} rows/s"
+        elif stage == "check":
+            what = f"register rules over the imported households, {elapsed:,.0f}s"
         else:
             what = f"{done:,}/{total:,} households, {rate:,.0f} households/s"
         pct = f"{100 * done / total:5.1f}%" if total else "  ?  "
