@@ -10,13 +10,13 @@ from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 from django.utils.functional import cached_property
 
 from pims.accounts.roles import Cap, has_capability
 from pims.lib.names import has_han, pinyin_query
-from pims.regions.models import Region
+from pims.regions.models import Level, Region
 from pims.regions.selectors import region_list_visible_to
 from pims.registry.models import Birth, Contraception, Marriage, Person, PersonStatus, ResidenceStatus
 from pims.registry.selectors import person_list_visible_to
@@ -63,8 +63,10 @@ def age_q(low: int | None, high: int | None, today: dt.date) -> Q:
     return q
 
 
-def _name_q(text: str, mode: str) -> Q | None:
-    """None when the text can match nobody (nothing searchable typed)."""
+def _name_q(text: str, mode: str, *, walk: bool = True) -> Q | None:
+    """None when the text can match nobody (nothing searchable typed).
+    `walk`: also state the pinyin range a sorted index walk needs (for wide
+    scopes; see `_walks_pinyin_index`)."""
     if mode == "exact":
         return Q(name=text)
     if mode == "prefix":
@@ -79,10 +81,12 @@ def _name_q(text: str, mode: str) -> Q | None:
         # matches cluster under their first letter, which the planner cannot
         # know); see docs/benchmarks-search.md.
         if mode == "pinyin":
-            return pinyin_range(typed) & Q(name_pinyin__startswith=typed)
-        if mode == "initials":
-            return pinyin_range(typed[0]) & Q(name_initials__startswith=typed)
-        return pinyin_range(typed[0]) & (Q(name_pinyin__startswith=typed) | Q(name_initials__startswith=typed))
+            q, first = Q(name_pinyin__startswith=typed), pinyin_range(typed)
+        elif mode == "initials":
+            q, first = Q(name_initials__startswith=typed), pinyin_range(typed[0])
+        else:
+            q, first = Q(name_pinyin__startswith=typed) | Q(name_initials__startswith=typed), pinyin_range(typed[0])
+        return first & q if walk else q
     return Q(name__startswith=text)
 
 
@@ -95,6 +99,30 @@ def pinyin_range(prefix: str) -> Q:
     if last.isascii() and (last.isdigit() and last != "9" or last.isalpha() and last != "z"):
         return Q(name_pinyin__gte=prefix, name_pinyin__lt=prefix[:-1] + chr(ord(last) + 1))
     return Q(name_pinyin__gte=prefix)
+
+
+WIDE_SCOPE_LEVELS = (Level.CITY, Level.PROVINCE)
+
+
+def _walks_pinyin_index(user) -> bool:
+    """How a name search fills its first page, sorted by pinyin. A city or
+    province scope holds most persons, so walking the pinyin index in order
+    finds 50 matches at once. A county or smaller scope holds a few percent
+    of a province's register: the walk would pass hundreds of thousands of
+    other counties' persons (seconds at 10M), while the scope's own matches
+    (found through the code and name indexes together) are few enough to
+    sort (docs/benchmarks-search.md)."""
+    return user.region.level in WIDE_SCOPE_LEVELS
+
+
+def _ordering(key: str, *, walk: bool) -> tuple:
+    keys = ORDERINGS.get(key or "name", ORDERINGS["name"])
+    if walk or keys[0].lstrip("-") != "name_pinyin":
+        return keys
+    # The same order (pinyin is stored lower case) through an expression no
+    # index provides, so the planner sorts the scope's matches.
+    pinyin = Lower("name_pinyin")
+    return (pinyin.desc() if keys[0].startswith("-") else pinyin.asc(), *keys[1:])
 
 
 def household_size_expr():
@@ -117,8 +145,10 @@ def person_search(*, user, criteria: dict, today: dt.date | None = None) -> Quer
     today = today or dt.date.today()
     if c.get("id_index"):
         qs = qs.filter(id_index=c["id_index"])
+    walk = True
     if c.get("name"):
-        q = _name_q(c["name"], c.get("name_mode") or "auto")
+        walk = _walks_pinyin_index(user)
+        q = _name_q(c["name"], c.get("name_mode") or "auto", walk=walk)
         if q is None:
             return qs.none()
         qs = qs.filter(q)
@@ -163,7 +193,7 @@ def person_search(*, user, criteria: dict, today: dt.date | None = None) -> Quer
             qs = qs.filter(household_size__gte=c["household_size_min"])
         if c.get("household_size_max") is not None:
             qs = qs.filter(household_size__lte=c["household_size_max"])
-    return qs.order_by(*ORDERINGS.get(c.get("sort") or "name", ORDERINGS["name"]))
+    return qs.order_by(*_ordering(c.get("sort"), walk=walk))
 
 
 COUNT_CAP = 10_000
