@@ -49,7 +49,7 @@ def prepare_database(name: str, *, reuse: bool = False) -> tuple[str, callable]:
 
 
 def setup_django():
-    os.environ["PIMS_ENV"] = "test"
+    os.environ.setdefault("PIMS_ENV", "test")
     os.environ.setdefault("SECRET_KEY", "bench-" + base64.b64encode(os.urandom(24)).decode())
     os.environ.setdefault("FIELD_ENCRYPTION_KEYS", base64.b64encode(os.urandom(32)).decode())
     os.environ.setdefault("BLIND_INDEX_KEY", base64.b64encode(os.urandom(32)).decode())

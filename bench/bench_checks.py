@@ -13,67 +13,24 @@ PostgreSQL URL it uses a temporary SQLite file. The database named in
 DATABASE_URL is only used to issue CREATE/DROP DATABASE.
 """
 
-import base64
 import csv
 import datetime as dt
 import os
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-BENCH_DB = "pims_bench"
+from _support import prepare_database, scale, setup_django  # noqa: E402
+
+BENCH_DB = os.environ.get("BENCH_DB", "pims_bench")
 COUNTY = "210124"
 TODAY = dt.date.today()
 NOW = dt.datetime.now(dt.UTC)
-
-
-def scale() -> float:
-    return float(os.environ.get("BENCH_SCALE", "1"))
-
-
-def prepare_database() -> tuple[str, callable]:
-    """Point DATABASE_URL at a fresh benchmark database; return a cleanup."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        parts = urlsplit(url)
-        admin = psycopg.connect(url, autocommit=True)
-        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        admin.execute(f"CREATE DATABASE {BENCH_DB}")
-        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-
-        def cleanup():
-            from django.db import connections
-
-            connections.close_all()
-            if os.environ.get("BENCH_KEEP"):  # keep pims_bench for EXPLAIN
-                return
-            admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-            admin.close()
-
-        return "postgresql", cleanup
-    fd, name = tempfile.mkstemp(prefix="pims_bench_", suffix=".sqlite3")
-    os.close(fd)
-    os.environ["DATABASE_URL"] = f"sqlite:///{name}"
-    return "sqlite", lambda: Path(name).unlink(missing_ok=True)
-
-
-def setup_django():
-    os.environ.setdefault("PIMS_ENV", "test")
-    os.environ.setdefault("SECRET_KEY", "bench-" + base64.b64encode(os.urandom(24)).decode())
-    os.environ.setdefault("FIELD_ENCRYPTION_KEYS", base64.b64encode(os.urandom(32)).decode())
-    os.environ.setdefault("BLIND_INDEX_KEY", base64.b64encode(os.urandom(32)).decode())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
 
 
 # ---------------------------------------------------------------------------
@@ -294,7 +251,7 @@ def _load_all(vendor, data):
 
 
 def main() -> int:
-    vendor, cleanup = prepare_database()
+    vendor, cleanup = prepare_database(BENCH_DB)
     setup_django()
     try:
         return bench(vendor)
