@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pims.accounts.roles import Cap, has_capability
 from pims.regions.scope import scope_q
@@ -46,6 +47,14 @@ class Progress:
     stale: bool
 
 
+def _stage_label(job: ImportJob) -> str:
+    """Every household written, the job still loading: the last stage runs
+    the register rules over the import (it can take a while at county size)."""
+    if job.state == ImportJob.State.LOADING and job.households_total and job.loaded_through >= job.households_total:
+        return _("逻辑审核")
+    return job.get_state_display()
+
+
 def import_progress(job: ImportJob, *, now=None) -> Progress:
     """Progress over both stages. The rate is file rows per second end to
     end (rows the completed share stands for, over the time since the
@@ -67,7 +76,7 @@ def import_progress(job: ImportJob, *, now=None) -> Progress:
     eta = elapsed * (1 - p) / p if running and 0 < p < 1 else None
     return Progress(
         state=job.state,
-        stage=job.get_state_display(),
+        stage=_stage_label(job),
         percent=round(100 * p, 1),
         rows_read=job.rows_total,
         rows_written=min(written, job.rows_total),

@@ -204,3 +204,14 @@ def test_progress_figures_while_reading_and_loading():
     # A quarter of the file read in 10 s (a twelfth of the work): 1,200 rows expected, 10 rows/s end to end.
     assert p.rows_read == 300 and p.rows_total == 0
     assert p.rows_per_second == pytest.approx(10.0) and p.eta_seconds == pytest.approx(110.0)
+
+
+def test_progress_names_the_checking_stage_once_every_household_is_written():
+    now = timezone.now()
+    job = ImportJob(state="loading", rows_total=1000, households_total=100, loaded_through=50, started_at=now,
+                    updated_at=now)  # fmt: skip
+    assert import_progress(job, now=now).stage == "写入登记库"
+    job.loaded_through = 100  # stage 3: the register rules over the whole import
+    assert import_progress(job, now=now).stage == "逻辑审核"
+    job.state = "done"
+    assert import_progress(job, now=now).stage == "已完成"
