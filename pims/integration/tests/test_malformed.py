@@ -208,9 +208,9 @@ def test_a_rule_breaking_new_member_leaves_an_existing_household_as_it_was(regio
     path = tmp_path / "one.csv"
     with open(path, "w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows([HEADERS, married_boy])
-    job = police_import(actor=None, path=path, rejected_dir=tmp_path)
+    job = police_import(actor=None, path=path)
     assert (job.rows_loaded, job.rows_rejected, job.households_created) == (0, 1, 0)
-    with open(job.rejected_file, encoding="utf-8-sig") as fh:
+    with open(rejected_path(job), encoding="utf-8-sig") as fh:
         assert "R01" in next(r for r in csv.DictReader(fh))["错误规则"]
     assert list(Person.objects.filter(household=hh)) == [head]
     assert Household.objects.filter(pk=hh.pk).exists()
