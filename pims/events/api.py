@@ -173,6 +173,21 @@ def _refused(exc: EventRefused) -> Status:
     return Status(422, {"detail": "变动不符合登记规则，未作任何修改", "problems": problems})
 
 
+def _write(service, status: int, out) -> Status:
+    """Run a service write and answer with its result; its refusals as the
+    API's statuses: outside the user's reach 404, wrong state 409, register
+    rules broken 422 naming each event (nothing is changed then)."""
+    try:
+        result = service()
+    except PermissionDenied:
+        raise Http404 from None
+    except StateError as exc:
+        return Status(409, {"detail": str(exc)})
+    except EventRefused as exc:
+        return _refused(exc)
+    return Status(status, out(result))
+
+
 def _type_fields() -> str:
     lines = []
     for event_type, handler in HANDLERS.items():
@@ -196,16 +211,13 @@ def report_detail(request, report_id: Pk):
     summary="新建信息变更单（草稿）",
 )  # fmt: skip
 def report_create(request, payload: ReportCreateIn):
-    try:
-        report = services.change_report_create(
+    return _write(
+        lambda: services.change_report_create(
             actor=request.auth, region_code=payload.region_code.strip(), period=payload.period.strip(),
             source=payload.source,
-        )  # fmt: skip
-    except PermissionDenied:
-        raise Http404 from None
-    except StateError as exc:
-        return Status(409, {"detail": str(exc)})
-    return Status(201, _report_out(report))
+        ),
+        201, _report_out,
+    )  # fmt: skip
 
 
 @router.post(
@@ -221,15 +233,10 @@ def report_event_create(request, report_id: Pk, event_type: str, payload: Annota
     report = selectors.access_report(request.auth, report_id)
     if event_type not in HANDLERS or event_type not in rules.SOURCE_TYPES.get(report.source, []):
         raise Http404
-    try:
-        event = services.event_file(actor=request.auth, report=report, event_type=event_type, data=payload)
-    except PermissionDenied:
-        raise Http404 from None
-    except StateError as exc:
-        return Status(409, {"detail": str(exc)})
-    except EventRefused as exc:
-        return _refused(exc)
-    return Status(201, _event_out(event))
+    return _write(
+        lambda: services.event_file(actor=request.auth, report=report, event_type=event_type, data=payload),
+        201, _event_out,
+    )  # fmt: skip
 
 
 @router.post(
@@ -238,15 +245,9 @@ def report_event_create(request, report_id: Pk, event_type: str, payload: Annota
 )  # fmt: skip
 def report_submit(request, report_id: Pk):
     report = selectors.access_report(request.auth, report_id)
-    try:
-        services.change_report_submit(actor=request.auth, report=report)
-    except PermissionDenied:
-        raise Http404 from None
-    except StateError as exc:
-        return Status(409, {"detail": str(exc)})
-    except EventRefused as exc:
-        return _refused(exc)
-    return Status(200, _report_out(report))
+    return _write(
+        lambda: services.change_report_submit(actor=request.auth, report=report), 200, lambda _: _report_out(report)
+    )
 
 
 @router.post(
@@ -255,15 +256,9 @@ def report_submit(request, report_id: Pk):
 )  # fmt: skip
 def report_approve(request, report_id: Pk):
     report = selectors.access_report(request.auth, report_id)
-    try:
-        services.change_report_approve(actor=request.auth, report=report)
-    except PermissionDenied:
-        raise Http404 from None
-    except StateError as exc:
-        return Status(409, {"detail": str(exc)})
-    except EventRefused as exc:
-        return _refused(exc)
-    return Status(200, _report_out(report))
+    return _write(
+        lambda: services.change_report_approve(actor=request.auth, report=report), 200, lambda _: _report_out(report)
+    )
 
 
 @router.post(
@@ -272,12 +267,8 @@ def report_approve(request, report_id: Pk):
 )  # fmt: skip
 def report_return(request, report_id: Pk, payload: ReturnIn):
     report = selectors.access_report(request.auth, report_id)
-    try:
-        services.change_report_return(
-            actor=request.auth, report=report, comments=[c.model_dump() for c in payload.comments]
-        )
-    except PermissionDenied:
-        raise Http404 from None
-    except StateError as exc:
-        return Status(409, {"detail": str(exc)})
-    return Status(200, _report_out(report))
+    comments = [c.model_dump() for c in payload.comments]
+    return _write(
+        lambda: services.change_report_return(actor=request.auth, report=report, comments=comments),
+        200, lambda _: _report_out(report),
+    )  # fmt: skip
