@@ -48,6 +48,17 @@ def prepare_database(name: str, *, reuse: bool = False) -> tuple[str, callable]:
     return "sqlite", lambda: [Path(file + s).unlink(missing_ok=True) for s in ("", "-wal", "-shm")]
 
 
+def run_in_database(name: str, body, *, reuse: bool = False) -> int:
+    """A benchmark's main: its own database `name` (see prepare_database),
+    Django set up, `body(vendor)` run, the database dropped afterwards."""
+    vendor, cleanup = prepare_database(name, reuse=reuse)
+    setup_django()
+    try:
+        return body(vendor)
+    finally:
+        cleanup()
+
+
 def setup_django():
     os.environ.setdefault("PIMS_ENV", "test")
     os.environ.setdefault("SECRET_KEY", "bench-" + base64.b64encode(os.urandom(24)).decode())

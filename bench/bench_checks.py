@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _support import prepare_database, scale, setup_django  # noqa: E402
+from _support import run_in_database, scale  # noqa: E402
 
 BENCH_DB = os.environ.get("BENCH_DB", "pims_bench")
 COUNTY = "210124"
@@ -251,12 +251,7 @@ def _load_all(vendor, data):
 
 
 def main() -> int:
-    vendor, cleanup = prepare_database(BENCH_DB)
-    setup_django()
-    try:
-        return bench(vendor)
-    finally:
-        cleanup()
+    return run_in_database(BENCH_DB, bench)
 
 
 def bench(vendor: str) -> int:

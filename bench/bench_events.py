@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _support import prepare_database, scale, setup_django  # noqa: E402
+from _support import run_in_database, scale  # noqa: E402
 
 BENCH_DB = os.environ.get("BENCH_DB", "pims_bench_events")  # per engineer on a shared server
 TOWNSHIP = "210124101"
@@ -314,12 +314,7 @@ def _server_cpu(connection) -> float | None:
 
 
 def main() -> int:
-    vendor, cleanup = prepare_database(BENCH_DB)
-    setup_django()
-    try:
-        return bench(vendor)
-    finally:
-        cleanup()
+    return run_in_database(BENCH_DB, bench)
 
 
 def bench(vendor: str) -> int:

@@ -17,18 +17,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from _support import bench, machine, migrate_and_load, prepare_database, scale, setup_django
+from _support import bench, machine, migrate_and_load, run_in_database, scale
 
 GOAL_SECONDS_PER_MILLION = 120
 
 
 def main() -> int:
-    vendor, cleanup = prepare_database("pims_bench_generate")
-    setup_django()
-    try:
-        return run(vendor)
-    finally:
-        cleanup()
+    return run_in_database("pims_bench_generate", run)
 
 
 def run(vendor: str) -> int:

@@ -22,19 +22,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from _support import bench, machine, migrate_and_load, prepare_database, scale, setup_django
+from _support import bench, machine, migrate_and_load, run_in_database, scale
 
 TABLES = ["registry_household", "registry_person", "registry_marriage", "registry_birth", "events_event",
           "events_spell"]  # fmt: skip
 
 
 def main() -> int:
-    vendor, cleanup = prepare_database("pims_bench_import")
-    setup_django()
-    try:
-        return run(vendor)
-    finally:
-        cleanup()
+    return run_in_database("pims_bench_import", run)
 
 
 def run(vendor: str) -> int:

@@ -22,9 +22,8 @@ from _support import (
     liaoning_counties,
     machine,
     migrate_and_load,
-    prepare_database,
+    run_in_database,
     scale,
-    setup_django,
     synthetic_villages,
 )
 
@@ -36,12 +35,7 @@ TABLES = ["registry_household", "registry_person", "registry_marriage", "registr
 
 
 def main() -> int:
-    vendor, cleanup = prepare_database("pims_bench_load10m")
-    setup_django()
-    try:
-        return run(vendor)
-    finally:
-        cleanup()
+    return run_in_database("pims_bench_load10m", run)
 
 
 def run(vendor: str) -> int:

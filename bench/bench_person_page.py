@@ -25,7 +25,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import bench_search as search  # noqa: E402
-from _support import bench, machine, prepare_database, scale, setup_django  # noqa: E402
+from _support import bench, machine, run_in_database, scale  # noqa: E402
 
 USERS = int(os.environ.get("BENCH_USERS", "50"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "60"))  # measured, after the warm-up
@@ -121,13 +121,12 @@ def run(vendor: str, tmp: Path) -> int:
 def main() -> int:
     for key, value in search.BENCH_KEYS.items():
         os.environ.setdefault(key, value)
-    vendor, cleanup = prepare_database(search.BENCH_DB, reuse=bool(os.environ.get("BENCH_REUSE")))
-    setup_django()
-    try:
+
+    def body(vendor: str) -> int:
         with tempfile.TemporaryDirectory(prefix="pims_bench_page_") as tmp:
             return run(vendor, Path(tmp))
-    finally:
-        cleanup()
+
+    return run_in_database(search.BENCH_DB, body, reuse=bool(os.environ.get("BENCH_REUSE")))
 
 
 if __name__ == "__main__":

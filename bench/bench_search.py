@@ -42,9 +42,8 @@ from _support import (  # noqa: E402
     liaoning_counties,
     machine,
     migrate_and_load,
-    prepare_database,
+    run_in_database,
     scale,
-    setup_django,
     synthetic_villages,
 )
 
@@ -263,12 +262,7 @@ def bench(vendor: str) -> int:
 def main() -> int:
     for key, value in BENCH_KEYS.items():
         os.environ.setdefault(key, value)
-    vendor, cleanup = prepare_database(BENCH_DB, reuse=bool(os.environ.get("BENCH_REUSE")))
-    setup_django()
-    try:
-        return bench(vendor)
-    finally:
-        cleanup()
+    return run_in_database(BENCH_DB, bench, reuse=bool(os.environ.get("BENCH_REUSE")))
 
 
 if __name__ == "__main__":
