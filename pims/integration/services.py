@@ -62,7 +62,7 @@ from pims.audit.models import Action
 from pims.audit.services import audit_record
 from pims.events.models import Event, EventType, Spell
 from pims.events.periods import period_of
-from pims.events.spell_attrs import spell_person_attrs_sync
+from pims.events.spell_attrs import PERSON_ATTRS
 from pims.lib import citizen_id as cid
 from pims.lib import crypto
 from pims.lib.citizen_id import mask_citizen_id
@@ -988,24 +988,27 @@ class _Chunk:
             [*wp, LOADED],
             returning="id, person_id, household_id, region_code",
         )
-        residence = dict(
-            self._exec(
+        # The new persons' rows were inserted from these staging columns, so
+        # the spells get their attribute copies (pims.events.spell_attrs) in
+        # the same COPY instead of a second write of every spell.
+        attrs = ", ".join(f"st.{quote(a)}" for a in PERSON_ATTRS)
+        person_rows = {
+            row[0]: row[1:]
+            for row in self._exec(
                 cur,
-                f"SELECT st.person_id, st.residence_code FROM {t} AS st WHERE {w} AND st.state = %s",  # noqa: S608
+                f"SELECT st.person_id, st.residence_code, {attrs} FROM {t} AS st WHERE {w} AND st.state = %s",  # noqa: S608
                 [*wp, LOADED],
             ).fetchall()
-        )
+        }
         TableWriter(
             Spell,
             ["person_id", "household_id", "kind", "region_code", "start", "end", "opened_by_id", "open_reason",
-             "open_period"],
+             "open_period", *PERSON_ATTRS],
         ).write(
-            (person, household, kind, code, day, None, event, Spell.Opened.BASELINE, self.period)
+            (person, household, kind, code, day, None, event, Spell.Opened.BASELINE, self.period, *person_rows[person][1:])
             for event, person, household, registered in events
-            for kind, code in ((Spell.Kind.REGISTERED, registered), (Spell.Kind.RESIDENT, residence[person]))
+            for kind, code in ((Spell.Kind.REGISTERED, registered), (Spell.Kind.RESIDENT, person_rows[person][0]))
         )  # fmt: skip
-        # The spells' copies of sex, birth date … (set-based, pims.events.spell_attrs).
-        spell_person_attrs_sync(person for _event, person, _household, _code in events)
 
 
 # ---------------------------------------------------------------------------

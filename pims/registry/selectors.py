@@ -16,14 +16,28 @@ def household_list_visible_to(*, user) -> QuerySet[Household]:
     return Household.objects.filter(scope_q(user, "region_code"))
 
 
+# A person is visible through any of these codes: the region responsible
+# for them, the one they are registered in and the one they live in (the
+# residence region may read).
+PERSON_SCOPE_FIELDS = ("responsible_code", "registered_code", "residence_code")
+
+
+def person_scope_arms(user) -> list[Q]:
+    """The jurisdiction rule for persons as its OR-ed arms, one per code
+    column; a search may AND each arm with its own conditions (see
+    pims.search.selectors) as long as it keeps all of them."""
+    return [scope_q(user, field) for field in PERSON_SCOPE_FIELDS]
+
+
 def person_list_visible_to(*, user) -> QuerySet[Person]:
     """Persons the user may read: those their region is responsible for, those
-    registered there and those living there (the residence region may read)."""
+    registered there and those living there."""
     if not has_capability(user, Cap.VIEW_PERSONAL) or user_prefix(user) is None:
         return Person.objects.none()
-    return Person.objects.filter(
-        scope_q(user, "responsible_code") | scope_q(user, "registered_code") | scope_q(user, "residence_code")
-    )
+    visible = Q()
+    for arm in person_scope_arms(user):
+        visible |= arm
+    return Person.objects.filter(visible)
 
 
 def access_household(user, pk, *, for_write: bool = False) -> Household:

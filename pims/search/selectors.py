@@ -6,20 +6,24 @@ only ever be about persons of the user's own scope, whatever the conditions.
 """
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
+from django.db import connection, transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Coalesce, Left, Lower
+from django.db.models.lookups import Exact
 from django.http import Http404
 from django.utils.functional import cached_property
 
 from pims.accounts.roles import Cap, has_capability
 from pims.lib.names import has_han, pinyin_query
 from pims.regions.models import Level, Region
+from pims.regions.scope import user_prefix
 from pims.regions.selectors import region_list_visible_to
 from pims.registry.models import Birth, Contraception, Marriage, Person, PersonStatus, ResidenceStatus
-from pims.registry.selectors import person_list_visible_to
+from pims.registry.selectors import PERSON_SCOPE_FIELDS, person_list_visible_to, person_scope_arms
 
 from .models import SavedQuery
 
@@ -27,6 +31,7 @@ MARRIED = "married"  # 已婚 in any form: 20 已婚, 21 初婚, 22 再婚, 23 �
 MARRIED_CODES = ("20", "21", "22", "23")
 NO_CONTRACEPTION = "none"
 CHILDBEARING_AGES = (15, 49)
+COUNTY_DIGITS = 6  # a code's county part: the leading key of the name search indexes
 NO_CONTRACEPTION_CODE = "00"
 
 ORDERINGS = {
@@ -63,42 +68,88 @@ def age_q(low: int | None, high: int | None, today: dt.date) -> Q:
     return q
 
 
-def _name_q(text: str, mode: str, *, walk: bool = True) -> Q | None:
-    """None when the text can match nobody (nothing searchable typed).
-    `walk`: also state the pinyin range a sorted index walk needs (for wide
-    scopes; see `_walks_pinyin_index`)."""
+@dataclass(frozen=True)
+class NameMatch:
+    """A name condition as its OR-ed arms. `walks`: for arms on the pinyin
+    columns, each arm again as ranges an index on (name_pinyin,
+    name_initials) can walk in pinyin order, checking the initials inside the
+    index (full pinyin and initials start with the same letter)."""
+
+    arms: tuple[Q, ...]
+    walks: tuple[Q, ...] = ()
+
+    @property
+    def pinyin(self) -> bool:
+        return bool(self.walks)
+
+    def q(self) -> Q:
+        q = Q()
+        for arm in self.arms:
+            q |= arm
+        return q
+
+
+def _name_match(text: str, mode: str) -> NameMatch | None:
+    """None when the text can match nobody (nothing searchable typed)."""
     if mode == "exact":
-        return Q(name=text)
+        return NameMatch((Q(name=text),))
     if mode == "prefix":
-        return Q(name__startswith=text)
+        return NameMatch((Q(name__startswith=text),))
     if mode in ("pinyin", "initials") or not has_han(text):
         typed = pinyin_query(text)
         if not typed:
             return None
-        # Full pinyin and initials start with the same letter. Saying so as
-        # a range lets PostgreSQL walk only that part of the pinyin index for
-        # a page sorted by pinyin, instead of the whole index (initials
-        # matches cluster under their first letter, which the planner cannot
-        # know); see docs/benchmarks-search.md.
+        full = Q(name_pinyin__startswith=typed)
+        full_walk = full & pinyin_range(typed)
+        initials = Q(name_initials__startswith=typed)
+        initials_walk = initials & pinyin_range(typed[0]) & prefix_range("name_initials", typed)
         if mode == "pinyin":
-            q, first = Q(name_pinyin__startswith=typed), pinyin_range(typed)
-        elif mode == "initials":
-            q, first = Q(name_initials__startswith=typed), pinyin_range(typed[0])
-        else:
-            q, first = Q(name_pinyin__startswith=typed) | Q(name_initials__startswith=typed), pinyin_range(typed[0])
-        return first & q if walk else q
-    return Q(name__startswith=text)
+            return NameMatch((full,), (full_walk,))
+        if mode == "initials":
+            return NameMatch((initials,), (initials_walk,))
+        return NameMatch((full, initials), (full_walk, initials_walk))
+    return NameMatch((Q(name__startswith=text),))
+
+
+def _name_q(user, match: NameMatch) -> Q:
+    """The name condition in the form the user's scope searches fastest.
+
+    City and province scopes search it as it is; a capped page of theirs
+    walks a pinyin range (`page_walk`).
+
+    County-or-smaller scopes search pinyin and initials as scope ∧ name
+    distributed into one term per (scope column, name column), each with the
+    county part of the code as an equality: every term is one range of a
+    composite index (county code, pinyin or initials, code) — registry
+    migration 0005 — so a township's `ly` is a few hundred index entries
+    instead of the register-wide 250,000 of the initials index intersected
+    with the township. The terms only narrow the jurisdiction rule the
+    queryset already applies. docs/benchmarks-search.md has the plans."""
+    prefix = user_prefix(user) or ""
+    if not match.pinyin or len(prefix) < COUNTY_DIGITS:
+        return match.q()
+    county = prefix[:COUNTY_DIGITS]
+    q = Q()
+    for field, scope_arm in zip(PERSON_SCOPE_FIELDS, person_scope_arms(user), strict=True):
+        in_county = Q(Exact(Left(field, COUNTY_DIGITS), Value(county)))
+        for arm in match.arms:
+            q |= scope_arm & in_county & arm
+    return q
 
 
 def pinyin_range(prefix: str) -> Q:
-    """`name_pinyin` starting with `prefix` as a range the ordinary index
-    serves in sort order (PostgreSQL uses LIKE on it only under the plain C
-    collation). Stored pinyin is [a-z0-9] only, for which the range is exact
-    under any collation; callers keep the LIKE as well."""
+    return prefix_range("name_pinyin", prefix)
+
+
+def prefix_range(field: str, prefix: str) -> Q:
+    """`field` starting with `prefix` as a range the ordinary index serves
+    in sort order (PostgreSQL uses LIKE on it only under the plain C
+    collation). Stored pinyin and initials are [a-z0-9] only, for which the
+    range is exact under any collation; callers keep the LIKE as well."""
     last = prefix[-1]
     if last.isascii() and (last.isdigit() and last != "9" or last.isalpha() and last != "z"):
-        return Q(name_pinyin__gte=prefix, name_pinyin__lt=prefix[:-1] + chr(ord(last) + 1))
-    return Q(name_pinyin__gte=prefix)
+        return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix[:-1] + chr(ord(last) + 1)})
+    return Q(**{f"{field}__gte": prefix})
 
 
 WIDE_SCOPE_LEVELS = (Level.CITY, Level.PROVINCE)
@@ -113,6 +164,44 @@ def _walks_pinyin_index(user) -> bool:
     (found through the code and name indexes together) are few enough to
     sort (docs/benchmarks-search.md)."""
     return user.region.level in WIDE_SCOPE_LEVELS
+
+
+@dataclass(frozen=True)
+class PageWalk:
+    """How a capped page is read: each arm of the name condition walked
+    in an order an index provides, the arms merged."""
+
+    arms: tuple[Q, ...]
+    ordering: tuple
+
+    def key(self, person):
+        """The ordering in Python (pinyin is stored lower case; `name` ties
+        compare by code point as under the C and C.UTF-8 collations)."""
+        return tuple(getattr(person, f.lstrip("-")) for f in self.ordering)
+
+    @property
+    def descending(self) -> bool:
+        return self.ordering[0].startswith("-")
+
+
+def page_walk(*, user, criteria: dict) -> PageWalk | None:
+    """For a city or province scope with a pinyin or initials condition: a
+    page of many matches sorted by pinyin is found fastest by walking the
+    pinyin index in order over the range the matches lie in (those of `ly`
+    cluster under `l`, which the planner cannot know), one arm at a time so
+    that the initials are checked inside the index (person_pinyin_walk); a
+    page of few matches is found fastest through the name indexes and
+    sorted. The count tells which: CappedPaginator walks only for a capped
+    result. The count never gets the ranges — PostgreSQL would intersect
+    the bitmap of a million-entry range with a few thousand matches.
+    docs/benchmarks-search.md has the plans."""
+    c = criteria or {}
+    if not c.get("name") or c.get("sort") not in (None, "", "name", "-name") or not _walks_pinyin_index(user):
+        return None
+    match = _name_match(c["name"], c.get("name_mode") or "auto")
+    if match is None or not match.pinyin:
+        return None
+    return PageWalk(match.walks, _ordering(c.get("sort"), walk=True))
 
 
 def _ordering(key: str, *, walk: bool) -> tuple:
@@ -147,11 +236,14 @@ def person_search(*, user, criteria: dict, today: dt.date | None = None) -> Quer
         qs = qs.filter(id_index=c["id_index"])
     walk = True
     if c.get("name"):
-        walk = _walks_pinyin_index(user)
-        q = _name_q(c["name"], c.get("name_mode") or "auto", walk=walk)
-        if q is None:
+        # Sorted so that no index provides the order: an unbounded walk of the
+        # pinyin index took 13 s for a rare pinyin at 10M. A capped page walks
+        # a bounded range instead (page_walk).
+        walk = False
+        match = _name_match(c["name"], c.get("name_mode") or "auto")
+        if match is None:
             return qs.none()
-        qs = qs.filter(q)
+        qs = qs.filter(_name_q(user, match))
     if c.get("sex"):
         qs = qs.filter(sex=c["sex"])
     if c.get("birth_from"):
@@ -203,11 +295,43 @@ class CappedPaginator(Paginator):
     """Counts matches only up to COUNT_CAP: two initials at province level
     match hundreds of thousands of persons, and an exact count of them costs
     seconds while telling the clerk nothing more than "too many, add a
-    condition". `capped` says there are more; pages stop at the cap."""
+    condition". `capped` says there are more; pages stop at the cap.
+    `walk`: the range and index order the page (not the count) uses when the
+    result is capped (`page_walk`): the same rows in the same order."""
+
+    def __init__(self, object_list, per_page, *, walk: PageWalk | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.walk = walk
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = self.object_list
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:  # as Paginator.page: the last page ends at the (capped) count
+            top = self.count
+        if self.walk is not None and self.capped:
+            return self._get_page(self._walked(bottom, top), number, self)
+        return self._get_page(rows[bottom:top], number, self)
+
+    def _walked(self, bottom: int, top: int) -> list:
+        """The rows bottom..top of the merged arms (each read up to `top`)."""
+        walk = self.walk
+        found = {}
+        with transaction.atomic(), _planner(index_order_only=True):
+            for arm in walk.arms:
+                for person in self.object_list.filter(arm).order_by(*walk.ordering)[:top]:
+                    found[person.pk] = person
+        return sorted(found.values(), key=walk.key, reverse=walk.descending)[bottom:top]
 
     @cached_property
     def _matches(self) -> int:
-        return self.object_list.order_by()[: COUNT_CAP + 1].count()
+        # Without the page's joins (select_related): they cannot change the count.
+        matches = self.object_list.select_related(None).order_by()[: COUNT_CAP + 1]
+        if self.walk is None:
+            return matches.count()
+        with transaction.atomic(), _planner():  # a city/province name search: no JIT
+            return matches.count()
 
     @cached_property
     def count(self) -> int:
@@ -216,6 +340,27 @@ class CappedPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self._matches > COUNT_CAP
+
+
+@contextmanager
+def _planner(*, index_order_only: bool = False):
+    """Planner settings for the search's own statements, within the caller's
+    transaction (PostgreSQL; nothing elsewhere).
+
+    No JIT: it compiled a 10 ms search for 10–27 ms.
+    `index_order_only`: rows only in an index's order. The arm of a capped
+    walk has many matches, but the planner multiplies the selectivities of
+    the pinyin range, the initials range and the search's own name condition
+    as if independent (they are not: the initials of `ly` all lie under `l`)
+    and estimates a handful of rows — then sorts 250,000 of them (0.9 s)
+    instead of walking to the first 50 (13 ms)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            if index_order_only:
+                cursor.execute("SET LOCAL enable_sort = off")
+                cursor.execute("SET LOCAL enable_bitmapscan = off")
+    yield
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:

@@ -71,8 +71,13 @@ def search(request):
         if by_id and "id_index" not in criteria:
             form.add_error("citizen_id", _("请输入公民身份号码"))
         else:
-            qs = selectors.person_search(user=user, criteria=criteria).select_related("household")
-            page = selectors.CappedPaginator(qs, PAGE_SIZE).get_page(None if by_id else request.GET.get("page"))
+            # The households of the page only (prefetch): a join would be made for
+            # every match before the sort picks the page.
+            qs = selectors.person_search(user=user, criteria=criteria).prefetch_related("household")
+            walk = selectors.page_walk(user=user, criteria=criteria)
+            page = selectors.CappedPaginator(qs, PAGE_SIZE, walk=walk).get_page(
+                None if by_id else request.GET.get("page")
+            )
             page.object_list = selectors.decorate(page.object_list)
             ctx.update(
                 page=page,

@@ -30,8 +30,10 @@ class Person(models.Model):
     )
     row = models.PositiveSmallIntegerField(_("表内行号"), default=1)
     name = models.CharField(_("姓名"), max_length=50, db_index=True)
-    name_pinyin = models.CharField(_("姓名全拼"), max_length=120, blank=True, db_index=True)
-    name_initials = models.CharField(_("姓名首字母"), max_length=20, blank=True, db_index=True)
+    name_pinyin = models.CharField(_("姓名全拼"), max_length=120, blank=True)
+    # Searched by prefix only (LIKE 'ly%'): one pattern index (Meta) serves it;
+    # county-or-smaller scopes use the composite indexes of migration 0005.
+    name_initials = models.CharField(_("姓名首字母"), max_length=20, blank=True)
     id_cipher = models.TextField(_("公民身份号码（密文）"), blank=True)
     id_index = models.CharField(max_length=64, null=True, blank=True, unique=True)
     id_masked = models.CharField(_("公民身份号码"), max_length=18, blank=True)
@@ -67,6 +69,12 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["responsible_code", "status"], name="person_scope_status"),
             models.Index(fields=["birth_date"], name="person_birth"),
+            models.Index(fields=["name_initials"], name="person_initials_like", opclasses=["varchar_pattern_ops"]),
+            # Name search (pims.search.selectors): pinyin by prefix, and the
+            # sorted walk of a capped city/province page, which checks the
+            # initials inside the index.
+            models.Index(fields=["name_pinyin"], name="person_pinyin_like", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name_pinyin", "name_initials"], name="person_pinyin_walk"),
         ]
         verbose_name = _("人员")
         verbose_name_plural = _("人员")

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pims.registry.models import Contraception, Marriage
+from pims.registry.models import Contraception, Marriage, Person
 from pims.search.forms import SearchForm
 from pims.search.selectors import age_q, person_relatives, person_search, years_before
 
@@ -279,3 +279,88 @@ def test_pinyin_range_is_exactly_the_prefix(stored, typed):
         assert inside == stored.startswith(typed)
     else:
         assert inside or not stored.startswith(typed)
+
+
+# --- name search through the scope's own code columns -----------------------------
+
+GRID_CODES = {
+    "township": "210124101201",  # township A (the operator's)
+    "county": "210124102200",  # township B: the county admin's, not the operator's
+    "city": "210102001001",  # another county of the city
+    "away": "330106001001",  # another province
+}
+GRID_NAMES = ["李远", "李远航", "刘洋", "罗毅", "吕岩", "张三"]  # ly, lyh, ly, ly, ly (lv yan), zs
+
+
+@pytest.fixture
+def code_grid(world, regions):
+    """One person for every combination of where the three scope codes
+    point (responsible, registered, residence), each with one of a few names
+    whose pinyin or initials start alike — the cases the search spreads over
+    its per-column index terms (`_name_q`)."""
+    from itertools import product
+
+    from pims.lib.names import name_pinyin
+
+    template = world["张三"]
+    made = []
+    for i, (resp, reg, res) in enumerate(product(GRID_CODES, repeat=3)):
+        p = Person.objects.get(pk=template.pk)
+        p.pk, p.id_index, p.row = None, None, 100 + i
+        p.name = GRID_NAMES[i % len(GRID_NAMES)]
+        p.name_pinyin, p.name_initials = name_pinyin(p.name)
+        p.responsible_code, p.registered_code, p.residence_code = GRID_CODES[resp], GRID_CODES[reg], GRID_CODES[res]
+        p.save()
+        made.append(p)
+    return made
+
+
+def _visible_to(user, p) -> bool:
+    prefix = user.region.prefix
+    return any(code.startswith(prefix) for code in (p.responsible_code, p.registered_code, p.residence_code))
+
+
+@pytest.mark.parametrize("who", ["operator", "county", "outsider", "city"])
+@pytest.mark.parametrize(("typed", "mode"), [("ly", ""), ("ly", "initials"), ("lyh", ""), ("li", "pinyin"), ("l", "")])
+def test_pinyin_search_keeps_every_person_of_the_scope_and_no_other(code_grid, personas, regions, who, typed, mode):
+    from pims.accounts.roles import Role
+    from pims.testing.fixtures import make_user
+
+    user = personas.get(who) or make_user("city_viewer", Role.CITY_VIEWER, regions["city"])
+    typed_q = typed.lower()
+    everyone = Person.objects.all()
+    expected = {
+        p.pk
+        for p in everyone
+        if _visible_to(user, p)
+        and (
+            (mode in ("", "pinyin") and p.name_pinyin.startswith(typed_q))
+            or (mode in ("", "initials") and p.name_initials.startswith(typed_q))
+        )
+    }
+    form = SearchForm({"name": typed, "name_mode": mode}, user=user)
+    assert form.is_valid(), form.errors
+    found = set(person_search(user=user, criteria=form.criteria(), today=TODAY).values_list("pk", flat=True))
+    assert found == expected
+    assert found & {p.pk for p in code_grid}  # the grid is really searched
+
+
+def test_a_capped_page_walks_the_pinyin_range_and_lists_the_same_persons(code_grid, personas, regions, monkeypatch):
+    from pims.accounts.roles import Role
+    from pims.search import selectors
+    from pims.testing.fixtures import make_user
+
+    city = make_user("city_viewer", Role.CITY_VIEWER, regions["city"])
+    criteria = {"name": "ly"}
+    walk = selectors.page_walk(user=city, criteria=criteria)
+    assert walk is not None
+    assert selectors.page_walk(user=personas["county"], criteria=criteria) is None  # narrow scopes: index terms
+    assert selectors.page_walk(user=city, criteria={**criteria, "sort": "birth_date"}) is None
+
+    qs = person_search(user=city, criteria=criteria, today=TODAY)
+    everyone = [p.pk for p in qs]
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    paginator = selectors.CappedPaginator(qs, 2, walk=walk)
+    assert paginator.capped and paginator.count == 3
+    pages = [list(paginator.page(n).object_list) for n in (1, 2)]
+    assert [p.pk for page in pages for p in page] == everyone[:3]
