@@ -15,7 +15,7 @@ from locust import HttpUser, between, events, task
 
 with open(os.environ["BENCH_PERSON_PKS"]) as fh:
     PKS = [int(x) for x in fh.read().split()]
-WARMUP = float(os.environ.get("BENCH_WARMUP", "20"))
+WARMUP = float(os.environ.get("BENCH_WARMUP", "60"))
 
 
 @events.test_start.add_listener

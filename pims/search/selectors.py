@@ -173,6 +173,7 @@ class PageWalk:
 
     arms: tuple[Q, ...]
     ordering: tuple
+    matches: tuple[Q, ...] = ()  # the arms as the name condition states them (for the count)
 
     def key(self, person):
         """The ordering in Python (pinyin is stored lower case; `name` ties
@@ -201,7 +202,7 @@ def page_walk(*, user, criteria: dict) -> PageWalk | None:
     match = _name_match(c["name"], c.get("name_mode") or "auto")
     if match is None or not match.pinyin:
         return None
-    return PageWalk(match.walks, _ordering(c.get("sort"), walk=True))
+    return PageWalk(match.walks, _ordering(c.get("sort"), walk=True), match.arms)
 
 
 def _ordering(key: str, *, walk: bool) -> tuple:
@@ -327,11 +328,24 @@ class CappedPaginator(Paginator):
     @cached_property
     def _matches(self) -> int:
         # Without the page's joins (select_related): they cannot change the count.
-        matches = self.object_list.select_related(None).order_by()[: COUNT_CAP + 1]
+        matches = self.object_list.select_related(None).prefetch_related(None).order_by()
         if self.walk is None:
-            return matches.count()
-        with transaction.atomic(), _planner():  # a city/province name search: no JIT
-            return matches.count()
+            return matches[: COUNT_CAP + 1].count()
+        return self._walked_count(matches)
+
+    def _walked_count(self, matches) -> int:
+        """A city or province name search counts arm by arm, stopping at the
+        cap: the keys of each arm come from its pattern index alone (it
+        includes the three scope codes), where a bitmap of the register-wide
+        250,000 `ly` entries plus 10,001 row reads took 60–130 ms. The union
+        of the arms' keys is the count."""
+        seen = set()
+        with transaction.atomic(), _planner(index_order_only=True):
+            for arm in self.walk.matches:
+                seen.update(matches.filter(arm).values_list("pk", flat=True)[: COUNT_CAP + 1])
+                if len(seen) > COUNT_CAP:
+                    break
+        return len(seen)
 
     @cached_property
     def count(self) -> int:

@@ -22,11 +22,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='person',
-            index=models.Index(fields=['name_initials'], name='person_initials_like', opclasses=['varchar_pattern_ops']),
+            index=models.Index(fields=['name_initials'], include=('id', 'name_pinyin', 'responsible_code', 'registered_code', 'residence_code'), name='person_initials_like', opclasses=['varchar_pattern_ops']),
         ),
         migrations.AddIndex(
             model_name='person',
-            index=models.Index(fields=['name_pinyin'], name='person_pinyin_like', opclasses=['varchar_pattern_ops']),
+            index=models.Index(fields=['name_pinyin'], include=('id', 'name_initials', 'responsible_code', 'registered_code', 'residence_code'), name='person_pinyin_like', opclasses=['varchar_pattern_ops']),
         ),
         migrations.AddIndex(
             model_name='person',

@@ -69,11 +69,23 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["responsible_code", "status"], name="person_scope_status"),
             models.Index(fields=["birth_date"], name="person_birth"),
-            models.Index(fields=["name_initials"], name="person_initials_like", opclasses=["varchar_pattern_ops"]),
-            # Name search (pims.search.selectors): pinyin by prefix, and the
+            models.Index(
+                fields=["name_initials"],
+                name="person_initials_like",
+                opclasses=["varchar_pattern_ops"],
+                include=["id", "name_pinyin", "responsible_code", "registered_code", "residence_code"],
+            ),
+            # Name search (pims.search.selectors): pinyin and initials by
+            # prefix, their capped count for a city or province read from the
+            # index alone (it includes the other key and the three scope codes); the
             # sorted walk of a capped city/province page, which checks the
             # initials inside the index.
-            models.Index(fields=["name_pinyin"], name="person_pinyin_like", opclasses=["varchar_pattern_ops"]),
+            models.Index(
+                fields=["name_pinyin"],
+                name="person_pinyin_like",
+                opclasses=["varchar_pattern_ops"],
+                include=["id", "name_initials", "responsible_code", "registered_code", "residence_code"],
+            ),
             models.Index(fields=["name_pinyin", "name_initials"], name="person_pinyin_walk"),
         ]
         verbose_name = _("人员")
