@@ -226,7 +226,7 @@ def bench(vendor: str) -> int:
     from pims.lib.citizen_id import parse
     from pims.registry.models import Person
     from pims.registry.services import citizen_id_index
-    from pims.search.selectors import CappedPaginator, page_walk, person_search
+    from pims.search.selectors import search_paginator
 
     target = int(50_000 * scale())
     if not (os.environ.get("BENCH_REUSE") and Person.objects.exists()):
@@ -242,8 +242,7 @@ def bench(vendor: str) -> int:
 
     def page(user, criteria):
         """What the search page runs: the capped count and the first page."""
-        qs = person_search(user=user, criteria=criteria).prefetch_related("household")
-        first = CappedPaginator(qs, PAGE, walk=page_walk(user=user, criteria=criteria)).get_page(1)
+        first = search_paginator(user=user, criteria=criteria, per_page=PAGE).get_page(1)
         return first.paginator.count, list(first.object_list)
 
     def pk_lookup(pk):

@@ -12,7 +12,7 @@ from pydantic import ConfigDict, StringConstraints
 from pims.accounts.roles import Cap, has_capability
 
 from .forms import SearchForm
-from .selectors import COUNT_CAP, CappedPaginator, decorate, page_walk, person_search
+from .selectors import COUNT_CAP, decorate, search_paginator
 
 router = Router(tags=["search"])
 
@@ -88,8 +88,7 @@ def person_search_api(request, payload: SearchIn):
     if not form.is_valid():
         errors = {k: [str(m) for m in v] for k, v in form.errors.items()}
         return Status(422, {"detail": "查询条件有误", "errors": errors})
-    qs = person_search(user=user, criteria=form.criteria()).prefetch_related("household")
-    paginator = CappedPaginator(qs, payload.page_size, walk=page_walk(user=user, criteria=form.criteria()))
+    paginator = search_paginator(user=user, criteria=form.criteria(), per_page=payload.page_size)
     page = paginator.get_page(payload.page)
     return {
         "count": paginator.count,

@@ -173,7 +173,7 @@ class PageWalk:
 
     arms: tuple[Q, ...]
     ordering: tuple
-    matches: tuple[Q, ...] = ()  # the arms as the name condition states them (for the count)
+    matches: tuple[Q, ...]  # the arms as the name condition states them (for the count)
 
     def key(self, person):
         """The ordering in Python (pinyin is stored lower case; `name` ties
@@ -235,12 +235,11 @@ def person_search(*, user, criteria: dict, today: dt.date | None = None) -> Quer
     today = today or dt.date.today()
     if c.get("id_index"):
         qs = qs.filter(id_index=c["id_index"])
-    walk = True
+    # A name search is sorted so that no index provides the order: an
+    # unbounded walk of the pinyin index took 13 s for a rare pinyin at 10M.
+    # A capped page walks a bounded range instead (page_walk).
+    index_order = not c.get("name")
     if c.get("name"):
-        # Sorted so that no index provides the order: an unbounded walk of the
-        # pinyin index took 13 s for a rare pinyin at 10M. A capped page walks
-        # a bounded range instead (page_walk).
-        walk = False
         match = _name_match(c["name"], c.get("name_mode") or "auto")
         if match is None:
             return qs.none()
@@ -286,7 +285,7 @@ def person_search(*, user, criteria: dict, today: dt.date | None = None) -> Quer
             qs = qs.filter(household_size__gte=c["household_size_min"])
         if c.get("household_size_max") is not None:
             qs = qs.filter(household_size__lte=c["household_size_max"])
-    return qs.order_by(*_ordering(c.get("sort"), walk=walk))
+    return qs.order_by(*_ordering(c.get("sort"), walk=index_order))
 
 
 COUNT_CAP = 10_000
@@ -307,19 +306,18 @@ class CappedPaginator(Paginator):
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        rows = self.object_list
         top = bottom + self.per_page
         if top + self.orphans >= self.count:  # as Paginator.page: the last page ends at the (capped) count
             top = self.count
         if self.walk is not None and self.capped:
             return self._get_page(self._walked(bottom, top), number, self)
-        return self._get_page(rows[bottom:top], number, self)
+        return self._get_page(self.object_list[bottom:top], number, self)
 
     def _walked(self, bottom: int, top: int) -> list:
         """The rows bottom..top of the merged arms (each read up to `top`)."""
         walk = self.walk
         found = {}
-        with transaction.atomic(), _planner(index_order_only=True):
+        with transaction.atomic(), _index_order_only():
             for arm in walk.arms:
                 for person in self.object_list.filter(arm).order_by(*walk.ordering)[:top]:
                     found[person.pk] = person
@@ -340,7 +338,7 @@ class CappedPaginator(Paginator):
         250,000 `ly` entries plus 10,001 row reads took 60–130 ms. The union
         of the arms' keys is the count."""
         seen = set()
-        with transaction.atomic(), _planner(index_order_only=True):
+        with transaction.atomic(), _index_order_only():
             for arm in self.walk.matches:
                 seen.update(matches.filter(arm).values_list("pk", flat=True)[: COUNT_CAP + 1])
                 if len(seen) > COUNT_CAP:
@@ -357,24 +355,30 @@ class CappedPaginator(Paginator):
 
 
 @contextmanager
-def _planner(*, index_order_only: bool = False):
-    """Planner settings for the search's own statements, within the caller's
-    transaction (PostgreSQL; nothing elsewhere).
-
-    No JIT: it compiled a 10 ms search for 10–27 ms.
-    `index_order_only`: rows only in an index's order. The arm of a capped
-    walk has many matches, but the planner multiplies the selectivities of
-    the pinyin range, the initials range and the search's own name condition
-    as if independent (they are not: the initials of `ly` all lie under `l`)
-    and estimates a handful of rows — then sorts 250,000 of them (0.9 s)
-    instead of walking to the first 50 (13 ms)."""
+def _index_order_only():
+    """Within the caller's transaction, PostgreSQL reads the search's rows
+    only in an index's order, without JIT (nothing elsewhere). The arm of a
+    capped walk has many matches, but the planner multiplies the
+    selectivities of the pinyin range, the initials range and the search's
+    own name condition as if independent (they are not: the initials of `ly`
+    all lie under `l`) and estimates a handful of rows — then sorts 250,000
+    of them (0.9 s) instead of walking to the first 50 (13 ms). JIT compiled
+    a 10 ms statement for 10–27 ms."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
-            if index_order_only:
-                cursor.execute("SET LOCAL enable_sort = off")
-                cursor.execute("SET LOCAL enable_bitmapscan = off")
+            cursor.execute("SET LOCAL enable_sort = off")
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
     yield
+
+
+def search_paginator(*, user, criteria: dict, per_page: int) -> CappedPaginator:
+    """The result pages of a search as the page and the API show them: the
+    capped count, a walked page where it pays (`page_walk`), and only the
+    page's households (a join would be made for every match before the sort
+    picks the page)."""
+    qs = person_search(user=user, criteria=criteria).prefetch_related("household")
+    return CappedPaginator(qs, per_page, walk=page_walk(user=user, criteria=criteria))
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:

@@ -71,13 +71,8 @@ def search(request):
         if by_id and "id_index" not in criteria:
             form.add_error("citizen_id", _("请输入公民身份号码"))
         else:
-            # The households of the page only (prefetch): a join would be made for
-            # every match before the sort picks the page.
-            qs = selectors.person_search(user=user, criteria=criteria).prefetch_related("household")
-            walk = selectors.page_walk(user=user, criteria=criteria)
-            page = selectors.CappedPaginator(qs, PAGE_SIZE, walk=walk).get_page(
-                None if by_id else request.GET.get("page")
-            )
+            paginator = selectors.search_paginator(user=user, criteria=criteria, per_page=PAGE_SIZE)
+            page = paginator.get_page(None if by_id else request.GET.get("page"))
             page.object_list = selectors.decorate(page.object_list)
             ctx.update(
                 page=page,
