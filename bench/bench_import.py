@@ -35,6 +35,7 @@ def main() -> int:
 def run(vendor: str) -> int:
     from django.db import connection
 
+    from pims.integration.parallel import pool_size
     from pims.integration.services import police_import
     from pims.synth.generator import Generator, Population
     from pims.synth.police_file import write_police_file
@@ -56,6 +57,7 @@ def run(vendor: str) -> int:
         def progress(job, stage, done, total):
             stages.setdefault(stage, time.perf_counter())
 
+        workers = pool_size(path.stat().st_size)
         server0 = server_cpu(connection)
         cpu0, t0 = own_cpu(), time.perf_counter()
         job = police_import(actor=None, path=path, progress=progress)
@@ -71,7 +73,8 @@ def run(vendor: str) -> int:
     bench("import_seconds", wall, "s", f"stage 1 (read, input rules, encrypt) {stage_seconds:.1f}s, "
           f"stage 2 (set-based load) {wall - stage_seconds - check_seconds:.1f}s, "
           f"stage 3 (register rules, rejected file) {check_seconds:.1f}s")  # fmt: skip
-    bench("import_cpu_seconds", cpu, "s", "CPU of the importing process")
+    bench("import_stage1_workers", workers, "processes", "0 = judged in the importing process (PIMS_IMPORT_WORKERS)")
+    bench("import_cpu_seconds", cpu, "s", "CPU of the importing process and its stage-1 workers")
     bench("import_cpu_us_per_row", cpu / rows * 1e6, "us/row", "client side")
     if server:
         bench("import_server_cpu_seconds", server, "s", "CPU of the PostgreSQL backend serving the import")

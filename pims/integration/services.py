@@ -67,7 +67,7 @@ from pims.lib import citizen_id as cid
 from pims.lib import crypto
 from pims.lib.citizen_id import mask_citizen_id
 from pims.regions.models import Level, Region
-from pims.regions.scope import code_in_scope
+from pims.regions.scope import code_in_scope, user_prefix
 from pims.registry.checks.base import Severity, violation
 from pims.registry.checks.input_rules import FIELD_LABELS, CodeBook, validate_household_input
 from pims.registry.checks.register_rules import set_based
@@ -78,12 +78,15 @@ from .bulk import TableWriter, adapt_value, quote
 from .fastpath import quick_member
 from .format import BY_KEY, MappingError, Normaliser, cell_text, normalise_date, resolve_headers
 from .models import ImportJob, StagedRow
+from .parallel import judged_chunks, pool_size
 from .personal import name_pinyin, phone_stored
 from .reader import SourceError, SourceRow, detect, file_sha256, iter_rows, original_lines, read_header
 
 # Rows per stage-1 commit and households per stage-2 commit (×5 on PostgreSQL);
 # the environment can lower them (the kill tests do, to get many commits).
 STAGE_CHUNK_ROWS = int(os.environ.get("PIMS_IMPORT_CHUNK_ROWS", "5000"))
+# Rows a stage-1 worker judges at a time (never more than a commit holds).
+JUDGE_CHUNK_ROWS = 1000
 LOAD_CHUNK_HOUSEHOLDS = int(os.environ.get("PIMS_IMPORT_CHUNK_HOUSEHOLDS", "1000"))
 OK, REJECTED, LOADED, PRESENT = "ok", "rejected", "loaded", "present"
 LINK_KEYS = ("spouse_id", "mother_id", "father_id")
@@ -262,7 +265,7 @@ class _Runner:
             )
         }
         judge = _RowJudge(job, columns, villages, self.actor)
-        judge.households = self._household_keys()
+        households = self._household_keys()
         writer = TableWriter(StagedRow, STAGE_COLUMNS)
         rows = iter_rows(
             self.path, job.file_format, job.encoding, start_line=job.staged_lines, start_offset=job.staged_offset
@@ -271,10 +274,14 @@ class _Runner:
         batch: list[tuple] = []
         last: SourceRow | None = None
         self._tick("stage", job.staged_offset if job.file_format == "csv" else job.staged_lines, 0)
+        workers = pool_size(job.file_size - job.staged_offset)
         try:
-            for source in rows:
-                batch.append(judge.stage_row(source))
-                last = source
+            for sources, staged, warnings in judged_chunks(
+                rows, judge, size=min(JUDGE_CHUNK_ROWS, STAGE_CHUNK_ROWS), workers=workers
+            ):
+                batch += _numbered(staged, households)
+                judge.warnings.update(warnings)
+                last = sources[-1]
                 if len(batch) >= STAGE_CHUNK_ROWS:
                     self._stage_commit(writer, batch, last, judge)
                     batch = []
@@ -517,12 +524,14 @@ class _RowJudge:
 
     def __init__(self, job: ImportJob, columns: dict[str, int], villages: dict[str, _Village], actor):
         self.job, self.columns, self.villages, self.actor = job, columns, villages, actor
+        # Everything judging reads is loaded here, before stage 1 may fork
+        # its workers (pims.integration.parallel): the user's region too.
+        user_prefix(actor)
         self.codes = CodeBook()
         self.normaliser = Normaliser()
         self.warnings: Counter = Counter()
         self.ids: dict[str, cid.CitizenId | cid.CitizenIdError] = {}
         self.indexes: dict[str, str] = {}
-        self.households: dict[tuple[str, str], int] = {}
         tables = Normaliser.TABLES
         self.coded = [(key, i, key in tables) for key, i in columns.items()]
 
@@ -559,6 +568,9 @@ class _RowJudge:
         return hit
 
     def stage_row(self, source: SourceRow) -> tuple:
+        """The row as staged; an accepted row ends with its household's
+        identity (village code, 户号), which `_numbered` turns into the
+        household's key — numbering needs every earlier row, judging does not."""
         line = source.line
         if source.problem is not None:
             return self._rejected(line, [source.problem])
@@ -631,15 +643,27 @@ class _RowJudge:
         phone_cipher, phone_idx, phone_masked = phone_stored(c["phone"])
         pinyin, initials = name_pinyin(c["name"])
         hh_number = data["number"].strip()
-        hh_key = self.households.setdefault((village.code, hh_number), len(self.households) + 1)
         return (
             self.job.pk, line, OK, "", "", village.pk, village.code, hh_number, hh_type,
             data["address"].strip(), c["name"], pinyin, initials, id_cipher, id_index, id_masked,
             c.get("id_sex", "") if number else "", c.get("id_birth_date") if number else None, c["no_id_reason"],
             c["sex"], c["birth_date"], c["ethnicity"], c["education"], c["occupation"], c["marital_status"],
             c["relationship"], c["hukou_type"], registered, residence, c["residence_status"], phone_cipher,
-            phone_idx, phone_masked, links["spouse_id"], links["mother_id"], links["father_id"], hh_key,
+            phone_idx, phone_masked, links["spouse_id"], links["mother_id"], links["father_id"],
+            (village.code, hh_number),
         )  # fmt: skip
+
+
+def _numbered(staged: list[tuple], households: dict[tuple[str, str], int]) -> list[tuple]:
+    """Accepted rows get their household's key 1..N, in the order the
+    households first appear in the file (`households` carries on across
+    chunks and, on resumption, from the rows staged before)."""
+    out = []
+    for row in staged:
+        if row[2] == OK:
+            row = row[:-1] + (households.setdefault(row[-1], len(households) + 1),)
+        out.append(row)
+    return out
 
 
 def _with_line(message: str, line: int) -> str:

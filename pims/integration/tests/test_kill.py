@@ -1,7 +1,10 @@
 """A real SIGKILL in the middle of `manage.py import_police`, twice (while
 reading, while loading); the re-run ends in exactly the register a clean
-import gives (same counts, same per-person checksum). On SQLite always (a
-file database), on PostgreSQL in a database of its own when the suite runs
+import gives (same counts, same per-person checksum). The killed import
+judges its rows in forked worker processes (pims.integration.parallel), the
+clean one in one process, so the checksum also says both stage the same; the
+workers of a killed import must not outlive it. On SQLite always (a file
+database), on PostgreSQL in a database of its own when the suite runs
 against PostgreSQL."""
 
 import os
@@ -106,6 +109,7 @@ def kill_when(db, env, path, ready, deadline=180.0):
                 os.kill(proc.pid, signal.SIGKILL)
                 proc.wait()
                 assert proc.returncode == -signal.SIGKILL
+                assert_no_survivors(path)
                 return row
             if proc.poll() is not None:
                 pytest.fail(f"import finished before it could be killed (job {row})")
@@ -115,6 +119,27 @@ def kill_when(db, env, path, ready, deadline=180.0):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def assert_no_survivors(path: Path, wait: float = 10.0) -> None:
+    """No process of the killed import (its stage-1 workers share its
+    command line) is left once it is gone."""
+    deadline = time.monotonic() + wait
+    while True:
+        alive = [pid for pid in os.listdir("/proc") if pid.isdigit() and _runs_import_of(pid, path)]
+        if not alive or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert alive == [], f"import processes left after SIGKILL: {alive}"
+
+
+def _runs_import_of(pid: str, path: Path) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z" and b"import_police" in cmdline and str(path).encode() in cmdline
 
 
 def checksum(env) -> tuple[str, str]:
@@ -142,7 +167,9 @@ def test_sigkill_then_rerun_equals_a_clean_import(backend, regions, codes, popul
         manage(env, "load_codes", "-v0")
         clean, killed = template.clone("clean"), template.clone("killed")
         dbs += [clean, killed]
-        clean_env, killed_env = base_env | {"DATABASE_URL": clean.url}, base_env | {"DATABASE_URL": killed.url}
+        clean_env = base_env | {"DATABASE_URL": clean.url, "PIMS_IMPORT_WORKERS": "1"}
+        killed_env = base_env | {"DATABASE_URL": killed.url, "PIMS_IMPORT_WORKERS": "2",
+                                 "PIMS_IMPORT_PARALLEL_BYTES": "0"}  # fmt: skip
 
         manage(clean_env, "import_police", str(path))
         first = kill_when(killed, killed_env, path, lambda row: row[0] == "staging" and row[1] > 1)

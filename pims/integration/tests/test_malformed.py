@@ -1,11 +1,15 @@
 """2,000+ malformed rows of 30 kinds mixed into a good extract: every one
-is rejected with its rule, every good row is loaded."""
+is rejected with its rule, every good row is loaded — judged in one process
+and by forked workers alike."""
 
 import csv
 import datetime as dt
 import io
 import random
 
+import pytest
+
+from pims.integration import parallel
 from pims.integration.format import HEADERS
 from pims.integration.rejected import rejected_path
 from pims.integration.services import police_import
@@ -127,7 +131,14 @@ def kinds(rows: Rows, register_someone):
     ]
 
 
-def test_every_malformed_row_is_rejected_with_its_reason_and_every_good_row_kept(regions, codes, population, tmp_path):
+@pytest.mark.parametrize("workers", ["1", "2"], ids=["one-process", "forked-judges"])
+def test_every_malformed_row_is_rejected_with_its_reason_and_every_good_row_kept(
+    regions, codes, population, tmp_path, monkeypatch, workers
+):
+    monkeypatch.setenv("PIMS_IMPORT_WORKERS", workers)
+    monkeypatch.setenv("PIMS_IMPORT_PARALLEL_BYTES", "0")
+    # A thread another test left behind must not quietly turn the pool off.
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
     # People already registered elsewhere, one per I09 row.
     hh = make_household(regions["village_a2"], number="R0001")
     registered = []
