@@ -41,7 +41,8 @@ class ImportJob(models.Model):
     staged_lines = models.PositiveIntegerField(default=0)
     staged_offset = models.BigIntegerField(default=0)
     rows_total = models.PositiveIntegerField(_("数据行数"), default=0)
-    # Stage 2: households are numbered 1..households_total; all up to loaded_through are done.
+    # Stage 2: households are numbered 1..households_total; loaded_through counts those done
+    # (chunks may commit in any order: the staged rows' states say which).
     households_total = models.PositiveIntegerField(_("户数"), default=0)
     loaded_through = models.PositiveIntegerField(default=0)
     rows_loaded = models.PositiveIntegerField(_("新增人员"), default=0)

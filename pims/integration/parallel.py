@@ -25,7 +25,7 @@ from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
-from django.db import connections
+from django.db import connection, connections
 
 from .reader import SourceError, SourceRow
 
@@ -45,6 +45,16 @@ def pool_size(bytes_left: int) -> int:
     if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
         return 0
     return workers
+
+
+def load_connections() -> int:
+    """Database connections loading stage-2 chunks at once (PostgreSQL;
+    `PIMS_IMPORT_LOAD_CONNECTIONS`, default 2). Stage 2 is the database's
+    work — index maintenance, foreign-key checks, joins — which one
+    connection does on one server core; SQLite has one writer."""
+    if connection.vendor != "postgresql":
+        return 1
+    return max(1, int(os.environ.get("PIMS_IMPORT_LOAD_CONNECTIONS", "2")))
 
 
 def judged_chunks(

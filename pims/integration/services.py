@@ -49,11 +49,14 @@ import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -78,7 +81,7 @@ from .bulk import TableWriter, adapt_value, quote
 from .fastpath import quick_member
 from .format import BY_KEY, MappingError, Normaliser, cell_text, normalise_date, resolve_headers
 from .models import ImportJob, StagedRow
-from .parallel import judged_chunks, pool_size
+from .parallel import judged_chunks, load_connections, pool_size
 from .personal import name_pinyin, phone_stored
 from .reader import SourceError, SourceRow, detect, file_sha256, iter_rows, original_lines, read_header
 
@@ -89,6 +92,7 @@ STAGE_CHUNK_ROWS = int(os.environ.get("PIMS_IMPORT_CHUNK_ROWS", "5000"))
 JUDGE_CHUNK_ROWS = 1000
 LOAD_CHUNK_HOUSEHOLDS = int(os.environ.get("PIMS_IMPORT_CHUNK_HOUSEHOLDS", "1000"))
 OK, REJECTED, LOADED, PRESENT = "ok", "rejected", "loaded", "present"
+ADVISORY_LOCK_CLASS = 0x504D  # pg_advisory_lock(class, job id): one loader per job
 LINK_KEYS = ("spouse_id", "mother_id", "father_id")
 
 STAGE_COLUMNS = [
@@ -363,33 +367,84 @@ class _Runner:
     # -- stage 2 ----------------------------------------------------------------
 
     def load(self) -> None:
+        """Stage 2 over the households that still have rows to load, chunk
+        by chunk; on PostgreSQL several chunks at once on their own
+        connections (`parallel.load_connections`). A chunk is one
+        transaction that leaves none of its rows in state OK, so what is
+        left after a kill is exactly the chunks still to do, whatever order
+        the others committed in."""
         job = self.job
         size = LOAD_CHUNK_HOUSEHOLDS * (5 if connection.vendor == "postgresql" else 1)
-        self._tick("load", job.loaded_through, job.households_total)
-        chunks = 0
-        while job.loaded_through < job.households_total:
-            chunks += 1
-            first = job.loaded_through + 1
-            last = min(job.households_total, first + size - 1)
-            with transaction.atomic():
-                locked = ImportJob.objects.select_for_update().get(pk=job.pk)
-                if locked.loaded_through != job.loaded_through:
-                    raise RuntimeError("另一个进程正在执行同一导入任务")
-                _tune_session()
-                # Every few chunks the planner learns that the register grew.
-                counts = _Chunk(self, first, last, analyze=chunks % 4 == 1).run()
-                job.loaded_through = last
-                job.rows_loaded += counts[LOADED]
-                job.rows_present += counts[PRESENT]
-                job.rows_rejected += counts[REJECTED]
-                job.households_created += counts["households"]
-                job.save(
-                    update_fields=[
-                        "loaded_through", "rows_loaded", "rows_present", "rows_rejected", "households_created",
-                        "updated_at",
-                    ]
-                )  # fmt: skip
-            self._tick("load", last, job.households_total)
+        with _sole_runner(job):
+            ranges = self._pending(size)
+            # Households with nothing left to load count as done.
+            job.loaded_through = job.households_total - sum(last - first + 1 for first, last in ranges)
+            job.save(update_fields=["loaded_through", "updated_at"])
+            self._tick("load", job.loaded_through, job.households_total)
+            done = job.loaded_through
+            threads = load_connections() if len(ranges) > 1 and not connection.in_atomic_block else 1
+            for n, (first, last) in enumerate(self._run_chunks(ranges, threads)):
+                done += last - first + 1
+                self._tick("load", done, job.households_total)
+                if threads > 1 and n % 4 == 0:
+                    # Every few chunks the planner learns that the register
+                    # grew (one chunk's ANALYZE runs inside it when serial).
+                    _analyze([Household, Person, Marriage, Birth], joins_only=True)
+        job.refresh_from_db()
+
+    def _pending(self, size: int) -> list[tuple[int, int]]:
+        """Ranges of household keys, `size` wide, with rows still to load."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT DISTINCT (hh_key - 1) / %s FROM {self.table} WHERE job_id = %s AND state = %s "  # noqa: S608
+                f"AND hh_key IS NOT NULL",
+                [size, self.job.pk, OK],
+            )
+            chunks = sorted(r[0] for r in cursor.fetchall())
+        total = self.job.households_total
+        return [(k * size + 1, min(total, (k + 1) * size)) for k in chunks]
+
+    def _run_chunks(self, ranges, threads: int):
+        """Load the ranges; yield each once committed, in order."""
+        if threads < 2:
+            for n, (first, last) in enumerate(ranges):
+                self._load_chunk(first, last, analyze=n % 4 == 0)
+                yield first, last
+            return
+        with ThreadPoolExecutor(threads, thread_name_prefix="pims-import-load") as pool:
+            futures = [pool.submit(self._load_chunk_on_own_connection, first, last) for first, last in ranges]
+            try:
+                for (first, last), future in zip(ranges, futures, strict=True):
+                    future.result()
+                    yield first, last
+            finally:
+                for future in futures:
+                    future.cancel()
+
+    def _load_chunk_on_own_connection(self, first: int, last: int) -> None:
+        try:
+            self._load_chunk(first, last, analyze=False)
+        finally:
+            connection.close()  # this thread's own connection
+
+    def _load_chunk(self, first: int, last: int, *, analyze: bool) -> None:
+        with transaction.atomic():
+            _tune_session()
+            counts = _Chunk(self, first, last, analyze=analyze).run()
+            if connection.vendor == "postgresql":
+                # The deferred foreign-key checks now, before the job's row is
+                # locked: concurrent chunks then wait for each other only
+                # for the short update below.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            ImportJob.objects.filter(pk=self.job.pk).update(
+                loaded_through=F("loaded_through") + (last - first + 1),
+                rows_loaded=F("rows_loaded") + counts[LOADED],
+                rows_present=F("rows_present") + counts[PRESENT],
+                rows_rejected=F("rows_rejected") + counts[REJECTED],
+                households_created=F("households_created") + counts["households"],
+                updated_at=timezone.now(),
+            )
 
     # -- the end ------------------------------------------------------------------
 
@@ -443,6 +498,26 @@ class _Runner:
                 },
             )
         self._tick("check", 1, 1)
+
+
+@contextmanager
+def _sole_runner(job: ImportJob):
+    """One process at a time loads a job (PostgreSQL: a session advisory
+    lock, released when the process ends, however it ends). On SQLite the
+    database lock serialises the chunks, and a chunk finds no rows left to
+    load when another run did it first."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [ADVISORY_LOCK_CLASS, job.pk])
+        if not cursor.fetchone()[0]:
+            raise RuntimeError("另一个进程正在执行同一导入任务")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [ADVISORY_LOCK_CLASS, job.pk])
 
 
 def _tune_session(*, wait_for_disk: bool = False) -> None:

@@ -1,9 +1,10 @@
 """A real SIGKILL in the middle of `manage.py import_police`, twice (while
 reading, while loading); the re-run ends in exactly the register a clean
 import gives (same counts, same per-person checksum). The killed import
-judges its rows in forked worker processes (pims.integration.parallel), the
-clean one in one process, so the checksum also says both stage the same; the
-workers of a killed import must not outlive it. On SQLite always (a file
+judges its rows in forked worker processes and (on PostgreSQL) loads chunks
+on two connections at once (pims.integration.parallel); the clean one does
+both in one process on one connection, so the checksum also says both give
+the same register. The workers of a killed import must not outlive it. On SQLite always (a file
 database), on PostgreSQL in a database of its own when the suite runs
 against PostgreSQL."""
 
@@ -167,9 +168,10 @@ def test_sigkill_then_rerun_equals_a_clean_import(backend, regions, codes, popul
         manage(env, "load_codes", "-v0")
         clean, killed = template.clone("clean"), template.clone("killed")
         dbs += [clean, killed]
-        clean_env = base_env | {"DATABASE_URL": clean.url, "PIMS_IMPORT_WORKERS": "1"}
+        clean_env = base_env | {"DATABASE_URL": clean.url, "PIMS_IMPORT_WORKERS": "1",
+                                "PIMS_IMPORT_LOAD_CONNECTIONS": "1"}  # fmt: skip
         killed_env = base_env | {"DATABASE_URL": killed.url, "PIMS_IMPORT_WORKERS": "2",
-                                 "PIMS_IMPORT_PARALLEL_BYTES": "0"}  # fmt: skip
+                                 "PIMS_IMPORT_PARALLEL_BYTES": "0", "PIMS_IMPORT_LOAD_CONNECTIONS": "2"}  # fmt: skip
 
         manage(clean_env, "import_police", str(path))
         first = kill_when(killed, killed_env, path, lambda row: row[0] == "staging" and row[1] > 1)

@@ -89,3 +89,25 @@ def test_the_pool_is_for_large_files_in_a_process_without_threads(monkeypatch):
     threads[0] = 1
     monkeypatch.setenv("PIMS_IMPORT_WORKERS", "1")
     assert pool_size(10**9) == 0
+
+
+def test_a_second_process_may_not_load_the_same_job(regions, codes, population, tmp_path):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the advisory lock is PostgreSQL's; SQLite's database lock serialises the chunks")
+    _g, pop = population(per_village=5)
+    path = tmp_path / "extract.csv"
+    write_police_file(pop, path)
+    job, _judge = judge_for(path)
+    other = connection.get_new_connection(connection.get_connection_params())
+    try:
+        other.autocommit = True
+        other.execute("SELECT pg_advisory_lock(%s, %s)", [services.ADVISORY_LOCK_CLASS, job.pk])
+        with pytest.raises(RuntimeError, match="另一个进程"), services._sole_runner(job):
+            pass
+        other.execute("SELECT pg_advisory_unlock(%s, %s)", [services.ADVISORY_LOCK_CLASS, job.pk])
+        with services._sole_runner(job):
+            pass  # free again
+    finally:
+        other.close()
