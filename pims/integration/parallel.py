@@ -1,4 +1,6 @@
-"""Stage 1 of an import judged on several processes.
+"""The parallel parts of an import: stage 1 judged on several processes,
+stage 2 on several database connections (`load_connections`; the loading
+itself is `services._Runner.load`).
 
 Judging a row (input rules, ID parsing, encryption, blind indexes, pinyin)
 is pure Python and costs ~150–250 µs; while one process does it for a large

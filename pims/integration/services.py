@@ -11,10 +11,12 @@ commit — nothing lost, nothing twice:
    import rules P01–P05/P09; encrypt, blind-index and mask the ID and phone
    as the form service does; number the households (village, 户号) 1..N in
    the order they first appear; write the rows to the staging table (COPY on
-   PostgreSQL, executemany on SQLite). Then, in one statement, reject IDs
+   PostgreSQL, executemany on SQLite). A large file's rows are judged by
+   forked worker processes (`parallel.judged_chunks`). Then, in one statement, reject IDs
    that occur twice in the file (I08 within a household, P06 across
    households).
-2. **load** — per chunk of households, set-based SQL over a temporary copy
+2. **load** — per chunk of households (on PostgreSQL two chunks at a time,
+   each on its own connection), set-based SQL over a temporary copy
    of the chunk's staged rows: attach existing households, recognise people
    already registered (same blind index — or, without an ID, same name, sex
    and birth date — in the same household: unchanged), reject IDs registered
