@@ -46,12 +46,13 @@ simply reported unless `again=True`).
 
 import csv
 import datetime as dt
+import itertools
 import os
 import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -407,21 +408,27 @@ class _Runner:
         return [(k * size + 1, min(total, (k + 1) * size)) for k in chunks]
 
     def _run_chunks(self, ranges, threads: int):
-        """Load the ranges; yield each once committed, in order."""
+        """Load the ranges; yield each once committed. With threads, at most
+        `threads` chunks are in flight and the next starts only when one has
+        been yielded, so a failure (or the caller stopping) ends the run
+        after the chunks already running."""
         if threads < 2:
             for n, (first, last) in enumerate(ranges):
                 self._load_chunk(first, last, analyze=n % 4 == 0)
                 yield first, last
             return
+        todo = iter(ranges)
         with ThreadPoolExecutor(threads, thread_name_prefix="pims-import-load") as pool:
-            futures = [pool.submit(self._load_chunk_on_own_connection, first, last) for first, last in ranges]
-            try:
-                for (first, last), future in zip(ranges, futures, strict=True):
-                    future.result()
-                    yield first, last
-            finally:
-                for future in futures:
-                    future.cancel()
+            running = {}
+            for first, last in itertools.islice(todo, threads):
+                running[pool.submit(self._load_chunk_on_own_connection, first, last)] = (first, last)
+            while running:
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    future.result()  # a chunk's error ends the run here
+                    yield running.pop(future)
+                    for first, last in itertools.islice(todo, 1):
+                        running[pool.submit(self._load_chunk_on_own_connection, first, last)] = (first, last)
 
     def _load_chunk_on_own_connection(self, first: int, last: int) -> None:
         try:

@@ -52,6 +52,9 @@ def test_operator_uploads_watches_progress_and_downloads_rejected_rows(browser_p
     monkeypatch.setitem(launch.RUNNERS, settings.PIMS_IMPORT_RUNNER, started.append)
     monkeypatch.setattr(services, "STAGE_CHUNK_ROWS", 30)
     monkeypatch.setattr(services, "LOAD_CHUNK_HOUSEHOLDS", 5)
+    # One chunk at a time, so that the stand-in's stop leaves the load half done
+    # (with two connections the second of its two chunks would still commit).
+    monkeypatch.setenv("PIMS_IMPORT_LOAD_CONNECTIONS", "1")
     page = browser_page
     page.route(re.compile(r"/imports/\d+/progress/$"), lambda route: route.continue_())
 

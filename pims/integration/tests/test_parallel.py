@@ -111,3 +111,44 @@ def test_a_second_process_may_not_load_the_same_job(regions, codes, population, 
             pass  # free again
     finally:
         other.close()
+
+
+class Interrupted(Exception):
+    pass
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_connections_stop_after_the_chunks_in_flight_and_the_rerun_completes(
+    regions, codes, population, tmp_path, monkeypatch
+):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite loads one chunk at a time")
+    from pims.integration.models import ImportJob
+
+    from .test_import import assert_matches_ground_truth
+
+    monkeypatch.setattr(services, "LOAD_CHUNK_HOUSEHOLDS", 2)  # 10 households per chunk on PostgreSQL
+    monkeypatch.setenv("PIMS_IMPORT_LOAD_CONNECTIONS", "2")
+    _g, pop = population(per_village=60)
+    path = tmp_path / "extract.csv"
+    write_police_file(pop, path)
+    first_done = []
+
+    def stop_after_first_chunk(job, stage, done, total):
+        if stage == "load":
+            first_done.append(done)
+            if len(first_done) > 1:
+                raise Interrupted
+
+    with pytest.raises(Interrupted):
+        services.police_import(actor=None, path=path, progress=stop_after_first_chunk)
+    job = ImportJob.objects.get()
+    # The first chunk and at most the one running beside it committed; nothing else started.
+    assert job.state == ImportJob.State.LOADING
+    assert 10 <= job.loaded_through <= 20 < job.households_total
+    done = services.police_import(actor=None, path=path)
+    assert done.state == ImportJob.State.DONE and done.rows_loaded == len(pop.persons)
+    assert done.loaded_through == done.households_total
+    assert_matches_ground_truth(pop)
