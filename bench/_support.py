@@ -90,6 +90,19 @@ def machine() -> str:
     )
 
 
+def proc_stat(pid: int) -> list[str]:
+    """/proc/<pid>/stat after the command name: [state, ppid, …]; utime and
+    stime are [11] and [12], the reaped children's [13] and [14]. Linux only;
+    raises OSError for a process that is gone."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of one process so far."""
+    fields = proc_stat(pid)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def bench(name: str, value: float, unit: str, note: str = "") -> None:
     print(f"bench: {name} {value:.6g} {unit}" + (f"  ({note})" if note else ""), flush=True)
 

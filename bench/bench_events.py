@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _support import run_in_database, scale  # noqa: E402
+from _support import process_cpu, run_in_database, scale  # noqa: E402
 
 BENCH_DB = os.environ.get("BENCH_DB", "pims_bench_events")  # per engineer on a shared server
 TOWNSHIP = "210124101"
@@ -307,10 +307,9 @@ def _server_cpu(connection) -> float | None:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return process_cpu(pid)
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> int:

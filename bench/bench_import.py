@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _support import bench, machine, migrate_and_load, run_in_database, scale
+from _support import bench, machine, migrate_and_load, proc_stat, run_in_database, scale
 
 TABLES = ["registry_household", "registry_person", "registry_marriage", "registry_birth", "events_event",
           "events_spell"]  # fmt: skip
@@ -117,12 +117,12 @@ def server_cpu(connection) -> float:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
     try:
-        postmaster = int(_stat(backend)[1])
-        total = sum(int(v) for v in _stat(postmaster)[11:15])  # utime, stime, cutime, cstime
+        postmaster = int(proc_stat(backend)[1])
+        total = sum(int(v) for v in proc_stat(postmaster)[11:15])  # utime, stime, cutime, cstime
         for pid in os.listdir("/proc"):
             if pid.isdigit():
                 try:
-                    fields = _stat(int(pid))
+                    fields = proc_stat(int(pid))
                 except OSError:
                     continue
                 if int(fields[1]) == postmaster:
@@ -130,11 +130,6 @@ def server_cpu(connection) -> float:
     except OSError:
         return 0.0
     return total / os.sysconf("SC_CLK_TCK")
-
-
-def _stat(pid: int) -> list[str]:
-    """/proc/<pid>/stat after the command name: [state, ppid, …]; utime is [11]."""
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
 def raw_copy(connection) -> tuple[float, int, float]:

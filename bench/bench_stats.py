@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _support import run_in_database, scale  # noqa: E402
+from _support import process_cpu, run_in_database, scale  # noqa: E402
 
 BENCH_DB = os.environ.get("BENCH_DB", "pims_bench_stats")
 COUNTY = "210124"
@@ -260,8 +260,7 @@ def server_cpu() -> float:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return process_cpu(pid)
 
 
 LAST_CPU = {"client": 0.0, "server": 0.0}

@@ -389,9 +389,8 @@ class _Runner:
             for n, (first, last) in enumerate(self._run_chunks(ranges, threads)):
                 done += last - first + 1
                 self._tick("load", done, job.households_total)
-                if threads > 1 and n % 4 == 0:
-                    # Every few chunks the planner learns that the register
-                    # grew (one chunk's ANALYZE runs inside it when serial).
+                if n % 4 == 0:
+                    # Every few chunks the planner learns that the register grew.
                     _analyze([Household, Person, Marriage, Birth], joins_only=True)
         job.refresh_from_db()
 
@@ -413,8 +412,8 @@ class _Runner:
         been yielded, so a failure (or the caller stopping) ends the run
         after the chunks already running."""
         if threads < 2:
-            for n, (first, last) in enumerate(ranges):
-                self._load_chunk(first, last, analyze=n % 4 == 0)
+            for first, last in ranges:
+                self._load_chunk(first, last)
                 yield first, last
             return
         todo = iter(ranges)
@@ -432,14 +431,14 @@ class _Runner:
 
     def _load_chunk_on_own_connection(self, first: int, last: int) -> None:
         try:
-            self._load_chunk(first, last, analyze=False)
+            self._load_chunk(first, last)
         finally:
             connection.close()  # this thread's own connection
 
-    def _load_chunk(self, first: int, last: int, *, analyze: bool) -> None:
+    def _load_chunk(self, first: int, last: int) -> None:
         with transaction.atomic():
             _tune_session()
-            counts = _Chunk(self, first, last, analyze=analyze).run()
+            counts = _Chunk(self, first, last).run()
             if connection.vendor == "postgresql":
                 # The deferred foreign-key checks now, before the job's row is
                 # locked: concurrent chunks then wait for each other only
@@ -814,9 +813,8 @@ class _Chunk:
     inserts into the register. The rows' outcome goes back to the staging
     table in one UPDATE at the end, in the same transaction."""
 
-    def __init__(self, runner: _Runner, first: int, last: int, analyze: bool = False):
+    def __init__(self, runner: _Runner, first: int, last: int):
         self.runner, self.job = runner, runner.job
-        self.analyze = analyze
         self.staging = runner.table
         self.t = CHUNK_TABLE
         self.first, self.last = first, last
@@ -849,8 +847,6 @@ class _Chunk:
             self._family(cur)
             self._heads(cur)
             self._baseline(cur)
-            if self.analyze:
-                _analyze([Household, Person, Marriage, Birth], joins_only=True)
             counts = Counter(dict(self._exec(cur, f"SELECT st.state, COUNT(*) FROM {t} AS st WHERE {w} "  # noqa: S608
                                                   f"GROUP BY st.state", wp).fetchall()))  # fmt: skip
             kept = {r[0] for r in self._exec(cur, f"SELECT DISTINCT st.household_id FROM {t} AS st WHERE {w} "  # noqa: S608

@@ -113,10 +113,6 @@ def test_a_second_process_may_not_load_the_same_job(regions, codes, population, 
         other.close()
 
 
-class Interrupted(Exception):
-    pass
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_connections_stop_after_the_chunks_in_flight_and_the_rerun_completes(
     regions, codes, population, tmp_path, monkeypatch
@@ -127,7 +123,7 @@ def test_two_connections_stop_after_the_chunks_in_flight_and_the_rerun_completes
         pytest.skip("SQLite loads one chunk at a time")
     from pims.integration.models import ImportJob
 
-    from .test_import import assert_matches_ground_truth
+    from .test_import import Interrupted, assert_matches_ground_truth
 
     monkeypatch.setattr(services, "LOAD_CHUNK_HOUSEHOLDS", 2)  # 10 households per chunk on PostgreSQL
     monkeypatch.setenv("PIMS_IMPORT_LOAD_CONNECTIONS", "2")
