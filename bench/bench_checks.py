@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from pims.lib import clock
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -29,7 +31,7 @@ from _support import run_in_database, scale  # noqa: E402
 
 BENCH_DB = os.environ.get("BENCH_DB", "pims_bench")
 COUNTY = "210124"
-TODAY = dt.date.today()
+TODAY = clock.today()
 NOW = dt.datetime.now(dt.UTC)
 
 

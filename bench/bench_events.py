@@ -35,6 +35,8 @@ import sys
 import time
 from pathlib import Path
 
+from pims.lib import clock
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -320,7 +322,6 @@ def bench(vendor: str) -> int:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection, transaction
-    from django.utils import timezone
 
     from pims.accounts.roles import Role
     from pims.events import engine, selectors, services
@@ -328,7 +329,7 @@ def bench(vendor: str) -> int:
     from pims.events.periods import first_day, period_of, previous_period
 
     rnd = random.Random(20261129)
-    today = timezone.localdate()
+    today = clock.today()
     period = period_of(today)
     month_start = first_day(period)
     baseline_period = previous_period(period)
@@ -348,7 +349,7 @@ def bench(vendor: str) -> int:
     for v in villages:
         reports[v.code] = ChangeReport.objects.create(region=v, region_code=v.code, period=period, source="village",
                                                       created_by=clerk, submitted_by=clerk,
-                                                      submitted_at=timezone.now(), state=ReportState.SUBMITTED)  # fmt: skip
+                                                      submitted_at=clock.now(), state=ReportState.SUBMITTED)  # fmt: skip
     for e in events:
         e.report = reports[e.region_code]
         e.reporter = clerk

@@ -32,6 +32,8 @@ import sys
 import time
 from pathlib import Path
 
+from pims.lib import clock
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -344,7 +346,7 @@ def bench(vendor: str) -> int:
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     villages = build_regions(240 if persons >= 100_000 else max(12, persons // 2000))
-    last = previous_period(period_of(dt.date.today()))
+    last = previous_period(period_of(clock.today()))
     periods = [last]
     while len(periods) < 13:
         periods.insert(0, previous_period(periods[0]))

@@ -15,6 +15,8 @@ import datetime as dt
 
 from django.utils import timezone
 
+from pims.lib import clock
+
 from .errors import EventRefused
 from .handlers import handler_for
 from .models import Event
@@ -61,7 +63,7 @@ def run(events, state: RegisterState) -> list[tuple[Event, list[str]]]:
 
 def check(events, *, today: dt.date | None = None, actor=None) -> list[tuple[Event, list[str]]]:
     """A dry run: what would be refused if these events were applied now."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     # Handlers set fields on the events they apply (a birth's child): work
     # on copies so that a dry run leaves the caller's events untouched.
     twins = [copy.copy(event) for event in events]

@@ -14,7 +14,7 @@ from django.db.models import Q
 
 from pims.codes.selectors import code_map
 from pims.lib import citizen_id as cid
-from pims.lib import crypto
+from pims.lib import clock, crypto
 from pims.registry.models import Household, Person
 from pims.registry.selectors import household_list_visible_to, person_list_visible_to
 
@@ -184,7 +184,7 @@ def _read_item(reader: _Reader, spec: Field, data: dict, out: Parsed) -> None:
 
 def _read_date(reader, spec, raw, out):
     day = _date(raw)
-    if day is None or day > dt.date.today():
+    if day is None or day > clock.today():
         out.errors.append(f"{spec.label}“{raw}”不是有效日期或晚于今天（格式 YYYY-MM-DD）")
     else:
         out.payload[spec.name] = day.isoformat()

@@ -30,6 +30,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from pims.accounts.roles import Cap, has_capability
+from pims.lib import clock
 from pims.regions.models import Level, Region
 from pims.regions.scope import scope_q
 
@@ -219,7 +220,7 @@ class VillageStatus:
 def village_report_status(*, user, township: Region, period: str, today: dt.date | None = None) -> list[VillageStatus]:
     """Per village of a township: the month's village report, whether it was
     submitted by the due day (late), and whether it is still missing."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     due = report_due_date(period)
     villages = list(
         Region.objects.filter(scope_q(user, "code"), parent=township, level=Level.VILLAGE, valid_to__isnull=True)
@@ -237,7 +238,7 @@ def village_report_status(*, user, township: Region, period: str, today: dt.date
     for v in villages:
         mine = by_village.get(v.pk, [])
         first = mine[0] if mine else None
-        sent = first.submitted_at.date() if first and first.submitted_at else None
+        sent = timezone.localdate(first.submitted_at) if first and first.submitted_at else None
         out.append(
             VillageStatus(
                 village=v,

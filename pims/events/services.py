@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from pims.audit.models import Action
 from pims.audit.services import audit_record
+from pims.lib import clock
 from pims.regions.models import Region
 
 from . import engine, rules
@@ -43,7 +44,7 @@ def baseline_open(*, actor, household, persons, baseline_date: dt.date) -> list[
     already = set(
         Event.objects.filter(event_type=EventType.BASELINE, person__in=persons).values_list("person_id", flat=True)
     )
-    now = timezone.now()
+    now = clock.now()
     period = period_of(timezone.localdate(now))
     events, spells = [], []
     with transaction.atomic():
@@ -97,7 +98,7 @@ def change_report_create(*, actor, region_code: str, period: str, source: str = 
     region = Region.objects.filter(code=region_code, valid_to__isnull=True).first()
     if region is None or not rules.may_file(actor, source=source, region=region):
         raise PermissionDenied("您不能为该区划填报这一来源的变更单")
-    if not is_period(period) or period > period_of(timezone.localdate()):
+    if not is_period(period) or period > period_of(clock.today()):
         raise StateError(f"报告月份“{period}”无效（格式 YYYY-MM，不能晚于本月）")
     try:
         with transaction.atomic():
@@ -181,7 +182,7 @@ def _new_event(actor, report, event_type, parsed) -> Event:
         supersedes=f.get("supersedes"),
         region_code=_event_region(report, f),
         effective_date=f["effective_date"],
-        report_date=timezone.localdate(),
+        report_date=clock.today(),
         source=report.source,
         reporter=actor,
         report=report,
@@ -258,7 +259,7 @@ def change_report_submit(*, actor, report: ChangeReport) -> ChangeReport:
             raise EventRefused(refused)
         report.state = ReportState.SUBMITTED
         report.submitted_by = actor
-        report.submitted_at = timezone.now()
+        report.submitted_at = clock.now()
         report.version += 1
         report.save(update_fields=["state", "submitted_by", "submitted_at", "version"])
         _audit(actor, Action.UPDATE, report, {"transition": "submit", "events": len(_pending(report))})
@@ -296,7 +297,7 @@ def change_report_return(*, actor, report: ChangeReport, comments: list[dict]) -
             for c in comments
         )
         report.state = ReportState.RETURNED
-        report.reviewed_by, report.reviewed_at = actor, timezone.now()
+        report.reviewed_by, report.reviewed_at = actor, clock.now()
         report.version += 1
         report.save(update_fields=["state", "reviewed_by", "reviewed_at", "version"])
         _audit(actor, Action.UPDATE, report, {"transition": "return", "comments": len(comments)})
@@ -310,7 +311,7 @@ def change_report_approve(*, actor, report: ChangeReport) -> ChangeReport:
     with transaction.atomic():
         report = _locked(report)
         _check_reviewer(actor, report)
-        now = timezone.now()
+        now = clock.now()
         events = _pending(report)
         engine.apply(events, actor=actor, approved_at=now)
         _audit_applied(actor, events)
@@ -331,7 +332,7 @@ def change_reports_approve(*, actor, reports: list[ChangeReport]) -> list[Change
         locked = [_locked(r) for r in sorted(reports, key=lambda r: r.pk)]
         for report in locked:
             _check_reviewer(actor, report)
-        now = timezone.now()
+        now = clock.now()
         events = [e for report in locked for e in _pending(report)]
         engine.apply(events, actor=actor, approved_at=now)
         _audit_applied(actor, events)

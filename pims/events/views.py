@@ -8,11 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pims.accounts.roles import Cap, has_capability
+from pims.lib import clock
 from pims.regions.models import Level
 from pims.regions.selectors import access_region, region_list_visible_to
 from pims.registry.selectors import access_household, access_person
@@ -64,7 +64,7 @@ def report_list(request):
             "states": ReportState.choices,
             "state": state,
             "period": period,
-            "this_month": period_of(timezone.localdate()),
+            "this_month": period_of(clock.today()),
             "sources": [(s, Event.Source(s).label) for s in sources],
             "regions": regions if sources else [],
         },
@@ -131,7 +131,7 @@ def event_create(request, pk):
         else:
             messages.success(request, _("已登记：%(type)s") % {"type": EventType(event_type).label})
             return redirect("events:report_detail", pk=report.pk)
-    values.setdefault("effective_date", timezone.localdate().isoformat())
+    values.setdefault("effective_date", clock.today().isoformat())
     return _event_form(request, report, event_type, values, errors)
 
 
@@ -275,7 +275,7 @@ def village_status(request):
     township = access_region(user, code) if code else townships.first()
     if township is None or township.level != Level.TOWNSHIP:
         raise Http404
-    period = _period(request, previous_period(period_of(timezone.localdate())))
+    period = _period(request, previous_period(period_of(clock.today())))
     return render(
         request,
         "events/village_status.html",
@@ -295,7 +295,7 @@ def population(request):
     user = request.user
     if not has_capability(user, Cap.VIEW_REPORTS) or user.region is None:
         raise Http404
-    period = _period(request, period_of(timezone.localdate()))
+    period = _period(request, period_of(clock.today()))
     kind = request.GET.get("kind", Spell.Kind.RESIDENT)
     kind = kind if kind in Spell.Kind.values else Spell.Kind.RESIDENT
     regions = [user.region, *region_list_visible_to(user=user).filter(parent=user.region, valid_to__isnull=True)]

@@ -18,6 +18,7 @@ import datetime as dt
 import re
 
 from pims.lib import citizen_id as cid
+from pims.lib import clock
 from pims.registry.checks.input_rules import (
     CONTROL_RE,
     HH_NUMBER_RE,
@@ -64,7 +65,7 @@ def quick_member(data: dict, member: dict, codes: CodeBook, parse_id) -> dict | 
         birth = dt.date.fromisoformat(text.get("birth_date", ""))
     except ValueError:
         return None
-    if birth > dt.date.today():
+    if birth > clock.today():
         return None
     c = {"row": member["row"], "name": name, "sex": sex, "birth_date": birth}
     raw_id, reason = text.get("citizen_id", ""), text.get("no_id_reason", "")

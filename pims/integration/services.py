@@ -70,7 +70,7 @@ from pims.events.models import Event, EventType, Spell
 from pims.events.periods import period_of
 from pims.events.spell_attrs import PERSON_ATTRS
 from pims.lib import citizen_id as cid
-from pims.lib import crypto
+from pims.lib import clock, crypto
 from pims.lib.citizen_id import mask_citizen_id
 from pims.regions.models import Level, Region
 from pims.regions.scope import code_in_scope, user_prefix
@@ -161,7 +161,7 @@ def police_import(
     else:
         job.file_path = str(path)  # the same content may have moved
         job.save(update_fields=["file_path", "updated_at"])
-    runner = _Runner(job, actor, progress, baseline_date or timezone.localdate())
+    runner = _Runner(job, actor, progress, baseline_date or clock.today())
     if job.state == ImportJob.State.STAGING:
         runner.stage()
     if job.state == ImportJob.State.LOADING:

@@ -16,6 +16,8 @@ from functools import lru_cache
 from stdnum import numdb
 from stdnum.cn import ric
 
+from pims.lib import clock
+
 from .text import is_ascii_digits
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -108,7 +110,7 @@ def parse(raw: str) -> CitizenId:
     birth = _birth_date_or_none(number)
     if birth is None:
         raise CitizenIdError("birth_date", "公民身份号码中的出生日期无效")
-    if birth > dt.date.today():
+    if birth > clock.today():
         raise CitizenIdError("birth_date", "公民身份号码中的出生日期晚于今天")
     if not region_known(number, birth.year):
         raise CitizenIdError("region", "公民身份号码前 6 位不是有效的县级行政区划代码")

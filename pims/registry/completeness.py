@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.utils import timezone
 
 from pims.accounts.roles import Cap, has_capability
 from pims.audit.models import Action
 from pims.audit.services import audit_record
+from pims.lib import clock
 from pims.regions.models import LEVEL_DIGITS, LEVEL_ORDER, Level, Region
 from pims.regions.scope import code_in_scope, scope_q
 
@@ -67,7 +67,7 @@ def village_baseline_set(*, actor, village: Region, expected_households: int, ex
             expected_households=expected_households,
             expected_persons=expected_persons,
             entered_by=actor,
-            entered_at=timezone.now(),
+            entered_at=clock.now(),
         )
         audit_record(
             actor=actor,
@@ -188,7 +188,7 @@ def _latest_runs(region: Region, village_codes: list[str]) -> dict[str, CheckRun
 def completeness_by_village(*, user, region: Region, today: dt.date | None = None) -> CompletenessReport:
     """Figures per active village under `region` (which the caller has
     access-checked), restricted to the user's jurisdiction."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     report = CompletenessReport(region=region)
     if not can_view_completeness(user):
         return report

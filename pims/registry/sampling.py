@@ -19,11 +19,11 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
-from django.utils import timezone
 
 from pims.accounts.roles import Cap, has_capability
 from pims.audit.models import Action
 from pims.audit.services import audit_record
+from pims.lib import clock
 from pims.regions.models import Level, Region
 from pims.regions.scope import code_in_scope, scope_q
 
@@ -112,7 +112,7 @@ def sample_draw(
             requested_count=count,
             requested_percent=parse_percent(percent) if percent is not None else None,
             frame_size=len(pks),
-            drawn_at=timezone.now(),
+            drawn_at=clock.now(),
         )
         SampleItem.objects.bulk_create(
             SampleItem(draw=draw, position=i, household_id=pk) for i, pk in enumerate(pick(pks, k, seed), start=1)
@@ -142,7 +142,7 @@ def sample_record(*, actor, item: SampleItem, items_checked: int, items_wrong: i
         item = SampleItem.objects.select_for_update().get(pk=item.pk)
         item.items_checked, item.items_wrong = items_checked, items_wrong
         item.note = (note or "").strip()
-        item.checked_by, item.checked_at = actor, timezone.now()
+        item.checked_by, item.checked_at = actor, clock.now()
         item.save(update_fields=["items_checked", "items_wrong", "note", "checked_by", "checked_at"])
         audit_record(
             actor=actor,

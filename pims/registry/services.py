@@ -10,13 +10,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, IntegrityError, transaction
-from django.utils import timezone
 
 from pims.accounts.roles import Cap, has_capability
 from pims.audit.models import Action
 from pims.audit.services import audit_record
 from pims.events.services import baseline_open
-from pims.lib import crypto
+from pims.lib import clock, crypto
 from pims.lib.masking import mask_phone
 from pims.lib.names import name_pinyin
 from pims.lib.text import is_ascii_digits
@@ -447,7 +446,7 @@ def household_approve(*, actor, household: Household, baseline_date: dt.date | N
         if errors:
             raise StateError("采集表仍有逻辑错误，不能审核通过：" + "；".join(v.message for v in errors[:3]))
         household.form_state = FormState.APPROVED
-        household.approved_at = timezone.now()
+        household.approved_at = clock.now()
         household.version += 1
         household.save(update_fields=["form_state", "approved_at", "version", "updated_at"])
         members = list(household.members.all())
@@ -455,7 +454,7 @@ def household_approve(*, actor, household: Household, baseline_date: dt.date | N
             actor=actor,
             household=household,
             persons=members,
-            baseline_date=baseline_date or household.collected_on or timezone.localdate(),
+            baseline_date=baseline_date or household.collected_on or clock.today(),
         )
         audit_record(
             actor=actor,

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pims.accounts.roles import Cap, has_capability
 from pims.audit.services import client_ip
+from pims.lib import clock
 from pims.lib.text import is_ascii_digits
 from pims.regions.models import Level
 from pims.regions.selectors import access_region, region_list_visible_to
@@ -266,7 +267,6 @@ def _review_comments(post) -> list[dict]:
 
 @login_required
 def person_detail(request, pk):
-    import datetime as dt
 
     from django.urls import NoReverseMatch, reverse
 
@@ -284,7 +284,7 @@ def person_detail(request, pk):
         "registry/person_detail.html",
         {
             "person": person,
-            "age": age_on(person.birth_date, dt.date.today()),
+            "age": age_on(person.birth_date, clock.today()),
             "codes": person_code_names(person),
             "region_names": {
                 "registered": names.get(person.registered_code, ""),

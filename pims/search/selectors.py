@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils.functional import cached_property
 
 from pims.accounts.roles import Cap, has_capability
+from pims.lib import clock
 from pims.lib.names import has_han, pinyin_query
 from pims.regions.models import Level, Region
 from pims.regions.scope import user_prefix
@@ -232,7 +233,7 @@ def person_search(*, user, criteria: dict, today: dt.date | None = None) -> Quer
     in the requested order. Conditions combine with AND."""
     qs = person_list_visible_to(user=user)
     c = criteria or {}
-    today = today or dt.date.today()
+    today = today or clock.today()
     if c.get("id_index"):
         qs = qs.filter(id_index=c["id_index"])
     # A name search is sorted so that no index provides the order: an
@@ -392,7 +393,7 @@ def decorate(persons, today: dt.date | None = None) -> list[Person]:
     table from its cache."""
     from pims.codes.selectors import code_map
 
-    today = today or dt.date.today()
+    today = today or clock.today()
     persons = list(persons)
     names = region_names(p.registered_code for p in persons)
     marital = code_map("marital_status")

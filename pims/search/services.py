@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,7 +15,7 @@ from pims.accounts.roles import Cap, Role, has_capability
 from pims.audit.models import Action
 from pims.audit.services import audit_record
 from pims.codes.selectors import code_map
-from pims.lib import crypto
+from pims.lib import clock, crypto
 
 from .forms import audit_criteria
 from .models import SavedQuery
@@ -204,8 +205,8 @@ def persons_export(*, actor, criteria: dict, fmt: str, full_values: bool = False
             detail={"criteria": audit_criteria(criteria), "rows": count, "format": fmt, "masked": masked},
             ip=ip,
         )
-    today = dt.date.today()
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    today = clock.today()
+    stamp = timezone.localtime(clock.now()).strftime("%Y%m%d-%H%M%S")
     rows = _rows(qs, masked=masked, today=today)
     if fmt == "csv":
         return Export(f"persons-{stamp}.csv", "text/csv; charset=utf-8", count, masked, _csv_body(rows))

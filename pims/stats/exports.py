@@ -11,8 +11,9 @@ import io
 from urllib.parse import quote
 
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from pims.lib import clock
 
 from .tables import Result, Section
 
@@ -46,7 +47,7 @@ def _period_line(result: Result) -> str:
 
 
 def _footer(user) -> list[str]:
-    day = timezone.localdate()
+    day = clock.today()
     return [
         _("制表人：%(user)s") % {"user": user},
         str(_("审核人：")),

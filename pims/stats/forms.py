@@ -1,11 +1,11 @@
 """Report parameters from the query string: validated, never coerced
 silently — a bad value is named in the error and the default is used."""
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pims.events.models import Spell
 from pims.events.periods import is_period, period_of
+from pims.lib import clock
 
 from .frame import Params
 
@@ -14,7 +14,7 @@ MAX_MONTHS = 120
 
 def parse_params(query) -> tuple[Params, list[str]]:
     errors = []
-    this_month = period_of(timezone.localdate())
+    this_month = period_of(clock.today())
     first = (query.get("period") or "").strip() or this_month
     if not is_period(first):
         errors.append(_("统计月份“%(value)s”无效（格式 YYYY-MM），已改为本月") % {"value": first[:20]})

@@ -12,7 +12,6 @@ report's `base`), so the closed figures are the live ones at closing.
 from django.db import connection, transaction
 from django.db.models import Count, Min
 from django.db.models.functions import Substr
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pims.accounts.roles import Cap, has_capability
@@ -21,6 +20,7 @@ from pims.audit.services import audit_record
 from pims.events.models import ChangeReport, Spell
 from pims.events.models.report import OPEN_STATES
 from pims.events.periods import is_period, last_day, period_of
+from pims.lib import clock
 from pims.regions.models import Level
 
 from .frame import Frame, Params, report_session, stock_q
@@ -177,7 +177,7 @@ def month_close(*, actor, region, period: str) -> MonthClose:
         raise StatsError(_("只有县管理员可以为本县月结"))
     if not is_period(period):
         raise StatsError(_("统计月份“%(value)s”无效（格式 YYYY-MM）") % {"value": period[:20]})
-    if period >= period_of(timezone.localdate()):
+    if period >= period_of(clock.today()):
         raise StatsError(_("%(period)s 尚未结束，不能月结（只能关闭已经过去的月份）") % {"period": period})
     with transaction.atomic():
         open_reports = ChangeReport.objects.filter(
@@ -194,7 +194,7 @@ def month_close(*, actor, region, period: str) -> MonthClose:
         ):
             raise StatsError(_("%(region)s %(period)s 已经月结") % {"region": region.name, "period": period})
         close = MonthClose.objects.create(
-            region=region, region_code=region.code, period=period, closed_by=actor, closed_at=timezone.now()
+            region=region, region_code=region.code, period=period, closed_by=actor, closed_at=clock.now()
         )
         total = 0
         with report_session():
@@ -230,7 +230,7 @@ def month_reopen(*, actor, close: MonthClose, reason: str) -> MonthClose:
         close = MonthClose.objects.select_for_update().get(pk=close.pk)
         if close.reopened_at is not None:
             raise StatsError(_("该月结已经撤销"))
-        close.reopened_at = timezone.now()
+        close.reopened_at = clock.now()
         close.reopened_by = actor
         close.reopen_reason = reason
         close.save(update_fields=["reopened_at", "reopened_by", "reopen_reason"])

@@ -25,6 +25,7 @@ from bisect import bisect
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from pims.lib import clock
 from pims.lib.citizen_id import CHECK_CHARS, WEIGHTS, region_known
 
 from . import census
@@ -190,7 +191,7 @@ class Generator:
 
     def __init__(self, *, seed: int = 1, as_of: dt.date | None = None, other_codes=(), calibrate: bool = True):
         self.rnd = random.Random(seed)
-        self.as_of = as_of or dt.date.today()
+        self.as_of = as_of or clock.today()
         self.other_codes = sorted(set(other_codes))
         self.calibrate = calibrate
         self.counts: Counter = Counter()

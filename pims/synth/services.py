@@ -22,6 +22,7 @@ from pims.events.periods import period_of
 from pims.events.spell_attrs import PERSON_ATTRS
 from pims.integration.bulk import TableWriter, adapt_value, lock_tables, max_id, quote, reset_sequences
 from pims.integration.personal import citizen_id_stored, name_pinyin, phone_stored
+from pims.lib import clock
 from pims.regions.models import Level, Region
 from pims.registry.models import Birth, Contraception, FormState, Household, Marriage, Person, Pregnancy
 from pims.registry.services import citizen_id_index
@@ -95,7 +96,7 @@ def population_write(
         lock_tables(MODELS)
         reissued = _avoid_registered_ids(population, generator)
         base = {m: max_id(m) for m in MODELS}
-        result = _write(population, villages, base, baseline_date, actor, approved_at or timezone.now())
+        result = _write(population, villages, base, baseline_date, actor, approved_at or clock.now())
         result.reissued_ids = reissued
         reset_sequences(MODELS)
         audit_record(
@@ -287,7 +288,7 @@ def event_year_write(
 
     from .event_year import EventPlanner
 
-    today = today or timezone.localdate()
+    today = today or clock.today()
     if year > today.year:
         raise ValueError(f"{year} has not begun: events can only be generated up to today ({today})")
     planner = EventPlanner(seed=seed, year=year, prefixes=prefixes, today=today, after=after)
@@ -296,7 +297,7 @@ def event_year_write(
         events = planner.plan(period)
         end = last_day(period)
         # Approved at the end of the month — or now, in the month that is still running.
-        approved_at = min(timezone.make_aware(dt.datetime.combine(end, dt.time(18))), timezone.now())
+        approved_at = min(timezone.make_aware(dt.datetime.combine(end, dt.time(18))), clock.now())
         with transaction.atomic():
             for _attempt in range(3):
                 # Copies: a refused run leaves its marks (keys, a birth's child) on the events it was given.

@@ -12,3 +12,7 @@ os.environ.setdefault("BLIND_INDEX_KEY", base64.b64encode(os.urandom(32)).decode
 os.environ.setdefault("DATABASE_URL", "sqlite:///:memory:")
 # Imports started on the import page run inside the request in tests (no detached processes).
 os.environ.setdefault("PIMS_IMPORT_RUNNER", "inline")
+# The product's clock (pims.lib.clock) is pinned for the whole run, so that no
+# test depends on the day it runs; CI also runs the suite on awkward days
+# (PIMS_CLOCK_TODAY=2027-03-03, 2028-02-29). A test moves it with `travel`.
+os.environ.setdefault("PIMS_CLOCK_TODAY", "2026-06-15")

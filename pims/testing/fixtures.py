@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from pims.accounts.roles import Role
+from pims.lib import clock
 from pims.regions.models import Level, Region
 
 PASSWORD = "Zq8!kd93-Lm2x"
@@ -194,3 +195,12 @@ def codes(db):
         _CODE_SNAPSHOT = _snapshot_codes()
     else:
         _restore_codes(_CODE_SNAPSHOT)
+
+
+@pytest.fixture
+def travel():
+    """Move the product's clock to another day for one test: `travel(day)`.
+    The run's pinned day comes back afterwards."""
+    previous = clock.pinned_day()
+    yield clock.travel_to
+    clock.travel_to(previous)

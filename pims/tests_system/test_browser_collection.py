@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from pims.accounts.roles import Role
 from pims.lib.citizen_id import make_citizen_id
+from pims.registry.tests.conftest import COLLECTED_ON
 from pims.testing.browser import screenshot
 from pims.testing.fixtures import PASSWORD, build_tree, make_user
 
@@ -44,7 +45,7 @@ def test_clerk_enters_fixes_submits_and_reviewer_returns_then_approves(browser_p
     page.goto("/registry/households/new/?village=210124101200")
     page.fill("#f-number", "0001")
     page.fill("#f-address", "大孤家子村一组 12 号")
-    page.fill("#f-collected_on", "2026-11-01")
+    page.fill("#f-collected_on", COLLECTED_ON.isoformat())
     common = {"ethnicity": "汉族", "hukou_type": "2"}
     wrong_check = HEAD_ID[:-1] + ("1" if HEAD_ID[-1] != "1" else "2")
     fill_row(

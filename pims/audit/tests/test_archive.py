@@ -104,7 +104,7 @@ def test_archive_refuses_a_cutoff_inside_the_retention_period(db, backup_dir):
 
 
 def test_archive_command_refuses_a_recent_date(db, backup_dir):
-    recent = (timezone.localdate() - timedelta(days=10)).isoformat()
+    recent = timezone.localtime(timezone.now() - timedelta(days=10)).date().isoformat()  # retention is physical time
     with pytest.raises(CommandError, match="保留期限"):
         call_command("audit_archive", "--before", recent)
 

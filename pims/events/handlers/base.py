@@ -10,6 +10,7 @@ subject), the field and the rule, e.g. “死亡日期 2026-01-01 早于出生�
 import datetime as dt
 from dataclasses import dataclass
 
+from pims.lib import clock
 from pims.lib.names import name_pinyin
 from pims.registry.models import Household, Person, PersonStatus, ResidenceStatus
 
@@ -223,7 +224,6 @@ def make_household(event, state: RegisterState) -> Household:
 
 
 def new_household(state: RegisterState, *, village_code: str, number: str, address: str, event) -> Household:
-    from django.utils import timezone
 
     from pims.registry.models import FormState
 
@@ -237,7 +237,7 @@ def new_household(state: RegisterState, *, village_code: str, number: str, addre
         status=Household.Status.ACTIVE,
         # Set up by an event, not collected: it changes only through events.
         form_state=FormState.APPROVED,
-        approved_at=timezone.now(),
+        approved_at=clock.now(),
         collected_on=event.effective_date,
         created_by=state.actor,
     )

@@ -32,6 +32,7 @@ import datetime as dt
 
 from pims.codes.selectors import code_map
 from pims.lib import citizen_id as cid
+from pims.lib import clock
 from pims.regions.models import Level, Region
 from pims.registry.models import Person, PersonStatus
 
@@ -114,7 +115,7 @@ def clean(payload: dict) -> list[str]:
         return [f"更正后的{name}代码“{after}”不在代码表中"]
     if field == "birth_date":
         try:
-            if dt.date.fromisoformat(after) > dt.date.today():
+            if dt.date.fromisoformat(after) > clock.today():
                 return [f"更正后的出生日期 {after} 晚于今天"]
         except ValueError:
             return [f"更正后的出生日期“{after}”不是有效日期（格式 YYYY-MM-DD）"]

@@ -4,6 +4,7 @@ import pytest
 
 from pims.events import services
 from pims.events.periods import period_of
+from pims.lib import clock
 from pims.registry import services as registry
 from pims.registry.tests.conftest import family_form
 
@@ -40,7 +41,7 @@ def members(hh):
 
 
 def this_month() -> str:
-    return period_of(dt.date.today())
+    return period_of(clock.today())
 
 
 def village_report(personas, regions, **kw):

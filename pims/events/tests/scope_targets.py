@@ -1,7 +1,6 @@
 """Township A's change report, event, person and household for the outsider walk."""
 
-import datetime as dt
-
+from pims.lib import clock
 from pims.testing import scope_targets
 
 
@@ -17,13 +16,13 @@ def _report(ctx):
         hh = approved_household(ctx.personas, ctx.regions["village_a1"], number="0777", seq=7)
         people = members(hh)
         report = services.change_report_create(
-            actor=ctx.personas["clerk"], region_code=ctx.regions["village_a1"].code, period=period_of(dt.date.today())
+            actor=ctx.personas["clerk"], region_code=ctx.regions["village_a1"].code, period=period_of(clock.today())
         )
         event = services.event_file(
             actor=ctx.personas["clerk"],
             report=report,
             event_type="pregnancy",
-            data={"person": people["李四"].pk, "effective_date": dt.date.today().isoformat()},
+            data={"person": people["李四"].pk, "effective_date": clock.today().isoformat()},
         )
         ctx.plant("大孤家子村一组 12 号")
         return {"report": report, "event": event, "household": hh, "person": people["李四"]}

@@ -1,14 +1,13 @@
 """Filing and reviewing change reports through the JSON API: the same
 services, roles, scope and rules as the pages."""
 
-import datetime as dt
-
 from pims.events.models import ChangeReport, Event
+from pims.lib import clock
 from pims.registry.models import Person
 
 from .conftest import this_month
 
-DAY = dt.date.today().isoformat()
+DAY = clock.today().isoformat()
 API = "/api/events"
 
 
@@ -66,7 +65,7 @@ def test_submit_names_each_refused_event(client_for, personas, regions, family):
                  {"person": m["李四"].pk, "effective_date": DAY}).json()  # fmt: skip
     from pims.registry.models import Pregnancy
 
-    Pregnancy.objects.create(woman=m["李四"], start_date=dt.date.today())  # the register changed meanwhile
+    Pregnancy.objects.create(woman=m["李四"], start_date=clock.today())  # the register changed meanwhile
     resp = post(clerk, f"{API}/reports/{report['id']}/submit")
     assert resp.status_code == 422
     problem = resp.json()["problems"][0]

@@ -2,13 +2,13 @@
 birth and a death; the township reviewer approves it; the person timelines
 and the household page show the changes."""
 
-import datetime as dt
 import re
 
 import pytest
 from django.core.management import call_command
 
 from pims.accounts.roles import Role
+from pims.lib import clock
 from pims.registry.models import Person
 from pims.testing.browser import screenshot
 from pims.testing.fixtures import PASSWORD, build_tree, make_user
@@ -50,7 +50,7 @@ def test_clerk_files_birth_and_death_and_reviewer_approves(browser_page):
     }
     hh = approved_household(personas, tree["210124101200"])
     family = members(hh)
-    today = dt.date.today().isoformat()
+    today = clock.today().isoformat()
     page = browser_page
 
     sign_in(page, "clerk_a1")

@@ -9,7 +9,7 @@ from pims.audit.models import AuditEntry
 from pims.events import selectors, services
 from pims.events.errors import EventRefused
 from pims.events.models import Event, Spell
-from pims.lib import crypto
+from pims.lib import clock, crypto
 from pims.lib.citizen_id import make_citizen_id
 from pims.registry.models import Birth, Household, Marriage, Person
 from pims.registry.services import citizen_id_index
@@ -17,7 +17,7 @@ from pims.registry.tests.factories import make_person
 
 from .conftest import approved_household, members, this_month, village_report
 
-DAY = dt.date.today()
+DAY = clock.today()
 
 
 def file(personas, report, event_type, **data):

@@ -36,11 +36,13 @@ from pims.events.errors import EventRefused
 from pims.events.models import Event, Spell
 from pims.events.periods import first_day, last_day, next_period, period_of, periods_between, previous_period
 from pims.events.services import baseline_open
+from pims.lib import clock
 from pims.registry.models import Household, Marriage, Person
 from pims.registry.tests.factories import make_child, make_couple, make_person
 
-BASELINE_DATE = dt.date(2026, 11, 1)
-BASELINE_PERIOD = period_of(timezone.localdate())
+BASELINE_PERIOD = period_of(clock.today())
+# Collected on the first of last month, approved (counted) this month.
+BASELINE_DATE = first_day(previous_period(BASELINE_PERIOD))
 FIRST_PERIOD = next_period(BASELINE_PERIOD)
 EXTERNAL = "110101000000"  # a place outside the register (Beijing)
 OPS = [

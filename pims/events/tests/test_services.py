@@ -6,11 +6,13 @@ from pims.audit.models import AuditEntry
 from pims.events import selectors, services
 from pims.events.errors import EventRefused, PermissionDenied, StateError
 from pims.events.models import Event, ReportState, Spell
+from pims.lib import clock
 from pims.registry.models import Birth, Household, Marriage, Person
+from pims.registry.tests.conftest import COLLECTED_ON
 
 from .conftest import members, this_month, village_report
 
-DAY = dt.date.today()
+DAY = clock.today()
 
 
 def file(personas, report, event_type, **data):
@@ -158,10 +160,11 @@ def test_marriage_moves_wife_and_recomputes_responsible_region(personas, regions
 def test_late_event_keeps_occurrence_month_and_counts_when_approved(personas, regions, family):
     hh, m = family
     report = village_report(personas, regions)
-    event = file(personas, report, "death", person=m["张小明"].pk, effective_date="2026-11-02")
+    died = COLLECTED_ON + dt.timedelta(days=1)  # an earlier month than today's
+    event = file(personas, report, "death", person=m["张小明"].pk, effective_date=died.isoformat())
     submit_and_approve(personas, report)
     event.refresh_from_db()
-    assert event.effective_date == dt.date(2026, 11, 2)
+    assert event.effective_date == died
     assert event.approved_period == this_month()
     assert selectors.period_flows(regions["village_a1"].code, this_month()).deaths == 1
 

@@ -5,11 +5,12 @@ from django.urls import reverse
 
 from pims.events import services
 from pims.events.models import ChangeReport, Event
+from pims.lib import clock
 from pims.registry.models import Person
 
 from .conftest import this_month, village_report
 
-DAY = dt.date.today().isoformat()
+DAY = clock.today().isoformat()
 
 
 @pytest.fixture
@@ -94,9 +95,9 @@ def test_outsider_gets_404_everywhere(client_for, report_with_birth):
     assert Event.objects.get(pk=event.pk).review_status == "pending"
 
 
-def test_village_status_shows_missing_and_late_reports(client_for, personas, regions, family):
+def test_village_status_shows_missing_and_late_reports(client_for, personas, regions, family, travel):
     from pims.events.periods import previous_period
-    from pims.events.selectors import village_report_status
+    from pims.events.selectors import report_due_date, village_report_status
 
     last_month = previous_period(this_month())
     report = village_report(personas, regions, period=last_month)
@@ -104,6 +105,9 @@ def test_village_status_shows_missing_and_late_reports(client_for, personas, reg
                                                              period=last_month, today=dt.date(2099, 1, 1))}  # fmt: skip
     assert rows[regions["village_a2"].code].missing and rows[regions["village_a1"].code].report == report
     services.change_report_submit(actor=personas["clerk"], report=report)
+    # The page judges "missing" against today: look after last month's due day,
+    # whatever day of the month the run is pinned to.
+    travel(report_due_date(last_month) + dt.timedelta(days=1))
     page = client_for("reviewer").get(reverse("events:village_status") + f"?period={last_month}").content.decode()
     assert "拉马桥村委会" in page and "未报" in page
     assert (

@@ -2,9 +2,10 @@ import datetime as dt
 
 import pytest
 
+from pims.lib import clock
 from pims.synth.generator import Generator, VillageSpec
 
-AS_OF = dt.date(2026, 11, 1)
+AS_OF = clock.today() - dt.timedelta(days=30)  # ages are as of a month before the pinned today
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from pims.integration import parallel
 from pims.integration.format import HEADERS
 from pims.integration.rejected import rejected_path
 from pims.integration.services import police_import
+from pims.lib import clock
 from pims.lib.citizen_id import make_citizen_id
 from pims.registry.models import FormState, Household, Person
 from pims.registry.services import citizen_id_index
@@ -94,7 +95,7 @@ def kinds(rows: Rows, register_someone):
         a = rows.valid()
         return [PairedLine(line(a)), PairedLine(line(a))]
 
-    future = dt.date.today().replace(year=dt.date.today().year + 1).isoformat()
+    future = (clock.today() + dt.timedelta(days=400)).isoformat()
     return [
         ("I03", lambda: with_id(lambda r: set_(r, "公民身份号码", r[0][:17] + ("0" if r[0][17] != "0" else "1")))),
         ("I03", lambda: with_id(lambda r: set_(r, "公民身份号码", r[0][:16]))),

@@ -9,6 +9,7 @@ import re
 
 from pims.codes.selectors import code_map
 from pims.lib import citizen_id as cid
+from pims.lib import clock
 from pims.lib.text import is_ascii_digits
 from pims.regions.models import Level, Region
 
@@ -295,7 +296,7 @@ def _household_fields(data: dict) -> list:
     collected = (data.get("collected_on") or "").strip()
     if collected:
         d = parse_date(collected)
-        if d is None or d > dt.date.today():
+        if d is None or d > clock.today():
             out.append(violation("H06", value=collected))
     return out
 
@@ -337,7 +338,7 @@ def _sex_and_birth(text, row, c) -> list:
     birth = parse_date(birth_raw)
     if birth is None:
         out.append(violation("I11", row=row, value=birth_raw))
-    elif birth > dt.date.today():
+    elif birth > clock.today():
         out.append(violation("I12", row=row, value=birth_raw))
     c["birth_date"] = birth
     return out
@@ -446,7 +447,7 @@ def _refs_and_dates(text, row, c, codes, rows) -> list:
         if not value:
             continue
         d = parse_date(value)
-        if d is None or d > dt.date.today():
+        if d is None or d > clock.today():
             out.append(violation("I25", row=row, field=f, label=FIELD_LABELS[f], value=value))
         else:
             c[f] = d

@@ -44,9 +44,9 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Cast, Coalesce, Concat, Rank
-from django.utils import timezone
 
 from pims.codes.models import Code, CodeVersion
+from pims.lib import clock
 
 from ..models import Birth, Contraception, Marriage, Person, Pregnancy
 from .base import Rule, Severity, register
@@ -114,7 +114,7 @@ def in_rows(rows, column: str, outer: str = "pk") -> Q:
 
 
 def today():
-    return timezone.localdate()
+    return clock.today()
 
 
 class _PgAge(Func):

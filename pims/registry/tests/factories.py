@@ -9,6 +9,7 @@ import datetime as dt
 import itertools
 
 from pims.codes.models import Code, CodeTable, CodeVersion
+from pims.lib import clock
 from pims.registry.models import Birth, Contraception, Household, Marriage, Person, Pregnancy
 
 _numbers = itertools.count(1)
@@ -99,7 +100,7 @@ def make_contraception(woman, method="03", start=dt.date(2009, 1, 1), end=None) 
 
 
 def make_pregnancy(woman, start=None, outcome="") -> Pregnancy:
-    start = start or dt.date.today() - dt.timedelta(days=60)
+    start = start or clock.today() - dt.timedelta(days=60)
     return Pregnancy.objects.create(woman=woman, start_date=start, outcome=outcome)
 
 

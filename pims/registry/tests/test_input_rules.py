@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from pims.lib import clock
 from pims.lib.citizen_id import make_citizen_id
 from pims.registry.checks import RULES
 from pims.registry.checks.input_rules import validate_household_input
@@ -41,7 +42,7 @@ CASES = {
     "I11": {"member": {"birth_date": "1985-02-30"}},
     "I12": {
         "member": {
-            "birth_date": (dt.date.today() + dt.timedelta(days=3)).isoformat(),
+            "birth_date": (clock.today() + dt.timedelta(days=3)).isoformat(),
             "citizen_id": "",
             "no_id_reason": "1",
         }

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from pims.codes.models import CodeVersion
+from pims.lib import clock
 from pims.registry.checks import RULES
 from pims.registry.checks.runner import check_households, register_rules
 from pims.registry.models import Birth, Marriage, Person
@@ -21,7 +22,7 @@ from .factories import (
     make_pregnancy,
 )
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 def years_ago(n: int, *, days: int = 0) -> dt.date:

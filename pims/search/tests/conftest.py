@@ -10,7 +10,7 @@ import pytest
 from pims.lib.citizen_id import make_citizen_id
 from pims.registry import services as registry
 from pims.registry.models import Person
-from pims.registry.tests.conftest import family_form
+from pims.registry.tests.conftest import COLLECTED_ON, family_form
 
 BASE = {"ethnicity": "01", "hukou_type": "2", "education": "", "occupation": "", "residence_status": "1"}
 
@@ -41,7 +41,7 @@ def save_household(actor, village, number, members, address="测试村一组 1 �
         "address": address,
         "form_number": "",
         "volume_number": "",
-        "collected_on": "2026-11-01",
+        "collected_on": COLLECTED_ON.isoformat(),
     }
     result = registry.household_save(
         actor=actor, data=data, members=members, village_code=village.code, confirm_warnings=True

@@ -9,9 +9,9 @@ module exists.
 
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Substr
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pims.lib import clock
 from pims.regions.models import Level, Region
 from pims.regions.scope import scope_q
 from pims.registry.models import FormState, Household, Person, PersonStatus
@@ -135,7 +135,7 @@ class ProgressReport(ReportDef):
         section = Section("main", _("信息采集录入进度"), _("区划"), PROGRESS, rows, total, unit=_("户（人数列为人）"),
                           note=_("已上传：向省级上传的功能（数据交换模块）尚未启用，暂为 0。完成率以摸底户数为分母，未录入摸底基数的村不计。"))  # fmt: skip
         return result(self, frame, [section],
-                      basis=_("截至 %(day)s 系统中的采集表（户）；摸底户数为各村最近一次录入的摸底基数。") % {"day": timezone.localdate()})  # fmt: skip
+                      basis=_("截至 %(day)s 系统中的采集表（户）；摸底户数为各村最近一次录入的摸底基数。") % {"day": clock.today()})  # fmt: skip
 
 
 class BaselineReport(ReportDef):
@@ -171,4 +171,4 @@ class BaselineReport(ReportDef):
         headcount = Section("headcount", _("辖区内总人口摸底调查情况统计表"), _("区划"), HEADCOUNT, rows2, total2,
                             unit=_("户、人"), note=_("差额 = 已采集 − 摸底；完成率 = 已采集 ÷ 摸底。"))  # fmt: skip
         return result(self, frame, [distribution, headcount],
-                      basis=_("截至 %(day)s：摸底数为各村最近一次录入的摸底基数，已采集数为系统中的采集表及其人员。") % {"day": timezone.localdate()})  # fmt: skip
+                      basis=_("截至 %(day)s：摸底数为各村最近一次录入的摸底基数，已采集数为系统中的采集表及其人员。") % {"day": clock.today()})  # fmt: skip

@@ -2,9 +2,9 @@
 latest batch logic check per village (pims.registry.completeness, one set of
 GROUP BYs for all villages), summed to the child regions."""
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pims.lib import clock
 from pims.registry.completeness import completeness_by_village
 
 from ..frame import Frame
@@ -75,4 +75,4 @@ class QualityReport(ReportDef):
                           note=_("完成率只计有摸底基数的村；无错误占比只计做过批量审核的村（取各村最近一次已完成的批量审核）。"
                                  "逐村明细见“完整性统计”页面。"))  # fmt: skip
         return result(self, frame, [section],
-                      basis=_("截至 %(day)s：系统中正常状态的户和人员；错误为逻辑审核规则中“错误”级别的命中。") % {"day": timezone.localdate()})  # fmt: skip
+                      basis=_("截至 %(day)s：系统中正常状态的户和人员；错误为逻辑审核规则中“错误”级别的命中。") % {"day": clock.today()})  # fmt: skip

@@ -13,12 +13,13 @@ from pims.accounts.roles import Role
 from pims.events import services as events
 from pims.events.models import Event, Spell
 from pims.events.periods import period_of, previous_period
+from pims.lib import clock
 from pims.lib.citizen_id import make_citizen_id
 from pims.registry import services as registry
-from pims.registry.tests.conftest import family_form
+from pims.registry.tests.conftest import family_births, family_form
 from pims.testing.fixtures import make_user
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 THIS_MONTH = period_of(TODAY)
 LAST_MONTH = previous_period(THIS_MONTH)
 EXTERNAL = "110101000000"  # outside the register (Beijing)
@@ -33,11 +34,13 @@ def codes(db):
 
 
 def collect(personas, village, *, number: str, seq: int, collected_on: str):
+    births = family_births(TODAY)  # the worked examples' ages, on any pinned day
     data, members = family_form(
         village.code,
         number=number,
-        head_id=make_citizen_id("210124", dt.date(1985, 6, 15), 11 + 2 * seq, "1"),
-        spouse_id=make_citizen_id("210124", dt.date(1988, 4, 2), 22 + 2 * seq, "2"),
+        head_id=make_citizen_id("210124", dt.date.fromisoformat(births["head"]), 11 + 2 * seq, "1"),
+        spouse_id=make_citizen_id("210124", dt.date.fromisoformat(births["wife"]), 22 + 2 * seq, "2"),
+        births=births,
     )
     data["collected_on"] = collected_on
     in_a = village.code.startswith(personas["operator"].region.prefix)

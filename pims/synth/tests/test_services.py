@@ -10,7 +10,7 @@ from django.core.management import call_command
 from pims.audit.models import AuditEntry
 from pims.events.models import Event, Spell
 from pims.events.selectors import spell_violations
-from pims.lib import crypto
+from pims.lib import clock, crypto
 from pims.registry.checks.base import Severity
 from pims.registry.checks.runner import check_households
 from pims.registry.models import FormState, Household, Person
@@ -18,7 +18,7 @@ from pims.registry.services import citizen_id_index
 from pims.synth.generator import Generator, VillageSpec
 from pims.synth.services import population_write
 
-AS_OF = dt.date(2026, 11, 1)
+AS_OF = clock.today() - dt.timedelta(days=30)  # ages are as of a month before the pinned today
 
 
 def village_specs(regions, per_village=250):

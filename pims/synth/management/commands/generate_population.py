@@ -12,6 +12,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from pims.lib import clock
 from pims.synth.census import LIAONING_2020
 from pims.synth.generator import Generator, Population, age_on
 from pims.synth.selectors import flow_codes, village_specs, villages_under
@@ -46,7 +47,7 @@ class Command(BaseCommand):
         )  # fmt: skip
 
     def handle(self, *args, villages, persons, per_village, seed, as_of, out, encoding, codes, events_year, **options):
-        today = dt.date.today()
+        today = clock.today()
         if events_year is not None:
             if out:
                 raise CommandError("--events-year writes events into the database; it cannot go with --out")
