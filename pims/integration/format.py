@@ -24,15 +24,18 @@ class Column:
     header: str  # canonical Chinese header
     required: bool = False  # the column must be present (its value may still be empty, e.g. an ID)
     aliases: tuple[str, ...] = ()
+    # An identifier (ID, phone, household or certificate number): a numeric
+    # spreadsheet cell is refused, never turned into digits (pims.lib.spreadsheet).
+    text_only: bool = False
 
 
 COLUMNS = [
-    Column("citizen_id", "公民身份号码", True, ("身份证号", "身份证号码", "公民身份证号码")),
+    Column("citizen_id", "公民身份号码", True, ("身份证号", "身份证号码", "公民身份证号码"), text_only=True),
     Column("name", "姓名", True),
     Column("sex", "性别", True),
     Column("ethnicity", "民族", True),
     Column("birth_date", "出生日期", True),
-    Column("number", "户号", True, ("户编号",)),
+    Column("number", "户号", True, ("户编号",), text_only=True),
     Column("relationship", "与户主关系", True),
     Column("address", "户籍地址", True, ("住址", "户籍详址")),
     Column("hukou_type", "户口类别", True, ("户口性质",)),
@@ -45,12 +48,13 @@ COLUMNS = [
     Column("registered_code", "户籍地区划代码", False),
     Column("residence_code", "现居住地区划代码", False, ("现住地区划代码",)),
     Column("residence_status", "人户状态", False, ("人户状况",)),
-    Column("phone", "联系电话", False, ("电话",)),
-    Column("spouse_id", "配偶公民身份号码", False),
-    Column("mother_id", "母亲公民身份号码", False),
-    Column("father_id", "父亲公民身份号码", False),
+    Column("phone", "联系电话", False, ("电话",), text_only=True),
+    Column("spouse_id", "配偶公民身份号码", False, text_only=True),
+    Column("mother_id", "母亲公民身份号码", False, text_only=True),
+    Column("father_id", "父亲公民身份号码", False, text_only=True),
 ]
 BY_KEY = {c.key: c for c in COLUMNS}
+TEXT_ONLY_KEYS = frozenset(c.key for c in COLUMNS if c.text_only)
 HEADERS = [c.header for c in COLUMNS]
 REQUIRED = [c for c in COLUMNS if c.required]
 # How a header names its column: canonical header, an alias, or the field key itself.
@@ -110,15 +114,9 @@ def normalise_date(value) -> str:
         return text
 
 
-def cell_text(value) -> str:
-    """A cell as text: spreadsheet numbers lose a spurious ``.0``."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime | dt.date):
-        return normalise_date(value)
-    return str(value).strip()
+def text_only_columns(columns: dict[str, int]) -> frozenset[int]:
+    """The indexes of the identifier columns among the resolved ones."""
+    return frozenset(i for key, i in columns.items() if key in TEXT_ONLY_KEYS)
 
 
 class Normaliser:

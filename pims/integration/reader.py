@@ -10,22 +10,22 @@ the others go on. One record per line: a quoted field cannot span lines.
 
 import csv
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pims.lib import spreadsheet
 from pims.registry.checks.base import Violation, violation
 
 from . import rules  # noqa: F401  (P-rules registered)
-from .format import cell_text
 
 SAMPLE_BYTES = 4 << 20
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
-class SourceError(ValueError):
-    """The file as a whole cannot be read; the message is for the clerk."""
+# The file as a whole cannot be read; the message is for the clerk.
+SourceError = spreadsheet.SheetError
 
 
 @dataclass
@@ -93,7 +93,7 @@ def _guess_encoding(sample: bytes) -> str:
 
 
 def read_header(path: Path, fmt: str, encoding: str) -> list[str]:
-    rows = iter_rows(path, fmt, encoding, header_only=True)
+    rows = iter_rows(path, fmt, encoding, text_only=(), header_only=True)
     try:
         return next(rows).cells
     except StopIteration:
@@ -101,14 +101,24 @@ def read_header(path: Path, fmt: str, encoding: str) -> list[str]:
 
 
 def iter_rows(
-    path: Path, fmt: str, encoding: str, *, start_line: int = 0, start_offset: int = 0, header_only=False
+    path: Path,
+    fmt: str,
+    encoding: str,
+    *,
+    text_only: Collection[int],
+    start_line: int = 0,
+    start_offset: int = 0,
+    header_only=False,
 ) -> Iterator[SourceRow]:
     """The header (line 1) and then every row after `start_line`. A resumed
-    CSV read seeks to `start_offset`, the byte after line `start_line`."""
+    CSV read seeks to `start_offset`, the byte after line `start_line`.
+    `text_only`: the indexes of identifier columns (format.text_only_columns),
+    whose numeric XLSX cells (P11) or Excel-converted CSV values (P12) are
+    refused."""
     if fmt == "xlsx":
-        yield from _xlsx_rows(path, start_line, header_only)
+        yield from _xlsx_rows(path, start_line, header_only, text_only)
     else:
-        yield from _csv_rows(path, encoding, start_line, start_offset, header_only)
+        yield from _csv_rows(path, encoding, start_line, start_offset, header_only, text_only)
 
 
 def _delimiter(header_text: str) -> str:
@@ -116,7 +126,7 @@ def _delimiter(header_text: str) -> str:
     return "\t" if header_text.count("\t") > header_text.count(",") else ","
 
 
-def _csv_rows(path, encoding, start_line, start_offset, header_only):
+def _csv_rows(path, encoding, start_line, start_offset, header_only, text_only):
     with open(path, "rb") as fh:
         header_raw = fh.readline()
         try:
@@ -160,54 +170,47 @@ def _csv_rows(path, encoding, start_line, start_offset, header_only):
             if len(cells) != width:
                 yield SourceRow(line, cells, offset, violation("P02", row=line, found=len(cells), expected=width))
                 continue
-            yield SourceRow(line, cells, offset)
+            yield SourceRow(line, cells, offset, _converted(line, cells, header, text_only))
 
 
-def _xlsx_rows(path, start_line, header_only):
-    from zipfile import BadZipFile
+def _converted(line: int, cells: list[str], header: list[str], text_only: Collection[int]) -> Violation | None:
+    """P12: identifiers Excel saved as numbers in scientific notation."""
+    refused = [
+        spreadsheet.RefusedCell(f"{spreadsheet.column_letter(i)}{line}", header[i], cells[i].strip())
+        for i in sorted(text_only)
+        if i < len(cells) and spreadsheet.looks_converted(cells[i])
+    ]
+    if not refused:
+        return None
+    return violation("P12", row=line, cells=spreadsheet.cells_named(refused), how=spreadsheet.TEXT_FORMAT_HOW)
 
-    from openpyxl import load_workbook
 
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise SourceError(f"无法打开 Excel 文件（文件可能已损坏或被截断）：{exc}") from None
-    try:
-        ws = wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        try:
-            header = [cell_text(v) for v in next(rows)]
-        except StopIteration:
-            raise SourceError("工作表没有表头行") from None
-        while header and not header[-1]:
-            header.pop()
-        yield SourceRow(1, header, 0)
-        if header_only:
-            return
-        width = len(header)
-        try:
-            for line, values in enumerate(rows, start=2):
-                if line <= start_line:
-                    continue
-                cells = [cell_text(v) for v in values]
-                if not any(cells):
-                    continue
-                if len(cells) > width and any(cells[width:]):
-                    yield SourceRow(line, cells, 0, violation("P02", row=line, found=len(cells), expected=width))
-                    continue
-                cells = (cells + [""] * width)[:width]
-                yield SourceRow(line, cells, 0)
-        except (BadZipFile, OSError, KeyError, ValueError) as exc:
-            raise SourceError(f"读取 Excel 文件第 {line} 行附近时出错（文件可能已损坏或被截断）：{exc}") from None
-    finally:
-        wb.close()
+def _xlsx_rows(path, start_line, header_only, text_only):
+    rows = spreadsheet.read_xlsx(
+        path, text_only=lambda _header: text_only, start_line=start_line, header_only=header_only
+    )
+    header = next(rows)
+    yield SourceRow(1, header.cells, 0)
+    width = len(header.cells)
+    for row in rows:
+        line, cells = row.line, row.cells
+        if len(cells) > width and any(cells[width:]):
+            yield SourceRow(line, cells, 0, violation("P02", row=line, found=len(cells), expected=width))
+            continue
+        cells = (cells + [""] * width)[:width]
+        problem = None
+        if row.refused:
+            problem = violation(
+                "P11", row=line, cells=spreadsheet.cells_named(row.refused), how=spreadsheet.TEXT_FORMAT_HOW
+            )
+        yield SourceRow(line, cells, 0, problem)
 
 
 def original_lines(path: Path, fmt: str, encoding: str, wanted: set[int]) -> Iterator[tuple[int, list[str]]]:
     """The cells of the wanted lines as the file has them (undecodable bytes
-    replaced), for the rejected-rows file."""
+    replaced; a number as Excel shows it), for the rejected-rows file."""
     if fmt == "xlsx":
-        for row in _xlsx_rows(path, 1, False):
+        for row in _xlsx_rows(path, 1, False, ()):
             if row.line in wanted:
                 yield row.line, row.cells
         return

@@ -17,6 +17,8 @@ IMPORT_RULES = [
     Rule("P08", "同户成员有错误", E, "", "第 {row} 行：同户（{number} 号户）其他成员未通过逻辑审核，整户未导入：{reasons}", category="import"),
     Rule("P09", "超出辖区", E, "village_code", "第 {row} 行：村(居)委会代码 {value} 不在您的辖区内", category="import"),
     Rule("P10", "与已登记信息不一致", E, "citizen_id", "第 {row} 行：此人已登记在本户，但{items}与登记不同；登记后的变化请通过更正事件处理", category="import"),
+    Rule("P11", "号码列为数字格式", E, "", "第 {row} 行：单元格 {cells} 是数字格式，Excel 只保留 15 位有效数字，号码可能已被改变，不能导入；{how}", category="import"),
+    Rule("P12", "号码被 Excel 转成科学计数法", E, "", "第 {row} 行：单元格 {cells} 是 Excel 把号码当作数字保存后的科学计数法，原号码已丢失，不能导入；{how}，再另存为 CSV", category="import"),
 ]  # fmt: skip
 
 for _rule in IMPORT_RULES:

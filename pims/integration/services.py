@@ -82,7 +82,7 @@ from pims.registry.models import Birth, FormState, Household, Marriage, Person
 
 from .bulk import TableWriter, adapt_value, quote
 from .fastpath import quick_member
-from .format import BY_KEY, MappingError, Normaliser, cell_text, normalise_date, resolve_headers
+from .format import BY_KEY, MappingError, Normaliser, normalise_date, resolve_headers, text_only_columns
 from .models import ImportJob, StagedRow
 from .parallel import judged_chunks, load_connections, pool_size
 from .personal import name_pinyin, phone_stored
@@ -275,7 +275,12 @@ class _Runner:
         households = self._household_keys()
         writer = TableWriter(StagedRow, STAGE_COLUMNS)
         rows = iter_rows(
-            self.path, job.file_format, job.encoding, start_line=job.staged_lines, start_offset=job.staged_offset
+            self.path,
+            job.file_format,
+            job.encoding,
+            text_only=text_only_columns(columns),
+            start_line=job.staged_lines,
+            start_offset=job.staged_offset,
         )
         next(rows)  # the header
         batch: list[tuple] = []
@@ -661,7 +666,7 @@ class _RowJudge:
         raw = {}
         for key, i, coded in self.coded:
             value = cells[i] if i < width else ""
-            value = value.strip() if type(value) is str else cell_text(value)
+            value = value.strip()
             raw[key] = norm(key, value) if coded else value
         raw["birth_date"] = normalise_date(raw.get("birth_date", ""))
         found = []

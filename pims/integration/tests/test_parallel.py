@@ -3,6 +3,7 @@
 import pytest
 
 from pims.integration import parallel, services
+from pims.integration.format import text_only_columns
 from pims.integration.parallel import judged_chunks, pool_size
 from pims.integration.reader import SourceError, detect, file_sha256, iter_rows
 from pims.regions.models import Level, Region
@@ -26,7 +27,7 @@ def judge_for(path):
 
 def staged(path, workers, size=7):
     job, judge = judge_for(path)
-    rows = iter_rows(path, job.file_format, job.encoding)
+    rows = iter_rows(path, job.file_format, job.encoding, text_only=text_only_columns(judge.columns))
     next(rows)
     out = []
     for sources, rows_staged, warnings in judged_chunks(rows, judge, size=size, workers=workers):
@@ -64,7 +65,7 @@ def test_rows_read_before_a_broken_sheet_are_all_judged_first(regions, codes, po
     path = tmp_path / "extract.csv"
     write_police_file(pop, path)
     job, judge = judge_for(path)
-    rows = list(iter_rows(path, job.file_format, job.encoding))[1:]
+    rows = list(iter_rows(path, job.file_format, job.encoding, text_only=text_only_columns(judge.columns)))[1:]
 
     def breaking():
         yield from rows[:23]
