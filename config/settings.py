@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "axes",
     "pims.regions",
     "pims.codes",
+    "pims.params",
     "pims.accounts",
     "pims.audit",
     "pims.registry",

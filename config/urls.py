@@ -6,6 +6,7 @@ urlpatterns = [
     path("accounts/", include("pims.accounts.urls")),
     path("regions/", include("pims.regions.urls")),
     path("codes/", include("pims.codes.urls")),
+    path("params/", include("pims.params.urls")),
     path("audit/", include("pims.audit.urls")),
     path("registry/", include("pims.registry.urls")),
     path("events/", include("pims.events.urls")),

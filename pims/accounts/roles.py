@@ -51,6 +51,9 @@ class Cap(models.TextChoices):
     EXPORT = "export", _("导出")
     # Bulk import of an outside register (the police extract) into the user's subtree.
     IMPORT_DATA = "import_data", _("批量导入")
+    # The dated parameter table (pims.params): county administrators read it, the system administrator amends it.
+    VIEW_PARAMETERS = "view_parameters", _("查看政策参数")
+    MANAGE_PARAMETERS = "manage_parameters", _("政策参数维护")
 
 
 ROLE_CAPS: dict[str, set[str]] = {
@@ -74,13 +77,14 @@ ROLE_CAPS: dict[str, set[str]] = {
         Cap.VIEW_REPORTS,
         Cap.EXPORT,
         Cap.IMPORT_DATA,
+        Cap.VIEW_PARAMETERS,
     },
     Role.CITY_VIEWER: {Cap.VIEW_PERSONAL, Cap.VIEW_REPORTS, Cap.EXPORT},
     Role.PROVINCE_VIEWER: {Cap.VIEW_PERSONAL, Cap.VIEW_REPORTS, Cap.EXPORT},
     Role.AUDITOR: {Cap.READ_AUDIT},
     # The system administrator manages users, roles, codes and regions but
     # holds no capability over personal data.
-    Role.SYSADMIN: {Cap.MANAGE_USERS, Cap.EDIT_CODES},
+    Role.SYSADMIN: {Cap.MANAGE_USERS, Cap.EDIT_CODES, Cap.VIEW_PARAMETERS, Cap.MANAGE_PARAMETERS},
 }
 
 

@@ -11,9 +11,10 @@ All reports are reviewed by a reviewer (township reviewer or county admin)
 whose jurisdiction covers the report's region, who did not file it.
 """
 
-from django.conf import settings
+import datetime as dt
 
 from pims.accounts.roles import Cap, has_capability
+from pims.params.policy import change_report_due_day
 from pims.regions.models import Level
 from pims.regions.scope import code_in_scope
 
@@ -44,9 +45,10 @@ FILING: dict[str, tuple[str, str]] = {
 }
 
 
-def due_day() -> int:
-    """A month's report is due by this day of the following month."""
-    return int(getattr(settings, "PIMS_CHANGE_REPORT_DUE_DAY", 5))
+def due_day(on: dt.date) -> int:
+    """A month's report is due by this day of the month `on` falls in (the
+    month after the report's), as the parameter table says for that month."""
+    return change_report_due_day(on)
 
 
 def sources_for(user) -> list[str]:

@@ -203,7 +203,8 @@ def event_comments(event: Event):
 
 
 def report_due_date(period: str) -> dt.date:
-    return first_day(next_period(period)).replace(day=rules.due_day())
+    month = first_day(next_period(period))
+    return month.replace(day=rules.due_day(month))
 
 
 @dataclass

@@ -35,7 +35,7 @@ class SearchIn(Schema):
     marital: Text = Field("", description="婚姻状况代码，或 married（已婚，含初婚、再婚、复婚）")
     residence_status: Text = ""
     flowing: bool = False
-    childbearing: bool = Field(False, description="育龄妇女：15–49 周岁女性")
+    childbearing: bool = Field(False, description="育龄妇女：年龄在政策参数 childbearing.age.min 至 max 之间的女性")
     contraception: Text = Field("", description="节育措施代码，或 none（无有效措施）")
     household_size_min: int | None = Field(None, ge=1, le=99)
     household_size_max: int | None = Field(None, ge=1, le=99)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from pims.codes.selectors import current_codes
 from pims.lib.citizen_id import CitizenIdError, normalise, parse
 from pims.lib.names import has_han, pinyin_query
+from pims.params.policy import childbearing_ages
 from pims.regions.scope import code_in_scope
 from pims.regions.selectors import region_list_visible_to
 from pims.registry.models import PersonStatus, ResidenceStatus
@@ -99,7 +100,7 @@ class SearchForm(forms.Form):
         label=_("人户状态"), choices=_choices_with_blank(ResidenceStatus.choices), required=False
     )
     flowing = forms.BooleanField(label=_("流动人口（人在户不在或户在人不在）"), required=False)
-    childbearing = forms.BooleanField(label=_("育龄妇女（15–49 周岁女性）"), required=False)
+    childbearing = forms.BooleanField(label=_("育龄妇女"), required=False)
     contraception = forms.ChoiceField(label=_("节育措施"), required=False)
     household_size_min = forms.IntegerField(label=_("户内人数自"), required=False, min_value=1, max_value=99)
     household_size_max = forms.IntegerField(label=_("户内人数至"), required=False, min_value=1, max_value=99)
@@ -108,6 +109,8 @@ class SearchForm(forms.Form):
     def __init__(self, *args, user, allow_citizen_id: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        low, high = childbearing_ages()
+        self.fields["childbearing"].label = _("育龄妇女（%(low)s–%(high)s 周岁女性）") % {"low": low, "high": high}
         self.allow_citizen_id = allow_citizen_id
         marital = [(c.code, c.name) for c in current_codes("marital_status")]
         self.fields["marital"].choices = _choices_with_blank([(MARRIED, _("已婚（含初婚、再婚、复婚）")), *marital])

@@ -20,6 +20,7 @@ from django.utils.functional import cached_property
 from pims.accounts.roles import Cap, has_capability
 from pims.lib import clock
 from pims.lib.names import has_han, pinyin_query
+from pims.params.policy import childbearing_ages
 from pims.regions.models import Level, Region
 from pims.regions.scope import user_prefix
 from pims.regions.selectors import region_list_visible_to
@@ -31,7 +32,6 @@ from .models import SavedQuery
 MARRIED = "married"  # 已婚 in any form: 20 已婚, 21 初婚, 22 再婚, 23 复婚
 MARRIED_CODES = ("20", "21", "22", "23")
 NO_CONTRACEPTION = "none"
-CHILDBEARING_AGES = (15, 49)
 COUNTY_DIGITS = 6  # a code's county part: the leading key of the name search indexes
 NO_CONTRACEPTION_CODE = "00"
 
@@ -272,7 +272,7 @@ def person_search(*, user, criteria: dict, today: dt.date | None = None) -> Quer
     if c.get("flowing"):
         qs = qs.filter(residence_status__in=(ResidenceStatus.AWAY, ResidenceStatus.ABSENT))
     if c.get("childbearing"):
-        qs = qs.filter(age_q(*CHILDBEARING_AGES, today), sex="2")
+        qs = qs.filter(age_q(*childbearing_ages(today), today), sex="2")
     if c.get("contraception"):
         open_spells = Contraception.objects.filter(woman=OuterRef("pk"), end_date__isnull=True)
         if c["contraception"] == NO_CONTRACEPTION:

@@ -204,3 +204,20 @@ def travel():
     previous = clock.pinned_day()
     yield clock.travel_to
     clock.travel_to(previous)
+
+
+@pytest.fixture(autouse=True)
+def _parameter_cache_cleared(monkeypatch):
+    """Each test reads the parameter table afresh — a value amended in an
+    earlier test's (rolled-back) transaction must not linger in the
+    process's copy (pims.params.selectors) — and exactly once: no periodic
+    re-check in the middle of a test, so query counts do not depend on how
+    long a test runs (a test of the re-check sets CHECK_SECONDS itself)."""
+    import math
+
+    from pims.params import selectors
+
+    monkeypatch.setattr(selectors, "CHECK_SECONDS", math.inf)
+    selectors.param_cache_clear()
+    yield
+    selectors.param_cache_clear()

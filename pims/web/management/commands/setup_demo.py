@@ -34,7 +34,7 @@ def login_table(rows: list[dict]) -> str:
 
 
 class Command(BaseCommand):
-    help = "Load regions and code tables, create the demo users and seed demo households (never in production)."
+    help = "Load regions, code tables and policy parameters, create the demo users and seed demo households (never in production)."
 
     def add_arguments(self, parser):
         parser.add_argument("--skip-seed", action="store_true", help="do not seed demo households and persons")
@@ -53,6 +53,8 @@ class Command(BaseCommand):
         call_command("load_regions", stdout=self.stdout, stderr=self.stderr)
         self.stdout.write("== 代码手册 code tables")
         call_command("load_codes", stdout=self.stdout, stderr=self.stderr)
+        self.stdout.write("== 政策参数 policy parameters")
+        call_command("load_params", stdout=self.stdout, stderr=self.stderr)
 
         from pims.accounts.demo import ensure_demo_users
 

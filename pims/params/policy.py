@@ -1,0 +1,34 @@
+"""Named readers of the policy values several apps use, over
+`param_value` — so a key is spelled once and a caller reads what it means.
+
+Each takes the day the value must be in force on: the day of the fact it
+judges (a marriage's date, a child's birth date), or today for "now"."""
+
+import datetime as dt
+
+from .selectors import param_value
+
+MALE, FEMALE = "1", "2"  # GB/T 2261.1
+MARRIAGE_MIN_AGE = {MALE: "marriage.min_age.male", FEMALE: "marriage.min_age.female"}
+
+
+def min_marriage_age(sex: str, on: dt.date) -> int | None:
+    """The legal minimum age at marriage for `sex` on the marriage date
+    (None before the first marriage law in the table: nothing to judge)."""
+    return param_value(MARRIAGE_MIN_AGE[sex], on, default=None)
+
+
+def childbearing_ages(on: dt.date | None = None) -> tuple[int, int]:
+    """育龄: the first and last completed year of childbearing age."""
+    return param_value("childbearing.age.min", on), param_value("childbearing.age.max", on)
+
+
+def mother_age_limits(on: dt.date) -> tuple[int, int]:
+    """The youngest and oldest plausible age of a mother at a birth on `on`;
+    outside them the birth record is refused as wrong."""
+    return param_value("birth.mother_age.min", on), param_value("birth.mother_age.max", on)
+
+
+def change_report_due_day(on: dt.date) -> int:
+    """The day of the month by which the previous month's change report is due."""
+    return param_value("change_report.due_day", on)
