@@ -19,7 +19,12 @@ from django.utils.translation import gettext as _
 from .models import LEVEL_DIGITS, LEVEL_ORDER, Level
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-BUNDLED_FILES = [DATA_DIR / "china_counties.csv", DATA_DIR / "faku_villages.csv"]
+COUNTIES_FILE = DATA_DIR / "china_counties.csv"
+# Townships and villages of every county of Liaoning; `load_regions --county`
+# takes one county's rows from it (or from another province's file of the
+# same source and layout, --villages-file).
+VILLAGES_FILE = DATA_DIR / "liaoning_townships_villages.csv"
+DEFAULT_COUNTY = "210124"  # 法库县: the demo county, and the default of load_regions
 # The bundled data is the NBS 2023 vintage (cut-off date 2023-06-30, see data/SOURCE.md).
 DATA_VINTAGE = date(2023, 6, 30)
 
@@ -70,10 +75,12 @@ class RegionFile:
     rows: list[RegionRow] = field(default_factory=list)
     # Pseudo rows whose 12-digit code equals their parent's (see _is_placeholder).
     skipped: list[RegionRow] = field(default_factory=list)
+    # Only these counties' rows were read (a province's township/village file).
+    counties: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
-        return self.path.name
+        return f"{self.path.name}[{','.join(self.counties)}]" if self.counties else self.path.name
 
     def error(self, line: int | None, problem: str) -> RegionFileError:
         return RegionFileError(self.name, line, problem)
@@ -133,10 +140,26 @@ def _is_placeholder(row: RegionRow) -> bool:
     return bool(row.short_parent) and set(row.short_code[len(row.short_parent) :]) == {"0"}
 
 
-def parse_region_file(path: Path) -> RegionFile:
-    """Read and check a whole region file; raise RegionFileError on the first problem."""
+def _check_county_code(file: RegionFile, county: str) -> None:
+    if not (county.isascii() and county.isdigit() and len(county) == LEVEL_DIGITS[Level.COUNTY]):
+        raise file.error(None, _("县级区划代码“%(code)s”须为 6 位数字，例如 210124") % {"code": county})
+
+
+def _wanted(counties: tuple[str, ...], values: list[str]) -> bool:
+    code = values[0].strip() if values else ""
+    return not counties or any(code.startswith(c) and len(code) > len(c) for c in counties)
+
+
+def parse_region_file(path: Path, *, counties: tuple[str, ...] = ()) -> RegionFile:
+    """Read and check a whole region file; raise RegionFileError on the first problem.
+
+    With `counties` (6-digit codes) only the rows below those counties are
+    read — the townships and villages of a province's file — and each county
+    must have rows in it."""
     path = Path(path)
-    file = RegionFile(path=path)
+    file = RegionFile(path=path, counties=tuple(counties))
+    for county in file.counties:
+        _check_county_code(file, county)
     if not path.is_file():
         raise file.error(None, _("文件不存在"))
     reader = csv.reader(io.StringIO(_decode(path), newline=""))
@@ -148,7 +171,7 @@ def parse_region_file(path: Path) -> RegionFile:
     seen: dict[str, int] = {}
     placeholders: set[str] = set()
     for values in reader:
-        if not any(v.strip() for v in values):
+        if not any(v.strip() for v in values) or not _wanted(file.counties, values):
             continue
         row = _parse_row(file, reader.line_num, values)
         if row.short_code in seen:
@@ -164,6 +187,18 @@ def parse_region_file(path: Path) -> RegionFile:
         if _is_placeholder(row):
             placeholders.add(row.short_code)
         (file.skipped if _is_placeholder(row) else file.rows).append(row)
+    for county in file.counties:
+        if not any(row.short_code.startswith(county) for row in file.rows):
+            raise file.error(
+                None,
+                _("文件中没有县级区划 %(code)s 的乡镇和村（其他省的县请用 --villages-file 指定该省的文件）")
+                % {"code": county},
+            )
     if not file.rows:
         raise file.error(None, _("文件没有数据行"))
     return file
+
+
+def bundled_files(counties: tuple[str, ...] = (DEFAULT_COUNTY,), villages_file: Path = VILLAGES_FILE) -> list:
+    """The national county list, then the townships and villages of `counties`."""
+    return [parse_region_file(COUNTIES_FILE), parse_region_file(villages_file, counties=tuple(counties))]

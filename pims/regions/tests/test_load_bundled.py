@@ -1,4 +1,4 @@
-"""The bundled national county list and Faku County's villages."""
+"""The bundled national county list and the townships and villages of Liaoning's counties."""
 
 import datetime as dt
 
@@ -41,7 +41,7 @@ def test_bundled_load_gives_exact_counts_per_level(capsys):
     out = capsys.readouterr().out
     assert "china_counties.csv: created=3348" in out and "skipped=3" in out
     assert "441900, 442000, 460400" in out
-    assert "faku_villages.csv: created=264" in out
+    assert "liaoning_townships_villages.csv[210124]: created=264" in out
 
 
 def test_pseudo_county_is_skipped_and_its_city_kept():
@@ -80,9 +80,9 @@ def test_one_audit_entry_per_load():
     call_command("load_regions")
 
     entry = AuditEntry.objects.get(action=Action.LOAD)
-    assert entry.detail["files"] == ["china_counties.csv", "faku_villages.csv"]
+    assert entry.detail["files"] == ["china_counties.csv", "liaoning_townships_villages.csv[210124]"]
     assert entry.detail["counts"]["china_counties.csv"]["created"] == 3348
-    assert entry.detail["counts"]["faku_villages.csv"]["created"] == 264
+    assert entry.detail["counts"]["liaoning_townships_villages.csv[210124]"]["created"] == 264
 
 
 def test_other_county_village_file_leaves_faku_alone(tmp_path):
@@ -111,3 +111,61 @@ def test_other_county_village_file_leaves_faku_alone(tmp_path):
         ("210123101201", dt.date(2024, 6, 30))
     ]
     assert list(Region.objects.filter(code__startswith="210124").values_list("code", "name", "valid_to")) == faku_before
+
+
+def _file_rows(county: str) -> dict[str, int]:
+    from pims.regions.loader import VILLAGES_FILE
+
+    counts = {Level.TOWNSHIP: 0, Level.VILLAGE: 0}
+    for line in VILLAGES_FILE.read_text(encoding="utf-8-sig").splitlines()[1:]:
+        code, _name, level, _parent = line.split(",")
+        if code.startswith(county):
+            counts[level] += 1
+    return counts
+
+
+def test_another_county_sets_itself_up_from_the_shipped_file(capsys):
+    call_command("load_regions", "--county", "210123")
+
+    expected = _file_rows("210123")
+    assert expected[Level.TOWNSHIP] > 10 and expected[Level.VILLAGE] > 100
+    for level, n in expected.items():
+        assert Region.objects.filter(code__startswith="210123", level=level).count() == n
+    assert not Region.objects.filter(code__startswith="210124", level=Level.VILLAGE).exists()
+    village = Region.objects.filter(code__startswith="210123", level=Level.VILLAGE).first()
+    assert village.parent.parent.code == "210123000000"
+    assert "liaoning_townships_villages.csv[210123]" in capsys.readouterr().out
+
+
+def test_loading_a_second_county_keeps_the_first():
+    call_command("load_regions")
+    call_command("load_regions", "--county", "210124", "--county", "211421")
+
+    assert Region.objects.filter(code__startswith="210124", level=Level.VILLAGE, valid_to__isnull=True).count() == 245
+    assert (
+        Region.objects.filter(code__startswith="211421", level=Level.VILLAGE).count()
+        == _file_rows("211421")[Level.VILLAGE]
+    )
+
+
+@pytest.mark.parametrize(
+    ("county", "message"),
+    [("210199", "没有县级区划 210199 的乡镇和村"), ("2101", "须为 6 位数字"), ("130102", "--villages-file")],
+)
+def test_unknown_county_is_refused_with_a_clear_message(county, message):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match=message):
+        call_command("load_regions", "--county", county)
+    assert not Region.objects.exists()
+
+
+def test_another_province_file_of_the_same_layout(tmp_path):
+    hebei = write_csv(
+        tmp_path,
+        "hebei_townships_villages.csv",
+        ["130102001,建北街道,township,130102", "130102001001,甲社区,village,130102001"],
+    )
+    call_command("load_regions", "--county", "130102", "--villages-file", str(hebei))
+
+    assert Region.objects.get(code="130102001001").parent.parent.name == "长安区"

@@ -110,3 +110,18 @@ def test_generate_population_command_writes_the_database(regions, codes, tmp_pat
     call_command("generate_population", "--villages", "210124102", "--per-village", "50",
                  stdout=StringIO(), stderr=StringIO())  # fmt: skip
     assert Person.objects.filter(household__region_code="210124102200").count() >= 50
+
+
+def test_demo_generator_populates_a_county_other_than_faku(codes):
+    """康平县 (210123) set up from the shipped Liaoning file, then populated."""
+    call_command("load_regions", "--county", "210123", verbosity=0)
+    call_command(
+        "generate_population", "--villages", "210123101", "--per-village", "20", stdout=StringIO(), stderr=StringIO()
+    )
+
+    households = Household.objects.filter(region_code__startswith="210123101")
+    assert households.count() > 0
+    assert set(households.values_list("form_state", flat=True)) == {FormState.APPROVED}
+    persons = Person.objects.filter(household__in=households)
+    assert persons.count() >= 20 * households.values("village").distinct().count() * 0.8
+    assert not Household.objects.exclude(region_code__startswith="210123").exists()

@@ -1,8 +1,16 @@
 from datetime import date
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from pims.regions.loader import BUNDLED_FILES, DATA_VINTAGE, RegionFileError, parse_region_file
+from pims.regions.loader import (
+    DATA_VINTAGE,
+    DEFAULT_COUNTY,
+    VILLAGES_FILE,
+    RegionFileError,
+    bundled_files,
+    parse_region_file,
+)
 from pims.regions.services import regions_load
 
 
@@ -17,12 +25,26 @@ def _date(value: str | date) -> date:
 
 class Command(BaseCommand):
     help = (
-        "Load administrative regions from CSV files (code,name,level,parent_code). "
-        "With no files, loads the bundled national county list and Faku County's villages."
+        "Load administrative regions from CSV files (code,name,level,parent_code). With no files, loads the "
+        "bundled national county list and the townships and villages of --county (default 210124 法库县) "
+        "from the bundled Liaoning file, or from --villages-file for a county of another province."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="*", help="region CSV files, applied in order")
+        parser.add_argument(
+            "--county",
+            action="append",
+            default=None,
+            metavar="CODE",
+            help=f"6-digit county code whose townships and villages to load (repeatable; default {DEFAULT_COUNTY})",
+        )
+        parser.add_argument(
+            "--villages-file",
+            type=Path,
+            default=VILLAGES_FILE,
+            help="a province's township/village file of the same source and layout (default: Liaoning's)",
+        )
         parser.add_argument(
             "--effective",
             type=_date,
@@ -30,12 +52,16 @@ class Command(BaseCommand):
             help=f"valid-from date of new regions and date of recorded changes (default {DATA_VINTAGE})",
         )
 
-    def handle(self, *args, files, effective, **options):
+    def handle(self, *args, files, county, villages_file, effective, **options):
         effective = _date(effective)  # call_command() passes option values unconverted
-        paths = files or BUNDLED_FILES
+        if files and (county or Path(villages_file) != VILLAGES_FILE):
+            raise CommandError("give either region files or --county/--villages-file, not both")
         try:
             # Every file is read and checked before anything is written.
-            parsed = [parse_region_file(path) for path in paths]
+            if files:
+                parsed = [parse_region_file(path) for path in files]
+            else:
+                parsed = bundled_files(tuple(county or [DEFAULT_COUNTY]), Path(villages_file))
             results = regions_load(actor=None, files=parsed, effective=effective)
         except RegionFileError as exc:
             raise CommandError(str(exc)) from None

@@ -44,13 +44,23 @@ class Command(BaseCommand):
             help="seed the full ~340,000-person Faku population (1,400 per village; minutes, not seconds) "
             "instead of the small demo scale (same as PIMS_DEMO_SCALE=full)",
         )
+        parser.add_argument(
+            "--county",
+            action="append",
+            default=[],
+            metavar="CODE",
+            help="also load and seed this Liaoning county (6-digit code; repeatable); the demo logins stay in 法库县",
+        )
 
-    def handle(self, *args, skip_seed=False, full=False, **options):
+    def handle(self, *args, skip_seed=False, full=False, county=(), **options):
         if settings.PIMS_ENV == "production" or getattr(settings, "PRODUCTION", False):
             raise CommandError("setup_demo refuses to run when PIMS_ENV=production: it creates published passwords.")
 
         self.stdout.write("== 行政区划 regions")
-        call_command("load_regions", stdout=self.stdout, stderr=self.stderr)
+        from pims.regions.loader import DEFAULT_COUNTY
+
+        counties = list(dict.fromkeys([DEFAULT_COUNTY, *county]))
+        call_command("load_regions", *[f"--county={c}" for c in counties], stdout=self.stdout, stderr=self.stderr)
         self.stdout.write("== 代码手册 code tables")
         call_command("load_codes", stdout=self.stdout, stderr=self.stderr)
         self.stdout.write("== 政策参数 policy parameters")
@@ -77,6 +87,8 @@ class Command(BaseCommand):
             else:
                 params = inspect.signature(seed).parameters
                 kwargs = {"stdout": self.stdout} if "stdout" in params else {}
+                if "counties" in params:
+                    kwargs["counties"] = counties
                 if full:
                     if "scale" not in params:
                         raise CommandError(f"{DEMO_SEED_MODULE}.seed_demo() cannot load the full population")
