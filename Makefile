@@ -1,19 +1,49 @@
 # Everyday entry points. `make run` and `make test` work on a bare machine:
 # they create .venv and install the pinned dependencies first.
+#
+# Requirements (requirements/): prod.in lists what the server needs, dev.in adds
+# the test and lint tools; prod.txt and dev.txt are their locks, every package
+# pinned with its hashes (`make lock` after changing an .in file). `make install`
+# installs the development set; a server installs prod.txt only, online
+# (`make install-prod`) or from a wheelhouse folder (`make install-offline`).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+WHEELHOUSE ?= wheelhouse
+PIP_COMPILE := $(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
 
-.PHONY: run test bench lint fmt install demo messages check-deploy clean
+.PHONY: run test bench lint fmt install install-prod install-offline wheelhouse lock demo messages check-deploy clean
 
-$(BIN)/.installed: requirements/lock.txt
+$(BIN)/.installed: requirements/dev.txt
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements/lock.txt
+	$(BIN)/pip install -q --require-hashes -r requirements/dev.txt
 	touch $@
 
 install: $(BIN)/.installed
+
+# A server with access to a package index: the production set only.
+install-prod:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --require-hashes -r requirements/prod.txt
+
+# On a connected machine: every wheel of the production lock into $(WHEELHOUSE)/
+# (for a server of another kind: WHEEL_PLATFORM=manylinux_2_28_x86_64 WHEEL_PYTHON=3.11).
+wheelhouse:
+	$(PY) -m pip download -q --require-hashes --only-binary=:all: --dest $(WHEELHOUSE) \
+		$(if $(WHEEL_PLATFORM),--platform $(WHEEL_PLATFORM)) $(if $(WHEEL_PYTHON),--python-version $(WHEEL_PYTHON)) \
+		-r requirements/prod.txt
+	@echo "wheelhouse: $$(ls $(WHEELHOUSE) | wc -l) files in $(WHEELHOUSE)/ — copy it with the code to the server"
+
+# On the server, without network: only the wheels in $(WHEELHOUSE)/, checked against the hashes.
+install-offline:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --isolated --no-index --find-links $(WHEELHOUSE) --require-hashes -r requirements/prod.txt
+
+# Re-lock after editing requirements/*.in (keeps existing pins; `make lock UPGRADE=1` upgrades them).
+lock: install
+	$(PIP_COMPILE) $(if $(UPGRADE),--upgrade) -o requirements/prod.txt requirements/prod.in
+	$(PIP_COMPILE) $(if $(UPGRADE),--upgrade) -o requirements/dev.txt requirements/dev.in
 
 .env:
 	$(BIN)/python scripts/write_dev_env.py > .env
@@ -58,4 +88,4 @@ check-deploy: install
 	BLIND_INDEX_KEY=$$(openssl rand -base64 32) $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles $(WHEELHOUSE)
