@@ -167,6 +167,8 @@ def _csv_rows(path, encoding, start_line, start_offset, header_only, text_only):
                     continue
             else:
                 cells = text.split(delimiter)
+            if "'" in text:  # a value the rejected-rows file escaped (spreadsheet.csv_value)
+                cells = [spreadsheet.unescape(c) for c in cells]
             if len(cells) != width:
                 yield SourceRow(line, cells, offset, violation("P02", row=line, found=len(cells), expected=width))
                 continue
@@ -208,7 +210,8 @@ def _xlsx_rows(path, start_line, header_only, text_only):
 
 def original_lines(path: Path, fmt: str, encoding: str, wanted: set[int]) -> Iterator[tuple[int, list[str]]]:
     """The cells of the wanted lines as the file has them (undecodable bytes
-    replaced; a number as Excel shows it), for the rejected-rows file."""
+    replaced; a number as Excel shows it; an escaped formula unescaped, as
+    the import read it), for the rejected-rows file, which escapes again."""
     if fmt == "xlsx":
         for row in _xlsx_rows(path, 1, False, ()):
             if row.line in wanted:
@@ -224,4 +227,4 @@ def original_lines(path: Path, fmt: str, encoding: str, wanted: set[int]) -> Ite
                 cells = next(csv.reader([text], delimiter=delimiter))
             except (csv.Error, StopIteration):
                 cells = [text]
-            yield line, cells
+            yield line, [spreadsheet.unescape(c) for c in cells]

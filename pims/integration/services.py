@@ -44,7 +44,6 @@ file again changes nothing (and a finished job for the same file content is
 simply reported unless `again=True`).
 """
 
-import csv
 import datetime as dt
 import itertools
 import os
@@ -70,7 +69,7 @@ from pims.events.models import Event, EventType, Spell
 from pims.events.periods import period_of
 from pims.events.spell_attrs import PERSON_ATTRS
 from pims.lib import citizen_id as cid
-from pims.lib import clock, crypto
+from pims.lib import clock, crypto, spreadsheet
 from pims.lib.citizen_id import mask_citizen_id
 from pims.regions.models import Level, Region
 from pims.regions.scope import code_in_scope, user_prefix
@@ -1268,14 +1267,17 @@ def _write_rejected(job: ImportJob, path: Path, rejected: dict[int, tuple[str, s
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     out = directory / f"{Path(job.file_name).stem}.rejected-{job.pk}.csv"
     header = read_header(path, job.file_format, job.encoding)
+    # A rejected-rows file imported again: its own extra columns are replaced.
+    width = len(header) - len(REJECTED_EXTRA) if header[-len(REJECTED_EXTRA) :] == REJECTED_EXTRA else len(header)
+    header = header[:width]
     out.touch(mode=0o600)  # plaintext ID numbers: readable by the service account only
     with open(out, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
+        writer = spreadsheet.csv_writer(fh)
         writer.writerow([*header, *REJECTED_EXTRA])
         seen = set()
         for line, cells in original_lines(path, job.file_format, job.encoding, set(rejected)):
             rules, reasons = rejected[line]
-            writer.writerow([*cells, line, rules, reasons])
+            writer.writerow([*cells[:width], line, rules, reasons])
             seen.add(line)
         for line in sorted(set(rejected) - seen):  # lines the file no longer has (truncated since)
             rules, reasons = rejected[line]

@@ -1,4 +1,5 @@
-"""Spreadsheet cells as text: the one reader of XLSX files in the project.
+"""Spreadsheet cells: the one reader of XLSX files, and the one escaping of
+every CSV and XLSX cell the system writes.
 
 Excel keeps a number to 15 significant digits, so an 18-digit citizen ID
 typed into a cell formatted as a number is already changed in the file
@@ -13,15 +14,25 @@ such a number. Every other column reads a number as its digits.
 
 Every importer opens XLSX through :func:`read_xlsx` (a test keeps
 ``load_workbook`` out of other modules), so this holds for readers added
-later. Framework-free.
+later.
+
+Writing: a cell that begins with ``=``, ``+``, ``-``, ``@``, tab or CR is
+run as a formula when the file is opened in Excel (``=HYPERLINK(...)`` in a
+rejected-rows file can send the plaintext ID beside it to an outside host).
+Every exporter writes its cells through :func:`csv_writer` or
+:func:`xlsx_value`: in a CSV such text gets a leading apostrophe (which the
+importers strip again, :func:`unescape`); in an XLSX it is stored as a
+quote-prefixed text cell, so Excel shows it exactly and never evaluates it.
+Plain numbers (``-3``, ``+1.5``, ``12%``) are left as they are.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
 import zipfile
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -201,3 +212,87 @@ def _sheet_row(line: int, values, header: list[str], guarded: set[int]) -> Sheet
         else:
             cells.append(cell_text(value))
     return SheetRow(line, cells, refused)
+
+
+# --- writing ------------------------------------------------------------------
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d[\d,]*)?(?:\.\d+)?%?$")
+
+
+def formula_like(text: str) -> bool:
+    """Text a spreadsheet would run as a formula (or a DDE command): it
+    starts, perhaps after spaces, with one of FORMULA_START and is not just
+    a number."""
+    head = text.lstrip(" ")
+    return head[:1] in FORMULA_START and not _PLAIN_NUMBER.match(head)
+
+
+def _needs_quote(text: str) -> bool:
+    # Text that already starts with apostrophes before a formula gets one
+    # more, so that unescape gives back exactly what was written.
+    return formula_like(text.lstrip("'"))
+
+
+def csv_value(value):
+    """A value for a CSV cell: formula-like text behind an apostrophe;
+    numbers and other values unchanged."""
+    if isinstance(value, str) and _needs_quote(value):
+        return "'" + value
+    return value
+
+
+def unescape(text: str) -> str:
+    """What :func:`csv_value` wrote, read back (a rejected-rows file the
+    clerk corrected and imports again)."""
+    if text[:1] == "'" and _needs_quote(text):
+        return text[1:]
+    return text
+
+
+class _SafeWriter:
+    """csv.writer whose every cell passes csv_value."""
+
+    def __init__(self, writer):
+        self._writer = writer
+
+    def writerow(self, row: Iterable):
+        return self._writer.writerow([csv_value(v) for v in row])
+
+    def writerows(self, rows: Iterable[Iterable]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def csv_writer(fh, **kwargs) -> _SafeWriter:
+    """The csv.writer every CSV export uses."""
+    return _SafeWriter(csv.writer(fh, **kwargs))
+
+
+def _as_text(cell):
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
+
+
+def xlsx_value(ws, value):
+    """A value for ``ws.append`` on a write-only sheet: formula-like text
+    becomes a quote-prefixed text cell (openpyxl would otherwise store text
+    starting with ``=`` as a formula)."""
+    if not (isinstance(value, str) and formula_like(value)):
+        return value
+    from openpyxl.cell import WriteOnlyCell
+
+    return _as_text(WriteOnlyCell(ws, value=value))
+
+
+def xlsx_row(ws, row: Iterable) -> list:
+    """A row for ``ws.append``, every cell through xlsx_value."""
+    return [xlsx_value(ws, v) for v in row]
+
+
+def xlsx_set(ws, row: int, column: int, value):
+    """``ws.cell(row=, column=, value=)`` on a normal sheet, formula-like
+    text kept as text; returns the cell."""
+    cell = ws.cell(row=row, column=column, value=value)
+    return _as_text(cell) if isinstance(value, str) and formula_like(value) else cell

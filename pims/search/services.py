@@ -1,6 +1,5 @@
 """Writes of 信息查询: saved queries and audited exports of search results."""
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from pims.accounts.roles import Cap, Role, has_capability
 from pims.audit.models import Action
 from pims.audit.services import audit_record
 from pims.codes.selectors import code_map
-from pims.lib import clock, crypto
+from pims.lib import clock, crypto, spreadsheet
 
 from .forms import audit_criteria
 from .models import SavedQuery
@@ -105,12 +104,6 @@ def export_row_limit(user) -> int:
     return EXPORT_ROW_LIMITS.get(user.role, 0) if has_capability(user, Cap.EXPORT) else 0
 
 
-def _safe(value) -> str:
-    """Text a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _rows(qs, *, masked: bool, today: dt.date) -> Iterator[list]:
     marital = code_map("marital_status")
     sexes = code_map("sex")
@@ -157,11 +150,11 @@ class _Line:
 
 
 def _csv_body(rows: Iterator[list]) -> Iterator[bytes]:
-    writer = csv.writer(_Line())
+    writer = spreadsheet.csv_writer(_Line())
     # The byte-order mark makes Excel open the file as UTF-8.
     yield "\ufeff".encode() + writer.writerow([str(c) for c in COLUMNS]).encode()
     for row in rows:
-        yield writer.writerow([_safe(v) if isinstance(v, str) else v for v in row]).encode()
+        yield writer.writerow(row).encode()
 
 
 def _xlsx_body(rows: Iterator[list]) -> bytes:
@@ -169,9 +162,9 @@ def _xlsx_body(rows: Iterator[list]) -> bytes:
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("人员查询结果"))
-    ws.append([str(c) for c in COLUMNS])
+    ws.append(spreadsheet.xlsx_row(ws, [str(c) for c in COLUMNS]))
     for row in rows:
-        ws.append([_safe(v) if isinstance(v, str) else v for v in row])
+        ws.append(spreadsheet.xlsx_row(ws, row))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

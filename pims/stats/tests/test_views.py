@@ -160,3 +160,27 @@ def test_report_texts_go_through_translation_on_page_exports_and_api(world, regi
     assert body["title"] == "Population change report"
     assert [c["label"] for c in body["sections"][0]["columns"]][:2] == ["Start population", "Baseline"]
     assert body["sections"][0]["total"]["label"] == "Total" and body["sections"][0]["unit"] == "persons"
+
+
+EVIL = '=HYPERLINK("http://outside.example/","点击")'
+
+
+def test_report_exports_never_carry_a_formula(world, regions, client_for):
+    """Row labels are region names, data from a file: a formula there stays
+    inert text in the workbook and the CSV (issue 14 item 4)."""
+    import openpyxl
+
+    from pims.regions.models import Region
+
+    Region.objects.filter(pk=regions["township_a"].pk).update(name=EVIL)
+    county = client_for("county")
+    code = regions["county"].code
+    query = {"period": THIS_MONTH}
+    xlsx = county.get(reverse("stats:report_export", args=["change", code, "xlsx"]), query)
+    ws = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    cells = [c for row in ws.iter_rows() for c in row if c.value == EVIL]
+    assert cells and all(c.data_type == "s" and c.quotePrefix for c in cells)
+    assert not [c for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    body = county.get(reverse("stats:report_export", args=["change", code, "csv"]), query).content
+    labels = [r[1] for r in csv.reader(io.StringIO(body.decode("utf-8-sig"))) if len(r) > 1]
+    assert "'" + EVIL in labels and EVIL not in labels
