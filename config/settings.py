@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "pims.accounts.middleware.SecurityPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Domain errors that reach no handler: 404 for NotFound, the refusal page otherwise.
+    "pims.web.errors.DomainErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # axes must be last: it turns lockouts into responses.
     "axes.middleware.AxesMiddleware",

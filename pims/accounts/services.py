@@ -20,6 +20,7 @@ from django_otp import devices_for_user
 
 from pims.audit.models import Action
 from pims.audit.services import audit_record
+from pims.lib.errors import NotPermitted
 from pims.regions.models import Level, Region
 from pims.regions.scope import code_in_scope
 
@@ -81,9 +82,9 @@ def _check_actor(actor, *, region: Region | None = None, target=None) -> None:
     if actor is None:
         return
     if not has_capability(actor, Cap.MANAGE_USERS):
-        raise PermissionError("actor may not manage users")
+        raise NotPermitted("actor may not manage users")
     if target is not None and not code_in_scope(actor, target.region.code):
-        raise PermissionError("user outside actor's jurisdiction")
+        raise NotPermitted("user outside actor's jurisdiction")
     if region is not None and not code_in_scope(actor, region.code):
         raise ValidationError({"region": _("所选区划不在您的管辖范围内。")})
 

@@ -141,10 +141,7 @@ def manage_users_required(view):
     def wrapper(request, *args, **kwargs):
         if not has_capability(request.user, Cap.MANAGE_USERS):
             raise Http404
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionError:
-            raise Http404 from None
+        return view(request, *args, **kwargs)  # the services' NotPermitted answers 404 too
 
     return wrapper
 

@@ -1,9 +1,10 @@
 """The JSON API (django-ninja). Each app contributes a router; every operation
 authenticates by session and goes through the same selectors as the pages."""
 
-from django.http import Http404
 from ninja import NinjaAPI
 from ninja.security import SessionAuth
+
+from .errors import install
 
 api = NinjaAPI(
     title="人口信息管理系统 API",
@@ -12,10 +13,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 
-
-@api.exception_handler(Http404)
-def _not_found(request, exc):
-    return api.create_response(request, {"detail": "未找到"}, status=404)
+install(api)  # the one mapping of domain errors to answers
 
 
 def _mount_routers():

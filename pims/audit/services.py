@@ -10,6 +10,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pims.lib.errors import Refused
+
 from . import archive_file
 from .chain import GENESIS_HASH, hash_of
 from .models import Action, AuditCheckpoint, AuditEntry, AuditHead
@@ -117,8 +119,8 @@ def system_username() -> str:
         return "os:unknown"
 
 
-class ArchiveRefused(Exception):
-    pass
+class ArchiveRefused(Refused):
+    """An archive that cannot be made safely (message for the operator)."""
 
 
 def archive_cutoff_limit(now: datetime | None = None) -> datetime:

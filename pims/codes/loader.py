@@ -17,6 +17,8 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
+from pims.lib.errors import FileRefused
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MANIFEST = DATA_DIR / "tables.csv"
 REQUIRED_COLUMNS = ["code", "name_zh", "name_en"]
@@ -24,13 +26,8 @@ MANIFEST_COLUMNS = ["key", "name_zh", "standard", "file", "source"]
 CODE_MAX, NAME_MAX, INITIALS_MAX = 20, 100, 40
 
 
-class CodeFileError(Exception):
+class CodeFileError(FileRefused):
     """A problem in a code file; `str()` names the file and the line."""
-
-    def __init__(self, file: str, line: int | None, problem: str):
-        self.file, self.line, self.problem = file, line, problem
-        where = _("%(file)s 第 %(line)s 行") % {"file": file, "line": line} if line else file
-        super().__init__(f"{where}：{problem}")
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,14 @@ from django.utils.translation import gettext as _
 
 from pims.audit.models import Action
 from pims.audit.services import audit_record
+from pims.lib.errors import Conflict
 
 from . import selectors
 from .loader import CodeRow, TableSpec, check_rows, pinyin_initials, rows_checksum
 from .models import Code, CodeTable, CodeVersion
 
 
-class StaleVersion(Exception):
+class StaleVersion(Conflict):
     """The table got a new version since the editor opened it."""
 
 

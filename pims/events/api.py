@@ -3,10 +3,11 @@ filing and reviewing monthly change reports (信息变更单).
 
 Reads go through the same selectors as the pages, writes through the same
 services (so the same roles, capabilities, jurisdiction and register rules
-apply): 404 for a report that is missing, outside the caller's region or
-that the caller may not act on (as the pages do); 409 for a report in the
-wrong state; 422 when events break a rule, each problem naming the record
-(the event), the field and the rule.
+apply). Refusals are answered by the API's one mapping (pims.api.errors):
+404 for a report that is missing, outside the caller's region or that the
+caller may not act on (as the pages do); 409 for a report in the wrong
+state; 422 when events break a rule, each problem naming the record (the
+event), the field and the rule.
 """
 
 import datetime as dt
@@ -16,11 +17,11 @@ from django.http import Http404
 from ninja import Body, Field, Router, Schema, Status
 
 from pims.accounts.roles import Cap, has_capability
+from pims.api.errors import refusals
 from pims.regions.selectors import access_region
 from pims.registry.selectors import access_person
 
 from . import rules, selectors, services
-from .errors import EventRefused, PermissionDenied, StateError
 from .handlers import HANDLERS
 from .models import ChangeReport, Event, Spell
 from .periods import is_period
@@ -120,21 +121,6 @@ class ReportOut(Schema):
     comments: list[CommentOut]
 
 
-class ProblemOut(Schema):
-    record: str = Field(..., description="事件编号（“新事件”：尚未保存的）")
-    event_id: int | None
-    message: str = Field(..., description="说明字段与规则")
-
-
-class RefusedOut(Schema):
-    detail: str
-    problems: list[ProblemOut]
-
-
-class ErrorOut(Schema):
-    detail: str
-
-
 class CommentIn(Schema):
     message: str
     event_id: int | None = None
@@ -164,30 +150,6 @@ def _report_out(report: ChangeReport) -> dict:
     }  # fmt: skip
 
 
-def _refused(exc: EventRefused) -> Status:
-    problems = [
-        {"record": f"事件 {e.pk}" if e is not None and e.pk else "新事件", "event_id": getattr(e, "pk", None),
-         "message": m}
-        for e, messages in exc.problems for m in messages
-    ]  # fmt: skip
-    return Status(422, {"detail": "变动不符合登记规则，未作任何修改", "problems": problems})
-
-
-def _write(service, status: int, out) -> Status:
-    """Run a service write and answer with its result; its refusals as the
-    API's statuses: outside the user's reach 404, wrong state 409, register
-    rules broken 422 naming each event (nothing is changed then)."""
-    try:
-        result = service()
-    except PermissionDenied:
-        raise Http404 from None
-    except StateError as exc:
-        return Status(409, {"detail": str(exc)})
-    except EventRefused as exc:
-        return _refused(exc)
-    return Status(status, out(result))
-
-
 def _type_fields() -> str:
     lines = []
     for event_type, handler in HANDLERS.items():
@@ -207,22 +169,20 @@ def report_detail(request, report_id: Pk):
 
 
 @router.post(
-    "/reports", response={201: ReportOut, 404: ErrorOut, 409: ErrorOut}, url_name="events_report_create",
+    "/reports", response={201: ReportOut, **refusals(404, 409, 422)}, url_name="events_report_create",
     summary="新建信息变更单（草稿）",
 )  # fmt: skip
 def report_create(request, payload: ReportCreateIn):
-    return _write(
-        lambda: services.change_report_create(
-            actor=request.auth, region_code=payload.region_code.strip(), period=payload.period.strip(),
-            source=payload.source,
-        ),
-        201, _report_out,
+    report = services.change_report_create(
+        actor=request.auth, region_code=payload.region_code.strip(), period=payload.period.strip(),
+        source=payload.source,
     )  # fmt: skip
+    return Status(201, _report_out(report))
 
 
 @router.post(
     "/reports/{report_id}/events/{event_type}",
-    response={201: EventOut, 404: ErrorOut, 409: ErrorOut, 422: RefusedOut},
+    response={201: EventOut, **refusals(404, 409, 422)},
     url_name="events_report_event_create",
     summary="在变更单中登记一条变动",
     description="请求体为该类型的各项（与页面表单相同的名称，值为字符串；"
@@ -233,42 +193,36 @@ def report_event_create(request, report_id: Pk, event_type: str, payload: Annota
     report = selectors.access_report(request.auth, report_id)
     if event_type not in HANDLERS or event_type not in rules.SOURCE_TYPES.get(report.source, []):
         raise Http404
-    return _write(
-        lambda: services.event_file(actor=request.auth, report=report, event_type=event_type, data=payload),
-        201, _event_out,
-    )  # fmt: skip
+    event = services.event_file(actor=request.auth, report=report, event_type=event_type, data=payload)
+    return Status(201, _event_out(event))
 
 
 @router.post(
-    "/reports/{report_id}/submit", response={200: ReportOut, 404: ErrorOut, 409: ErrorOut, 422: RefusedOut},
+    "/reports/{report_id}/submit", response={200: ReportOut, **refusals(404, 409, 422)},
     url_name="events_report_submit", summary="提交变更单待乡镇审核",
 )  # fmt: skip
 def report_submit(request, report_id: Pk):
     report = selectors.access_report(request.auth, report_id)
-    return _write(
-        lambda: services.change_report_submit(actor=request.auth, report=report), 200, lambda _: _report_out(report)
-    )
+    services.change_report_submit(actor=request.auth, report=report)
+    return _report_out(report)
 
 
 @router.post(
-    "/reports/{report_id}/approve", response={200: ReportOut, 404: ErrorOut, 409: ErrorOut, 422: RefusedOut},
+    "/reports/{report_id}/approve", response={200: ReportOut, **refusals(404, 409, 422)},
     url_name="events_report_approve", summary="审核通过变更单（全部变动生效）",
 )  # fmt: skip
 def report_approve(request, report_id: Pk):
     report = selectors.access_report(request.auth, report_id)
-    return _write(
-        lambda: services.change_report_approve(actor=request.auth, report=report), 200, lambda _: _report_out(report)
-    )
+    services.change_report_approve(actor=request.auth, report=report)
+    return _report_out(report)
 
 
 @router.post(
-    "/reports/{report_id}/return", response={200: ReportOut, 404: ErrorOut, 409: ErrorOut},
+    "/reports/{report_id}/return", response={200: ReportOut, **refusals(404, 409)},
     url_name="events_report_return", summary="退回变更单（附审核意见，可针对事件和项目）",
 )  # fmt: skip
 def report_return(request, report_id: Pk, payload: ReturnIn):
     report = selectors.access_report(request.auth, report_id)
     comments = [c.model_dump() for c in payload.comments]
-    return _write(
-        lambda: services.change_report_return(actor=request.auth, report=report, comments=comments),
-        200, lambda _: _report_out(report),
-    )  # fmt: skip
+    services.change_report_return(actor=request.auth, report=report, comments=comments)
+    return _report_out(report)

@@ -60,9 +60,15 @@ def may_file(user, *, source: str, region) -> bool:
     return cap is not None and has_capability(user, cap) and region.level == level and code_in_scope(user, region.code)
 
 
+def reviews_region(user, code: str) -> bool:
+    """A reviewer (township reviewer or county admin) whose jurisdiction covers `code`."""
+    return has_capability(user, Cap.REVIEW) and code_in_scope(user, code)
+
+
+def filed_by(user, report) -> bool:
+    return user.pk in (report.created_by_id, report.submitted_by_id)
+
+
 def may_review(user, report) -> bool:
-    return (
-        has_capability(user, Cap.REVIEW)
-        and code_in_scope(user, report.region_code)
-        and user.pk not in (report.created_by_id, report.submitted_by_id)
-    )
+    """Four eyes: a reviewer of the region who did not file the report."""
+    return reviews_region(user, report.region_code) and not filed_by(user, report)

@@ -20,10 +20,12 @@ from django.utils import timezone
 from pims.audit.models import Action
 from pims.audit.services import audit_record
 from pims.lib import clock
+from pims.lib.errors import Conflict, Invalid, NotPermitted, Problem
 from pims.regions.models import Region
+from pims.regions.scope import code_in_scope
 
-from . import engine, rules
-from .errors import EventRefused, PermissionDenied, StateError
+from . import engine, errors, rules
+from .errors import EventRefused
 from .forms import parse_event
 from .models import ChangeReport, ChangeReportComment, Event, EventType, ReportState, Spell
 from .periods import is_period, period_of
@@ -96,10 +98,14 @@ def _spell(person, household, kind, code, start, event) -> Spell:
 def change_report_create(*, actor, region_code: str, period: str, source: str = Event.Source.VILLAGE) -> ChangeReport:
     """Open a draft report for a region, month and source."""
     region = Region.objects.filter(code=region_code, valid_to__isnull=True).first()
-    if region is None or not rules.may_file(actor, source=source, region=region):
-        raise PermissionDenied("您不能为该区划填报这一来源的变更单")
+    if region is None or not code_in_scope(actor, region.code) or source not in rules.sources_for(actor):
+        raise NotPermitted(errors.REPORT_NOT_FILEABLE_HERE)
+    if not rules.may_file(actor, source=source, region=region):  # a region of the wrong level for the source
+        raise Invalid(
+            errors.REPORT_NOT_FILEABLE_HERE, problems=[Problem(errors.REPORT_NOT_FILEABLE_HERE, field="region_code")]
+        )
     if not is_period(period) or period > period_of(clock.today()):
-        raise StateError(f"报告月份“{period}”无效（格式 YYYY-MM，不能晚于本月）")
+        raise Conflict(errors.REPORT_PERIOD_INVALID, period=period)
     try:
         with transaction.atomic():
             report = ChangeReport.objects.create(
@@ -107,7 +113,9 @@ def change_report_create(*, actor, region_code: str, period: str, source: str = 
             )
             _audit(actor, Action.CREATE, report, {"period": period, "source": source})
     except IntegrityError:
-        raise StateError(f"{region.name} {period} 已有一份未审核的{Event.Source(source).label}变更单") from None
+        raise Conflict(
+            errors.REPORT_PERIOD_TAKEN, region=region.name, period=period, source=Event.Source(source).label
+        ) from None
     return report
 
 
@@ -117,9 +125,9 @@ def _locked(report: ChangeReport) -> ChangeReport:
 
 def _check_filer(actor, report: ChangeReport) -> None:
     if not rules.may_file(actor, source=report.source, region=report.region):
-        raise PermissionDenied("您不能填报该变更单")
+        raise NotPermitted(errors.REPORT_NOT_YOURS_TO_FILE)
     if report.state not in EDITABLE:
-        raise StateError("变更单已提交或已审核，不能再修改")
+        raise Conflict(errors.REPORT_NOT_EDITABLE)
 
 
 def _pending(report: ChangeReport) -> list[Event]:
@@ -131,7 +139,11 @@ def event_file(*, actor, report: ChangeReport, event_type: str, data: dict) -> E
     (`forms.parse_event`) and the event checked against the register together
     with the report's other events; a refused event is not stored."""
     if event_type not in rules.SOURCE_TYPES.get(report.source, []):
-        raise StateError(f"{Event.Source(report.source).label}变更单不能登记“{EventType(event_type).label}”")
+        raise Conflict(
+            errors.REPORT_TYPE_NOT_FOR_SOURCE,
+            source=Event.Source(report.source).label,
+            type=EventType(event_type).label,
+        )
     with transaction.atomic():
         report = _locked(report)
         _check_filer(actor, report)
@@ -158,7 +170,7 @@ def events_file_bulk(*, actor, report: ChangeReport, items: list[tuple[str, dict
         events, problems = [], []
         for i, (event_type, data) in enumerate(items, start=1):
             if event_type not in rules.SOURCE_TYPES.get(report.source, []):
-                problems.append((None, [f"第 {i} 条：该来源的变更单不能登记“{event_type}”"]))
+                problems.append((None, [errors.BULK_TYPE_NOT_FOR_SOURCE % {"item": i, "type": event_type}]))
                 continue
             parsed = parse_event(actor=actor, report=report, event_type=event_type, data=data)
             if parsed.errors:
@@ -209,7 +221,7 @@ def event_withdraw(*, actor, event: Event) -> Event:
         _check_filer(actor, report)
         event = Event.objects.select_for_update().get(pk=event.pk)
         if event.review_status != Event.Review.PENDING:
-            raise StateError("只有待审核的事件可以撤回")
+            raise Conflict(errors.EVENT_NOT_PENDING_WITHDRAW)
         event.review_status = Event.Review.WITHDRAWN
         event.save(update_fields=["review_status"])
         _audit(actor, Action.UPDATE, event, {"transition": "withdraw"}, event.region_code)
@@ -226,7 +238,7 @@ def event_revise(*, actor, event: Event, data: dict) -> Event:
         _check_filer(actor, report)
         old = Event.objects.select_for_update().get(pk=event.pk)
         if old.review_status != Event.Review.PENDING:
-            raise StateError("只有待审核的事件可以修改")
+            raise Conflict(errors.EVENT_NOT_PENDING_REVISE)
         parsed = parse_event(actor=actor, report=report, event_type=old.event_type, data=data)
         if parsed.errors:
             raise EventRefused([(None, parsed.errors)])
@@ -267,10 +279,12 @@ def change_report_submit(*, actor, report: ChangeReport) -> ChangeReport:
 
 
 def _check_reviewer(actor, report: ChangeReport) -> None:
-    if not rules.may_review(actor, report):
-        raise PermissionDenied("只有本辖区的审核员可以审核该变更单（填报人不能审核自己的变更单）")
+    if not rules.reviews_region(actor, report.region_code):
+        raise NotPermitted(errors.REPORT_NOT_YOURS_TO_REVIEW)
+    if rules.filed_by(actor, report):
+        raise Conflict(errors.REVIEW_OWN_REPORT)
     if report.state != ReportState.SUBMITTED:
-        raise StateError("只有已提交的变更单可以审核")
+        raise Conflict(errors.REPORT_NOT_SUBMITTED)
 
 
 def change_report_return(*, actor, report: ChangeReport, comments: list[dict]) -> ChangeReport:
@@ -278,14 +292,14 @@ def change_report_return(*, actor, report: ChangeReport, comments: list[dict]) -
     field?}; a comment naming an event that is not the report's is refused."""
     comments = [c for c in comments if (c.get("message") or "").strip()]
     if not comments:
-        raise StateError("退回时必须至少填写一条审核意见")
+        raise Conflict(errors.RETURN_NEEDS_COMMENT)
     with transaction.atomic():
         report = _locked(report)
         _check_reviewer(actor, report)
         ids = set(report.events.values_list("pk", flat=True))
         strangers = [str(c["event_id"]) for c in comments if c.get("event_id") and c["event_id"] not in ids]
         if strangers:
-            raise StateError(f"事件 {'、'.join(strangers)} 不属于本变更单（规则：审核意见只能针对本变更单的事件）")
+            raise Conflict(errors.RETURN_COMMENT_STRANGERS, events="、".join(strangers))
         ChangeReportComment.objects.bulk_create(
             ChangeReportComment(
                 report=report,

@@ -1,7 +1,8 @@
 """Pages of the change reports and the histories. Thin and alike: access
 helper (404 for missing and out of scope) → one service or selector →
-render or redirect; domain errors become messages (or 404 for a user who
-may not act at all, so that nothing leaks)."""
+render or redirect. Domain errors go through the pages' one mapping
+(pims.web.errors): a refusal becomes messages, or the form's errors beside
+the kept input; a user who may not act at all gets 404, so nothing leaks."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,12 +14,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pims.accounts.roles import Cap, has_capability
 from pims.lib import clock
+from pims.lib.errors import Refused
 from pims.regions.models import Level
 from pims.regions.selectors import access_region, region_list_visible_to
 from pims.registry.selectors import access_household, access_person
+from pims.web.errors import refusals_as_messages
 
 from . import rules, selectors, services
-from .errors import EventRefused, PermissionDenied, StateError
 from .handlers import handler_for
 from .models import Event, EventType, ReportState, Spell
 from .periods import is_period, period_of, previous_period
@@ -35,18 +37,16 @@ def _period(request, default: str) -> str:
 def report_list(request):
     user = request.user
     if request.method == "POST":
-        try:
+        with refusals_as_messages(request):
             report = services.change_report_create(
                 actor=user,
                 region_code=request.POST.get("region", "").strip(),
                 period=request.POST.get("period", "").strip(),
                 source=request.POST.get("source", Event.Source.VILLAGE),
             )
-        except (PermissionDenied, StateError) as exc:
-            messages.error(request, str(exc))
-            return redirect("events:report_list")
-        messages.success(request, _("变更单已创建，请逐条登记本月的变动。"))
-        return redirect("events:report_detail", pk=report.pk)
+            messages.success(request, _("变更单已创建，请逐条登记本月的变动。"))
+            return redirect("events:report_detail", pk=report.pk)
+        return redirect("events:report_list")
     qs = selectors.report_list_visible_to(user=user)
     state = request.GET.get("state", "")
     if state in ReportState.values:
@@ -119,23 +119,23 @@ def event_create(request, pk):
     if not _can_file(request.user, report):
         raise Http404
     values = request.GET.dict()
-    errors: list[str] = []
+    refusal = None
     if request.method == "POST":
         values = _post_data(request.POST)
         try:
             services.event_file(actor=request.user, report=report, event_type=event_type, data=values)
-        except EventRefused as exc:
-            errors = exc.messages
-        except (PermissionDenied, StateError) as exc:
-            errors = [str(exc)]
+        except Refused as exc:
+            refusal = exc
         else:
             messages.success(request, _("已登记：%(type)s") % {"type": EventType(event_type).label})
             return redirect("events:report_detail", pk=report.pk)
     values.setdefault("effective_date", clock.today().isoformat())
-    return _event_form(request, report, event_type, values, errors)
+    return _event_form(request, report, event_type, values, refusal)
 
 
-def _event_form(request, report, event_type, values, errors, event=None):
+def _event_form(request, report, event_type, values, refusal: Refused | None, event=None):
+    """The event form with the values as typed and, after a refusal, its
+    messages (answered with the refusal's status)."""
     widgets = event_widgets(user=request.user, report=report, event_type=event_type, values=values)
     comments = list(selectors.event_comments(event)) if event is not None else []
     return render(
@@ -148,12 +148,12 @@ def _event_form(request, report, event_type, values, errors, event=None):
             "label": EventType(event_type).label,
             "widgets": widgets,
             "general_comments": attach_comments(widgets, comments),
-            "errors": errors,
+            "errors": refusal.messages if refusal else [],
             "villages": villages_for(request.user),
             "needs_household": any(f.kind == "members" for f in handler_for(event_type).FIELDS)
             and not str(values.get("household", "")).isdigit(),
         },
-        status=422 if errors else 200,
+        status=refusal.status if refusal else 200,
     )
 
 
@@ -165,19 +165,17 @@ def event_edit(request, pk):
     event = selectors.access_event(request.user, pk)
     if event.report is None or event.review_status != Event.Review.PENDING or not _can_file(request.user, event.report):
         raise Http404
-    values, errors = selectors.event_values(event), []
+    values, refusal = selectors.event_values(event), None
     if request.method == "POST":
         values = _post_data(request.POST)
         try:
             services.event_revise(actor=request.user, event=event, data=values)
-        except EventRefused as exc:
-            errors = exc.messages
-        except (PermissionDenied, StateError) as exc:
-            errors = [str(exc)]
+        except Refused as exc:
+            refusal = exc
         else:
             messages.success(request, _("已修改：%(type)s") % {"type": EventType(event.event_type).label})
             return redirect("events:report_detail", pk=event.report_id)
-    return _event_form(request, event.report, event.event_type, values, errors, event=event)
+    return _event_form(request, event.report, event.event_type, values, refusal, event=event)
 
 
 @login_required
@@ -186,13 +184,9 @@ def event_withdraw(request, pk):
     event = selectors.access_event(request.user, pk)
     if event.report is None:
         raise Http404
-    try:
+    with refusals_as_messages(request):
         services.event_withdraw(actor=request.user, event=event)
         messages.success(request, _("事件已撤回。"))
-    except PermissionDenied:
-        raise Http404 from None
-    except StateError as exc:
-        messages.error(request, str(exc))
     return redirect("events:report_detail", pk=event.report_id)
 
 
@@ -200,14 +194,9 @@ def event_withdraw(request, pk):
 @require_POST
 def report_submit(request, pk):
     report = selectors.access_report(request.user, pk)
-    try:
+    with refusals_as_messages(request):
         services.change_report_submit(actor=request.user, report=report)
         messages.success(request, _("变更单已提交，等待乡镇审核。"))
-    except PermissionDenied:
-        raise Http404 from None
-    except (EventRefused, StateError) as exc:
-        for m in getattr(exc, "messages", [str(exc)]):
-            messages.error(request, m)
     return redirect("events:report_detail", pk=pk)
 
 
@@ -218,7 +207,7 @@ def report_review(request, pk):
     if not has_capability(request.user, Cap.REVIEW):
         raise Http404
     if request.method == "POST":
-        try:
+        with refusals_as_messages(request):
             if request.POST.get("decision") == "approve":
                 services.change_report_approve(actor=request.user, report=report)
                 messages.success(request, _("变更单已审核通过，变动已全部生效。"))
@@ -232,9 +221,6 @@ def report_review(request, pk):
                 services.change_report_return(actor=request.user, report=report, comments=[comment])
                 messages.success(request, _("变更单已退回村信息员修改。"))
             return redirect("events:report_detail", pk=pk)
-        except (EventRefused, StateError, PermissionDenied) as exc:
-            for m in getattr(exc, "messages", [str(exc)]):
-                messages.error(request, m)
     events = list(selectors.report_events(report).filter(review_status=Event.Review.PENDING))
     problems = {e.pk: m for e, m in services.change_report_check(report, actor=request.user)}
     return render(
@@ -256,12 +242,9 @@ def reports_approve(request):
         raise Http404
     reports = [selectors.access_report(request.user, pk) for pk in request.POST.getlist("report") if pk.isdigit()]
     if reports:
-        try:
+        with refusals_as_messages(request):
             services.change_reports_approve(actor=request.user, reports=reports)
             messages.success(request, _("已审核通过 %(n)d 份变更单，变动已全部生效。") % {"n": len(reports)})
-        except (EventRefused, StateError, PermissionDenied) as exc:
-            for m in getattr(exc, "messages", [str(exc)]):
-                messages.error(request, m)
     return redirect(request.POST.get("next") or "events:village_status")
 
 

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from pims.codes.selectors import code_map
+from pims.lib.errors import Invalid
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,8 @@ def _clean_header(text) -> str:
     return re.sub(r"\s+", "", str(text or "")).replace("（", "(").replace("）", ")")
 
 
-class MappingError(ValueError):
-    pass
+class MappingError(Invalid, ValueError):
+    """The file's headers do not fit the mapping (message for the clerk)."""
 
 
 def resolve_headers(headers: list, mapping: dict[str, str] | None = None) -> dict[str, int]:

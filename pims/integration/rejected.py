@@ -16,11 +16,12 @@ from django.db import transaction
 from pims.accounts.roles import Cap, has_capability
 from pims.audit.models import Action
 from pims.audit.services import audit_record
+from pims.lib.errors import NotFound
 
 from .models import ImportJob
 
 
-class RejectedUnavailable(Exception):
+class RejectedUnavailable(NotFound):
     """The job has no rejected-rows file (none rejected, or it was removed)."""
 
 

@@ -71,6 +71,7 @@ from pims.events.spell_attrs import PERSON_ATTRS
 from pims.lib import citizen_id as cid
 from pims.lib import clock, crypto, spreadsheet
 from pims.lib.citizen_id import mask_citizen_id
+from pims.lib.errors import Invalid
 from pims.regions.models import Level, Region
 from pims.regions.scope import code_in_scope, user_prefix
 from pims.registry.checks.base import Severity, violation
@@ -111,7 +112,7 @@ REJECTED_TAIL = tuple(None if StagedRow._meta.get_field(c).null else "" for c in
 Progress = Callable[[ImportJob, str, float, float], None]
 
 
-class ImportRefused(Exception):
+class ImportRefused(Invalid):
     """The import cannot start (file, mapping or permission); nothing was imported."""
 
 

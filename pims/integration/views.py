@@ -10,11 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pims.audit.services import client_ip
+from pims.lib.errors import Refused
+from pims.web.errors import refusals_as_messages
 
 from . import launch, selectors
 from .forms import ImportForm
-from .rejected import RejectedUnavailable, may_fetch_rejected, rejected_rows_open
-from .services import ImportRefused, may_import
+from .rejected import may_fetch_rejected, rejected_rows_open
+from .services import may_import
 
 
 def _require_importer(user) -> None:
@@ -36,7 +38,7 @@ def import_list(request):
                 mapping_upload=data["mapping"],
                 village_default=data["village_default"],
             )
-        except ImportRefused as exc:
+        except Refused as exc:  # the form keeps the choices made
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("文件已上传，导入在后台进行。"))
@@ -71,11 +73,9 @@ def import_progress(request, pk):
 @require_POST
 def import_resume(request, pk):
     job = selectors.access_import_job(request.user, pk)
-    try:
+    with refusals_as_messages(request):
         launch.import_resume(actor=request.user, job=job)
         messages.success(request, _("导入已重新开始，将从上次提交处继续。"))
-    except ImportRefused as exc:
-        messages.error(request, str(exc))
     return redirect("integration:import_detail", pk=job.pk)
 
 
@@ -86,10 +86,7 @@ def import_rejected(request, pk):
     job = selectors.access_import_job(request.user, pk)
     if not may_fetch_rejected(request.user):
         raise Http404
-    try:
-        handle = rejected_rows_open(actor=request.user, job=job, ip=client_ip(request))
-    except RejectedUnavailable:
-        raise Http404 from None
+    handle = rejected_rows_open(actor=request.user, job=job, ip=client_ip(request))
     response = FileResponse(handle, as_attachment=True, filename=f"rejected-{job.pk}.csv", content_type="text/csv")
     response["Cache-Control"] = "no-store"
     return response

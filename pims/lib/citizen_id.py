@@ -18,18 +18,18 @@ from stdnum.cn import ric
 
 from pims.lib import clock
 
+from .errors import Invalid
 from .text import is_ascii_digits
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 
 
-class CitizenIdError(ValueError):
+class CitizenIdError(Invalid, ValueError):
     """`code` is a stable reason key; `str(exc)` is the Chinese message."""
 
     def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, code=code)
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from .errors import Failure
+
 PREFIX = "v1"
 
 
-class DecryptionError(Exception):
-    pass
+class DecryptionError(Failure):
+    """A stored value that no configured key opens: a fault of the installation."""
 
 
 def _decode_key(text: str) -> bytes:

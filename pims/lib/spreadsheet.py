@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from .errors import Invalid
+
 # Zip bombs: an XLSX is a zip of XML. Real sheets compress about 5-20 times;
 # refuse a member that unpacks to more than this many times its packed size
 # once it is large, or a file that unpacks to more than the total.
@@ -54,7 +56,7 @@ SCIENTIFIC_RE = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
 _DATES = (dt.datetime, dt.date)
 
 
-class SheetError(ValueError):
+class SheetError(Invalid, ValueError):
     """The file as a whole cannot be read; the message is for the clerk."""
 
 

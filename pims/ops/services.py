@@ -25,6 +25,7 @@ from pims.audit.archive_file import sha256_of
 from pims.audit.models import Action, AuditHead
 from pims.audit.services import audit_record
 from pims.audit.verify import ChainReport, verify_database
+from pims.lib.errors import Refused
 
 from .databases import is_memory, pg_connection_args, pg_environment, pg_tool, temporary_alias, vendor_of
 from .tables import applied_migrations, nonempty_tables, table_stats
@@ -36,8 +37,8 @@ SUMS = "SHA256SUMS"
 DUMP_NAME = {"postgresql": "db.dump", "sqlite": "db.sqlite3"}
 
 
-class BackupError(Exception):
-    pass
+class BackupError(Refused):
+    """A backup or restore that cannot be done (message for the operator)."""
 
 
 def _run(args: list[str], env: dict | None = None) -> None:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from pims.lib.errors import FileRefused
+
 from .models import LEVEL_DIGITS, LEVEL_ORDER, Level
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -33,13 +35,8 @@ CODE_LENGTH = 12
 DIGITS_LEVEL = {digits: level for level, digits in LEVEL_DIGITS.items()}
 
 
-class RegionFileError(Exception):
+class RegionFileError(FileRefused):
     """A problem in a region file; `str()` names the file and the line."""
-
-    def __init__(self, file: str, line: int | None, problem: str):
-        self.file, self.line, self.problem = file, line, problem
-        where = _("%(file)s 第 %(line)s 行") % {"file": file, "line": line} if line else file
-        super().__init__(f"{where}：{problem}")
 
 
 def normalise(short_code: str) -> str:

@@ -3,11 +3,13 @@ same services and selectors as the pages.
 
 - bodies carry raw strings exactly as the form takes them; every rule lives
   in the check catalogue, so a value is judged alike on every path;
-- a form refused by the rules → 422 ``{"detail", "violations": [...]}``
-  naming rule id, row and field; a malformed body → ninja's own 422;
+- a form refused by the rules → 422 ``{"detail", "problems": [...]}``
+  naming rule id, row (the record) and field; the same list also under its
+  older name ``violations``; a malformed body → ninja's own 422;
 - a stale ``version`` (someone saved in between) → 409, nothing changed;
 - missing, out of scope, or a role that may not do it → 404, so that a
   record's existence never leaks;
+- the services raise, the API's one mapping answers (pims.api.errors);
 - ID and phone numbers only ever leave masked (the full number is shown
   through the audited reveal page, not here).
 """
@@ -16,12 +18,13 @@ from datetime import date, datetime
 from typing import Annotated
 
 from django.core.paginator import Paginator
-from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict, StringConstraints, create_model, model_validator
 
+from pims.api.errors import refusals
+
 from . import selectors, services
-from .errors import ConflictError, PermissionDenied, StateError
+from .errors import FormRefused
 from .forms import MAX_ROWS, MEMBER_FIELDS
 from .models import FormState, Household
 
@@ -109,15 +112,6 @@ class ViolationOut(Schema):
     field: str
     row: int | None
     message: str
-
-
-class RefusedOut(Schema):
-    detail: str
-    violations: list[ViolationOut] = []
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class HouseholdSummaryOut(Schema):
@@ -219,12 +213,11 @@ def _detail(h: Household, violations=()) -> dict:
     }
 
 
-def _refused(result) -> Status:
-    if result.errors:
-        detail = f"采集表未保存：有 {len(result.errors)} 处错误，请按规则编号、行号和字段更正后重新提交。"
-    else:
-        detail = f"有 {len(result.warnings)} 处提示需要确认：请核实后带 confirm_warnings=true 重新提交。"
-    return Status(422, {"detail": detail, "violations": [v.as_dict() for v in result.violations]})
+def _saved(result):
+    """The saved form's result; a refused one is raised (→ 422 naming each violation)."""
+    if not result.saved:
+        raise FormRefused(result.violations)
+    return result
 
 
 def _household(request, household_id: int, *, for_write=False) -> Household:
@@ -259,36 +252,31 @@ def household_get(request, household_id: Pk):
 
 @router.post(
     "/households",
-    response={201: HouseholdOut, 409: ErrorOut, 422: RefusedOut},
+    response={201: HouseholdOut, **refusals(404, 409, 422)},
     summary="新建采集表（草稿）",
 )
 def household_create(request, payload: HouseholdCreateIn):
-    try:
-        result = services.household_save(
+    result = _saved(
+        services.household_save(
             actor=request.auth,
             data=payload.household_data(),
             members=payload.member_rows(),
             village_code=payload.village,
             confirm_warnings=payload.confirm_warnings,
         )
-    except PermissionDenied:
-        raise Http404 from None
-    except ConflictError as exc:
-        return Status(409, {"detail": str(exc)})
-    if not result.saved:
-        return _refused(result)
+    )
     return Status(201, _detail(_household(request, result.household.pk), result.violations))
 
 
 @router.put(
     "/households/{household_id}",
-    response={200: HouseholdOut, 409: ErrorOut, 422: RefusedOut},
+    response={200: HouseholdOut, **refusals(404, 409, 422)},
     summary="修改采集表（带版本号，防止覆盖他人的修改）",
 )
 def household_update(request, household_id: Pk, payload: HouseholdUpdateIn):
     household = _household(request, household_id, for_write=True)
-    try:
-        result = services.household_save(
+    result = _saved(
+        services.household_save(
             actor=request.auth,
             data=payload.household_data(),
             members=payload.member_rows(),
@@ -296,66 +284,43 @@ def household_update(request, household_id: Pk, payload: HouseholdUpdateIn):
             expected_version=payload.version,
             confirm_warnings=payload.confirm_warnings,
         )
-    except PermissionDenied:
-        raise Http404 from None
-    except (ConflictError, StateError) as exc:
-        return Status(409, {"detail": str(exc)})
-    if not result.saved:
-        return _refused(result)
+    )
     return Status(200, _detail(_household(request, household_id), result.violations))
 
 
 @router.post(
     "/households/{household_id}/submit",
-    response={200: HouseholdOut, 409: ErrorOut, 422: RefusedOut},
+    response={200: HouseholdOut, **refusals(404, 409, 422)},
     summary="提交采集表待审核",
 )
 def household_submit(request, household_id: Pk, payload: SubmitIn | None = None):
     household = _household(request, household_id, for_write=True)
-    try:
-        result = services.household_submit(
-            actor=request.auth, household=household, confirm_warnings=bool(payload and payload.confirm_warnings)
-        )
-    except PermissionDenied:
-        raise Http404 from None
-    except StateError as exc:
-        return Status(409, {"detail": str(exc)})
-    if not result.saved:
-        return _refused(result)
+    confirm = bool(payload and payload.confirm_warnings)
+    result = _saved(services.household_submit(actor=request.auth, household=household, confirm_warnings=confirm))
     return Status(200, _detail(_household(request, household_id), result.violations))
 
 
 @router.post(
     "/households/{household_id}/return",
-    response={200: HouseholdOut, 409: ErrorOut},
+    response={200: HouseholdOut, **refusals(404, 409)},
     summary="退回采集表（附审核意见）",
 )
 def household_return(request, household_id: Pk, payload: ReturnIn):
     household = _household(request, household_id)
-    try:
-        services.household_return(
-            actor=request.auth, household=household, comments=[c.model_dump() for c in payload.comments]
-        )
-    except PermissionDenied:
-        raise Http404 from None
-    except StateError as exc:
-        return Status(409, {"detail": str(exc)})
+    services.household_return(
+        actor=request.auth, household=household, comments=[c.model_dump() for c in payload.comments]
+    )
     return Status(200, _detail(_household(request, household_id)))
 
 
 @router.post(
     "/households/{household_id}/approve",
-    response={200: HouseholdOut, 409: ErrorOut},
+    response={200: HouseholdOut, **refusals(404, 409)},
     summary="审核通过采集表",
 )
 def household_approve(request, household_id: Pk):
     household = _household(request, household_id)
-    try:
-        services.household_approve(actor=request.auth, household=household)
-    except PermissionDenied:
-        raise Http404 from None
-    except StateError as exc:
-        return Status(409, {"detail": str(exc)})
+    services.household_approve(actor=request.auth, household=household)
     return Status(200, _detail(_household(request, household_id)))
 
 

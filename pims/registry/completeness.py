@@ -21,11 +21,12 @@ from pims.accounts.roles import Cap, has_capability
 from pims.audit.models import Action
 from pims.audit.services import audit_record
 from pims.lib import clock
+from pims.lib.errors import Invalid, NotPermitted
 from pims.regions.models import LEVEL_DIGITS, LEVEL_ORDER, Level, Region
 from pims.regions.scope import code_in_scope, scope_q
 
+from . import errors
 from .checks import Severity
-from .errors import PermissionDenied, RegistryError
 from .models import CheckHit, CheckRun, Household, Person, PersonStatus
 from .models.sampling import VillageBaseline
 
@@ -35,8 +36,8 @@ REQUIRED_TEXT_ITEMS = ("name", "sex", "ethnicity", "relationship", "marital_stat
 MAX_BASELINE = 1_000_000
 
 
-class BaselineError(RegistryError):
-    pass
+class BaselineError(Invalid):
+    """A head-count baseline that cannot be accepted (message for the user)."""
 
 
 def can_enter_baseline(user) -> bool:
@@ -52,14 +53,14 @@ def village_baseline_set(*, actor, village: Region, expected_households: int, ex
     """Record the village's head-count baseline; the newest entry counts, the
     earlier ones stay as history."""
     if not can_enter_baseline(actor) or not code_in_scope(actor, village.code):
-        raise PermissionDenied("只有本辖区的县管理员或乡镇录入员、审核员可以录入摸底基数")
+        raise NotPermitted(errors.BASELINE_NOT_YOURS)
     if village.level != Level.VILLAGE:
-        raise BaselineError("摸底基数按村录入")
+        raise BaselineError(errors.BASELINE_NOT_VILLAGE)
     for value in (expected_households, expected_persons):
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_BASELINE:
-            raise BaselineError("摸底户数和人数应为 0 到 1000000 之间的整数")
+            raise BaselineError(errors.BASELINE_OUT_OF_RANGE)
     if expected_persons < expected_households:
-        raise BaselineError("摸底人数不能少于摸底户数（每户至少一人）")
+        raise BaselineError(errors.BASELINE_PERSONS_BELOW_HOUSEHOLDS)
     with transaction.atomic():
         baseline = VillageBaseline.objects.create(
             village=village,

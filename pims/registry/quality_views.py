@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from pims.lib.errors import Invalid, Refused
 from pims.regions.models import Level
 from pims.regions.selectors import access_region, region_list_visible_to
+from pims.web.errors import refusals_as_messages
 
-from . import completeness, sampling
-from .errors import PermissionDenied, RegistryError
+from . import completeness, errors, sampling
 
 
 def register_nav() -> None:
@@ -42,12 +43,14 @@ def register_nav() -> None:
     )
 
 
-def _int_or_none(text):
+def _int_or_none(text, message):
+    """A non-negative integer typed in a form, None when left empty; `message`
+    (a constant of `errors`) refuses anything else."""
     text = (text or "").strip()
     if not text:
         return None
     if not text.isascii() or not text.isdigit() or len(text) > 18:
-        raise ValueError(text)
+        raise Invalid(message)
     return int(text)
 
 
@@ -90,19 +93,14 @@ def sample_create(request):
     if village is None or village.level != Level.VILLAGE:
         raise Http404
     try:
-        count, seed = _int_or_none(form["count"]), _int_or_none(form["seed"])
-    except ValueError:
-        ctx = _sample_list_context(request, form=form, error=_("抽取户数和随机种子应为非负整数"))
-        return render(request, "registry/quality/sample_list.html", ctx, status=422)
-    try:
+        count = _int_or_none(form["count"], errors.SAMPLE_INTEGERS_INVALID)
+        seed = _int_or_none(form["seed"], errors.SAMPLE_INTEGERS_INVALID)
         draw = sampling.sample_draw(
             actor=request.user, village=village, count=count, percent=form["percent"] or None, seed=seed
         )
-    except PermissionDenied:
-        raise Http404 from None
-    except RegistryError as exc:
+    except Refused as exc:  # the form keeps what the user typed
         ctx = _sample_list_context(request, form=form, error=str(exc))
-        return render(request, "registry/quality/sample_list.html", ctx, status=422)
+        return render(request, "registry/quality/sample_list.html", ctx, status=exc.status)
     messages.success(
         request, _("已抽取 %(n)d 户（随机种子 %(seed)d）。") % {"n": draw.items.count(), "seed": draw.seed}
     )
@@ -131,11 +129,11 @@ def sample_detail(request, pk):
 def sample_item_record(request, pk):
     _require_sampler(request.user)
     item = sampling.access_sample_item(request.user, pk)
-    try:
-        checked = _int_or_none(request.POST.get("items_checked"))
-        wrong = _int_or_none(request.POST.get("items_wrong")) or 0
+    with refusals_as_messages(request):
+        checked = _int_or_none(request.POST.get("items_checked"), errors.SAMPLE_COUNTS_INVALID)
+        wrong = _int_or_none(request.POST.get("items_wrong"), errors.SAMPLE_COUNTS_INVALID) or 0
         if checked is None:
-            raise sampling.SamplingError(_("请填写核查项数"))
+            raise sampling.SamplingError(errors.SAMPLE_CHECKED_MISSING)
         sampling.sample_record(
             actor=request.user,
             item=item,
@@ -143,13 +141,6 @@ def sample_item_record(request, pk):
             items_wrong=wrong,
             note=request.POST.get("note", "")[:2000],
         )
-    except ValueError:
-        messages.error(request, _("核查项数和差错项数应为非负整数"))
-    except PermissionDenied:
-        raise Http404 from None
-    except RegistryError as exc:
-        messages.error(request, str(exc))
-    else:
         messages.success(request, _("第 %(n)d 户的核查结果已记录。") % {"n": item.position})
     return redirect("registry:quality:sample_detail", pk=item.draw_id)
 
@@ -190,23 +181,19 @@ def baseline_edit(request, code):
         "expected_households": current.expected_households if current else "",
         "expected_persons": current.expected_persons if current else "",
     }
-    error = ""
+    refusal = None
     if request.method == "POST":
         form = {k: request.POST.get(k, "").strip() for k in ("expected_households", "expected_persons")}
         try:
-            households = _int_or_none(form["expected_households"])
-            persons = _int_or_none(form["expected_persons"])
+            households = _int_or_none(form["expected_households"], errors.BASELINE_INTEGERS_INVALID)
+            persons = _int_or_none(form["expected_persons"], errors.BASELINE_INTEGERS_INVALID)
             if households is None or persons is None:
-                raise completeness.BaselineError(_("请填写摸底户数和摸底人数"))
+                raise completeness.BaselineError(errors.BASELINE_MISSING)
             completeness.village_baseline_set(
                 actor=user, village=village, expected_households=households, expected_persons=persons
             )
-        except ValueError:
-            error = _("摸底户数和人数应为非负整数")
-        except PermissionDenied:
-            raise Http404 from None
-        except RegistryError as exc:
-            error = str(exc)
+        except Refused as exc:  # the form keeps what the user typed
+            refusal = exc
         else:
             messages.success(request, _("%(name)s 的摸底基数已保存。") % {"name": village.name})
             parent = village.parent.code if village.parent_id else village.code
@@ -218,9 +205,9 @@ def baseline_edit(request, code):
             "village": village,
             "current": current,
             "form": form,
-            "error": error,
+            "error": str(refusal) if refusal else "",
         },
-        status=422 if error else 200,
+        status=refusal.status if refusal else 200,
     )
 
 

@@ -24,10 +24,11 @@ from pims.accounts.roles import Cap, has_capability
 from pims.audit.models import Action
 from pims.audit.services import audit_record
 from pims.lib import clock
+from pims.lib.errors import Invalid, NotPermitted
 from pims.regions.models import Level, Region
 from pims.regions.scope import code_in_scope, scope_q
 
-from .errors import PermissionDenied, RegistryError
+from . import errors
 from .models import FormState, Household
 from .models.sampling import SampleDraw, SampleItem
 
@@ -37,7 +38,7 @@ FRAME_STATES = (FormState.SUBMITTED, FormState.APPROVED)
 SEED_MAX = 2**53  # fits a BigIntegerField and a JavaScript number
 
 
-class SamplingError(RegistryError):
+class SamplingError(Invalid):
     """Input to a draw or a record that cannot be accepted (message for the user)."""
 
 
@@ -47,7 +48,7 @@ def can_sample(user) -> bool:
 
 def _check_reviewer(actor, code: str) -> None:
     if not can_sample(actor) or not code_in_scope(actor, code):
-        raise PermissionDenied("只有本辖区的审核员可以进行质量抽查")
+        raise NotPermitted(errors.SAMPLE_NOT_YOURS)
 
 
 def sample_frame(village: Region) -> QuerySet[Household]:
@@ -60,10 +61,10 @@ def sample_size(frame_size: int, *, count=None, percent=None) -> int:
     """How many households a request asks for, within the frame: a percent
     rounds up (at least one household from a non-empty frame)."""
     if (count is None) == (percent is None):
-        raise SamplingError("请填写抽取户数或抽取比例（二者填一项）")
+        raise SamplingError(errors.SAMPLE_SIZE_MISSING)
     if count is not None:
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise SamplingError("抽取户数应为正整数")
+            raise SamplingError(errors.SAMPLE_COUNT_INVALID)
         return min(count, frame_size)
     pct = parse_percent(percent)
     return min(frame_size, max(1, math.ceil(frame_size * pct / 100))) if frame_size else 0
@@ -76,9 +77,9 @@ def parse_percent(percent) -> Decimal:
         if pct.is_finite():
             pct = pct.quantize(Decimal("0.01"))
     except InvalidOperation:
-        raise SamplingError("抽取比例应为 0–100 之间的数") from None
+        raise SamplingError(errors.SAMPLE_PERCENT_INVALID) from None
     if not pct.is_finite() or pct <= 0 or pct > 100:
-        raise SamplingError("抽取比例应为 0–100 之间的数")
+        raise SamplingError(errors.SAMPLE_PERCENT_INVALID)
     return pct
 
 
@@ -93,16 +94,16 @@ def sample_draw(
     """Draw `count` households (or `percent` of the frame) from the village's
     collected forms. Without a seed one is chosen at random and stored."""
     if village.level != Level.VILLAGE:
-        raise SamplingError("只能按村抽查")
+        raise SamplingError(errors.SAMPLE_NOT_VILLAGE)
     _check_reviewer(actor, village.code)
     if seed is None:
         seed = secrets.randbelow(SEED_MAX)
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < SEED_MAX:
-        raise SamplingError("随机种子应为 0 到 2^53 之间的整数")
+        raise SamplingError(errors.SAMPLE_SEED_INVALID)
     with transaction.atomic():
         pks = list(sample_frame(village).values_list("pk", flat=True))
         if not pks:
-            raise SamplingError("该村没有已提交或已审核通过的采集表，无法抽查")
+            raise SamplingError(errors.SAMPLE_FRAME_EMPTY)
         k = sample_size(len(pks), count=count, percent=percent)
         draw = SampleDraw.objects.create(
             village=village,
@@ -133,11 +134,11 @@ def sample_record(*, actor, item: SampleItem, items_checked: int, items_wrong: i
     _check_reviewer(actor, item.draw.region_code)
     for value in (items_checked, items_wrong):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise SamplingError("核查项数和差错项数应为非负整数")
+            raise SamplingError(errors.SAMPLE_COUNTS_INVALID)
     if items_checked < 1:
-        raise SamplingError("核查项数至少为 1")
+        raise SamplingError(errors.SAMPLE_CHECKED_TOO_FEW)
     if items_wrong > items_checked:
-        raise SamplingError("差错项数不能大于核查项数")
+        raise SamplingError(errors.SAMPLE_WRONG_TOO_MANY)
     with transaction.atomic():
         item = SampleItem.objects.select_for_update().get(pk=item.pk)
         item.items_checked, item.items_wrong = items_checked, items_wrong

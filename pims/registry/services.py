@@ -16,16 +16,18 @@ from pims.audit.models import Action
 from pims.audit.services import audit_record
 from pims.events.services import baseline_open
 from pims.lib import clock, crypto
+from pims.lib.errors import Conflict, Invalid, NotPermitted
 from pims.lib.masking import mask_phone
 from pims.lib.names import name_pinyin
 from pims.lib.text import is_ascii_digits
 from pims.regions.models import Level, Region
 from pims.regions.scope import code_in_scope
 
+from . import errors
 from .checks import Severity, Violation
 from .checks.input_rules import HH_NUMBER_RE, validate_household_input
 from .checks.runner import check_households
-from .errors import ConflictError, PermissionDenied, StateError
+from .errors import HouseholdChanged
 from .models import Birth, Contraception, FormState, Household, Marriage, Person, Pregnancy, ReviewComment
 
 EDITABLE_STATES = {FormState.DRAFT, FormState.RETURNED}
@@ -82,16 +84,16 @@ def _where_registered(user, exclude_household_id):
 
 def _resolve_village(actor, code: str) -> Region:
     if not is_ascii_digits(code or "") or len(code) != 12:
-        raise PermissionDenied("村级区划不存在或不在您的辖区内")
+        raise NotPermitted(errors.VILLAGE_NOT_YOURS)
     village = Region.objects.filter(code=code, level=Level.VILLAGE, valid_to__isnull=True).first()
     if village is None or not code_in_scope(actor, village.code):
-        raise PermissionDenied("村级区划不存在或不在您的辖区内")
+        raise NotPermitted(errors.VILLAGE_NOT_YOURS)
     return village
 
 
 def _check_can_collect(actor):
     if not (has_capability(actor, Cap.COLLECT) or has_capability(actor, Cap.EDIT_REGISTER)):
-        raise PermissionDenied("您的角色不能录入采集表")
+        raise NotPermitted(errors.ROLE_CANNOT_COLLECT)
 
 
 def household_save(
@@ -116,9 +118,9 @@ def household_save(
     else:
         village = household.village
         if household.form_state not in EDITABLE_STATES:
-            raise StateError("采集表已提交或已审核，不能再修改（审核通过后的变化请通过变更事件登记）")
+            raise Conflict(errors.FORM_NOT_EDITABLE)
         if expected_version is not None and expected_version != household.version:
-            raise ConflictError()
+            raise HouseholdChanged()
     for m in members:
         m.setdefault("registered_code", "")
         m.setdefault("residence_code", "")
@@ -159,7 +161,7 @@ def household_save(
         return SaveResult(None, rb.violations)
     except IntegrityError:
         # A concurrent save took the same household number or ID first.
-        raise ConflictError() from None
+        raise HouseholdChanged() from None
     return SaveResult(saved, found)
 
 
@@ -381,7 +383,7 @@ def household_submit(*, actor, household: Household, confirm_warnings: bool = Fa
     with transaction.atomic():
         household = Household.objects.select_for_update().get(pk=household.pk)
         if household.form_state not in EDITABLE_STATES:
-            raise StateError("只有草稿或已退回的采集表可以提交")
+            raise Conflict(errors.FORM_NOT_SUBMITTABLE)
         found = check_households([household.pk])
         if any(v.severity == Severity.ERROR for v in found) or (found and not confirm_warnings):
             return SaveResult(None, found)
@@ -401,16 +403,16 @@ def household_submit(*, actor, household: Household, confirm_warnings: bool = Fa
 
 def _check_reviewer(actor, household):
     if not has_capability(actor, Cap.REVIEW) or not code_in_scope(actor, household.region_code):
-        raise PermissionDenied("只有本辖区的审核员可以审核采集表")
+        raise NotPermitted(errors.FORM_NOT_YOURS_TO_REVIEW)
     if household.form_state != FormState.SUBMITTED:
-        raise StateError("只有已提交的采集表可以审核")
+        raise Conflict(errors.FORM_NOT_SUBMITTED)
 
 
 def household_return(*, actor, household: Household, comments: list[dict]) -> Household:
     """Return a submitted form with comments, each {row, field, message}."""
     comments = [c for c in comments if (c.get("message") or "").strip()]
     if not comments:
-        raise StateError("退回时必须至少填写一条审核意见")
+        raise Conflict(errors.RETURN_NEEDS_COMMENT)
     with transaction.atomic():
         household = Household.objects.select_for_update().get(pk=household.pk)
         _check_reviewer(actor, household)
@@ -442,9 +444,9 @@ def household_approve(*, actor, household: Household, baseline_date: dt.date | N
     with transaction.atomic():
         household = Household.objects.select_for_update().get(pk=household.pk)
         _check_reviewer(actor, household)
-        errors = [v for v in check_households([household.pk]) if v.severity == Severity.ERROR]
-        if errors:
-            raise StateError("采集表仍有逻辑错误，不能审核通过：" + "；".join(v.message for v in errors[:3]))
+        broken = [v for v in check_households([household.pk]) if v.severity == Severity.ERROR]
+        if broken:
+            raise Conflict(errors.FORM_STILL_HAS_ERRORS, errors="；".join(v.message for v in broken[:3]))
         household.form_state = FormState.APPROVED
         household.approved_at = clock.now()
         household.version += 1
@@ -469,7 +471,7 @@ def household_approve(*, actor, household: Household, baseline_date: dt.date | N
 def person_reveal_citizen_id(*, actor, person: Person, ip: str | None = None) -> str:
     """The full ID number, for roles allowed to see it; every showing is audited."""
     if not has_capability(actor, Cap.UNMASK_PERSONAL):
-        raise PermissionDenied("您的角色不能查看完整的公民身份号码")
+        raise NotPermitted(errors.ROLE_CANNOT_UNMASK)
     if not person.id_cipher:
         return ""
     with transaction.atomic():
@@ -492,12 +494,12 @@ def household_attach_scan(*, actor, household: Household, upload) -> Household:
     """Attach the scanned paper form (PNG, JPEG or PDF, at most 10 MB)."""
     _check_can_collect(actor)
     if upload.size > SCAN_MAX_BYTES:
-        raise StateError("采集表扫描件不能超过 10 MB")
+        raise Invalid(errors.SCAN_TOO_LARGE)
     head = upload.read(8)
     upload.seek(0)
     kind = next((k for sig, k in SCAN_SIGNATURES.items() if head.startswith(sig)), None)
     if kind is None:
-        raise StateError("采集表扫描件必须是 PNG、JPEG 图片或 PDF 文件")
+        raise Invalid(errors.SCAN_WRONG_TYPE)
     with transaction.atomic():
         household = Household.objects.select_for_update().get(pk=household.pk)
         household.form_scan.save(f"{household.region_code}-{household.number}.{kind}", upload, save=False)

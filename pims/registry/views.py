@@ -13,10 +13,11 @@ from pims.lib import clock
 from pims.lib.text import is_ascii_digits
 from pims.regions.models import Level
 from pims.regions.selectors import access_region, region_list_visible_to
+from pims.web.errors import refusals_as_messages
 
 from . import selectors, services
 from .checks.input_rules import MEMBER_LABELS
-from .errors import ConflictError, PermissionDenied, RegistryError, StateError
+from .errors import HouseholdChanged
 from .forms import CODE_FIELDS, DATE_FIELDS, MEMBER_FIELDS, code_options, parse_household_post
 from .models import FormState
 
@@ -115,16 +116,13 @@ def household_create(request):
     if request.method == "GET":
         return render(request, "registry/household_form.html", _form_context(request, village=village))
     data, members = parse_household_post(request.POST)
-    try:
-        result = services.household_save(
-            actor=request.user,
-            data=data,
-            members=members,
-            village_code=village.code,
-            confirm_warnings=bool(request.POST.get("confirm_warnings")),
-        )
-    except PermissionDenied:
-        raise Http404 from None
+    result = services.household_save(
+        actor=request.user,
+        data=data,
+        members=members,
+        village_code=village.code,
+        confirm_warnings=bool(request.POST.get("confirm_warnings")),
+    )
     if result.saved:
         messages.success(request, _("采集表已保存为草稿。"))
         return redirect("registry:household_detail", pk=result.household.pk)
@@ -166,12 +164,10 @@ def household_edit(request, pk):
             expected_version=expected,
             confirm_warnings=bool(request.POST.get("confirm_warnings")),
         )
-    except ConflictError as exc:
+    except HouseholdChanged as exc:  # the form keeps what the user typed
         messages.error(request, str(exc))
         ctx = _form_context(request, household=household, data=data, rows=_rows_from_members(members), conflict=True)
-        return render(request, "registry/household_form.html", ctx, status=409)
-    except PermissionDenied:
-        raise Http404 from None
+        return render(request, "registry/household_form.html", ctx, status=exc.status)
     if result.saved:
         messages.success(request, _("采集表已保存。"))
         return redirect("registry:household_detail", pk=household.pk)
@@ -205,18 +201,15 @@ def household_detail(request, pk):
 @require_POST
 def household_submit(request, pk):
     household = selectors.access_household(request.user, pk, for_write=True)
-    try:
+    with refusals_as_messages(request):
         result = services.household_submit(
             actor=request.user, household=household, confirm_warnings=bool(request.POST.get("confirm_warnings"))
         )
-    except (StateError, PermissionDenied) as exc:
-        messages.error(request, str(exc))
-        return redirect("registry:household_detail", pk=pk)
-    if result.saved:
-        messages.success(request, _("采集表已提交，等待乡镇审核。"))
-    else:
-        for v in result.violations:
-            messages.error(request, v.message)
+        if result.saved:
+            messages.success(request, _("采集表已提交，等待乡镇审核。"))
+        else:
+            for v in result.violations:
+                messages.error(request, v.message)
     return redirect("registry:household_detail", pk=pk)
 
 
@@ -227,7 +220,7 @@ def household_review(request, pk):
     if not has_capability(request.user, Cap.REVIEW):
         raise Http404
     if request.method == "POST":
-        try:
+        with refusals_as_messages(request):
             if request.POST.get("decision") == "approve":
                 services.household_approve(actor=request.user, household=household)
                 messages.success(request, _("采集表已审核通过。"))
@@ -236,8 +229,6 @@ def household_review(request, pk):
                 services.household_return(actor=request.user, household=household, comments=comments)
                 messages.success(request, _("采集表已退回村信息员修改。"))
             return redirect("registry:household_detail", pk=pk)
-        except (StateError, PermissionDenied) as exc:
-            messages.error(request, str(exc))
     return render(
         request,
         "registry/household_review.html",
@@ -302,10 +293,7 @@ def person_detail(request, pk):
 @require_POST
 def person_reveal(request, pk):
     person = selectors.access_person(request.user, pk)
-    try:
-        number = services.person_reveal_citizen_id(actor=request.user, person=person, ip=client_ip(request))
-    except RegistryError:
-        raise Http404 from None
+    number = services.person_reveal_citizen_id(actor=request.user, person=person, ip=client_ip(request))
     return HttpResponse(f'<span data-testid="full-id">{escape(number)}</span>')
 
 
@@ -320,11 +308,9 @@ def household_scan(request, pk):
         if upload is None:
             messages.error(request, _("请选择要上传的扫描件。"))
         else:
-            try:
+            with refusals_as_messages(request):
                 services.household_attach_scan(actor=request.user, household=household, upload=upload)
                 messages.success(request, _("扫描件已上传。"))
-            except (StateError, PermissionDenied) as exc:
-                messages.error(request, str(exc))
         return redirect("registry:household_detail", pk=pk)
     household = selectors.access_household(request.user, pk)
     if not household.form_scan:

@@ -6,15 +6,18 @@ from datetime import date
 from typing import Annotated
 
 from django.http import Http404
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Schema
 from pydantic import ConfigDict, StringConstraints
 
 from pims.accounts.roles import Cap, has_capability
+from pims.api.errors import RefusedOut
+from pims.lib.errors import Invalid, Problem
 
 from .forms import SearchForm
 from .selectors import COUNT_CAP, decorate, search_paginator
 
 router = Router(tags=["search"])
+CRITERIA_INVALID = "查询条件有误"
 
 Text = Annotated[str, StringConstraints(max_length=60)]
 
@@ -68,9 +71,8 @@ class SearchPageOut(Schema):
     items: list[PersonHitOut]
 
 
-class SearchRefusedOut(Schema):
-    detail: str
-    errors: dict[str, list[str]]
+class SearchRefusedOut(RefusedOut):
+    errors: dict[str, list[str]] = Field(..., description="各字段的说明（旧名，同 problems）")
 
 
 @router.post(
@@ -87,7 +89,8 @@ def person_search_api(request, payload: SearchIn):
     form = SearchForm(form_data, user=user, allow_citizen_id=True)
     if not form.is_valid():
         errors = {k: [str(m) for m in v] for k, v in form.errors.items()}
-        return Status(422, {"detail": "查询条件有误", "errors": errors})
+        problems = [Problem(m, field=k) for k, ms in errors.items() for m in ms]
+        raise Invalid(CRITERIA_INVALID, problems=problems, extra={"errors": errors})
     paginator = search_paginator(user=user, criteria=form.criteria(), per_page=payload.page_size)
     page = paginator.get_page(payload.page)
     return {

@@ -15,7 +15,9 @@ from pims.audit.models import Action
 from pims.audit.services import audit_record
 from pims.codes.selectors import code_map
 from pims.lib import clock, crypto, spreadsheet
+from pims.lib.errors import Conflict, Invalid, NotPermitted
 
+from . import errors
 from .forms import audit_criteria
 from .models import SavedQuery
 from .selectors import age_on, person_search, region_names
@@ -34,14 +36,6 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 2_000
 
 
-class SearchError(Exception):
-    """A refused request; str() is the message for the user."""
-
-
-class NotAllowed(SearchError):
-    """The role may not do this (views answer 404)."""
-
-
 # --- saved queries -----------------------------------------------------------------
 
 
@@ -50,25 +44,25 @@ def saved_query_save(*, actor, name: str, criteria: dict) -> SavedQuery:
     citizen ID are refused: the number — or its blind index, which finds the
     same person — is not kept."""
     if not has_capability(actor, Cap.VIEW_PERSONAL):
-        raise NotAllowed(_("您的角色不能保存查询"))
+        raise NotPermitted(errors.ROLE_CANNOT_SAVE)
     name = (name or "").strip()
     if not name or len(name) > 60:
-        raise SearchError(_("请填写查询名称（不超过 60 个字）"))
+        raise Invalid(errors.QUERY_NAME_INVALID)
     if "id_index" in criteria:
-        raise SearchError(_("按公民身份号码的查询不能保存"))
+        raise Invalid(errors.QUERY_BY_ID_NOT_SAVED)
     try:
         with transaction.atomic():
             saved, _created = SavedQuery.objects.update_or_create(
                 owner=actor, name=name, defaults={"criteria": dict(criteria)}
             )
     except IntegrityError:
-        raise SearchError(_("同名查询刚被保存，请重试")) from None
+        raise Conflict(errors.QUERY_NAME_RACE) from None
     return saved
 
 
 def saved_query_delete(*, actor, saved: SavedQuery) -> None:
     if saved.owner_id != actor.pk:
-        raise NotAllowed(_("只能删除自己的查询"))
+        raise NotPermitted(errors.NOT_YOUR_QUERY)
     saved.delete()
 
 
@@ -178,17 +172,14 @@ def persons_export(*, actor, criteria: dict, fmt: str, full_values: bool = False
     refused rather than cut, so that a file never silently misses persons."""
     limit = export_row_limit(actor)
     if limit <= 0:
-        raise NotAllowed(_("您的角色不能导出"))
+        raise NotPermitted(errors.ROLE_CANNOT_EXPORT)
     if fmt not in EXPORT_FORMATS:
-        raise SearchError(_("导出格式只能是 CSV 或 Excel"))
+        raise Invalid(errors.EXPORT_FORMAT_INVALID)
     masked = not (full_values and has_capability(actor, Cap.UNMASK_PERSONAL))
     qs = person_search(user=actor, criteria=criteria)
     count = qs.count()
     if count > limit:
-        raise SearchError(
-            _("查询结果共 %(count)s 人，超过您的角色每次最多导出 %(limit)s 人的限制，请缩小查询条件。")
-            % {"count": count, "limit": limit}
-        )
+        raise Invalid(errors.EXPORT_TOO_MANY, count=count, limit=limit)
     with transaction.atomic():
         audit_record(
             actor=actor,

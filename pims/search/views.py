@@ -20,6 +20,7 @@ from pims.accounts.roles import Cap, has_capability
 from pims.audit.services import client_ip
 from pims.regions.models import Level
 from pims.regions.selectors import region_list_visible_to
+from pims.web.errors import refusals_as_messages
 
 from . import selectors, services
 from .forms import CRITERIA_KEYS, SearchForm, criteria_querydict
@@ -98,19 +99,20 @@ def export(request):
     if services.export_row_limit(user) <= 0:
         raise Http404
     criteria = _criteria_from_get(request)
-    try:
-        result = services.persons_export(
-            actor=user,
-            criteria=criteria,
-            fmt=request.POST.get("format", "csv"),
-            full_values=bool(request.POST.get("full_values")),
-            ip=client_ip(request),
+    with refusals_as_messages(request):
+        return _export_response(
+            services.persons_export(
+                actor=user,
+                criteria=criteria,
+                fmt=request.POST.get("format", "csv"),
+                full_values=bool(request.POST.get("full_values")),
+                ip=client_ip(request),
+            )
         )
-    except services.NotAllowed:
-        raise Http404 from None
-    except services.SearchError as exc:
-        messages.error(request, str(exc))
-        return redirect(reverse("search:search") + "?" + _query_string(criteria))
+    return redirect(reverse("search:search") + "?" + _query_string(criteria))
+
+
+def _export_response(result):
     if isinstance(result.body, bytes):
         response = HttpResponse(result.body, content_type=result.content_type)
     else:
@@ -132,15 +134,11 @@ def saved_list(request):
 def saved_create(request):
     _require_search(request.user)
     criteria = _criteria_from_get(request)
-    try:
+    with refusals_as_messages(request):
         saved = services.saved_query_save(actor=request.user, name=request.POST.get("name", ""), criteria=criteria)
-    except services.NotAllowed:
-        raise Http404 from None
-    except services.SearchError as exc:
-        messages.error(request, str(exc))
-        return redirect(reverse("search:search") + "?" + _query_string(criteria))
-    messages.success(request, _("查询“%(name)s”已保存。") % {"name": saved.name})
-    return redirect("search:saved_list")
+        messages.success(request, _("查询“%(name)s”已保存。") % {"name": saved.name})
+        return redirect("search:saved_list")
+    return redirect(reverse("search:search") + "?" + _query_string(criteria))
 
 
 @login_required
@@ -153,9 +151,6 @@ def saved_run(request, pk):
 @require_POST
 def saved_delete(request, pk):
     saved = selectors.access_saved_query(request.user, pk)
-    try:
-        services.saved_query_delete(actor=request.user, saved=saved)
-    except services.NotAllowed:
-        raise Http404 from None
+    services.saved_query_delete(actor=request.user, saved=saved)
     messages.success(request, _("查询已删除。"))
     return redirect("search:saved_list")

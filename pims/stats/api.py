@@ -8,7 +8,10 @@ alike)."""
 
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Schema
+
+from pims.api.errors import RefusedOut as RefusedBase
+from pims.lib.errors import Invalid, Problem
 
 from . import selectors
 from .forms import params_query, parse_params
@@ -16,6 +19,7 @@ from .reports import REPORTS
 from .tables import Result, Section
 
 router = Router(tags=["stats"])
+PARAMS_INVALID = _("统计参数有误")
 
 
 class ReportInfoOut(Schema):
@@ -74,9 +78,8 @@ class ReportOut(Schema):
     sections: list[SectionOut]
 
 
-class RefusedOut(Schema):
-    detail: str
-    errors: list[str]
+class StatsRefusedOut(RefusedBase):
+    errors: list[str] = Field(..., description="同 problems 的说明（旧名）")
 
 
 def _row(row) -> dict:
@@ -130,7 +133,7 @@ def report_list(request):
 
 @router.get(
     "/reports/{report}/{code}",
-    response={200: ReportOut, 422: RefusedOut},
+    response={200: ReportOut, 422: StatsRefusedOut},
     url_name="stats_report",
     summary="统计报表（本辖区的区划、统计期，按下级区划汇总）",
 )
@@ -143,6 +146,7 @@ def report_get(request, report: str, code: str, period: str = "", to: str = "", 
         raise Http404
     params, errors = parse_params({"period": period, "to": to, "kind": kind, "ages": ages})
     if errors:
-        return Status(422, {"detail": str(_("统计参数有误")), "errors": [str(e) for e in errors]})
+        messages = [str(e) for e in errors]
+        raise Invalid(PARAMS_INVALID, problems=[Problem(m) for m in messages], extra={"errors": messages})
     result = selectors.report_run(user=request.user, key=report, code=code, params=params)
     return _result(result, params_query(params))

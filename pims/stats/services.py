@@ -12,7 +12,6 @@ report's `base`), so the closed figures are the live ones at closing.
 from django.db import connection, transaction
 from django.db.models import Count, Min
 from django.db.models.functions import Substr
-from django.utils.translation import gettext_lazy as _
 
 from pims.accounts.roles import Cap, has_capability
 from pims.audit.models import Action
@@ -21,18 +20,16 @@ from pims.events.models import ChangeReport, Spell
 from pims.events.models.report import OPEN_STATES
 from pims.events.periods import is_period, last_day, period_of
 from pims.lib import clock
+from pims.lib.errors import Conflict, Invalid, NotPermitted
 from pims.regions.models import Level
 
+from . import errors
 from .frame import Frame, Params, report_session, stock_q
 from .models import ClosedBirth, ClosedFlow, ClosedHousehold, ClosedMigrant, ClosedStock, ClosedWoman, MonthClose
 from .reports.births import BirthsReport
 from .reports.flow import SIDES, FlowReport
 from .reports.population import MAX_SIZE, age_case, age_groups, stock_counts
 from .reports.women import WomenReport
-
-
-class StatsError(Exception):
-    pass
 
 
 def can_close(user) -> bool:
@@ -174,25 +171,23 @@ def month_close(*, actor, region, period: str) -> MonthClose:
     the month in the county is approved. Writes the month's cells for both
     kinds of population in one transaction, with its audit row."""
     if not can_close(actor) or region.level != Level.COUNTY or not region.code.startswith(actor.region.prefix):
-        raise StatsError(_("只有县管理员可以为本县月结"))
+        raise NotPermitted(errors.CLOSE_NOT_YOURS)
     if not is_period(period):
-        raise StatsError(_("统计月份“%(value)s”无效（格式 YYYY-MM）") % {"value": period[:20]})
+        raise Invalid(errors.CLOSE_PERIOD_INVALID, value=period[:20])
     if period >= period_of(clock.today()):
-        raise StatsError(_("%(period)s 尚未结束，不能月结（只能关闭已经过去的月份）") % {"period": period})
+        raise Conflict(errors.CLOSE_PERIOD_NOT_OVER, period=period)
     with transaction.atomic():
         open_reports = ChangeReport.objects.filter(
             region_code__startswith=region.prefix, period=period, state__in=OPEN_STATES
         ).count()
         if open_reports:
-            raise StatsError(
-                _("%(period)s 还有 %(n)d 份信息变更单未审核通过，不能月结") % {"period": period, "n": open_reports}
-            )
+            raise Conflict(errors.CLOSE_REPORTS_OPEN, period=period, n=open_reports)
         if (
             MonthClose.objects.select_for_update()
             .filter(region_code=region.code, period=period, reopened_at__isnull=True)
             .exists()
         ):
-            raise StatsError(_("%(region)s %(period)s 已经月结") % {"region": region.name, "period": period})
+            raise Conflict(errors.CLOSE_ALREADY, region=region.name, period=period)
         close = MonthClose.objects.create(
             region=region, region_code=region.code, period=period, closed_by=actor, closed_at=clock.now()
         )
@@ -223,13 +218,13 @@ def month_reopen(*, actor, close: MonthClose, reason: str) -> MonthClose:
     month is closed anew."""
     reason = (reason or "").strip()
     if not can_close(actor) or not close.region_code.startswith(actor.region.prefix):
-        raise StatsError(_("只有本县的县管理员可以撤销月结"))
+        raise NotPermitted(errors.REOPEN_NOT_YOURS)
     if len(reason) < 4:
-        raise StatsError(_("撤销月结必须说明原因（至少 4 个字）"))
+        raise Invalid(errors.REOPEN_NEEDS_REASON)
     with transaction.atomic():
         close = MonthClose.objects.select_for_update().get(pk=close.pk)
         if close.reopened_at is not None:
-            raise StatsError(_("该月结已经撤销"))
+            raise Conflict(errors.REOPEN_ALREADY)
         close.reopened_at = clock.now()
         close.reopened_by = actor
         close.reopen_reason = reason

@@ -14,13 +14,13 @@ from django.views.decorators.http import require_POST
 
 from pims.audit.services import client_ip
 from pims.regions.selectors import access_region, region_ancestors
+from pims.web.errors import refusals_as_messages
 
 from . import exports, indicators, selectors, services
 from .closes import close_list_visible_to
 from .forms import params_query, parse_params
 from .reports import REPORTS
 from .reports.base import cell_target
-from .services import StatsError
 
 
 def register_nav() -> None:
@@ -210,11 +210,8 @@ def close_list(request):
 def close_create(request):
     _require_closer(request.user)
     period = (request.POST.get("period") or "").strip()
-    try:
+    with refusals_as_messages(request):
         close = services.month_close(actor=request.user, region=request.user.region, period=period)
-    except StatsError as exc:
-        messages.error(request, str(exc))
-    else:
         messages.success(
             request, _("%(region)s %(period)s 已月结。") % {"region": close.region.name, "period": close.period}
         )
@@ -229,10 +226,7 @@ def close_reopen(request, pk):
         close = close_list_visible_to(user=request.user).get(pk=pk)
     except (ValueError, TypeError, services.MonthClose.DoesNotExist):
         raise Http404 from None
-    try:
+    with refusals_as_messages(request):
         services.month_reopen(actor=request.user, close=close, reason=request.POST.get("reason", ""))
-    except StatsError as exc:
-        messages.error(request, str(exc))
-    else:
         messages.success(request, _("%(period)s 的月结已撤销。") % {"period": close.period})
     return redirect("stats:close_list")

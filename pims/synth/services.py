@@ -308,7 +308,7 @@ def event_year_write(
                         engine.apply(batch, actor=actor, approved_at=approved_at)
                     break
                 except EventRefused as exc:
-                    bad = {id(e) for e, _messages in exc.problems}
+                    bad = {id(e) for e, _messages in exc.by_event}
                     refused += len(bad)
                     if log is not None:
                         log("\n".join(exc.messages))

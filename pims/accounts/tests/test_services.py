@@ -14,6 +14,7 @@ from pims.accounts.services import (
     user_update,
 )
 from pims.audit.models import Action, AuditEntry
+from pims.lib.errors import NotPermitted
 
 GOOD = "Kp7-wq2m-Vt9x"
 
@@ -122,7 +123,7 @@ def test_sysadmin_cannot_place_user_outside_own_county(regions):
 
 
 def test_non_admin_actor_is_refused(personas, regions):
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotPermitted):
         _create(personas["county"], regions)
 
 
@@ -144,7 +145,7 @@ def test_update_rejects_wrong_level(personas, regions):
 
 def test_update_refuses_user_outside_scope(personas, regions):
     other = _create(None, regions, username="other_admin", role=Role.SYSADMIN, region=regions["township_b"])
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotPermitted):
         user_update(actor=other, user=personas["clerk"], phone="1")
 
 

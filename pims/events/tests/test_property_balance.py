@@ -502,7 +502,7 @@ def _assert_refused_and_nothing_changed(events, bad, expected, period):
     twins = [copy.copy(e) for e in events]
     with pytest.raises(EventRefused) as exc, transaction.atomic():
         approve([*twins, bad], period)
-    assert len(exc.value.problems) == 1 and exc.value.problems[0][0] is bad
+    assert len(exc.value.by_event) == 1 and exc.value.by_event[0][0] is bad
     message = exc.value.messages[0]
     assert message.startswith(f"事件 {bad.pk}（") and expected in message, message
     assert snapshot() == before

@@ -3,12 +3,14 @@ import datetime as dt
 import pytest
 
 from pims.audit.models import AuditEntry
-from pims.events import selectors, services
-from pims.events.errors import EventRefused, PermissionDenied, StateError
+from pims.events import errors, selectors, services
+from pims.events.errors import EventRefused
 from pims.events.models import Event, ReportState, Spell
 from pims.lib import clock
+from pims.lib.errors import Conflict, NotPermitted
 from pims.registry.models import Birth, Household, Marriage, Person
 from pims.registry.tests.conftest import COLLECTED_ON
+from pims.testing.errors import refused
 
 from .conftest import members, this_month, village_report
 
@@ -172,22 +174,22 @@ def test_late_event_keeps_occurrence_month_and_counts_when_approved(personas, re
 def test_state_machine_checks_state_role_and_region(personas, regions, family):
     hh, m = family
     report = village_report(personas, regions)
-    with pytest.raises(PermissionDenied):
+    with refused(NotPermitted, errors.REPORT_NOT_FILEABLE_HERE):
         services.change_report_create(actor=personas["outsider"], region_code=regions["village_a1"].code,
                                       period=this_month())  # fmt: skip
-    with pytest.raises(StateError):
+    with refused(Conflict, errors.REPORT_PERIOD_TAKEN):
         village_report(personas, regions)  # one open report per village and month
-    with pytest.raises(StateError):
+    with refused(Conflict, errors.REPORT_NOT_SUBMITTED):
         services.change_report_approve(actor=personas["reviewer"], report=report)  # still a draft
     file(personas, report, "pregnancy", person=m["李四"].pk)
     services.change_report_submit(actor=personas["clerk"], report=report)
-    with pytest.raises(StateError):
+    with refused(Conflict, errors.REPORT_NOT_EDITABLE):
         file(personas, report, "contra_stop", person=m["李四"].pk)
-    with pytest.raises(PermissionDenied):
+    with refused(NotPermitted, errors.REPORT_NOT_YOURS_TO_REVIEW):
         services.change_report_approve(actor=personas["outsider"], report=report)
-    with pytest.raises(PermissionDenied):
+    with refused(NotPermitted, errors.REPORT_NOT_YOURS_TO_REVIEW):
         services.change_report_approve(actor=personas["clerk"], report=report)
-    with pytest.raises(StateError):
+    with refused(Conflict, errors.RETURN_NEEDS_COMMENT):
         services.change_report_return(actor=personas["reviewer"], report=report, comments=[])
     services.change_report_return(actor=personas["reviewer"], report=report, comments=[{"message": "请核实怀孕日期"}])
     report.refresh_from_db()
@@ -202,20 +204,20 @@ def test_state_machine_checks_state_role_and_region(personas, regions, family):
 
 def test_police_and_civil_events_are_filed_by_township_and_county(personas, regions, family):
     hh, m = family
-    with pytest.raises(PermissionDenied):
+    with refused(NotPermitted, errors.REPORT_NOT_FILEABLE_HERE):
         services.change_report_create(actor=personas["clerk"], region_code=regions["township_a"].code,
                                       period=this_month(), source="police")  # fmt: skip
     civil = services.change_report_create(
         actor=personas["county"], region_code=regions["township_a"].code, period=this_month(), source="civil"
     )
-    with pytest.raises(StateError):
+    with refused(Conflict, errors.REPORT_TYPE_NOT_FOR_SOURCE):
         services.event_file(actor=personas["county"], report=civil, event_type="death",
                             data={"person": m["张三"].pk, "effective_date": DAY.isoformat()})  # fmt: skip
     services.event_file(actor=personas["county"], report=civil, event_type="divorce",
                         data={"person": m["张三"].pk, "related_person": m["李四"].pk,
                               "effective_date": DAY.isoformat()})  # fmt: skip
     services.change_report_submit(actor=personas["county"], report=civil)
-    with pytest.raises(PermissionDenied):
+    with refused(Conflict, errors.REVIEW_OWN_REPORT):
         services.change_report_approve(actor=personas["county"], report=civil)  # filer cannot approve
     services.change_report_approve(actor=personas["reviewer"], report=civil)
     assert Person.objects.get(pk=m["张三"].pk).marital_status == "40"

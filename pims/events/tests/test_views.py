@@ -267,3 +267,32 @@ def selectors_timeline(person):
     from pims.events import selectors
 
     return selectors.person_timeline(person)
+
+
+def test_refusals_a_user_can_meet_are_messages_not_404(client_for, personas, regions, family):
+    """Refusals of records the user may see are shown on the page (the API
+    answers them 409/422); only what is not theirs answers 404."""
+    hh, m = family
+    county = client_for("county")
+    civil = services.change_report_create(
+        actor=personas["county"], region_code=regions["township_a"].code, period=this_month(), source="civil"
+    )
+    services.event_file(actor=personas["county"], report=civil, event_type="divorce",
+                        data={"person": m["张三"].pk, "related_person": m["李四"].pk, "effective_date": DAY})  # fmt: skip
+    services.change_report_submit(actor=personas["county"], report=civil)
+    resp = county.post(reverse("events:report_review", args=[civil.pk]), {"decision": "approve"}, follow=True)
+    assert resp.status_code == 200 and "填报人不能审核自己的变更单" in resp.content.decode()
+    assert ChangeReport.objects.get(pk=civil.pk).state == "submitted"
+    api = county.post(f"/api/events/reports/{civil.pk}/approve", content_type="application/json")
+    assert api.status_code == 409 and "填报人不能审核" in api.json()["detail"]
+
+    # A township operator choosing a village for a police report: told why, nothing created.
+    operator = client_for("operator")
+    resp = operator.post(reverse("events:report_list"), {"region": regions["village_a1"].code, "period": this_month(),
+                                                         "source": "police"}, follow=True)  # fmt: skip
+    assert resp.status_code == 200 and "您不能为该区划填报这一来源的变更单" in resp.content.decode()
+    # The outsider asking for township A's village: 404, nothing said.
+    outsider = client_for("outsider")
+    assert outsider.post(reverse("events:report_list"), {"region": regions["village_a1"].code,
+                                                         "period": this_month(), "source": "village"}).status_code == 404  # fmt: skip
+    assert ChangeReport.objects.count() == 1

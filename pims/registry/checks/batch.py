@@ -21,10 +21,11 @@ from django.utils import timezone
 from pims.accounts.roles import Cap, has_capability
 from pims.audit.models import Action
 from pims.audit.services import audit_record
+from pims.lib.errors import NotPermitted
 from pims.regions.models import Region
 from pims.regions.scope import code_in_scope, scope_filter
 
-from ..errors import PermissionDenied
+from .. import errors
 from ..models import CheckHit, CheckResult, CheckRun, Household, Person
 from .base import Rule, Severity
 from .register_rules import set_based
@@ -49,10 +50,8 @@ def check_run_start(*, actor, region: Region, progress: Progress | None = None) 
     written in one transaction. Runs synchronously: a county of 400k persons
     takes seconds (docs/benchmarks-checks.md).
     """
-    if not may_run_checks(actor):
-        raise PermissionDenied("check runs need the review or county-admin capability")
-    if not code_in_scope(actor, region.code):
-        raise PermissionDenied("region outside the actor's jurisdiction")
+    if not may_run_checks(actor) or not code_in_scope(actor, region.code):
+        raise NotPermitted(errors.CHECK_RUN_NOT_YOURS)
     return _execute(actor=actor, region=region, progress=progress)
 
 

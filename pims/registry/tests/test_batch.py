@@ -7,6 +7,8 @@ from django.test.utils import CaptureQueriesContext
 
 from pims.accounts.roles import Role
 from pims.audit.models import AuditEntry
+from pims.lib.errors import NotPermitted
+from pims.registry import errors
 from pims.registry.checks.batch import (
     access_check_run,
     check_hits_for_cell,
@@ -14,8 +16,8 @@ from pims.registry.checks.batch import (
     check_run_start,
 )
 from pims.registry.checks.runner import check_households, register_rules
-from pims.registry.errors import PermissionDenied
 from pims.registry.models import CheckHit, CheckRun
+from pims.testing.errors import refused
 from pims.testing.fixtures import make_user
 
 from .factories import make_child, make_contraception, make_couple, make_household, make_person
@@ -108,9 +110,9 @@ def test_township_reviewer_does_not_see_county_run(regions, personas, township):
 
 
 def test_reviewer_cannot_run_outside_scope_and_operator_cannot_run(regions, personas):
-    with pytest.raises(PermissionDenied):
+    with refused(NotPermitted, errors.CHECK_RUN_NOT_YOURS):
         check_run_start(actor=personas["reviewer"], region=regions["township_b"])
-    with pytest.raises(PermissionDenied):
+    with refused(NotPermitted, errors.CHECK_RUN_NOT_YOURS):
         check_run_start(actor=personas["operator"], region=regions["township_a"])
     assert not CheckRun.objects.exists()
 

@@ -3,10 +3,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from pims.registry import completeness
+from pims.lib.errors import NotPermitted
+from pims.registry import completeness, errors
 from pims.registry.completeness import BaselineError, completeness_by_village, village_baseline_set
-from pims.registry.errors import PermissionDenied
 from pims.registry.models import CheckHit, CheckRun
+from pims.testing.errors import refused
 
 from .factories import make_household, make_person
 
@@ -149,12 +150,12 @@ def test_scope_limits_villages(personas, regions, small_county):
 def test_baseline_permissions_and_validation(personas, regions):
     a1 = regions["village_a1"]
     for name in ("clerk", "outsider", "auditor", "sysadmin"):
-        with pytest.raises(PermissionDenied):
+        with refused(NotPermitted, errors.BASELINE_NOT_YOURS):
             village_baseline_set(actor=personas[name], village=a1, expected_households=1, expected_persons=1)
     for hh, p in [(-1, 3), (3, 2), (True, 3), ("3", 4), (2_000_000, 3_000_000)]:
         with pytest.raises(BaselineError):
             village_baseline_set(actor=personas["operator"], village=a1, expected_households=hh, expected_persons=p)
-    with pytest.raises(BaselineError):
+    with refused(BaselineError, errors.BASELINE_NOT_VILLAGE):
         village_baseline_set(
             actor=personas["operator"], village=regions["township_a"], expected_households=1, expected_persons=1
         )

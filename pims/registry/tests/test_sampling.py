@@ -1,11 +1,12 @@
 import pytest
 
 from pims.audit.models import AuditEntry
-from pims.registry import sampling
-from pims.registry.errors import PermissionDenied
+from pims.lib.errors import NotPermitted
+from pims.registry import errors, sampling
 from pims.registry.models import FormState
 from pims.registry.models.sampling import SampleItem
 from pims.registry.sampling import SamplingError
+from pims.testing.errors import refused
 
 from .factories import make_household
 
@@ -81,7 +82,7 @@ def test_bad_requests_are_refused_with_a_message(personas, regions, frame, kw):
 
 def test_only_reviewers_in_scope_may_draw(personas, regions, frame):
     for name in ("clerk", "operator", "outsider", "auditor", "sysadmin"):
-        with pytest.raises(PermissionDenied):
+        with refused(NotPermitted, errors.SAMPLE_NOT_YOURS):
             sampling.sample_draw(actor=personas[name], village=regions["village_a1"], count=2, seed=1)
     assert sampling.sample_draw(actor=personas["county"], village=regions["village_a1"], count=2, seed=1)
 
@@ -122,7 +123,7 @@ def test_record_validates_and_replaces(personas, regions, frame):
     sampling.sample_record(actor=reviewer, item=item, items_checked=6, items_wrong=0, note=" 复核无误 ")
     item = SampleItem.objects.get(pk=item.pk)
     assert (item.items_checked, item.items_wrong, item.note, item.checked_by) == (6, 0, "复核无误", reviewer)
-    with pytest.raises(PermissionDenied):
+    with refused(NotPermitted, errors.SAMPLE_NOT_YOURS):
         sampling.sample_record(actor=personas["outsider"], item=item, items_checked=1, items_wrong=0)
 
 

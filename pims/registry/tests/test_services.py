@@ -6,9 +6,11 @@ from pims.audit.models import AuditEntry
 from pims.events.models import Event, Spell
 from pims.lib import crypto
 from pims.lib.citizen_id import make_citizen_id
-from pims.registry import services
-from pims.registry.errors import ConflictError, PermissionDenied, StateError
+from pims.lib.errors import Conflict, NotPermitted
+from pims.registry import errors, services
+from pims.registry.errors import HouseholdChanged
 from pims.registry.models import Birth, FormState, Household, Marriage, Person
+from pims.testing.errors import refused
 
 from .conftest import family_form
 
@@ -99,7 +101,7 @@ def test_second_concurrent_save_gets_conflict_and_first_is_kept(personas, region
     data2, members2 = family_form(regions["village_a1"].code)
     data2["address"] = "second edit"
     other = Household.objects.get(pk=hh.pk)
-    with pytest.raises(ConflictError):
+    with refused(HouseholdChanged, errors.HOUSEHOLD_CHANGED):
         services.household_save(
             actor=personas["operator"], data=data2, members=members2, household=other, expected_version=stale_version
         )
@@ -122,16 +124,16 @@ def test_edit_keeps_id_when_masked_value_is_sent_back(personas, regions):
 
 
 def test_clerk_cannot_create_in_another_village(personas, regions):
-    with pytest.raises(PermissionDenied):
+    with refused(NotPermitted, errors.VILLAGE_NOT_YOURS):
         save(personas["clerk"], regions["village_a2"])
-    with pytest.raises(PermissionDenied):
+    with refused(NotPermitted, errors.VILLAGE_NOT_YOURS):
         save(personas["outsider"], regions["village_a1"])
 
 
 def test_workflow_submit_return_approve_opens_baseline_spells(personas, regions):
     hh = save(personas["clerk"], regions["village_a1"]).household
     assert services.household_submit(actor=personas["clerk"], household=hh).saved
-    with pytest.raises(StateError):
+    with refused(Conflict, errors.FORM_NOT_EDITABLE):
         services.household_save(actor=personas["clerk"], data={}, members=[], household=Household.objects.get(pk=hh.pk))
     services.household_return(
         actor=personas["reviewer"], household=hh, comments=[{"row": 2, "field": "phone", "message": "请补充联系电话"}]
@@ -140,7 +142,7 @@ def test_workflow_submit_return_approve_opens_baseline_spells(personas, regions)
     assert hh.form_state == FormState.RETURNED
     assert hh.review_comments.get().field == "phone"
     assert services.household_submit(actor=personas["clerk"], household=hh).saved
-    with pytest.raises(PermissionDenied):
+    with refused(NotPermitted, errors.FORM_NOT_YOURS_TO_REVIEW):
         services.household_approve(actor=personas["outsider"], household=hh)
     services.household_approve(actor=personas["reviewer"], household=hh)
     hh.refresh_from_db()
@@ -153,7 +155,7 @@ def test_workflow_submit_return_approve_opens_baseline_spells(personas, regions)
 def test_return_requires_a_comment(personas, regions):
     hh = save(personas["clerk"], regions["village_a1"]).household
     services.household_submit(actor=personas["clerk"], household=hh)
-    with pytest.raises(StateError):
+    with refused(Conflict, errors.RETURN_NEEDS_COMMENT):
         services.household_return(actor=personas["reviewer"], household=hh, comments=[])
 
 
@@ -176,7 +178,7 @@ def test_couple_registered_apart_is_the_wifes_responsibility(personas, regions):
 def test_reveal_full_id_is_audited_and_role_limited(personas, regions):
     hh = save(personas["clerk"], regions["village_a1"]).household
     head = hh.members.get(row=1)
-    with pytest.raises(PermissionDenied):
+    with refused(NotPermitted, errors.ROLE_CANNOT_UNMASK):
         services.person_reveal_citizen_id(actor=personas["clerk"], person=head)
     number = services.person_reveal_citizen_id(actor=personas["operator"], person=head)
     assert number.startswith("210124")

@@ -10,9 +10,11 @@ from openpyxl import load_workbook
 
 from pims.accounts.roles import Role
 from pims.audit.models import Action, AuditEntry
+from pims.lib.errors import Invalid
 from pims.registry.models import Marriage
-from pims.search import services
+from pims.search import errors, services
 from pims.search.models import SavedQuery
+from pims.testing.errors import refused
 from pims.testing.fixtures import login, make_user
 
 URL = "/search/"
@@ -181,7 +183,7 @@ def test_other_users_saved_queries_are_404(world, client_for, personas):
 
 
 def test_saved_query_by_citizen_id_is_refused(world, personas):
-    with pytest.raises(services.SearchError):
+    with refused(Invalid, errors.QUERY_BY_ID_NOT_SAVED):
         services.saved_query_save(actor=personas["operator"], name="按号码", criteria={"id_index": "abc"})
     assert not SavedQuery.objects.exists()
 

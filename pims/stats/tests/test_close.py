@@ -13,11 +13,12 @@ from pims.audit.models import AuditEntry
 from pims.events import services as events
 from pims.events.models import ChangeReport, Event, Spell
 from pims.events.periods import previous_period
+from pims.lib.errors import Conflict, Invalid, NotPermitted
 from pims.registry.models import Person
-from pims.stats import selectors, services
+from pims.stats import errors, selectors, services
 from pims.stats.frame import Params
 from pims.stats.models import ClosedStock, MonthClose
-from pims.stats.services import StatsError
+from pims.testing.errors import refused
 
 from .conftest import LAST_MONTH, THIS_MONTH, TODAY
 
@@ -42,13 +43,13 @@ def figures(personas, regions, key, period, level="county"):
 
 def test_close_reads_cells_that_never_change_and_reopen_is_audited(world, personas, regions, client_for):
     county = personas["county"]
-    with pytest.raises(StatsError, match="尚未结束"):
+    with refused(Conflict, errors.CLOSE_PERIOD_NOT_OVER):
         services.month_close(actor=county, region=regions["county"], period=THIS_MONTH)
-    with pytest.raises(StatsError, match="县管理员"):
+    with refused(NotPermitted, errors.CLOSE_NOT_YOURS):
         services.month_close(actor=personas["reviewer"], region=regions["county"], period=LAST_MONTH)
     draft = events.change_report_create(actor=personas["clerk"], region_code=regions["village_a1"].code,
                                         period=LAST_MONTH)  # fmt: skip
-    with pytest.raises(StatsError, match="未审核通过"):
+    with refused(Conflict, errors.CLOSE_REPORTS_OPEN):
         services.month_close(actor=county, region=regions["county"], period=LAST_MONTH)
     draft.delete()
 
@@ -61,7 +62,7 @@ def test_close_reads_cells_that_never_change_and_reopen_is_audited(world, person
         assert result.closed and closed == live[key], key
     # This month's start now comes from last month's cells: the same figures.
     assert figures(personas, regions, "change", THIS_MONTH)[1] == live_now
-    with pytest.raises(StatsError, match="已经月结"):
+    with refused(Conflict, errors.CLOSE_ALREADY):
         services.month_close(actor=county, region=regions["county"], period=LAST_MONTH)
 
     # A later correction of a person's sex (through the event services)
@@ -72,7 +73,7 @@ def test_close_reads_cells_that_never_change_and_reopen_is_audited(world, person
         figures(personas, regions, "population", LAST_MONTH, level="township_a")
     assert not any("events_spell" in q["sql"] for q in ctx.captured_queries)  # cells, not spells
 
-    with pytest.raises(StatsError, match="原因"):
+    with refused(Invalid, errors.REOPEN_NEEDS_REASON):
         services.month_reopen(actor=county, close=close, reason=" ")
     services.month_reopen(actor=county, close=close, reason="补录漏报的户")
     entry = AuditEntry.objects.filter(object_type="stats.monthclose", detail__transition="reopen").get()

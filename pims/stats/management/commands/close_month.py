@@ -8,9 +8,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from pims.accounts.roles import Role
+from pims.lib.errors import PimsError
 from pims.regions.models import Region
 from pims.stats.models import MonthClose
-from pims.stats.services import StatsError, month_close, month_reopen
+from pims.stats.services import month_close, month_reopen
 
 
 class Command(BaseCommand):
@@ -40,7 +41,7 @@ class Command(BaseCommand):
             else:
                 close = month_close(actor=actor, region=county, period=period)
                 self.stdout.write(f"{county.name} {period} 已月结：月末人数（户籍+常住）{close.spells}")
-        except StatsError as exc:
+        except PimsError as exc:
             raise CommandError(str(exc)) from None
 
     def _actor(self, county, username):
