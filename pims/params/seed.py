@@ -15,6 +15,7 @@ from pathlib import Path
 from django.db import transaction
 
 from pims.lib import clock
+from pims.lib.errors import Invalid
 
 from . import values
 from .models import Kind, Parameter, ParameterValue
@@ -23,7 +24,7 @@ SEED_FILE = Path(__file__).resolve().parent / "data" / "parameters.toml"
 STATUSES = {s.value for s in ParameterValue.Status}
 
 
-class SeedError(ValueError):
+class SeedError(Invalid, ValueError):
     pass
 
 

@@ -9,9 +9,10 @@ from pims.accounts.roles import Cap, has_capability
 from pims.audit.models import Action
 from pims.audit.services import audit_record
 from pims.lib import clock
+from pims.lib.errors import NotPermitted
 
 from . import seed, values
-from .errors import AmendmentRefused, PermissionDenied
+from .errors import AMEND_NOT_YOURS, AmendmentRefused
 from .models import Parameter, ParameterValue
 from .selectors import param_cache_clear
 
@@ -43,7 +44,7 @@ def parameter_amend(
     A value is marked verified only with the name of who confirmed it; the
     source is always required. Audited in the same transaction."""
     if not may_amend_parameters(actor):
-        raise PermissionDenied("只有系统管理员可以修订政策参数")
+        raise NotPermitted(AMEND_NOT_YOURS)
     source, confirmed_by, note = source.strip(), confirmed_by.strip(), note.strip()
     with transaction.atomic():
         parameter = Parameter.objects.select_for_update().filter(key=key).first()

@@ -6,12 +6,14 @@ SQLite and PostgreSQL and a history row shows exactly what was entered."""
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
+from pims.lib.errors import Invalid
+
 from .models import Kind
 
 TRUE, FALSE = ("true", "是", "1", "yes"), ("false", "否", "0", "no")
 
 
-class BadValue(ValueError):
+class BadValue(Invalid, ValueError):
     """The text is not a value of the parameter's kind (message in Chinese)."""
 
 

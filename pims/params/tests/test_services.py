@@ -3,7 +3,8 @@ import datetime as dt
 import pytest
 
 from pims.audit.models import Action, AuditEntry
-from pims.params.errors import AmendmentRefused, PermissionDenied
+from pims.lib.errors import NotPermitted
+from pims.params.errors import AmendmentRefused
 from pims.params.models import ParameterValue
 from pims.params.services import parameter_amend
 
@@ -31,7 +32,7 @@ def test_the_sysadmin_amends_with_an_audit_entry(personas):
 
 @pytest.mark.parametrize("persona", ["county", "clerk", "auditor", "outsider"])
 def test_only_the_sysadmin_amends(personas, persona):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotPermitted):
         amend(personas[persona])
     assert not ParameterValue.objects.filter(origin="amendment").exists()
 
