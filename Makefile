@@ -85,7 +85,9 @@ messages: install
 check-deploy: install
 	PIMS_ENV=production SECRET_KEY=$$(openssl rand -base64 48) ALLOWED_HOSTS=pims.example.gov.cn \
 	DATABASE_URL=postgres://pims@127.0.0.1:5432/pims FIELD_ENCRYPTION_KEYS=$$(openssl rand -base64 32) \
-	BLIND_INDEX_KEY=$$(openssl rand -base64 32) $(BIN)/python manage.py check --deploy --fail-level WARNING
+	BLIND_INDEX_KEY=$$(openssl rand -base64 32) AUDIT_CHAIN_KEY=$$(openssl rand -base64 32) \
+	BACKUP_RECIPIENTS=$$($(BIN)/python -c "from pyrage import x25519; print(x25519.Identity.generate().to_public())") \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles $(WHEELHOUSE)

@@ -16,6 +16,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from pims.lib import keys as key_checks
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -46,11 +48,61 @@ ALLOWED_HOSTS = (
     else env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 )
 
+
+def _checked(check, *args, **kwargs):
+    """A key checked for its form at start-up (pims.lib.keys): a malformed one
+    stops every process with a message naming the variable."""
+    try:
+        return check(*args, **kwargs)
+    except key_checks.KeyConfigError as exc:
+        raise ImproperlyConfigured(str(exc)) from None
+
+
 # Field encryption (AES-GCM): the first key encrypts, all keys decrypt, so a
 # key can be rotated with `manage.py rotate_keys`. The blind-index key makes
-# searchable keyed hashes of ID and phone numbers.
-FIELD_ENCRYPTION_KEYS = _required("FIELD_ENCRYPTION_KEYS", env.list("FIELD_ENCRYPTION_KEYS"))
-BLIND_INDEX_KEY = _required("BLIND_INDEX_KEY", env.str("BLIND_INDEX_KEY"))
+# searchable keyed hashes of ID and phone numbers (docs/operator/keys.md).
+FIELD_ENCRYPTION_KEYS = _checked(
+    key_checks.check_field_keys, _required("FIELD_ENCRYPTION_KEYS", env.list("FIELD_ENCRYPTION_KEYS"))
+)
+BLIND_INDEX_KEY = _checked(
+    key_checks.check_blind_index_key, _required("BLIND_INDEX_KEY", env.str("BLIND_INDEX_KEY")), strict=PRODUCTION
+)
+
+
+def _audit_chain_key() -> str:
+    """The HMAC key of the audit chain (docs/operator/audit-and-backup.md); it
+    never goes into the database. Outside production a missing one is derived
+    from SECRET_KEY so that development and test set-ups need no extra step."""
+    value = env.str("AUDIT_CHAIN_KEY", default="")
+    if not value and PRODUCTION:
+        raise ImproperlyConfigured(f"Set the AUDIT_CHAIN_KEY environment variable (`{key_checks.NEW_KEY_HINT}`)")
+    if not value:
+        import base64
+        import hashlib
+
+        value = base64.b64encode(hashlib.sha256(b"pims-audit-chain:" + SECRET_KEY.encode()).digest()).decode()
+    _checked(key_checks.check_audit_key, value)
+    return value
+
+
+AUDIT_CHAIN_KEY = _audit_chain_key()
+# Backups are encrypted to these age public keys (`python -m pims.ops.keygen`);
+# the matching private key stays offline and is needed only to restore.
+BACKUP_RECIPIENTS = _checked(key_checks.check_backup_recipients, env.list("BACKUP_RECIPIENTS", default=[]))
+if PRODUCTION and not BACKUP_RECIPIENTS:
+    raise ImproperlyConfigured(
+        "Set BACKUP_RECIPIENTS to the public key printed by `python -m pims.ops.keygen FILE` (backups are always encrypted)"
+    )
+if PRODUCTION:  # throwaway test and CI settings may reuse one dummy value
+    _checked(
+        key_checks.check_distinct,
+        {
+            "FIELD_ENCRYPTION_KEYS": FIELD_ENCRYPTION_KEYS,
+            "BLIND_INDEX_KEY": [BLIND_INDEX_KEY],
+            "AUDIT_CHAIN_KEY": [AUDIT_CHAIN_KEY],
+            "SECRET_KEY": [SECRET_KEY],
+        },
+    )
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -39,7 +39,8 @@ export PIMS_ENV=production
 export SECRET_KEY="$("$work/venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(50))')"
 export ALLOWED_HOSTS=127.0.0.1
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db"
-export FIELD_ENCRYPTION_KEYS="$(key)" BLIND_INDEX_KEY="$(key)"
+export FIELD_ENCRYPTION_KEYS="$(key)" BLIND_INDEX_KEY="$(key)" AUDIT_CHAIN_KEY="$(key)"
+export BACKUP_RECIPIENTS="$("$work/venv/bin/python" -c 'from pyrage import x25519; print(x25519.Identity.generate().to_public())')"
 export MEDIA_ROOT="$work/media" BACKUP_DIR="$work/backups"
 py="$work/venv/bin/python"
 "$py" manage.py check --deploy --fail-level WARNING

@@ -12,6 +12,9 @@ def main() -> None:
     print(f"SECRET_KEY={secrets.token_urlsafe(50)}")
     print(f"FIELD_ENCRYPTION_KEYS={base64.b64encode(os.urandom(32)).decode()}")
     print(f"BLIND_INDEX_KEY={base64.b64encode(os.urandom(32)).decode()}")
+    print(f"AUDIT_CHAIN_KEY={base64.b64encode(os.urandom(32)).decode()}")
+    print("# Backups (manage.py backup) need a key pair: .venv/bin/python -m pims.ops.keygen FILE, then")
+    print("# BACKUP_RECIPIENTS=<the printed age1… key>")
 
 
 if __name__ == "__main__":

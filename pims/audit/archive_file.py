@@ -19,6 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 
+from pims.lib.private_files import create_private, write_private_text
+
 FORMAT = "pims-audit-archive"
 VERSION = 1
 ENTRY_FIELDS = (
@@ -51,7 +53,8 @@ def entry_from_dict(data: dict) -> SimpleNamespace:
 
 
 def write(path: Path, header: dict, entries: Iterable) -> None:
-    with gzip.open(path, "wb") as out:
+    """Write the archive as a new 0600 file (only the service account reads it)."""
+    with create_private(path) as raw, gzip.GzipFile(filename=path.name, mode="wb", fileobj=raw) as out:
         out.write(_line({"format": FORMAT, "version": VERSION, **header}))
         for entry in entries:
             out.write(_line(entry_to_dict(entry)))
@@ -86,7 +89,7 @@ def checksum_path(path: Path) -> Path:
 
 def write_checksum(path: Path) -> str:
     digest = sha256_of(path)
-    checksum_path(path).write_text(f"{digest}  {path.name}\n")
+    write_private_text(checksum_path(path), f"{digest}  {path.name}\n")
     return digest
 
 

@@ -1,5 +1,6 @@
 import getpass
 import ipaddress
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pims.lib.errors import Refused
+from pims.lib.private_files import private_dir
 
 from . import archive_file
 from .chain import GENESIS_HASH, hash_of
@@ -111,6 +113,16 @@ def audit_request(request, *, action: str, obj=None, region_code: str = "", deta
     )
 
 
+def system_ip() -> str | None:
+    """Where a management command was run from: the address of the SSH client
+    (SSH_CONNECTION / SSH_CLIENT), or None at the server's own console."""
+    for name in ("SSH_CONNECTION", "SSH_CLIENT"):
+        value = os.environ.get(name, "").split()
+        if value:
+            return _valid_ip(value[0])
+    return None
+
+
 def system_username() -> str:
     """Who ran a management command: the operating-system account."""
     try:
@@ -156,8 +168,8 @@ def _delete_archived(last_seq: int) -> int:
 
 
 def _archive_path(first_seq: int, last_seq: int) -> Path:
-    directory = Path(settings.BACKUP_DIR) / ARCHIVE_SUBDIR
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = private_dir(Path(settings.BACKUP_DIR)) / ARCHIVE_SUBDIR
+    private_dir(directory)
     return directory / f"audit-{first_seq:012d}-{last_seq:012d}.jsonl.gz"
 
 

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from .errors import Failure
+from .keys import KeyConfigError, decode_aes_key
 
 PREFIX = "v1"
 
@@ -31,12 +32,9 @@ class DecryptionError(Failure):
 
 def _decode_key(text: str) -> bytes:
     try:
-        key = base64.b64decode(text, validate=True)
-    except ValueError:
-        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS entries must be base64") from None
-    if len(key) != 32:
-        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS entries must be 32 bytes (AES-256) in base64")
-    return key
+        return decode_aes_key(text)
+    except KeyConfigError as exc:
+        raise ImproperlyConfigured(str(exc)) from None
 
 
 def key_id(key: bytes) -> str:

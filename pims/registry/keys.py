@@ -1,12 +1,20 @@
-"""Re-encryption of personal data under the current key (key rotation).
+"""Key rotation: bring every stored personal value to the current keys.
 
-Rotation: put the new key first in FIELD_ENCRYPTION_KEYS (keep the old ones
-after it), run `manage.py rotate_keys`, then remove the old keys. Rows are
-processed in primary-key batches, each batch in its own transaction with a
-bulk update, so a killed run can simply be started again.
+Field keys: put the new key first in FIELD_ENCRYPTION_KEYS (keep the old ones
+after it), run `manage.py rotate_keys`; keep the old keys while backups made
+under them exist (docs/operator/keys.md). Blind-index key: set the new
+BLIND_INDEX_KEY and run `manage.py rotate_keys`; the indexes are recomputed
+from the decrypted values, so the old blind-index key is not needed.
+
+Rows are processed in primary-key batches, each batch in its own transaction
+with a bulk update, so a killed run can simply be started again. Pending
+events carry sealed IDs in their payload (births, ID corrections): they are
+re-sealed too. An import that is still staging rows holds indexes that cannot
+be recomputed: rotation refuses to run until it is finished.
 """
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from pims.audit.models import Action
 from pims.audit.services import audit_record
@@ -14,46 +22,99 @@ from pims.lib import crypto
 
 from .models import Person
 
-ENCRYPTED_FIELDS = (("id_cipher", b"citizen_id"), ("phone_cipher", b"phone"))
+ENCRYPTED_FIELDS = (
+    ("id_cipher", b"citizen_id", "id_index", "citizen_id"),
+    ("phone_cipher", b"phone", "phone_index", "phone"),
+)
 
 
-def _rotate(value: str, aad: bytes) -> str | None:
-    if not value or not crypto.needs_rotation(value):
-        return None
-    return crypto.encrypt(crypto.decrypt(value, aad=aad), aad=aad)
+class RotationRefused(Exception):
+    pass
 
 
-def rotate_keys(*, actor=None, batch_size: int = 2000, progress=None) -> int:
-    """Re-encrypt every value not sealed with the current key; returns the
-    number of persons changed."""
-    changed_total, last_pk = 0, 0
+def _reseal(token: str, aad: bytes, kind: str) -> tuple[str, str, str]:
+    """(new ciphertext, new index, old plaintext) of one stored value."""
+    plain = crypto.decrypt(token, aad=aad)
+    cipher = crypto.encrypt(plain, aad=aad) if crypto.needs_rotation(token) else token
+    return cipher, crypto.blind_index(kind, plain), plain
+
+
+def _rotate_person(person) -> bool:
+    dirty = False
+    for cipher_field, aad, index_field, kind in ENCRYPTED_FIELDS:
+        token = getattr(person, cipher_field)
+        if not token:
+            continue
+        cipher, index, _plain = _reseal(token, aad, kind)
+        if (cipher, index) != (token, getattr(person, index_field)):
+            setattr(person, cipher_field, cipher)
+            setattr(person, index_field, index)
+            dirty = True
+    return dirty
+
+
+def _rotate_persons(batch_size: int, progress) -> tuple[int, dict[int, tuple[str, str]]]:
+    """Returns the count changed and {person id: (old index, new index)} of changed ID indexes."""
+    changed_total, last_pk, moved = 0, 0, {}
+    fields = [f for group in ENCRYPTED_FIELDS for f in (group[0], group[2])]
     while True:
-        batch = list(
-            Person.objects.filter(pk__gt=last_pk).order_by("pk").only("pk", "id_cipher", "phone_cipher")[:batch_size]
-        )
+        batch = list(Person.objects.filter(pk__gt=last_pk).order_by("pk").only("pk", *fields)[:batch_size])
         if not batch:
             break
         last_pk = batch[-1].pk
-        changed = []
-        for person in batch:
-            dirty = False
-            for field, aad in ENCRYPTED_FIELDS:
-                new = _rotate(getattr(person, field), aad)
-                if new is not None:
-                    setattr(person, field, new)
-                    dirty = True
-            if dirty:
-                changed.append(person)
+        before = {p.pk: p.id_index for p in batch}
+        changed = [p for p in batch if _rotate_person(p)]
+        moved.update({p.pk: (before[p.pk], p.id_index) for p in changed if before[p.pk] != p.id_index})
         with transaction.atomic():
-            Person.objects.bulk_update(changed, [f for f, _ in ENCRYPTED_FIELDS], batch_size=500)
+            Person.objects.bulk_update(changed, fields, batch_size=500)
         changed_total += len(changed)
         if progress:
             progress(last_pk, changed_total)
+    return changed_total, moved
+
+
+def _rotate_events(moved: dict[int, tuple[str, str]]) -> int:
+    """Re-seal the IDs in event payloads; a correction's `before_index` (the
+    index of the ID it corrects) follows its person's index."""
+    from pims.events.models import Event
+
+    changed = []
+    for event in Event.objects.filter(payload__has_key="id_cipher").only("pk", "person_id", "payload").iterator():
+        p = dict(event.payload)
+        if p.get("id_cipher"):
+            p["id_cipher"], p["id_index"], _plain = _reseal(p["id_cipher"], b"citizen_id", "citizen_id")
+        old_new = moved.get(event.person_id)
+        if p.get("before_index") and old_new and p["before_index"] == old_new[0]:
+            p["before_index"] = old_new[1]
+        if p != event.payload:
+            event.payload = p
+            changed.append(event)
     with transaction.atomic():
+        Event.objects.bulk_update(changed, ["payload"], batch_size=500)
+    return len(changed)
+
+
+def rotate_keys(*, actor=None, batch_size: int = 2000, progress=None, ip: str | None = None, username: str = "") -> int:
+    """Re-encrypt every value not sealed with the current field key and
+    recompute every blind index with the current BLIND_INDEX_KEY; returns the
+    number of persons changed."""
+    from pims.integration.models import StagedRow
+
+    running = StagedRow.objects.values_list("job_id", flat=True).first()
+    if running is not None:
+        raise RotationRefused(_("导入任务 %(job)s 尚未完成：等它完成（或取消）后再轮换密钥") % {"job": running})
+    changed_total, moved = _rotate_persons(batch_size, progress)
+    events = _rotate_events(moved)
+    from pims.ops.keys import record_rotation
+
+    with transaction.atomic():
+        record_rotation()
         audit_record(
             actor=actor,
             action=Action.UPDATE,
             obj=("registry.keys", "rotation"),
-            detail={"persons_reencrypted": changed_total},
+            detail={"persons_reencrypted": changed_total, "events_resealed": events},
+            ip=ip,
+            username=username,
         )
     return changed_total

@@ -24,8 +24,18 @@ PRODUCTION_ENV = {
     "FIELD_ENCRYPTION_KEYS": "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=",
     "BLIND_INDEX_KEY": "YmxpbmQtaW5kZXgta2V5LWZvci10ZXN0cy0wMTIzNDU=",
     "DATABASE_URL": "postgres://pims@127.0.0.1:5432/pims",
+    "AUDIT_CHAIN_KEY": "YXVkaXQtY2hhaW4ta2V5LWZvci10ZXN0cy0wMTIzNDU=",
+    "BACKUP_RECIPIENTS": "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj",
 }
-REQUIRED = ["SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "DATABASE_URL"]
+REQUIRED = [
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "FIELD_ENCRYPTION_KEYS",
+    "BLIND_INDEX_KEY",
+    "DATABASE_URL",
+    "AUDIT_CHAIN_KEY",
+    "BACKUP_RECIPIENTS",
+]
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +85,22 @@ def test_production_refuses_an_empty(project_copy, name):
     result = manage_check(project_copy, PRODUCTION_ENV | {name: ""})
     assert result.returncode != 0
     assert name in result.stderr, result.stderr[-2000:]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("FIELD_ENCRYPTION_KEYS", "abc", "is not base64"),
+        ("FIELD_ENCRYPTION_KEYS", "YWJj", "must be 32 bytes"),
+        ("FIELD_ENCRYPTION_KEYS", "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=,abc", "is not base64"),
+        ("BLIND_INDEX_KEY", "short", "at least 32"),
+        ("AUDIT_CHAIN_KEY", "abc", "is not base64"),
+        ("BACKUP_RECIPIENTS", "age1notakey", "not an age public key"),
+        ("BLIND_INDEX_KEY", "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=", "use the same key"),
+    ],
+)
+def test_production_refuses_a_malformed_key(project_copy, name, value, message):
+    result = manage_check(project_copy, PRODUCTION_ENV | {name: value})
+    assert result.returncode != 0
+    assert name in result.stderr and message in result.stderr, result.stderr[-2000:]
+    assert value not in result.stderr.replace(name, "") or len(value) <= 6  # a key is never echoed whole

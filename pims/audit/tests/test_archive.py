@@ -48,6 +48,16 @@ def test_archive_moves_old_entries_to_a_checksummed_file(db, backup_dir):
     assert remaining[0].prev_hash == checkpoint.entry_hash
 
 
+def test_archive_files_are_readable_only_by_the_service_account(db, backup_dir):
+    _record(2)
+    checkpoint = _archive_all()
+    path = backup_dir / checkpoint.file
+    assert backup_dir.stat().st_mode & 0o777 == 0o700
+    assert backup_dir.parent.stat().st_mode & 0o777 == 0o700
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert archive_file.checksum_path(path).stat().st_mode & 0o777 == 0o600
+
+
 def test_verify_starts_from_the_checkpoint_after_archiving(db, backup_dir):
     _record(4)
     archived = _archive_all().seq

@@ -38,7 +38,7 @@ def restore_target(tmp_path):
         target["URL"] = _url(target)
         yield target
         return
-    name = f"test_restore_{uuid.uuid4().hex[:12]}"
+    name = f"ops_restore_{uuid.uuid4().hex[:12]}"
     cfg = connection.settings_dict
     with _pg_admin_connection() as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -56,3 +56,16 @@ def restore_target(tmp_path):
     finally:
         with _pg_admin_connection() as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(autouse=True)
+def backup_keys(tmp_path_factory, settings):
+    """A backup key pair for the test, and private MEDIA_ROOT / BACKUP_DIR."""
+    from pims.ops.keygen import generate_identity_file
+
+    root = tmp_path_factory.mktemp("ops")
+    identity = root / "backup-identity.txt"
+    settings.BACKUP_RECIPIENTS = [generate_identity_file(identity)]
+    settings.MEDIA_ROOT = root / "media"
+    settings.BACKUP_DIR = root / "backups"
+    return identity

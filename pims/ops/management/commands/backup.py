@@ -9,8 +9,8 @@ from pims.ops.services import BackupError, backup_create
 
 class Command(BaseCommand):
     help = (
-        "Write a consistent, checksummed backup directory (dump + manifest.json + SHA256SUMS) "
-        "under --output (default: BACKUP_DIR)."
+        "Write an encrypted, checksummed backup directory (database dump and MEDIA_ROOT, encrypted to "
+        "BACKUP_RECIPIENTS; manifest.json; SHA256SUMS) under --output (default: BACKUP_DIR)."
     )
 
     def add_arguments(self, parser):

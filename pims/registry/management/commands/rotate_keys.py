@@ -1,10 +1,14 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from pims.registry.keys import rotate_keys
+from pims.audit.services import system_ip, system_username
+from pims.registry.keys import RotationRefused, rotate_keys
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt citizen ID and phone numbers under the first key in FIELD_ENCRYPTION_KEYS."
+    help = (
+        "Bring every stored ID and phone number to the current keys: re-encrypt under the first key in "
+        "FIELD_ENCRYPTION_KEYS and recompute the search indexes with BLIND_INDEX_KEY (docs/operator/keys.md)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=2000)
@@ -13,6 +17,9 @@ class Command(BaseCommand):
         def progress(last_pk, changed):
             self.stderr.write(f"\r… up to person #{last_pk}, {changed} re-encrypted", ending="")
 
-        changed = rotate_keys(batch_size=batch_size, progress=progress)
+        try:
+            changed = rotate_keys(batch_size=batch_size, progress=progress, ip=system_ip(), username=system_username())
+        except RotationRefused as exc:
+            raise CommandError(str(exc)) from None
         self.stderr.write("")
-        self.stdout.write(self.style.SUCCESS(f"{changed} persons re-encrypted with the current key"))
+        self.stdout.write(self.style.SUCCESS(f"{changed} persons re-encrypted or re-indexed with the current keys"))
