@@ -132,6 +132,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line and audit entry of the request carries its id and client address.
+    "pims.ops.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -140,6 +142,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "pims.ops.middleware.UserContextMiddleware",
     "pims.accounts.middleware.SecurityPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Domain errors that reach no handler: 404 for NotFound, the refusal page otherwise.
@@ -208,6 +211,8 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# The client's address behind the reverse proxy, as the audit log sees it (not the proxy's).
+AXES_CLIENT_IP_CALLABLE = "pims.audit.services.client_ip"
 # The policy locks the *account* (username), as the issue asks; offices share
 # one NAT address, so adding the IP would let an attacker lock a whole township.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
@@ -257,6 +262,10 @@ def _networks(name: str, values: list[str]):
 # believed; anyone else could send the header themselves. Empty: no proxy.
 TRUSTED_PROXIES = _networks("TRUSTED_PROXIES", env.list("TRUSTED_PROXIES", default=[]))
 BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
+# Signed anchors of the audit chain (pims.audit.anchors), appended outside the
+# database; default BACKUP_DIR/audit-anchors.jsonl. Put it on another disk or
+# machine and make it append-only (docs/operator/audit-and-backup.md).
+AUDIT_ANCHOR_FILE = env.str("AUDIT_ANCHOR_FILE", default="") or None
 # How the import page runs an import outside the request (docs/police-import.md):
 # "process" (a detached `manage.py import_police --job`, survives request
 # timeouts and worker restarts), "thread" (dies with its worker: development

@@ -11,9 +11,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pims.lib import request_context
 from pims.lib.errors import Refused
 from pims.lib.private_files import private_dir
 
+from . import anchors as anchor_file
 from . import archive_file
 from .chain import GENESIS_HASH, hash_of
 from .models import Action, AuditCheckpoint, AuditEntry, AuditHead
@@ -46,9 +48,13 @@ def audit_record(
     `obj` is a model instance or a ``(type, id)`` pair. `detail` must not
     contain plaintext personal data (names of changed fields are fine, their
     values are not). `using` names the database (the restore command writes
-    to the database it restored).
+    to the database it restored). Without `ip` the entry gets the client
+    address of the request being served (pims.lib.request_context), or for a
+    management command the address of the SSH session that ran it.
     """
     object_type, object_id = _object_ref(obj)
+    if ip is None:
+        ip = _context_ip()
     actor_obj = actor if getattr(actor, "pk", None) else None
     with transaction.atomic(using=using):
         head, _ = AuditHead.objects.using(using).select_for_update().get_or_create(id=1)
@@ -71,6 +77,11 @@ def audit_record(
         head.entry_hash = entry.entry_hash
         head.save(update_fields=["seq", "entry_hash"], using=using)
     return entry
+
+
+def _context_ip() -> str | None:
+    context = request_context.current()
+    return context.client_ip if context is not None else system_ip()
 
 
 def client_ip(request) -> str | None:
@@ -141,12 +152,12 @@ def archive_cutoff_limit(now: datetime | None = None) -> datetime:
     return (now or timezone.now()) - timedelta(days=settings.AUDIT_RETENTION_DAYS)
 
 
-def _checked(entries: Iterable, *, start_seq: int, start_hash: str) -> Iterator:
+def _checked(entries: Iterable, *, start_seq: int, start_hash: str, legacy_until: int) -> Iterator:
     """Pass entries through, refusing at the first broken link: an archive
     must never turn a tampered chain into a trusted checkpoint."""
     seq, prev_hash = start_seq, start_hash
     for entry in entries:
-        broken = check_link(entry, expected_seq=seq + 1, prev_hash=prev_hash)
+        broken = check_link(entry, expected_seq=seq + 1, prev_hash=prev_hash, legacy_until=legacy_until)
         if broken is not None:
             raise ArchiveRefused(_("审计链已损坏，不能归档：%(broken)s") % {"broken": broken})
         seq, prev_hash = entry.seq, entry.entry_hash
@@ -219,11 +230,17 @@ def _archive_to(path: Path, *, before, username, start, last, chunk_size) -> Aud
         "cutoff": before.isoformat(),
         "created_at": timezone.now().isoformat(),
     }
+    try:
+        anchors = anchor_file.read_anchors()
+    except anchor_file.AnchorError as exc:
+        raise ArchiveRefused(str(exc)) from None
+    legacy = anchor_file.legacy_until(anchors) if anchors else anchor_file._find_legacy_end("default")
     entries = AuditEntry.objects.filter(seq__lte=last.seq).order_by("seq").iterator(chunk_size=chunk_size)
     # closing(): a PostgreSQL server-side cursor left open past a refusal
     # would be closed after its savepoint is gone, aborting the transaction.
     with closing(entries):
-        archive_file.write(path, header, _checked(entries, start_seq=start_seq, start_hash=start_hash))
+        checked = _checked(entries, start_seq=start_seq, start_hash=start_hash, legacy_until=legacy)
+        archive_file.write(path, header, checked)
     digest = archive_file.write_checksum(path)
     checkpoint = AuditCheckpoint.objects.create(
         seq=last.seq,
@@ -238,6 +255,10 @@ def _archive_to(path: Path, *, before, username, start, last, chunk_size) -> Aud
     deleted = _delete_archived(last.seq)
     if deleted != header["count"]:
         raise ArchiveRefused(_("删除条数与归档条数不符"))
+    # The checkpoint is signed outside the database once it is committed, so
+    # that a checkpoint inserted by someone else is recognised as forged.
+    seq, entry_hash = checkpoint.seq, checkpoint.entry_hash
+    transaction.on_commit(lambda: anchor_file.write_anchor(kind="archive", seq=seq, entry_hash=entry_hash))
     audit_record(
         actor=None,
         username=username,

@@ -1,9 +1,11 @@
 """Verification of the audit hash chain, in the database and in archive files.
 
 The walk is the same for both: entries in seq order, each must carry the next
-seq, link to its predecessor's hash and hash to its own `entry_hash`. The
-first broken link is reported and the walk stops there, because everything
-after it is unprovable anyway.
+seq, link to its predecessor's hash and carry its own keyed hash (HMAC under
+AUDIT_CHAIN_KEY; pims.audit.chain). The first broken link is reported and the
+walk stops there, because everything after it is unprovable anyway. Then the
+signed anchors outside the database (pims.audit.anchors) must agree with it:
+that catches a chain cut short with its head moved back.
 """
 
 from collections.abc import Iterable
@@ -14,6 +16,7 @@ from pathlib import Path
 from django.db import connections
 from django.utils.translation import gettext as _
 
+from . import anchors as anchor_file
 from . import archive_file
 from .chain import GENESIS_HASH, hash_of
 from .models import AuditCheckpoint, AuditEntry, AuditHead
@@ -41,13 +44,14 @@ class ChainReport:
     last_hash: str
     checked: int = 0
     broken: Break | None = None
+    anchors: int = 0  # signed anchors compared (0: none written yet)
 
     @property
     def ok(self) -> bool:
         return self.broken is None
 
 
-def check_link(entry, *, expected_seq: int, prev_hash: str) -> Break | None:
+def check_link(entry, *, expected_seq: int, prev_hash: str, legacy_until: int = 0) -> Break | None:
     if entry.seq > expected_seq:
         return Break(
             expected_seq,
@@ -57,17 +61,21 @@ def check_link(entry, *, expected_seq: int, prev_hash: str) -> Break | None:
         return Break(entry.seq, _("序号重复或顺序错乱，应为 %(expected)s") % {"expected": expected_seq})
     if entry.prev_hash != prev_hash:
         return Break(entry.seq, _("前一哈希与上一条记录的哈希不符（上一条记录被改动或替换）"))
-    if hash_of(entry) != entry.entry_hash:
+    if hash_of(entry, legacy_until=legacy_until) != entry.entry_hash:
         return Break(entry.seq, _("内容与哈希不符（记录被篡改）"))
     return None
 
 
-def walk(entries: Iterable, *, start_seq: int = 0, start_hash: str = GENESIS_HASH) -> ChainReport:
+def walk(
+    entries: Iterable, *, start_seq: int = 0, start_hash: str = GENESIS_HASH, legacy_until: int = 0
+) -> ChainReport:
     """Check `entries` (in seq order) as the continuation of a chain ending at
-    (`start_seq`, `start_hash`)."""
+    (`start_seq`, `start_hash`); entries up to `legacy_until` carry unkeyed hashes."""
     report = ChainReport(start_seq=start_seq, start_hash=start_hash, last_seq=start_seq, last_hash=start_hash)
     for entry in entries:
-        broken = check_link(entry, expected_seq=report.last_seq + 1, prev_hash=report.last_hash)
+        broken = check_link(
+            entry, expected_seq=report.last_seq + 1, prev_hash=report.last_hash, legacy_until=legacy_until
+        )
         if broken is not None:
             report.broken = broken
             break
@@ -95,16 +103,38 @@ def _check_head(report: ChainReport, using: str) -> Break | None:
     return Break(head_seq or None, _("链头与最后一条记录不符"))
 
 
-def verify_database(*, using: str = "default", chunk_size: int = CHUNK_SIZE) -> ChainReport:
+def _anchors_and_legacy(using: str) -> tuple[list, int, Break | None]:
+    """The signed anchors and the end of the unkeyed (pre-0.2) entries. Before
+    the first anchor is written, that end is found in the data itself."""
+    try:
+        anchors = anchor_file.read_anchors()
+    except anchor_file.AnchorError as exc:
+        return [], 0, Break(None, str(exc))
+    if anchors:
+        return anchors, anchor_file.legacy_until(anchors), None
+    return [], anchor_file._find_legacy_end(using), None
+
+
+def verify_database(*, using: str = "default", chunk_size: int = CHUNK_SIZE, prefix_only: bool = False) -> ChainReport:
     """Walk the chain stored in the database, starting from the latest archive
-    checkpoint (or the genesis hash), and check the head row against its end."""
+    checkpoint (or the genesis hash), check the head row against its end and
+    every signed anchor against the entries. `prefix_only`: a restored copy,
+    which may end before the newest anchors."""
+    anchors, legacy, problem = _anchors_and_legacy(using)
     checkpoint = latest_checkpoint(using)
     start_seq, start_hash = (checkpoint.seq, checkpoint.entry_hash) if checkpoint else (0, GENESIS_HASH)
     entries = AuditEntry.objects.using(using).order_by("seq").iterator(chunk_size=chunk_size)
     with closing(entries):  # stopping at a break must not leave a server-side cursor open
-        report = walk(entries, start_seq=start_seq, start_hash=start_hash)
+        report = walk(entries, start_seq=start_seq, start_hash=start_hash, legacy_until=legacy)
+    report.anchors = len(anchors)
     if report.ok:
-        report.broken = _check_head(report, using)
+        report.broken = problem or _check_head(report, using)
+    if report.ok:
+        contradiction = anchor_file.check_anchors(
+            anchors, using=using, last_seq=report.last_seq, prefix_only=prefix_only
+        )
+        if contradiction is not None:
+            report.broken = Break(*contradiction)
     return report
 
 
@@ -120,8 +150,13 @@ def verify_archive(path: Path, *, using: str | None = "default") -> ChainReport:
     )
     problem = _check_file_checksum(path)
     if problem is None:
+        try:
+            legacy = anchor_file.legacy_until(anchor_file.read_anchors())
+        except anchor_file.AnchorError as exc:
+            problem, legacy = Break(None, str(exc)), 0
+    if problem is None:
         with closing(archive_file.read_entries(path)) as entries:
-            report = walk(entries, start_seq=report.start_seq, start_hash=report.start_hash)
+            report = walk(entries, start_seq=report.start_seq, start_hash=report.start_hash, legacy_until=legacy)
         problem = report.broken or _check_footer(report, header)
     if problem is None and using is not None:
         problem = _check_against_checkpoint(header, path, using)
@@ -163,17 +198,21 @@ TRIGGER_NAMES = {
 }
 
 
-def missing_triggers(using: str = "default") -> set[str]:
-    """Append-only triggers (migration 0003) absent from the database."""
+def trigger_problems(using: str = "default") -> list[str]:
+    """Append-only triggers (migration 0003) missing from the database or
+    disabled (ALTER TABLE … DISABLE TRIGGER); [] when all are in force."""
     connection = connections[using]
     expected = TRIGGER_NAMES.get(connection.vendor, set())
     if not expected:
-        return set()
+        return []
     sql = {
-        "postgresql": "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_auditentry'::regclass",
-        "sqlite": "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_auditentry'",
+        # tgenabled: 'O' fires (origin), 'D' disabled, 'R'/'A' replica/always.
+        "postgresql": "SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'audit_auditentry'::regclass",
+        "sqlite": "SELECT name, 'O' FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_auditentry'",
     }[connection.vendor]
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        present = {row[0] for row in cursor.fetchall()}
-    return expected - present
+        present = dict(cursor.fetchall())
+    problems = [f"{name}: missing" for name in sorted(expected - set(present))]
+    problems += [f"{name}: disabled" for name in sorted(expected & set(present)) if present[name] == "D"]
+    return problems

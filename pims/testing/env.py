@@ -4,12 +4,15 @@ DATABASE_URL says otherwise (e.g. postgres://... for the PostgreSQL run)."""
 
 import base64
 import os
+import tempfile
 
 os.environ["PIMS_ENV"] = "test"
 os.environ.setdefault("SECRET_KEY", "test-" + base64.b64encode(os.urandom(24)).decode())
 os.environ.setdefault("FIELD_ENCRYPTION_KEYS", base64.b64encode(os.urandom(32)).decode())
 os.environ.setdefault("BLIND_INDEX_KEY", base64.b64encode(os.urandom(32)).decode())
 os.environ.setdefault("DATABASE_URL", "sqlite:///:memory:")
+# Backups, audit archives and anchors of a test run never land in the checkout.
+os.environ.setdefault("BACKUP_DIR", tempfile.mkdtemp(prefix="pims-test-backups-"))
 # Imports started on the import page run inside the request in tests (no detached processes).
 os.environ.setdefault("PIMS_IMPORT_RUNNER", "inline")
 # The product's clock (pims.lib.clock) is pinned for the whole run, so that no

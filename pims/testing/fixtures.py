@@ -221,3 +221,10 @@ def _parameter_cache_cleared(monkeypatch):
     selectors.param_cache_clear()
     yield
     selectors.param_cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _audit_anchor_file(settings, tmp_path_factory):
+    """Each test signs its audit anchors into a file of its own: an anchor
+    describes one database's chain, and every test has a fresh database."""
+    settings.AUDIT_ANCHOR_FILE = tmp_path_factory.mktemp("anchors") / "audit-anchors.jsonl"
