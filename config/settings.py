@@ -134,6 +134,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every log line and audit entry of the request carries its id and client address.
     "pims.ops.middleware.RequestContextMiddleware",
+    "pims.ops.middleware.MaintenanceMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -167,6 +168,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "pims.web.context_processors.navigation",
+                "pims.ops.context_processors.release",
             ],
         },
     },
@@ -266,6 +268,10 @@ BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
 # database; default BACKUP_DIR/audit-anchors.jsonl. Put it on another disk or
 # machine and make it append-only (docs/operator/audit-and-backup.md).
 AUDIT_ANCHOR_FILE = env.str("AUDIT_ANCHOR_FILE", default="") or None
+# /healthz fails when less than this is free on the disks of MEDIA_ROOT and BACKUP_DIR.
+HEALTH_MIN_FREE_MB = env.int("HEALTH_MIN_FREE_MB", default=2048)
+# While this file exists every page answers 503 "系统维护中" (`manage.py maintenance on|off`).
+MAINTENANCE_FILE = env.path("MAINTENANCE_FILE", default=BASE_DIR / "maintenance.on")
 # How the import page runs an import outside the request (docs/police-import.md):
 # "process" (a detached `manage.py import_police --job`, survives request
 # timeouts and worker restarts), "thread" (dies with its worker: development
@@ -281,6 +287,8 @@ if AUDIT_RETENTION_DAYS < 184:
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # A load balancer or monitor asks gunicorn directly over HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
@@ -290,11 +298,46 @@ if PRODUCTION:
     X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# Logs go to standard output (journald under systemd): JSON lines with the
+# request id and user id and no personal data (pims.ops.logs); LOG_FORMAT=text
+# for a terminal. Errors are also e-mailed to ADMINS when ADMINS and EMAIL_URL
+# are set (docs/operator/monitoring.md).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
+ADMINS = [tuple(item.split(":", 1)) if ":" in item else (item, item) for item in env.list("ADMINS", default=[])]
+SERVER_EMAIL = env.str("SERVER_EMAIL", default="pims@localhost")
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_EXCEPTION_REPORTER_FILTER = "pims.ops.logs.NoPersonalDataReporterFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "filters": {
+        "request_context": {"()": "pims.ops.logs.RequestContextFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "json": {"()": "pims.ops.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_context"],
+            "formatter": LOG_FORMAT,
+            "level": env.str("LOG_LEVEL", default="WARNING"),
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false"],
+            "level": "ERROR",
+            "include_html": False,
+        },
+    },
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {
+        "django": {"handlers": ["console", *(["mail_admins"] if ADMINS else [])], "level": "INFO", "propagate": False},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 50

@@ -1,8 +1,10 @@
 from django.urls import include, path
 
 from pims.api.api import api
+from pims.ops.health import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("accounts/", include("pims.accounts.urls")),
     path("regions/", include("pims.regions.urls")),
     path("codes/", include("pims.codes.urls")),

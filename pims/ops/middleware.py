@@ -3,6 +3,9 @@ the audit log (pims.lib.request_context); and maintenance mode."""
 
 import re
 import uuid
+from pathlib import Path
+
+from django.http import HttpResponse
 
 from pims.audit.services import _from_trusted_proxy, client_ip
 from pims.lib import request_context
@@ -56,3 +59,32 @@ class UserContextMiddleware:
             finally:
                 request_context.end(token)
         return self.get_response(request)
+
+
+def maintenance_on() -> bool:
+    """`manage.py maintenance on` writes settings.MAINTENANCE_FILE; one stat per request."""
+    from django.conf import settings
+
+    return Path(settings.MAINTENANCE_FILE).exists()
+
+
+def maintenance_page() -> bytes:
+    """The same static page nginx shows while gunicorn is stopped (deploy/nginx/pims.conf)."""
+    return (Path(__file__).resolve().parent.parent / "static" / "maintenance.html").read_bytes()
+
+
+class MaintenanceMiddleware:
+    """While an upgrade migrates the database: every page answers 503 with a
+    page in Chinese (and Retry-After), /healthz says "maintenance", so a load
+    balancer and the users know; nothing touches the database."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not maintenance_on() or request.path.startswith("/static/") or request.path == "/healthz":
+            return self.get_response(request)
+        response = HttpResponse(maintenance_page(), status=503, content_type="text/html; charset=utf-8")
+        response["Retry-After"] = "300"
+        response["Cache-Control"] = "no-store"
+        return response
