@@ -279,6 +279,11 @@ MAINTENANCE_FILE = env.path("MAINTENANCE_FILE", default=BASE_DIR / "maintenance.
 PIMS_IMPORT_RUNNER = env.str("PIMS_IMPORT_RUNNER", default="process")
 if PIMS_IMPORT_RUNNER not in {"process", "thread", "inline"}:
     raise ImproperlyConfigured(f"PIMS_IMPORT_RUNNER must be process, thread or inline, not {PIMS_IMPORT_RUNNER!r}")
+# Rejected-rows files of imports (plaintext ID numbers) are deleted this many
+# days after the import finished (`manage.py purge_rejected_rows`, daily).
+REJECTED_ROWS_RETENTION_DAYS = env.int("REJECTED_ROWS_RETENTION_DAYS", default=30)
+if REJECTED_ROWS_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("REJECTED_ROWS_RETENTION_DAYS must be at least 1")
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=184)
 if AUDIT_RETENTION_DAYS < 184:
     raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 184 (six months)")

@@ -47,18 +47,20 @@ py="$work/venv/bin/python"
 "$py" manage.py migrate --noinput -v0
 "$py" manage.py collectstatic --noinput -v0
 
-"$work/venv/bin/gunicorn" config.wsgi:application --bind "127.0.0.1:$port" --workers 1 \
-  >"$work/gunicorn.log" 2>&1 &
+# As deploy/systemd/pims.service starts it (its config, one worker, our port).
+PIMS_BIND="127.0.0.1:$port" PIMS_WORKERS=1 "$work/venv/bin/gunicorn" --config deploy/gunicorn.conf.py \
+  config.wsgi:application >"$work/gunicorn.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 60); do
-  curl -fsS -o /dev/null -H "X-Forwarded-Proto: https" "http://127.0.0.1:$port/accounts/login/" 2>/dev/null && break
+  curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break
   kill -0 "$server_pid" 2>/dev/null || { cat "$work/gunicorn.log" >&2; exit 1; }
   sleep 1
 done
-status=$(curl -sS -o "$work/page" -w '%{http_code}' -H "X-Forwarded-Proto: https" "http://127.0.0.1:$port/accounts/login/")
-if [ "$status" != 200 ] || ! grep -q "登录" "$work/page"; then
-  echo "offline install: the server answered $status" >&2
-  cat "$work/gunicorn.log" >&2
+status=$(curl -sS -o "$work/health" -w '%{http_code}' "http://127.0.0.1:$port/healthz")
+login=$(curl -sS -o "$work/page" -w '%{http_code}' -H "X-Forwarded-Proto: https" "http://127.0.0.1:$port/accounts/login/")
+if [ "$status" != 200 ] || ! grep -q '"status": "ok"' "$work/health" || [ "$login" != 200 ] || ! grep -q "登录" "$work/page"; then
+  echo "offline install: /healthz answered $status, the login page $login" >&2
+  cat "$work/health" "$work/gunicorn.log" >&2
   exit 1
 fi
 echo "offline install: production set from the wheelhouse, server up with production settings ($(($(date +%s) - started)) s)"

@@ -54,6 +54,8 @@ class Cap(models.TextChoices):
     # The dated parameter table (pims.params): county administrators read it, the system administrator amends it.
     VIEW_PARAMETERS = "view_parameters", _("查看政策参数")
     MANAGE_PARAMETERS = "manage_parameters", _("政策参数维护")
+    # Scheduled jobs (backup, audit verification …) and their last runs (pims.ops).
+    VIEW_SCHEDULED_JOBS = "view_scheduled_jobs", _("查看定时任务")
 
 
 ROLE_CAPS: dict[str, set[str]] = {
@@ -84,7 +86,13 @@ ROLE_CAPS: dict[str, set[str]] = {
     Role.AUDITOR: {Cap.READ_AUDIT},
     # The system administrator manages users, roles, codes and regions but
     # holds no capability over personal data.
-    Role.SYSADMIN: {Cap.MANAGE_USERS, Cap.EDIT_CODES, Cap.VIEW_PARAMETERS, Cap.MANAGE_PARAMETERS},
+    Role.SYSADMIN: {
+        Cap.MANAGE_USERS,
+        Cap.EDIT_CODES,
+        Cap.VIEW_PARAMETERS,
+        Cap.MANAGE_PARAMETERS,
+        Cap.VIEW_SCHEDULED_JOBS,
+    },
 }
 
 

@@ -68,3 +68,29 @@ def rejected_rows_export(*, job: ImportJob, dest: str | Path, username: str) -> 
         dest.chmod(0o600)
         _audit(None, job, username=username, ip=None, to=f"file:{dest.name}")
     return dest
+
+
+def rejected_rows_purge(*, now, username: str, retention_days: int) -> int:
+    """Delete the rejected-rows files of imports finished more than
+    `retention_days` ago (settings.REJECTED_ROWS_RETENTION_DAYS, default 30):
+    they hold plaintext ID numbers and are needed only to correct and re-send
+    the rows. The job keeps its counts and reasons; one audit entry lists the
+    jobs. Returns the number of files removed."""
+    from datetime import timedelta
+
+    cutoff = now - timedelta(days=retention_days)
+    jobs = list(ImportJob.objects.exclude(rejected_file="").filter(finished_at__lt=cutoff).only("pk", "rejected_file"))
+    if not jobs:
+        return 0
+    with transaction.atomic():
+        for job in jobs:
+            Path(job.rejected_file).unlink(missing_ok=True)
+        ImportJob.objects.filter(pk__in=[j.pk for j in jobs]).update(rejected_file="")
+        audit_record(
+            actor=None,
+            username=username,
+            action=Action.DELETE,
+            obj=("integration.rejected_rows", ""),
+            detail={"jobs": [j.pk for j in jobs], "retention_days": retention_days, "cutoff": cutoff.isoformat()},
+        )
+    return len(jobs)

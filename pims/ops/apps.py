@@ -9,6 +9,18 @@ class OpsConfig(AppConfig):
 
     def ready(self):
         checks.register(keys_fit_the_data, checks.Tags.database)
+        from pims.accounts.roles import Cap
+        from pims.web.modules import Item, register_item
+
+        register_item(
+            "system",
+            Item(
+                _("定时任务"),
+                "ops:schedule",
+                Cap.VIEW_SCHEDULED_JOBS,
+                _("备份、审计验证等定时任务的计划和最近一次结果"),
+            ),
+        )
 
 
 def keys_fit_the_data(app_configs=None, databases=None, **kwargs):

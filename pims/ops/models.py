@@ -24,3 +24,21 @@ class KeyFingerprint(models.Model):
 
     def __str__(self):
         return f"{self.purpose} {self.value}"
+
+
+class ScheduledRun(models.Model):
+    """One run of a scheduled job (`manage.py run_job`), shown on the 定时任务 page."""
+
+    job = models.CharField(_("任务"), max_length=40, db_index=True)
+    started_at = models.DateTimeField(_("开始时间"))
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    ok = models.BooleanField(_("成功"), null=True)
+    summary = models.TextField(_("结果"), blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("定时任务运行")
+        verbose_name_plural = _("定时任务运行")
+
+    def __str__(self):
+        return f"{self.job} {self.started_at:%Y-%m-%d %H:%M}"

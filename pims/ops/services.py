@@ -408,3 +408,17 @@ def backup_restore(
                 using=alias,
             )
     return report
+
+
+def job_start(name: str):
+    from .models import ScheduledRun
+
+    return ScheduledRun.objects.create(job=name, started_at=timezone.now())
+
+
+def job_finish(run, *, ok: bool, summary: str) -> None:
+    """Record the end of a run; the summary is the command's own output (no personal data), trimmed."""
+    run.finished_at = timezone.now()
+    run.ok = ok
+    run.summary = summary.strip()[-2000:]
+    run.save(update_fields=["finished_at", "ok", "summary"])

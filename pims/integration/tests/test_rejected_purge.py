@@ -1,0 +1,42 @@
+"""Rejected-rows files (plaintext IDs) are deleted after the retention period."""
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+
+from pims.audit.models import Action, AuditEntry
+from pims.integration.models import ImportJob
+from pims.lib import clock
+
+pytestmark = pytest.mark.django_db
+
+
+def _job(tmp_path, name: str, finished_days_ago: int | None) -> ImportJob:
+    path = tmp_path / f"{name}.csv"
+    path.write_text("210124199001011234,张三,校验位错误\n")
+    finished = clock.now() - dt.timedelta(days=finished_days_ago) if finished_days_ago is not None else None
+    return ImportJob.objects.create(file_name=name, rejected_file=str(path), rows_rejected=1, finished_at=finished)
+
+
+def test_files_older_than_the_retention_are_removed_and_the_job_kept(tmp_path, settings, capsys):
+    settings.REJECTED_ROWS_RETENTION_DAYS = 30
+    old, recent, running = _job(tmp_path, "old", 31), _job(tmp_path, "recent", 29), _job(tmp_path, "running", None)
+
+    call_command("purge_rejected_rows")
+
+    assert "1 rejected-rows files older than 30 days removed" in capsys.readouterr().out
+    old.refresh_from_db()
+    assert old.rejected_file == "" and old.rows_rejected == 1
+    assert not (tmp_path / "old.csv").exists()
+    assert (tmp_path / "recent.csv").exists() and (tmp_path / "running.csv").exists()
+    entry = AuditEntry.objects.filter(action=Action.DELETE).latest("seq")
+    assert entry.detail["jobs"] == [old.pk] and entry.detail["retention_days"] == 30
+    assert recent and running
+
+
+def test_the_retention_is_configurable(tmp_path, settings):
+    settings.REJECTED_ROWS_RETENTION_DAYS = 7
+    _job(tmp_path, "eight-days", 8)
+    call_command("purge_rejected_rows")
+    assert not (tmp_path / "eight-days.csv").exists()
