@@ -312,7 +312,8 @@ if LOG_FORMAT not in {"json", "text"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 ADMINS = [tuple(item.split(":", 1)) if ":" in item else (item, item) for item in env.list("ADMINS", default=[])]
 SERVER_EMAIL = env.str("SERVER_EMAIL", default="pims@localhost")
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# An empty EMAIL_URL (as .env.example ships it) means no mail server: mail goes to the console.
+vars().update(environ.Env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://"))
 DEFAULT_EXCEPTION_REPORTER_FILTER = "pims.ops.logs.NoPersonalDataReporterFilter"
 LOGGING = {
     "version": 1,

@@ -13,6 +13,8 @@ to the application: a schema's owner may drop any table in it.
 
 AUDIT_TABLES = ("audit_auditentry", "audit_audithead", "audit_auditcheckpoint")
 TRIGGER_FUNCTIONS = ("pims_audit_entry_guard()", "pims_audit_entry_truncate_guard()")
+# The id sequences go with their tables; the application's backups (pg_dump) read them.
+SEQUENCES = ("audit_auditentry_id_seq", "audit_auditcheckpoint_id_seq")
 APP_GRANTS = {
     "audit_auditentry": "SELECT, INSERT, DELETE",
     "audit_audithead": "SELECT, INSERT, UPDATE",
@@ -41,6 +43,7 @@ def owner_sql(*, owner: str, app_role: str) -> list[str]:
             f"GRANT {APP_GRANTS[table]} ON {table} TO {app_q}",
         ]
     statements += [f"ALTER FUNCTION {function} OWNER TO {owner_q}" for function in TRIGGER_FUNCTIONS]
+    statements.append(f"GRANT SELECT ON SEQUENCE {', '.join(SEQUENCES)} TO {app_q}")
     return statements
 
 

@@ -48,6 +48,11 @@ def refused(sql: str) -> bool:
 def test_the_app_role_appends_and_reads(as_app_role):
     entry = audit_record(actor=None, username="tester", action=Action.EXPORT, obj=("t.x", 1))
     assert AuditEntry.objects.filter(seq=entry.seq).exists()
+    # What its pg_dump (the backup) reads of the audit tables' sequences.
+    with connection.cursor() as cursor:
+        for sequence in ("audit_auditentry_id_seq", "audit_auditcheckpoint_id_seq"):
+            cursor.execute(f"SELECT last_value, is_called FROM {sequence}")  # noqa: S608
+            assert cursor.fetchone() is not None
 
 
 @pytest.mark.parametrize(

@@ -60,9 +60,24 @@ def test_version_is_in_the_footer_and_the_command(client, personas, capsys):
 
     login(client, personas["operator"])
     assert f"人口信息管理系统 {pims.__version__}" in client.get("/").content.decode()
-    call_command("version")
+    call_command("release")
     out = capsys.readouterr().out
     assert out.startswith(f"pims {pims.__version__}\n") and "migrations up to date" in out
+
+
+def test_manage_py_version_prints_the_release_not_djangos():
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    env = {**os.environ, "DATABASE_URL": "sqlite:///:memory:"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "version"], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == f"pims {pims.__version__}"
 
 
 def test_the_release_in_pyproject_is_the_package_release():
