@@ -24,13 +24,14 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pims.lib.errors import Failure
 from pims.lib.private_files import PRIVATE_FILE
 
 from .chain import GENESIS_HASH, hash_of, is_unkeyed, sign
 
 
-class AnchorError(Exception):
-    pass
+class AnchorError(Failure):
+    """The anchor file is damaged or forged."""
 
 
 @dataclass(frozen=True)

@@ -7,18 +7,20 @@ with a message naming the variable and how to make a good one — instead of a
 (Whether the keys fit the *data* is checked against the database at start-up:
 pims.ops.keys.)
 
-Framework-free: settings import it before Django is set up.
+Settings import it before Django is set up (pims.lib.errors needs only lazy gettext).
 """
 
 import base64
 import binascii
 
+from .errors import Failure
+
 NEW_KEY_HINT = "openssl rand -base64 32"
 MIN_BLIND_INDEX_KEY_CHARS = 32
 
 
-class KeyConfigError(ValueError):
-    pass
+class KeyConfigError(Failure):
+    """A key in the settings is malformed; the settings turn it into ImproperlyConfigured."""
 
 
 def decode_aes_key(text: str, *, name: str = "FIELD_ENCRYPTION_KEYS") -> bytes:

@@ -27,12 +27,13 @@ from django.db.utils import DatabaseError
 from django.utils.translation import gettext as _
 
 from pims.lib import crypto
+from pims.lib.errors import Failure
 
 FINGERPRINT_LABEL = b"pims-key-fingerprint"
 SAMPLE_ROWS = 3
 
 
-class KeyMismatch(Exception):
+class KeyMismatch(Failure):
     """The keys in the settings cannot read or search the data: refuse to start."""
 
 

@@ -15,14 +15,15 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from pyrage import x25519
 
+from pims.lib.errors import Refused
 from pims.lib.private_files import create_private
 
 SCHEME = "age-x25519"
 SUFFIX = ".age"
 
 
-class SealingError(Exception):
-    pass
+class SealingError(Refused):
+    """A backup that cannot be encrypted or opened (message for the operator)."""
 
 
 def recipients() -> list:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from pims.audit.models import Action
 from pims.audit.services import audit_record
 from pims.lib import crypto
+from pims.lib.errors import Conflict
 
 from .models import Person
 
@@ -28,8 +29,8 @@ ENCRYPTED_FIELDS = (
 )
 
 
-class RotationRefused(Exception):
-    pass
+class RotationRefused(Conflict):
+    """Rotation cannot run now (an import is still staging rows)."""
 
 
 def _reseal(token: str, aad: bytes, kind: str) -> tuple[str, str, str]:
