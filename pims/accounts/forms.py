@@ -1,17 +1,41 @@
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from pims.audit.models import Action
+from pims.audit.services import audit_record, client_ip
+
+from . import lockout
 from .roles import Role
 from .selectors import assignable_regions_for
 
 
 class LoginForm(AuthenticationForm):
     error_messages = {
-        "invalid_login": _("用户名或密码不正确。连续失败 5 次后账户将被锁定 30 分钟。"),
+        "invalid_login": _("用户名或密码不正确。在同一地点连续失败 5 次后，该账户在此地点将被锁定 30 分钟。"),
         "inactive": _("此账户已停用。"),
+        "guarded": _(
+            "该账户近期在多处登录失败次数过多，暂时只能从曾经成功登录过的地点登录。请稍后再试，或联系管理员解锁。"
+        ),
     }
+
+    def clean(self):
+        # The guard answers before the password is checked (pims.accounts.lockout).
+        username = self.cleaned_data.get("username")
+        if username and lockout.guarded(username, client_ip(self.request)):
+            known = get_user_model().objects.filter(username=username).first()
+            audit_record(
+                actor=known,
+                username=username[:150],
+                action=Action.LOCKOUT,
+                obj=known,
+                ip=client_ip(self.request),
+                detail={"reason": "account_failures"},
+            )
+            raise ValidationError(self.error_messages["guarded"], code="guarded")
+        return super().clean()
 
 
 class OTPTokenForm(forms.Form):

@@ -1,9 +1,14 @@
-"""Per-request account policy: 专人专机 networks and mandatory 2FA."""
+"""Per-request account policy (专人专机 networks, mandatory 2FA, the
+absolute session lifetime) and the security headers of every answer."""
 
+import time
+
+from django.conf import settings
 from django.contrib.auth import logout
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from pims.audit.models import Action
@@ -18,6 +23,30 @@ _OPEN_PREFIXES = ("/static/", "/i18n/")
 
 def _open_path(path: str) -> bool:
     return path.startswith(_OPEN_PREFIXES) or path in {reverse(name) for name in _OPEN_URL_NAMES}
+
+
+# The session's start, set at sign-in (pims.accounts.signals); real time, as
+# every security mechanism keeps (pims.lib.clock).
+SIGNED_IN_AT = "pims_signed_in_at"
+
+
+def session_expired(request) -> bool:
+    """Past the absolute lifetime (SESSION_ABSOLUTE_SECONDS) since sign-in,
+    however active the session was; a session without a start is expired."""
+    started = request.session.get(SIGNED_IN_AT)
+    return started is None or time.time() - started > settings.SESSION_ABSOLUTE_SECONDS
+
+
+def _signed_out(request, reason: str):
+    """Sign the user out; the login page (or the API caller) is told why.
+    This middleware runs before MessageMiddleware, so the page gets the
+    reason through the query string; the audit row of the sign-out
+    (pims.accounts.signals) names it."""
+    request.pims_logout_reason = reason
+    logout(request)
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("登录已失效，请重新登录")}, status=401)
+    return redirect(reverse("accounts:login") + f"?reason={reason}")
 
 
 class SecurityPolicyMiddleware:
@@ -35,12 +64,30 @@ class SecurityPolicyMiddleware:
                     region_code=user.region.code,
                     detail={"reason": "network"},
                 )
-                logout(request)
-                # This middleware runs before MessageMiddleware, so the login
-                # page is told the reason through the query string instead.
-                return redirect(reverse("accounts:login") + "?reason=network")
+                return _signed_out(request, "network")
+            if session_expired(request):
+                return _signed_out(request, "expired")
             if user.requires_2fa and not user.is_verified() and not _open_path(request.path):
                 if request.path.startswith("/api/"):
                     return JsonResponse({"detail": _("需要完成双因素认证")}, status=401)
                 return redirect(reverse("accounts:otp"))
         return self.get_response(request)
+
+
+class ResponseHeadersMiddleware:
+    """Every answer carries the Content-Security-Policy (no inline script:
+    every script is a vendored static file) and, unless it is a static file,
+    ``Cache-Control: no-store`` — pages and API answers hold personal data,
+    which no browser or proxy cache may keep. First in MIDDLEWARE, so that
+    error pages get them too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.static = "/" + settings.STATIC_URL.lstrip("/")
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        if not request.path.startswith(self.static):
+            patch_cache_control(response, no_store=True)
+        return response

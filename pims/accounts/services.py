@@ -24,6 +24,7 @@ from pims.lib.errors import NotPermitted
 from pims.regions.models import Level, Region
 from pims.regions.scope import code_in_scope
 
+from . import lockout
 from .roles import ROLE_LEVEL, Cap, Role, has_capability
 
 User = get_user_model()
@@ -262,12 +263,14 @@ def user_change_own_password(*, user, password: str):
 
 
 def user_unlock(*, actor, user) -> int:
-    """Clear the login-failure lockout (axes) for the username; returns how many
-    attempt records were removed."""
+    """Clear the login-failure lockouts (axes, every address) and the
+    per-account guard (pims.accounts.lockout) for the username; returns how
+    many attempt records were removed."""
     _check_actor(actor, target=user)
     with transaction.atomic():
         removed = axes.utils.reset(username=user.username)
-        _audit(actor, Action.UPDATE, user, {"op": "unlock", "attempts": removed})
+        failures = lockout.forget_failures(user.username)
+        _audit(actor, Action.UPDATE, user, {"op": "unlock", "attempts": removed, "failures": failures})
     return removed
 
 

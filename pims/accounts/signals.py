@@ -1,5 +1,7 @@
 """Audit receivers for authentication events (login, failure, lockout, logout)."""
 
+import time
+
 from axes.signals import user_locked_out
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -8,16 +10,28 @@ from django.dispatch import receiver
 from pims.audit.models import Action
 from pims.audit.services import audit_record, client_ip
 
+from .middleware import SIGNED_IN_AT
+
 
 @receiver(user_logged_in)
 def _on_login(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        request.session[SIGNED_IN_AT] = time.time()  # the absolute session lifetime starts
     audit_record(actor=user, action=Action.LOGIN, obj=user, region_code=user.region.code, ip=client_ip(request))
 
 
 @receiver(user_logged_out)
 def _on_logout(sender, request, user, **kwargs):
     if user is not None:
-        audit_record(actor=user, action=Action.LOGOUT, obj=user, region_code=user.region.code, ip=client_ip(request))
+        reason = getattr(request, "pims_logout_reason", None)  # set when the system signs the user out
+        audit_record(
+            actor=user,
+            action=Action.LOGOUT,
+            obj=user,
+            region_code=user.region.code,
+            ip=client_ip(request),
+            detail={"reason": reason} if reason else None,
+        )
 
 
 @receiver(user_login_failed)

@@ -4,6 +4,7 @@ from io import BytesIO
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -12,8 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pims.audit.models import Action
 from pims.audit.services import audit_record, audit_request, client_ip
+from pims.lib.http import safe_next
 from pims.regions.models import Level
 from pims.regions.selectors import region_list_visible_to
 
@@ -38,8 +39,12 @@ class LoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        if self.request.GET.get("reason") == "network":
-            context["notice"] = _("此账户不允许从当前网络登录，请联系系统管理员。")
+        notices = {
+            "network": _("此账户不允许从当前网络登录，请联系系统管理员。"),
+            "expired": _("登录已超过 %(hours)s 小时，请重新登录。")
+            % {"hours": settings.SESSION_ABSOLUTE_SECONDS // 3600},
+        }
+        context["notice"] = notices.get(self.request.GET.get("reason", ""))
         return context
 
     def form_valid(self, form):
@@ -82,15 +87,6 @@ def _qr_svg(url: str) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def _safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse(default)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_view(request):
@@ -111,7 +107,7 @@ def otp_view(request):
                 device.save(update_fields=["confirmed"])
                 audit_request(request, action=Action.OTP_SETUP, obj=user, region_code=user.region.code)
             otp_login(request, device)
-            return redirect(_safe_next(request, "web:dashboard"))
+            return redirect(safe_next(request, "web:dashboard"))
         audit_request(
             request, action=Action.LOGIN_FAILED, obj=user, region_code=user.region.code, detail={"reason": "otp"}
         )

@@ -1,6 +1,7 @@
 """The JSON API (django-ninja). Each app contributes a router; every operation
 authenticates by session and goes through the same selectors as the pages."""
 
+from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 from ninja.security import SessionAuth
 
@@ -11,6 +12,8 @@ api = NinjaAPI(
     version="1",
     auth=SessionAuth(),
     urls_namespace="api",
+    # The schema and its pages describe every operation: for signed-in users only.
+    docs_decorator=login_required,
 )
 
 install(api)  # the one mapping of domain errors to answers

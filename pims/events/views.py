@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from pims.accounts.roles import Cap, has_capability
 from pims.lib import clock
 from pims.lib.errors import Refused
+from pims.lib.http import safe_next
 from pims.regions.models import Level
 from pims.regions.selectors import access_region, region_list_visible_to
 from pims.registry.selectors import access_household, access_person
@@ -245,7 +246,7 @@ def reports_approve(request):
         with refusals_as_messages(request):
             services.change_reports_approve(actor=request.user, reports=reports)
             messages.success(request, _("已审核通过 %(n)d 份变更单，变动已全部生效。") % {"n": len(reports)})
-    return redirect(request.POST.get("next") or "events:village_status")
+    return redirect(safe_next(request, "events:village_status"))
 
 
 @login_required

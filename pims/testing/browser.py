@@ -74,14 +74,21 @@ def chromium_browser():
 @pytest.fixture
 def browser_page(chromium_browser, live_server):
     """A fresh page (own cookies) whose relative URLs go to the live server.
-    The database is transactional: build the test's data inside the test."""
+    The database is transactional: build the test's data inside the test.
+
+    Every journey also checks the Content-Security-Policy: anything the
+    browser refused under it (an inline script, handler or style, a
+    resource from elsewhere) fails the test."""
     context = chromium_browser.new_context(base_url=live_server.url, locale="zh-CN")
     context.set_default_timeout(15_000)
     page = context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None)
     try:
         yield page
     finally:
         context.close()
+    assert refused == [], "the page broke its Content-Security-Policy"
 
 
 def screenshot(page, name: str) -> Path:
