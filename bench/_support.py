@@ -79,6 +79,22 @@ def migrate_and_load(regions: bool = True) -> None:
     call_command("load_codes", verbosity=0)
 
 
+def load_rows(model, columns, rows) -> int:
+    """Rows (tuples of `columns`) into `model`'s table through the product's
+    bulk writer (COPY / executemany; every other column gets its default,
+    the travelling records' `uuid` one per row). On PostgreSQL without the
+    per-row foreign-key triggers: the benchmarks' rows are consistent by
+    construction and the benchmark database is theirs alone."""
+    from django.db import connection
+
+    from pims.integration.bulk import TableWriter
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+    return TableWriter(model, columns).write(rows)
+
+
 def machine() -> str:
     cpus = os.cpu_count()
     try:

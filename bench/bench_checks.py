@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _support import run_in_database, scale  # noqa: E402
+from _support import load_rows, run_in_database, scale  # noqa: E402
 
 BENCH_DB = os.environ.get("BENCH_DB", "pims_bench")
 COUNTY = "210124"
@@ -171,25 +171,6 @@ class Generator:
         return self.t
 
 
-def load(vendor, table, cols, rows, batch=20000):
-    from django.db import connection
-
-    qn = connection.ops.quote_name
-    collist = ", ".join(qn(c) for c in cols)
-    with connection.cursor() as cursor:
-        if vendor == "postgresql":
-            # The rows are consistent by construction: skip the per-row
-            # foreign-key triggers (the benchmark database is ours alone).
-            cursor.execute("SET LOCAL session_replication_role = replica")
-            with cursor.cursor.copy(f"COPY {qn(table)} ({collist}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            sql = f"INSERT INTO {qn(table)} ({collist}) VALUES ({', '.join(['%s'] * len(cols))})"  # noqa: S608
-            for i in range(0, len(rows), batch):
-                cursor.executemany(sql, rows[i : i + batch])
-
-
 def build_regions(n_villages: int) -> list[tuple[int, str]]:
     from pims.regions.models import Level, Region
 
@@ -239,7 +220,7 @@ def load_code_tables():
         )
 
 
-def _load_all(vendor, data):
+def _load_all(data):
     from pims.registry.models import Birth, Contraception, Household, Marriage, Person
 
     for model, cols, key in [
@@ -249,7 +230,7 @@ def _load_all(vendor, data):
         (Birth, BIRTH_COLS, "birth"),
         (Contraception, CONTRACEPTION_COLS, "contraception"),
     ]:
-        load(vendor, model._meta.db_table, cols, data[key])
+        load_rows(model, cols, data[key])
 
 
 def main() -> int:
@@ -273,7 +254,7 @@ def bench(vendor: str) -> int:
     data = Generator(villages, persons).run()
     generated = time.perf_counter()
     with transaction.atomic():  # foreign keys are checked at commit (households name their heads)
-        _load_all(vendor, data)
+        _load_all(data)
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), [Household, Person, Marriage, Birth, Contraception]):
             cursor.execute(sql)

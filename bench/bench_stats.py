@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _support import process_cpu, run_in_database, scale  # noqa: E402
+from _support import load_rows, process_cpu, run_in_database, scale  # noqa: E402
 
 BENCH_DB = os.environ.get("BENCH_DB", "pims_bench_stats")
 COUNTY = "210124"
@@ -204,23 +204,6 @@ class World:
         return self
 
 
-def load(vendor, table, cols, rows, batch=20000):
-    from django.db import connection
-
-    qn = connection.ops.quote_name
-    collist = ", ".join(qn(c) for c in cols)
-    with connection.cursor() as cursor:
-        if vendor == "postgresql":
-            cursor.execute("SET LOCAL session_replication_role = replica")  # consistent by construction
-            with cursor.cursor.copy(f"COPY {qn(table)} ({collist}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            sql = f"INSERT INTO {qn(table)} ({collist}) VALUES ({', '.join(['%s'] * len(cols))})"  # noqa: S608
-            for i in range(0, len(rows), batch):
-                cursor.executemany(sql, rows[i : i + batch])
-
-
 def build_regions(n_villages: int) -> list[tuple[int, str]]:
     from pims.regions.models import Level, Region
 
@@ -353,10 +336,10 @@ def bench(vendor: str) -> int:
     world = World(villages, persons, periods).run()
     generated = time.perf_counter()
     with transaction.atomic():
-        load(vendor, Household._meta.db_table, HOUSEHOLD_COLS, world.rows["household"])
-        load(vendor, Person._meta.db_table, PERSON_COLS, world.rows["person"])
-        load(vendor, Event._meta.db_table, EVENT_COLS, world.rows["event"])
-        load(vendor, Spell._meta.db_table, SPELL_COLS, world.spells)
+        load_rows(Household, HOUSEHOLD_COLS, world.rows["household"])
+        load_rows(Person, PERSON_COLS, world.rows["person"])
+        load_rows(Event, EVENT_COLS, world.rows["event"])
+        load_rows(Spell, SPELL_COLS, world.spells)
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), [Household, Person, Event, Spell]):
             cursor.execute(sql)

@@ -12,12 +12,14 @@ event), the field and the rule.
 
 import datetime as dt
 from typing import Annotated, Any
+from uuid import UUID
 
 from django.http import Http404
 from ninja import Body, Field, Router, Schema, Status
 
 from pims.accounts.roles import Cap, has_capability
 from pims.api.errors import refusals
+from pims.lib.identity import UUID_DESCRIPTION
 from pims.regions.selectors import access_region
 from pims.registry.selectors import access_person
 
@@ -93,6 +95,7 @@ class ReportCreateIn(Schema):
 
 class EventOut(Schema):
     id: int
+    uuid: UUID = Field(..., description=UUID_DESCRIPTION)
     event_type: str
     person_id: int | None
     related_person_id: int | None
@@ -112,6 +115,7 @@ class CommentOut(Schema):
 
 class ReportOut(Schema):
     id: int
+    uuid: UUID = Field(..., description=UUID_DESCRIPTION)
     region_code: str
     period: str
     source: str
@@ -136,7 +140,7 @@ def _event_out(e: Event) -> dict:
         "id": e.pk, "event_type": e.event_type, "person_id": e.person_id, "related_person_id": e.related_person_id,
         "household_id": e.household_id, "supersedes_id": e.supersedes_id, "effective_date": e.effective_date,
         "review_status": e.review_status, "approved_period": e.approved_period,
-        "summary": selectors.event_summary(e),
+        "summary": selectors.event_summary(e), "uuid": e.uuid,
     }  # fmt: skip
 
 
@@ -144,7 +148,7 @@ def _report_out(report: ChangeReport) -> dict:
     report = ChangeReport.objects.get(pk=report.pk)
     return {
         "id": report.pk, "region_code": report.region_code, "period": report.period, "source": report.source,
-        "state": report.state, "version": report.version,
+        "state": report.state, "version": report.version, "uuid": report.uuid,
         "events": [_event_out(e) for e in selectors.report_events(report)],
         "comments": [{"event_id": c.event_id, "field": c.field, "message": c.message} for c in report.comments.all()],
     }  # fmt: skip

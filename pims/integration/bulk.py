@@ -4,7 +4,9 @@ PostgreSQL gets `COPY … FROM STDIN` through psycopg 3 (`cursor.copy()`),
 SQLite gets `executemany` in batches. Callers pass tuples in the order of the
 columns they name; `TableWriter` fills every other column of the model with
 its default, so a field added to a model later (with a default) does not
-break the bulk paths. Both run inside the caller's transaction.
+break the bulk paths — a unique column with a callable default (the
+travelling records' `uuid`, pims.lib.identity) gets a fresh value per row.
+Both run inside the caller's transaction.
 """
 
 import datetime as dt
@@ -74,12 +76,39 @@ class TableWriter:
         for f in rest:
             if not f.has_default() and not f.null and not f.blank:
                 raise ImproperlyConfigured(f"{self.table}.{f.column} needs a value: no default, not nullable")
-        self.rest_columns = [f.column for f in rest]
-        self.rest_values = tuple(adapt_value(_default(f)) for f in rest)
+        # One value per row for the fresh columns, one for all rows otherwise.
+        fresh = [f for f in rest if fresh_per_row(f)]
+        same = [f for f in rest if not fresh_per_row(f)]
+        self.fresh = [_fresh_value(f) for f in fresh]
+        self.rest_columns = [f.column for f in fresh + same]
+        self.rest_values = tuple(adapt_value(_default(f)) for f in same)
 
     def write(self, rows: Iterable[Sequence]) -> int:
-        tail = self.rest_values
-        return copy_rows(self.table, self.columns + self.rest_columns, (tuple(r) + tail for r in rows))
+        tail, fresh = self.rest_values, self.fresh
+        if not fresh:
+            out = (tuple(r) + tail for r in rows)
+        elif len(fresh) == 1:
+            (make,) = fresh
+            out = ((*r, make(), *tail) for r in rows)
+        else:
+            out = ((*r, *(make() for make in fresh), *tail) for r in rows)
+        return copy_rows(self.table, self.columns + self.rest_columns, out)
+
+
+def fresh_per_row(field) -> bool:
+    """A unique column cannot share one default across rows."""
+    return field.unique and callable(field.default)
+
+
+def _fresh_value(field):
+    """A maker of the field's default as the driver takes it (a UUIDField:
+    a UUID on PostgreSQL, 32 hex digits on SQLite)."""
+    prep = field.get_db_prep_value
+
+    def make():
+        return prep(field.default(), connection, prepared=False)
+
+    return make
 
 
 def _default(field):

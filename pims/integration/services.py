@@ -72,6 +72,7 @@ from pims.lib import citizen_id as cid
 from pims.lib import clock, crypto, spreadsheet
 from pims.lib.citizen_id import mask_citizen_id
 from pims.lib.errors import Invalid
+from pims.lib.identity import new_uuid_sql
 from pims.regions.models import Level, Region
 from pims.regions.scope import code_in_scope, user_prefix
 from pims.registry.checks.base import Severity, violation
@@ -80,7 +81,7 @@ from pims.registry.checks.register_rules import set_based
 from pims.registry.checks.runner import check_households
 from pims.registry.models import Birth, FormState, Household, Marriage, Person
 
-from .bulk import TableWriter, adapt_value, quote
+from .bulk import TableWriter, adapt_value, fresh_per_row, quote
 from .fastpath import quick_member
 from .format import BY_KEY, MappingError, Normaliser, normalise_date, resolve_headers, text_only_columns
 from .models import ImportJob, StagedRow
@@ -775,14 +776,17 @@ def _index(number: str) -> str:
 def insert_select(model, exprs: dict[str, object], from_sql: str, params: list, returning: str = ""):
     """INSERT INTO model's table (every column but the id) SELECT exprs …
     `exprs` maps a column to SQL text or to ("SQL with %s", [params]);
-    unnamed columns get the field's default as a parameter."""
+    unnamed columns get the field's default as a parameter — the travelling
+    records' `uuid` a fresh one per row, made by the database."""
     cols, select, select_params = [], [], []
     for f in model._meta.concrete_fields:
         if f.primary_key:
             continue
         cols.append(quote(f.column))
         expr = exprs.get(f.column)
-        if expr is None:
+        if expr is None and fresh_per_row(f):
+            select.append(new_uuid_sql(connection.vendor))
+        elif expr is None:
             from .bulk import _default
 
             select.append("%s")

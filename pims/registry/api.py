@@ -16,12 +16,14 @@ same services and selectors as the pages.
 
 from datetime import date, datetime
 from typing import Annotated
+from uuid import UUID
 
 from django.core.paginator import Paginator
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict, StringConstraints, create_model, model_validator
 
 from pims.api.errors import refusals
+from pims.lib.identity import UUID_DESCRIPTION
 
 from . import selectors, services
 from .errors import FormRefused
@@ -116,6 +118,7 @@ class ViolationOut(Schema):
 
 class HouseholdSummaryOut(Schema):
     id: int
+    uuid: UUID = Field(..., description=UUID_DESCRIPTION)
     village_code: str
     village_name: str
     number: str
@@ -153,6 +156,7 @@ class HouseholdOut(HouseholdSummaryOut):
 
 class PersonOut(Schema):
     id: int
+    uuid: UUID = Field(..., description=UUID_DESCRIPTION)
     household_id: int
     row: int
     name: str
@@ -186,6 +190,7 @@ class HouseholdFilter(Schema):
 def _summary(h: Household) -> dict:
     return {
         "id": h.pk,
+        "uuid": h.uuid,
         "village_code": h.region_code,
         "village_name": h.village.name,
         "number": h.number,

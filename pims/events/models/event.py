@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pims.lib.identity import TravellingRecord
+
 
 class EventType(models.TextChoices):
     """Codes of the `event_type` code table (pims/codes/data/event_type_defined.csv);
@@ -30,7 +32,7 @@ class EventType(models.TextChoices):
     BASELINE = "baseline", _("基线采集")
 
 
-class Event(models.Model):
+class Event(TravellingRecord):
     """An append-only register event (变动). Every change to the register after
     collection is one of these; the first collection writes a *baseline*.
 

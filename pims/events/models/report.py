@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from pims.lib.identity import TravellingRecord
+
 from .event import Event
 
 
@@ -16,7 +18,7 @@ class ReportState(models.TextChoices):
 OPEN_STATES = (ReportState.DRAFT, ReportState.SUBMITTED, ReportState.RETURNED)
 
 
-class ChangeReport(models.Model):
+class ChangeReport(TravellingRecord):
     """A monthly change report (信息变更单): one region's batch of events for a
     month, from one source. A village clerk files the village's report; the
     township operator files the police's events and the county the civil

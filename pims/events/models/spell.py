@@ -2,10 +2,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from pims.lib.identity import TravellingRecord
+
 from .event import Event
 
 
-class Spell(models.Model):
+class Spell(TravellingRecord):
     """A person's presence in a region over [start, end), of one kind.
 
     Besides the occurrence dates, a spell carries how and in which approval

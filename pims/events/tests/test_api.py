@@ -29,6 +29,8 @@ def test_clerk_files_and_submits_and_reviewer_approves_through_the_api(client_fo
     resp = post(clerk, f"{API}/reports/{report['id']}/events/birth", birth)
     assert resp.status_code == 201, resp.content
     assert resp.json()["review_status"] == "pending" and "张小刚" in resp.json()["summary"]
+    assert Event.objects.get(uuid=resp.json()["uuid"]).pk == resp.json()["id"]
+    assert ChangeReport.objects.get(uuid=report["uuid"]).pk == report["id"]
 
     resp = post(clerk, f"{API}/reports/{report['id']}/submit")
     assert resp.status_code == 200 and resp.json()["state"] == "submitted"

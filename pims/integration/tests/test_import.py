@@ -18,6 +18,7 @@ from pims.registry.checks.runner import check_households
 from pims.registry.models import Birth, Household, Marriage, Person
 from pims.registry.services import citizen_id_index
 from pims.synth.police_file import write_police_file
+from pims.testing.identity import assert_uuids_whole
 
 
 def register_snapshot() -> list[tuple]:
@@ -61,6 +62,7 @@ def assert_matches_ground_truth(pop):
     assert Event.objects.filter(event_type="baseline", source="police").count() == len(pop.persons)
     assert Spell.objects.filter(end__isnull=True).count() == 2 * len(pop.persons)
     assert spell_violations() == []  # incl. the spells' copies of sex, birth date …
+    assert_uuids_whole()  # households, persons, … each their own, on the COPY and INSERT … SELECT paths
 
 
 def register_errors() -> Counter:

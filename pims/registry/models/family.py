@@ -1,8 +1,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pims.lib.identity import TravellingRecord
 
-class Marriage(models.Model):
+
+class Marriage(TravellingRecord):
     class Kind(models.TextChoices):
         FIRST = "first", _("初婚")
         REMARRIAGE = "remarriage", _("再婚")
@@ -22,7 +24,7 @@ class Marriage(models.Model):
         return f"{self.husband_id}+{self.wife_id}"
 
 
-class Birth(models.Model):
+class Birth(TravellingRecord):
     child = models.OneToOneField("registry.Person", on_delete=models.PROTECT, related_name="birth")
     mother = models.ForeignKey(
         "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="births_as_mother"
@@ -41,7 +43,7 @@ class Birth(models.Model):
         return f"birth of {self.child_id}"
 
 
-class Pregnancy(models.Model):
+class Pregnancy(TravellingRecord):
     woman = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="pregnancies")
     start_date = models.DateField(_("怀孕日期"))
     outcome = models.CharField(_("妊娠结局"), max_length=2, blank=True)
@@ -55,7 +57,7 @@ class Pregnancy(models.Model):
         return f"pregnancy {self.woman_id} {self.start_date}"
 
 
-class Contraception(models.Model):
+class Contraception(TravellingRecord):
     woman = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="contraceptions")
     method = models.CharField(_("节育措施"), max_length=2)
     start_date = models.DateField(_("开始日期"))

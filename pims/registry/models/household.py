@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pims.lib.identity import TravellingRecord
+
 
 class FormState(models.TextChoices):
     DRAFT = "draft", _("草稿")
@@ -10,7 +12,7 @@ class FormState(models.TextChoices):
     APPROVED = "approved", _("已审核通过")
 
 
-class Household(models.Model):
+class Household(TravellingRecord):
     """A household (户) and its collection form (数据采集表).
 
     The form's workflow state lives on the household: the register row *is*

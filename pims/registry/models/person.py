@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pims.lib.identity import TravellingRecord
+
 
 class PersonStatus(models.TextChoices):
     ACTIVE = "1", _("正常")
@@ -15,7 +17,7 @@ class ResidenceStatus(models.TextChoices):
     ABSENT = "3", _("户在人不在")
 
 
-class Person(models.Model):
+class Person(TravellingRecord):
     """A person (人) in the register.
 
     The citizen ID and phone number are stored encrypted (`*_cipher`), found

@@ -175,6 +175,16 @@ def test_list_is_scoped_paginated_and_masked(client_for, personas, regions):
     assert client_for("auditor").get(f"{BASE}/households").json()["count"] == 0
 
 
+def test_households_and_persons_carry_their_uuid(client_for, regions):
+    clerk = client_for("clerk")
+    out = post(clerk, f"{BASE}/households", body(regions["village_a1"].code, confirm_warnings=True)).json()
+    hh = Household.objects.get(uuid=out["uuid"])
+    assert hh.pk == out["id"]
+    assert [i["uuid"] for i in clerk.get(f"{BASE}/households").json()["items"]] == [out["uuid"]]
+    head = hh.members.get(row=1)
+    assert clerk.get(f"{BASE}/persons/{head.pk}").json()["uuid"] == str(head.uuid)
+
+
 def test_person_is_masked(client_for, personas, regions):
     hh = saved_household(personas, regions)
     head = hh.members.get(row=1)

@@ -16,6 +16,7 @@ from pims.events.periods import periods_between
 from pims.registry.models import Person
 from pims.synth.generator import Generator, VillageSpec
 from pims.synth.services import event_year_write, population_write
+from pims.testing.identity import assert_uuids_whole
 
 BASELINE = dt.date(2024, 12, 31)
 YEAR = 2025
@@ -53,6 +54,7 @@ def test_a_year_of_events_keeps_the_population_balance(regions, codes):
         assert sum(found[k] for k in kinds) > 0, (kinds, found)
     events = Event.objects.exclude(event_type="baseline")
     assert set(events.values_list("review_status", flat=True)) == {"approved"}
+    assert_uuids_whole()  # the generator's COPY rows and the engine's bulk_create alike
     assert {e.effective_date.year for e in events} == {YEAR}
     assert all(e.approved_period == e.effective_date.strftime("%Y-%m") for e in events)
 
