@@ -1,4 +1,5 @@
 import datetime as dt
+import uuid
 
 import pytest
 from django.db import connection
@@ -306,7 +307,7 @@ def code_grid(world, regions):
     made = []
     for i, (resp, reg, res) in enumerate(product(GRID_CODES, repeat=3)):
         p = Person.objects.get(pk=template.pk)
-        p.pk, p.id_index, p.row = None, None, 100 + i
+        p.pk, p.uuid, p.id_index, p.row = None, uuid.uuid4(), None, 100 + i  # a copy is a new record
         p.name = GRID_NAMES[i % len(GRID_NAMES)]
         p.name_pinyin, p.name_initials = name_pinyin(p.name)
         p.responsible_code, p.registered_code, p.residence_code = GRID_CODES[resp], GRID_CODES[reg], GRID_CODES[res]
