@@ -117,6 +117,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "ninja",  # its vendored Swagger UI for /api/docs (without it the page loads from a CDN)
+    "django_tasks",
+    "django_tasks_db",
     "pims.regions",
     "pims.codes",
     "pims.params",
@@ -127,6 +129,7 @@ INSTALLED_APPS = [
     "pims.stats",
     "pims.search",
     "pims.synth",
+    "pims.jobs",
     "pims.integration",
     "pims.ops",
     "pims.web",
@@ -285,18 +288,23 @@ AUDIT_ANCHOR_FILE = env.str("AUDIT_ANCHOR_FILE", default="") or None
 HEALTH_MIN_FREE_MB = env.int("HEALTH_MIN_FREE_MB", default=2048)
 # While this file exists every page answers 503 "系统维护中" (`manage.py maintenance on|off`).
 MAINTENANCE_FILE = env.path("MAINTENANCE_FILE", default=BASE_DIR / "maintenance.on")
-# How the import page runs an import outside the request (docs/police-import.md):
-# "process" (a detached `manage.py import_police --job`, survives request
-# timeouts and worker restarts), "thread" (dies with its worker: development
-# only) or "inline" (inside the request: tests only).
-PIMS_IMPORT_RUNNER = env.str("PIMS_IMPORT_RUNNER", default="process")
-if PIMS_IMPORT_RUNNER not in {"process", "thread", "inline"}:
-    raise ImproperlyConfigured(f"PIMS_IMPORT_RUNNER must be process, thread or inline, not {PIMS_IMPORT_RUNNER!r}")
 # Rejected-rows files of imports (plaintext ID numbers) are deleted this many
 # days after the import finished (`manage.py purge_rejected_rows`, daily).
 REJECTED_ROWS_RETENTION_DAYS = env.int("REJECTED_ROWS_RETENTION_DAYS", default=30)
 if REJECTED_ROWS_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("REJECTED_ROWS_RETENTION_DAYS must be at least 1")
+# Background jobs (imports, …: pims.jobs) run on django-tasks' database
+# backend, in `manage.py run_worker` ("queue"); "inline" runs a job inside
+# the request that starts it (tests; development at most).
+TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
+PIMS_JOB_RUNNER = env.str("PIMS_JOB_RUNNER", default="queue")
+if PIMS_JOB_RUNNER not in {"queue", "inline"} or (PRODUCTION and PIMS_JOB_RUNNER != "queue"):
+    raise ImproperlyConfigured(f"PIMS_JOB_RUNNER must be queue (or inline outside production), not {PIMS_JOB_RUNNER!r}")
+if "PIMS_IMPORT_RUNNER" in env.ENVIRON:
+    raise ImproperlyConfigured(
+        "PIMS_IMPORT_RUNNER is gone: imports run on the task queue. Remove it and run the worker "
+        "(manage.py run_worker; docs/task-queue.md)"
+    )
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=184)
 if AUDIT_RETENTION_DAYS < 184:
     raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 184 (six months)")

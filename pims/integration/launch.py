@@ -1,49 +1,41 @@
 """Starting an import from the import page, and running it outside the request.
 
-The project has no task queue. A police extract takes minutes to hours, far
-longer than a request may last (gunicorn's timeout, the proxy's), so the
-page only stores the upload, creates the job (`police_import_prepare`: file
-and header checked at once, so a bad file is refused on the page) and starts
-the run; the page then polls the job's row for progress.
+A police extract takes minutes to hours, far longer than a request may last
+(gunicorn's timeout, the proxy's), so the page only stores the upload,
+creates the job (`police_import_prepare`: file and header checked at once,
+so a bad file is refused on the page) and queues its run on the task queue
+(pims.jobs, kind `police_import`); the page then polls the job's row for
+progress. The worker (`manage.py run_worker`, started by `make run` beside
+the web server) runs it: the run survives the request, a restart of the web
+process, and — resuming from its last commit — a stop or a kill of the
+worker itself, whose successor continues it (retries: pims/jobs/kinds.py).
 
-Runners (`settings.PIMS_IMPORT_RUNNER`):
+`settings.PIMS_JOB_RUNNER` = ``inline`` runs it inside the request (tests).
 
-* ``process`` (default): `manage.py import_police --job PK`, started through
-  ``/bin/sh -c '… &'`` in a new session, so the import is an orphan adopted by
-  init: it survives the request's end, a request timeout, a gunicorn worker
-  being recycled or killed, and leaves no zombie. Output goes to
-  ``MEDIA_ROOT/imports/logs/job-PK.log``.
-* ``thread``: a thread of the web worker — dies with the worker (development
-  server only).
-* ``inline``: inside the request (tests).
-
-Whatever ends a run early (a server restart, kill -9), the job resumes from
-its last commit when started again: the page offers 继续导入 for a job whose
-row has not moved for `STALE_AFTER`.
+An import that nothing continues any more — its queue job failed for good,
+or it was started before the queue or from the command line and its row
+has not moved for `STALE_AFTER` — is offered 继续导入 on the page.
 """
 
-import logging
-import os
 import shutil
-import subprocess
-import sys
-import threading
 import uuid
 from pathlib import Path
 
-from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from pims.audit.models import Action
 from pims.audit.services import audit_record
+from pims.jobs.models import Job
+from pims.jobs.selectors import job_latest_for
+from pims.jobs.services import job_enqueue
 
 from .models import ImportJob
 from .services import ImportRefused, import_dir, police_import, police_import_prepare
 
-log = logging.getLogger(__name__)
 MAPPING_MAX_BYTES = 64 * 1024
-STALE_AFTER = 120  # seconds without progress before a running job counts as interrupted
+STALE_AFTER = 120  # seconds without progress before a job run outside the queue counts as interrupted
+INTERRUPTED = "导入中断："  # the start of the message an error leaves on the job (cleared when it runs again)
 
 
 def upload_dir() -> Path:
@@ -95,7 +87,7 @@ def import_start(*, actor, upload, mapping_upload=None, village_default: str = "
         raise
     if Path(job.file_path) != path.resolve():
         # The same content is already being imported: keep that job, and
-        # start it again only if its run has stopped (never two runs at once).
+        # queue it again only if nothing continues it (never two runs at once).
         _remove_upload(path)
         if not job_is_stale(job):
             return job
@@ -104,7 +96,7 @@ def import_start(*, actor, upload, mapping_upload=None, village_default: str = "
 
 
 def import_resume(*, actor, job: ImportJob) -> ImportJob:
-    """Start an interrupted job again (it continues from its last commit)."""
+    """Queue an interrupted job again (it continues from its last commit)."""
     if job.state not in (ImportJob.State.STAGING, ImportJob.State.LOADING):
         raise ImportRefused("该导入任务已结束，无需继续")
     if not job_is_stale(job):
@@ -124,56 +116,30 @@ def import_resume(*, actor, job: ImportJob) -> ImportJob:
     return job
 
 
+def queue_job(job: ImportJob) -> Job | None:
+    """The task-queue job of the import's latest run (None: never queued)."""
+    return job_latest_for(job)
+
+
 def job_is_stale(job: ImportJob) -> bool:
-    running = job.state in (ImportJob.State.STAGING, ImportJob.State.LOADING)
-    return running and (timezone.now() - job.updated_at).total_seconds() > STALE_AFTER
+    """Unfinished, and nothing will continue it: its queue job has ended
+    (failed for good), or — never queued (the command line, or a job from
+    before the queue) — its row has not moved for STALE_AFTER. A queued or
+    running queue job is not stale even while no worker runs: the next
+    worker continues it."""
+    if job.state not in (ImportJob.State.STAGING, ImportJob.State.LOADING):
+        return False
+    queued = queue_job(job)
+    if queued is not None:
+        return queued.finished
+    return (timezone.now() - job.updated_at).total_seconds() > STALE_AFTER
 
 
-def import_launch(job: ImportJob) -> None:
-    RUNNERS[settings.PIMS_IMPORT_RUNNER](job.pk)
-
-
-def _run_process(pk: int) -> None:
-    logs = import_dir() / "logs"
-    logs.mkdir(mode=0o700, parents=True, exist_ok=True)
-    manage = Path(settings.BASE_DIR) / "manage.py"
-    with open(logs / f"job-{pk}.log", "ab") as log:
-        # sh starts the import in the background and exits at once; waiting
-        # for sh reaps it, and the import, orphaned, is adopted by init.
-        shell = subprocess.Popen(  # noqa: S603 — fixed argv, no user input
-            ["/bin/sh", "-c", '"$0" "$@" &', sys.executable, str(manage), "import_police", "--job", str(pk)],
-            cwd=settings.BASE_DIR,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            close_fds=True,
-            env=os.environ.copy(),
-        )
-        shell.wait(timeout=30)
-
-
-def _run_thread(pk: int) -> None:
-    def main():
-        close_old_connections()
-        try:
-            job_run(pk)
-        except Exception:  # recorded on the job by job_run
-            log.exception("import job %s stopped", pk)
-        finally:
-            connection.close()
-
-    threading.Thread(target=main, name=f"import-{pk}", daemon=True).start()
-
-
-def _run_inline(pk: int) -> None:
-    try:
-        job_run(pk)
-    except Exception:  # recorded on the job by job_run
-        log.exception("import job %s stopped", pk)
-
-
-RUNNERS = {"process": _run_process, "thread": _run_thread, "inline": _run_inline}
+def import_launch(job: ImportJob) -> Job:
+    """Queue a run of the job, as the user who started it."""
+    return job_enqueue(
+        kind="police_import", actor=job.actor, region_code=job.region_code, args={"import_job": job.pk}, subject=job
+    )
 
 
 def job_run(pk: int, *, progress=None, baseline_date=None) -> ImportJob:
@@ -186,6 +152,8 @@ def job_run(pk: int, *, progress=None, baseline_date=None) -> ImportJob:
     job = ImportJob.objects.select_related("actor", "actor__region").get(pk=pk)
     if job.state in (ImportJob.State.DONE, ImportJob.State.FAILED):
         return job
+    if job.message.startswith(INTERRUPTED):
+        ImportJob.objects.filter(pk=pk).update(message="")
     try:
         done = police_import(
             actor=job.actor,
@@ -198,7 +166,7 @@ def job_run(pk: int, *, progress=None, baseline_date=None) -> ImportJob:
         ImportJob.objects.filter(pk=pk).update(state=ImportJob.State.FAILED, message=str(exc)[:2000])
         raise
     except Exception as exc:
-        ImportJob.objects.filter(pk=pk).update(message=f"导入中断：{type(exc).__name__}: {exc}"[:2000])
+        ImportJob.objects.filter(pk=pk).update(message=f"{INTERRUPTED}{type(exc).__name__}: {exc}"[:2000])
         raise
     if done.pk != job.pk:
         ImportJob.objects.filter(pk=pk).update(

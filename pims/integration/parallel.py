@@ -21,6 +21,7 @@ to read (`PIMS_IMPORT_PARALLEL_BYTES`, default 4 MiB ≈ 15,000 police rows).
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections import Counter, deque
@@ -120,6 +121,9 @@ def _worker_start(parent: int) -> None:
     # parent's session; closing them would end the parent's).
     for conn in connections.all(initialized_only=True):
         conn.connection = None
+    # Ctrl-C reaches the whole process group: the importing process handles
+    # it (the task queue's worker re-queues the job) and ends the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A parent killed with SIGKILL cannot stop its pool; the workers notice
     # and leave instead of waiting forever.
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()

@@ -1,6 +1,6 @@
-"""The import page: upload a police extract, start the import outside the
-request (pims.integration.launch), watch its progress (htmx polling of the
-job's row) and fetch the rejected rows (scoped, audited)."""
+"""The import page: upload a police extract, queue the import (pims.integration.launch,
+run by the task queue's worker), watch its progress (htmx polling of the
+job's row, with the queue's state) and fetch the rejected rows (scoped, audited)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pims.audit.services import client_ip
+from pims.jobs.selectors import job_status
 from pims.lib.errors import Refused
 from pims.web.errors import refusals_as_messages
 
@@ -48,9 +49,11 @@ def import_list(request):
 
 
 def _progress_context(request, job):
+    queued = launch.queue_job(job)
     return {
         "job": job,
         "progress": selectors.import_progress(job),
+        "queue": job_status(queued) if queued is not None and job.state != job.State.DONE else None,
         "can_fetch_rejected": may_fetch_rejected(request.user),
     }
 

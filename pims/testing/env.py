@@ -13,8 +13,9 @@ os.environ.setdefault("BLIND_INDEX_KEY", base64.b64encode(os.urandom(32)).decode
 os.environ.setdefault("DATABASE_URL", "sqlite:///:memory:")
 # Backups, audit archives and anchors of a test run never land in the checkout.
 os.environ.setdefault("BACKUP_DIR", tempfile.mkdtemp(prefix="pims-test-backups-"))
-# Imports started on the import page run inside the request in tests (no detached processes).
-os.environ.setdefault("PIMS_IMPORT_RUNNER", "inline")
+# Background jobs (imports started on the import page …) run inside the request
+# in tests; the tests of the queue itself (pims/jobs/tests) run real workers.
+os.environ.setdefault("PIMS_JOB_RUNNER", "inline")
 # The product's clock (pims.lib.clock) is pinned for the whole run, so that no
 # test depends on the day it runs; CI also runs the suite on awkward days
 # (PIMS_CLOCK_TODAY=2027-03-03, 2028-02-29). A test moves it with `travel`.

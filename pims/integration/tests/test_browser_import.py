@@ -3,8 +3,10 @@ extract, watches the progress panel update by itself (htmx polling) while
 the import reads and loads, sees it finish and downloads the rejected rows
 (the rows of another township, rule P09).
 
-The test stands in for the detached run: the page's runner is held, and
-the test advances the import itself between the browser's polls. The live
+The test stands in for the worker: the page queues the import and no
+worker runs it (the page says so); the test advances the import itself
+between the browser's polls, then runs the queue in its own process, which
+finishes the job. The live
 server shares the test's in-memory SQLite connection, so the polls are
 held back (a Playwright route answers only while the test talks to the
 browser) whenever the test writes, and no two threads use the connection at
@@ -19,8 +21,10 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from pims.accounts.roles import Role
-from pims.integration import launch, services
+from pims.integration import services
 from pims.integration.models import ImportJob
+from pims.jobs.models import Job
+from pims.jobs.testing import run_ready_jobs
 from pims.synth.generator import Generator, VillageSpec
 from pims.synth.police_file import write_police_file
 from pims.testing.browser import screenshot
@@ -48,8 +52,7 @@ def test_operator_uploads_watches_progress_and_downloads_rejected_rows(browser_p
     write_police_file(pop, path)
     outside = sum(1 for p in pop.persons if pop.households[p.household].village_code.startswith("210124102"))
 
-    started = []
-    monkeypatch.setitem(launch.RUNNERS, settings.PIMS_IMPORT_RUNNER, started.append)
+    settings.PIMS_JOB_RUNNER = "queue"  # the worker runs below, when the test says so
     monkeypatch.setattr(services, "STAGE_CHUNK_ROWS", 30)
     monkeypatch.setattr(services, "LOAD_CHUNK_HOUSEHOLDS", 5)
     # One chunk at a time, so that the stand-in's stop leaves the load half done
@@ -69,7 +72,8 @@ def test_operator_uploads_watches_progress_and_downloads_rejected_rows(browser_p
     page.get_by_test_id("start-import").click()
     page.wait_for_url(re.compile(r"/imports/\d+/$"))
     job = ImportJob.objects.get()
-    assert started == [job.pk]
+    assert Job.objects.get().args == {"import_job": job.pk}
+    expect(page.get_by_test_id("worker-missing")).to_be_visible()  # no worker runs yet
     expect(page.get_by_test_id("import-state")).to_have_text("读取文件")
     assert page.get_by_test_id("rows-read").inner_text() == "0"
 
@@ -87,7 +91,7 @@ def test_operator_uploads_watches_progress_and_downloads_rejected_rows(browser_p
     assert page.get_by_test_id("import-progress").get_attribute("hx-trigger") == "every 2s"
     screenshot(page, "import-progress")
 
-    launch.job_run(job.pk)
+    run_ready_jobs()  # the worker picks the queued job up and finishes the import
     expect(page.get_by_test_id("import-state")).to_have_text("已完成")
     assert page.get_by_test_id("rows-rejected").inner_text() == str(outside)
     assert page.get_by_test_id("rows-loaded").inner_text() == str(len(pop.persons) - outside)

@@ -16,6 +16,7 @@ from pims.audit.models import AuditEntry
 from pims.integration import launch, services
 from pims.integration.models import ImportJob
 from pims.integration.selectors import import_progress
+from pims.jobs.models import Job
 from pims.registry.models import Person
 from pims.synth.police_file import write_police_file
 
@@ -138,16 +139,17 @@ def test_a_default_village_outside_the_region_is_not_offered(regions, codes, cli
 
 
 def test_the_same_file_uploaded_again_while_running_joins_the_running_job(regions, codes, client_for, extract,
-                                                                          monkeypatch, settings):  # fmt: skip
+                                                                          settings):  # fmt: skip
     path, _pop, _outside = extract
-    started = []
-    monkeypatch.setitem(launch.RUNNERS, settings.PIMS_IMPORT_RUNNER, started.append)
+    settings.PIMS_JOB_RUNNER = "queue"  # queued, and no worker runs it in this test
     client = client_for("operator")
     first = upload(client, path)
     second = upload(client, path)
     job = ImportJob.objects.get()
     assert first["Location"] == second["Location"] == reverse("integration:import_detail", args=[job.pk])
-    assert started == [job.pk]  # one run, not two
+    assert [q.args for q in Job.objects.filter(kind="police_import")] == [{"import_job": job.pk}]  # one run, not two
+    page = client.get(reverse("integration:import_detail", args=[job.pk])).content.decode()
+    assert 'data-job-state="queued"' in page and "后台任务进程未在运行" in page and "继续导入" not in page
     assert len(list(launch.upload_dir().rglob("*.csv"))) == 1
     # Another township's operator is told to wait; the job is not theirs to see.
     assert "其他单位" in upload(client_for("outsider"), path).content.decode()

@@ -4,8 +4,9 @@ Resumable: run the same command again after an interruption (even kill -9)
 and it continues from its last commit. Progress goes to stderr.
 
 `--job PK` runs (or resumes) a job created on the import page, as the user
-who started it: that is how the page runs an import outside the request
-(pims.integration.launch). The rejected rows stay in protected storage; an
+who started it — by hand; the page queues its imports on the task queue
+(`manage.py run_worker` runs them), and a job the queue still holds is
+refused here (never two runs at once). The rejected rows stay in protected storage; an
 operator who needs them as a file names it with `--rejected PATH` (a copy
 with plaintext ID numbers, audited as an export).
 """
@@ -137,8 +138,15 @@ class Command(BaseCommand):
         """A job of the import page, run as its starter. A refusal (the file
         is gone, the user may no longer import) fails the job; any other
         error is recorded on it and the job stays resumable."""
-        from pims.integration.launch import job_run
+        from pims.integration.launch import job_run, queue_job
 
+        held = ImportJob.objects.filter(pk=pk).first()
+        queued = queue_job(held) if held is not None else None
+        if queued is not None and not queued.finished:
+            raise CommandError(
+                f"import job {pk} is on the task queue (background job {queued.pk}, {queued.state}): "
+                "the worker (manage.py run_worker) continues it"
+            )
         try:
             return job_run(pk, progress=line, baseline_date=day)
         except ImportJob.DoesNotExist:

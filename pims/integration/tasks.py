@@ -1,0 +1,27 @@
+"""The import page's import as a job of the task queue (kind `police_import`,
+pims/jobs/kinds.py): run or resume the import job as the user who started it."""
+
+from pims.jobs.errors import JobRefused
+
+from .launch import job_run
+from .services import ImportRefused
+
+STAGES = {"stage": "读取文件", "load": "写入登记库", "check": "逻辑审核"}
+
+
+def police_import_job(ctx, *, import_job: int) -> dict:
+    def progress(job, stage, done, total):
+        ctx.progress(done, total, STAGES.get(stage, stage))
+
+    try:
+        job = job_run(import_job, progress=progress)
+    except ImportRefused as exc:
+        raise JobRefused(str(exc)) from None
+    if job.state == job.State.FAILED:
+        raise JobRefused(job.message or "导入失败")
+    return {
+        "import_job": job.pk,
+        "state": job.state,
+        "rows_loaded": job.rows_loaded,
+        "rows_rejected": job.rows_rejected,
+    }
