@@ -52,9 +52,10 @@ demo: install .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py setup_demo
 
+# The web server and the background-job worker together; Ctrl-C stops both.
 run: demo
-	@echo "Serving on http://127.0.0.1:$(PORT)/ — demo logins are printed above and listed in README.md"
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@echo "Serving on http://127.0.0.1:$(PORT)/ with the background-job worker — demo logins are printed above and listed in README.md"
+	$(BIN)/python scripts/run_dev.py $(PORT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
