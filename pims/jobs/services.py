@@ -313,7 +313,6 @@ def jobs_recover(*, now=None) -> list[int]:
                 ):
                     _submit(job)
                     recovered.append(job.pk)
-    _beats_prune(now)
     return recovered
 
 
@@ -333,7 +332,8 @@ def _attempt_lost(attempt: DBTaskResult | None) -> None:
         )
 
 
-def _beats_prune(now) -> None:
+def worker_beats_prune(*, now=None) -> None:
     """Heartbeats of workers gone for a day, unless a job still names them."""
+    now = now or timezone.now()
     busy = Job.objects.filter(state=Job.State.RUNNING).values("worker_id")
     WorkerBeat.objects.filter(last_seen__lt=now - timedelta(days=1)).exclude(worker_id__in=busy).delete()

@@ -32,6 +32,7 @@ from .procs import start_ticks
 
 log = logging.getLogger(__name__)
 RECOVER_EVERY = 10  # seconds between two recovery passes of a worker's heartbeat process
+PRUNE_EVERY = 3600  # seconds between two prunings of old heartbeats
 
 
 def new_worker_id() -> str:
@@ -89,7 +90,7 @@ def _beat_loop(worker_id: str, parent: int) -> None:
     """Beat and recover until the worker is gone (it may be SIGKILLed: then
     nobody stops this process, so it watches its parent)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the worker; it stops us
-    next_beat = next_recover = 0.0
+    next_beat = next_recover = next_prune = 0.0
     while os.getppid() == parent:
         now = time.monotonic()
         try:
@@ -100,6 +101,9 @@ def _beat_loop(worker_id: str, parent: int) -> None:
                 if recovered := services.jobs_recover():
                     log.warning("jobs of a lost worker queued again: %s", recovered)
                 next_recover = now + RECOVER_EVERY
+            if now >= next_prune:
+                services.worker_beats_prune()
+                next_prune = now + PRUNE_EVERY
         except DatabaseError as exc:  # e.g. SQLite busy with a long write: try again soon
             log.info("heartbeat: %s", exc)
             close_old_connections()

@@ -148,8 +148,8 @@ def test_a_page_started_import_survives_restarts_and_killed_workers(backend, reg
 
         # Uninterrupted, for reference: queued on the page, run by a worker that exits when the queue is empty.
         clean_pk = start_on_the_page(clean_env, path)
-        manage(clean_env, "run_worker", "--batch")
-        assert query(clean, IMPORT.format(pk=clean_pk))[0][0] == "done"
+        ran = manage(clean_env, "run_worker", "--batch", "-v2")
+        assert query(clean, IMPORT.format(pk=clean_pk))[0][0] == "done", ran.stdout[-3000:]
 
         pk = start_on_the_page(env, path)  # the page's process has exited: the job waits on the queue
         assert query(killed, IMPORT.format(pk=pk))[0][:2] == ("staging", 0)

@@ -294,7 +294,7 @@ def test_old_heartbeats_are_pruned_unless_a_running_job_names_them():
     beat("w-old", seen_ago=2 * 86400, stopped=True)
     beat("w-busy", host="other-host", seen_ago=2 * 86400)
     running_on("w-busy")
-    services._beats_prune(timezone.now())
+    services.worker_beats_prune()
     assert set(WorkerBeat.objects.values_list("worker_id", flat=True)) == {"w-busy"}
 
 
