@@ -74,7 +74,7 @@ def parse_mapping(upload) -> dict | None:
 
 
 def import_start(*, actor, upload, mapping_upload=None, village_default: str = "") -> ImportJob:
-    """Store the upload, create (or find the unfinished) job and start it.
+    """Store the upload, create (or find the unfinished) job and queue its run.
     Raises ImportRefused with a message for the page; nothing is kept then."""
     mapping = parse_mapping(mapping_upload)
     path = _save_upload(upload)

@@ -24,6 +24,8 @@ from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from pims.lib.errors import Failure
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -52,8 +54,8 @@ KINDS: dict[str, Kind] = {
 }
 
 
-class UnknownKind(LookupError):
-    pass
+class UnknownKind(Failure):
+    """A job of a kind this table does not have (a programming error)."""
 
 
 def kind_get(name: str) -> Kind:
