@@ -13,7 +13,7 @@ PORT ?= 8000
 WHEELHOUSE ?= wheelhouse
 PIP_COMPILE := $(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
 
-.PHONY: run test bench lint fmt install install-prod install-offline wheelhouse lock demo messages check-deploy clean
+.PHONY: run test bench lint typecheck fmt install install-prod install-offline wheelhouse lock demo messages check-deploy clean
 
 $(BIN)/.installed: requirements/dev.txt
 	$(PY) -m venv $(VENV)
@@ -75,9 +75,14 @@ fmt: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Message catalogues need settings but no secrets: throwaway test settings.
+# Message catalogues and the type checker (django-stubs loads the settings)
+# need settings but no secrets: throwaway test settings.
 I18N_ENV := PIMS_ENV=test SECRET_KEY=messages BLIND_INDEX_KEY=messages DATABASE_URL=sqlite:///:memory: \
 	FIELD_ENCRYPTION_KEYS=MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=
+
+# mypy with django-stubs; what is strict and what is not yet checked: pyproject.toml [tool.mypy].
+typecheck: install
+	$(I18N_ENV) $(BIN)/mypy
 
 messages: install
 	cd pims && $(I18N_ENV) ../$(BIN)/python ../manage.py makemessages -l zh_Hans -l en --no-obsolete \
@@ -91,4 +96,4 @@ check-deploy: install
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles $(WHEELHOUSE)
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles $(WHEELHOUSE) .mypy_cache

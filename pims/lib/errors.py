@@ -61,12 +61,12 @@ class PimsError(Exception):
     def __str__(self) -> str:
         return self.message
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         # Picklable whatever a subclass's __init__ takes (errors cross worker processes).
         return _restore, (type(self), self.__dict__.copy())
 
 
-def _restore(cls: type[PimsError], state: dict) -> PimsError:
+def _restore(cls: type[PimsError], state: dict[str, Any]) -> PimsError:
     exc = cls.__new__(cls)
     Exception.__init__(exc, state.get("template", ""))
     exc.__dict__.update(state)

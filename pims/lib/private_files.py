@@ -4,6 +4,7 @@ Backups and audit archives are created with these modes explicitly (never
 through the process umask, which is shared by every thread of a worker).
 """
 
+import io
 import os
 from pathlib import Path
 
@@ -21,7 +22,7 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def create_private(path: Path):
+def create_private(path: Path) -> io.BufferedWriter:
     """Open a new file for binary writing with mode 0600; refuses an existing one."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
     return os.fdopen(fd, "wb")

@@ -6,7 +6,7 @@ signed-in user's id, and the client address (the one the audit log records).
 Outside a request everything is None. Framework-free.
 """
 
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
 
@@ -24,9 +24,9 @@ def current() -> RequestContext | None:
     return _current.get()
 
 
-def begin(context: RequestContext):
+def begin(context: RequestContext) -> Token[RequestContext | None]:
     return _current.set(context)
 
 
-def end(token) -> None:
+def end(token: Token[RequestContext | None]) -> None:
     _current.reset(token)

@@ -36,6 +36,10 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 from .errors import Invalid
 
@@ -100,7 +104,7 @@ def number_text(value: int | float) -> str:
     return format(Decimal(repr(value)).normalize(), "f")
 
 
-def cell_text(value) -> str:
+def cell_text(value: object) -> str:
     """A cell of an ordinary column as text: numbers as their digits, dates
     as ISO text, text stripped."""
     if value is None:
@@ -114,7 +118,7 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
-def is_number(value) -> bool:
+def is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -204,8 +208,9 @@ def read_xlsx(
         wb.close()
 
 
-def _sheet_row(line: int, values, header: list[str], guarded: set[int]) -> SheetRow:
-    cells, refused = [], []
+def _sheet_row(line: int, values: Iterable[object], header: list[str], guarded: set[int]) -> SheetRow:
+    cells: list[str] = []
+    refused: list[RefusedCell] = []
     for i, value in enumerate(values):
         if i in guarded and is_number(value):
             shown = number_text(value)
@@ -236,7 +241,7 @@ def _needs_quote(text: str) -> bool:
     return formula_like(text.lstrip("'"))
 
 
-def csv_value(value):
+def csv_value(value: object) -> object:
     """A value for a CSV cell: formula-like text behind an apostrophe;
     numbers and other values unchanged."""
     if isinstance(value, str) and _needs_quote(value):
@@ -252,32 +257,36 @@ def unescape(text: str) -> str:
     return text
 
 
+class _RowWriter(Protocol):
+    def writerow(self, row: Iterable[Any], /) -> Any: ...
+
+
 class _SafeWriter:
     """csv.writer whose every cell passes csv_value."""
 
-    def __init__(self, writer):
+    def __init__(self, writer: _RowWriter):
         self._writer = writer
 
-    def writerow(self, row: Iterable):
+    def writerow(self, row: Iterable[object]) -> object:
         return self._writer.writerow([csv_value(v) for v in row])
 
-    def writerows(self, rows: Iterable[Iterable]) -> None:
+    def writerows(self, rows: Iterable[Iterable[object]]) -> None:
         for row in rows:
             self.writerow(row)
 
 
-def csv_writer(fh, **kwargs) -> _SafeWriter:
+def csv_writer(fh: SupportsWrite[str], **kwargs: Any) -> _SafeWriter:
     """The csv.writer every CSV export uses."""
     return _SafeWriter(csv.writer(fh, **kwargs))
 
 
-def _as_text(cell):
+def _as_text(cell: Any) -> Any:  # an openpyxl cell
     cell.data_type = "s"
     cell.quotePrefix = True
     return cell
 
 
-def xlsx_value(ws, value):
+def xlsx_value(ws: Any, value: object) -> object:
     """A value for ``ws.append`` on a write-only sheet: formula-like text
     becomes a quote-prefixed text cell (openpyxl would otherwise store text
     starting with ``=`` as a formula)."""
@@ -288,12 +297,12 @@ def xlsx_value(ws, value):
     return _as_text(WriteOnlyCell(ws, value=value))
 
 
-def xlsx_row(ws, row: Iterable) -> list:
+def xlsx_row(ws: Any, row: Iterable[object]) -> list[object]:
     """A row for ``ws.append``, every cell through xlsx_value."""
     return [xlsx_value(ws, v) for v in row]
 
 
-def xlsx_set(ws, row: int, column: int, value):
+def xlsx_set(ws: Any, row: int, column: int, value: object) -> Any:
     """``ws.cell(row=, column=, value=)`` on a normal sheet, formula-like
     text kept as text; returns the cell."""
     cell = ws.cell(row=row, column=column, value=value)

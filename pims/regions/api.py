@@ -2,6 +2,9 @@ from datetime import date
 
 from ninja import Router, Schema
 
+from pims.accounts.requests import ApiRequest
+
+from .models import Region
 from .selectors import access_region, region_children_visible_to
 
 router = Router(tags=["regions"])
@@ -16,16 +19,16 @@ class RegionOut(Schema):
     valid_to: date | None
 
     @staticmethod
-    def resolve_parent_code(obj):
-        return obj.parent.code if obj.parent_id else None
+    def resolve_parent_code(obj: Region) -> str | None:
+        return obj.parent.code if obj.parent else None
 
 
 @router.get("/{code}", response=RegionOut)
-def region_get(request, code: str):
+def region_get(request: ApiRequest, code: str) -> Region:
     return access_region(request.auth, code)
 
 
 @router.get("/{code}/children", response=list[RegionOut])
-def region_children(request, code: str):
+def region_children(request: ApiRequest, code: str) -> list[Region]:
     region = access_region(request.auth, code)
     return list(region_children_visible_to(user=request.auth, region=region).select_related("parent"))

@@ -134,7 +134,7 @@ def _is_placeholder(row: RegionRow) -> bool:
     its parent, so it cannot be a separate region; we skip it (and count it as
     skipped) and the city itself stands for it. 620201 嘉峪关市 has a non-zero
     segment, does not collide and is loaded as an ordinary county."""
-    return bool(row.short_parent) and set(row.short_code[len(row.short_parent) :]) == {"0"}
+    return bool(row.short_parent and set(row.short_code[len(row.short_parent) :]) == {"0"})
 
 
 def _check_county_code(file: RegionFile, county: str) -> None:
@@ -196,6 +196,8 @@ def parse_region_file(path: Path, *, counties: tuple[str, ...] = ()) -> RegionFi
     return file
 
 
-def bundled_files(counties: tuple[str, ...] = (DEFAULT_COUNTY,), villages_file: Path = VILLAGES_FILE) -> list:
+def bundled_files(
+    counties: tuple[str, ...] = (DEFAULT_COUNTY,), villages_file: Path = VILLAGES_FILE
+) -> list[RegionFile]:
     """The national county list, then the townships and villages of `counties`."""
     return [parse_region_file(COUNTIES_FILE), parse_region_file(villages_file, counties=tuple(counties))]

@@ -12,14 +12,14 @@ class Level(models.TextChoices):
 
 # Number of significant digits of a 12-digit code at each level: a subtree is
 # the set of codes sharing that prefix.
-LEVEL_DIGITS = {
+LEVEL_DIGITS: dict[str, int] = {
     Level.PROVINCE: 2,
     Level.CITY: 4,
     Level.COUNTY: 6,
     Level.TOWNSHIP: 9,
     Level.VILLAGE: 12,
 }
-LEVEL_ORDER = [Level.PROVINCE, Level.CITY, Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE]
+LEVEL_ORDER: list[str] = [Level.PROVINCE, Level.CITY, Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE]
 
 
 class Region(models.Model):
@@ -38,7 +38,7 @@ class Region(models.Model):
         verbose_name = _("行政区划")
         verbose_name_plural = _("行政区划")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name}（{self.code}）"
 
     @property
@@ -74,5 +74,5 @@ class RegionHistory(models.Model):
         verbose_name = _("区划变更记录")
         verbose_name_plural = _("区划变更记录")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.region_id} {self.change} {self.effective}"

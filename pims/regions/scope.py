@@ -6,22 +6,29 @@ region-code column. Views never build their own region filter: they call
 `scope_filter` (through an app's selectors) or `access_region`.
 """
 
-from django.db.models import Q, QuerySet
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeVar
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
+if TYPE_CHECKING:
+    from pims.accounts.requests import AnyUser
 
-def user_prefix(user) -> str | None:
+_M = TypeVar("_M", bound=Model)
+
+
+def user_prefix(user: AnyUser | None) -> str | None:
     """The code prefix of the user's jurisdiction, or None when the user may
-    see no regional data at all (anonymous, inactive, no region)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    see no regional data at all (nobody, anonymous, inactive, no region)."""
+    if user is None or isinstance(user, AnonymousUser) or not user.is_active or user.region_id is None:
         return None
-    region = getattr(user, "region", None)
-    if region is None:
-        return None
-    return region.prefix
+    return user.region.prefix
 
 
-def scope_q(user, field: str = "region_code") -> Q:
+def scope_q(user: AnyUser | None, field: str = "region_code") -> Q:
     """A Q object restricting `field` (a 12-digit code column) to the user's
     subtree; matches nothing for a user without a jurisdiction."""
     prefix = user_prefix(user)
@@ -30,16 +37,16 @@ def scope_q(user, field: str = "region_code") -> Q:
     return Q(**{f"{field}__startswith": prefix})
 
 
-def scope_filter(qs: QuerySet, user, field: str = "region_code") -> QuerySet:
+def scope_filter(qs: QuerySet[_M], user: AnyUser | None, field: str = "region_code") -> QuerySet[_M]:
     return qs.filter(scope_q(user, field))
 
 
-def code_in_scope(user, code: str | None) -> bool:
+def code_in_scope(user: AnyUser | None, code: str | None) -> bool:
     prefix = user_prefix(user)
     return bool(prefix is not None and code and code.startswith(prefix))
 
 
-def require_in_scope(user, code: str | None) -> None:
+def require_in_scope(user: AnyUser | None, code: str | None) -> None:
     """Raise 404 — never 403 — for a code outside the user's subtree, so that
     existence does not leak."""
     if not code_in_scope(user, code):

@@ -1,9 +1,12 @@
 """Writes to the region tree. Regions are never deleted: the loader renames,
 reparents, retires and restores them, and records each change as history."""
 
+from __future__ import annotations
+
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Q
@@ -15,6 +18,9 @@ from pims.audit.services import audit_record
 from .loader import RegionFile, RegionRow
 from .models import LEVEL_ORDER, Region, RegionHistory
 
+if TYPE_CHECKING:
+    from pims.accounts.models import User
+
 COUNT_KEYS = ["created", "renamed", "reparented", "retired", "restored", "unchanged", "skipped"]
 _CHUNK = 500
 
@@ -22,14 +28,14 @@ _CHUNK = 500
 @dataclass
 class FileResult:
     file: str
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter[str] = field(default_factory=Counter)
     skipped_codes: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
         return {key: self.counts[key] for key in COUNT_KEYS}
 
 
-def regions_load(*, actor, files: list[RegionFile], effective: date) -> list[FileResult]:
+def regions_load(*, actor: User | None, files: list[RegionFile], effective: date) -> list[FileResult]:
     """Apply parsed region files in order, in one transaction, with one audit entry.
 
     Each file is checked against the database (parents exist, are active and
@@ -83,7 +89,7 @@ def _check_parents(file: RegionFile, existing: dict[str, Region]) -> None:
     earlier: set[str] = set()
     for row in file.rows:
         if row.short_parent and row.short_parent not in earlier:
-            _check_db_parent(file, row, existing.get(row.parent_code))
+            _check_db_parent(file, row, existing.get(row.parent_code or ""))
         earlier.add(row.short_code)
 
 
@@ -99,11 +105,19 @@ def _check_db_parent(file: RegionFile, row: RegionRow, parent: Region | None) ->
     raise file.error(row.line, problem)
 
 
-def _history(region, change, effective, source, old="", new="") -> RegionHistory:
+def _history(region: Region, change: str, effective: date, source: str, old: str = "", new: str = "") -> RegionHistory:
     return RegionHistory(region=region, change=change, old_value=old, new_value=new, effective=effective, source=source)
 
 
-def _update_existing(file, existing, preexisting, result, history, effective, source) -> None:
+def _update_existing(
+    file: RegionFile,
+    existing: dict[str, Region],
+    preexisting: set[str],
+    result: FileResult,
+    history: list[RegionHistory],
+    effective: date,
+    source: str,
+) -> None:
     """Rename, reparent and restore regions that were in the database before this file."""
     changed: list[Region] = []
     for row in file.rows:
@@ -117,8 +131,9 @@ def _update_existing(file, existing, preexisting, result, history, effective, so
             region.name = row.name
         parent = existing.get(row.parent_code) if row.parent_code else None
         if region.parent_id != (parent.pk if parent else None):
-            old = region.parent.code if region.parent_id else ""
-            history.append(_history(region, RegionHistory.Change.REPARENTED, effective, source, old, row.parent_code))
+            old = region.parent.code if region.parent else ""
+            new = row.parent_code or ""
+            history.append(_history(region, RegionHistory.Change.REPARENTED, effective, source, old, new))
             result.counts["reparented"] += 1
             region.parent = parent
         if region.valid_to is not None:
@@ -132,7 +147,14 @@ def _update_existing(file, existing, preexisting, result, history, effective, so
     Region.objects.bulk_update(changed, ["name", "parent", "valid_to"], batch_size=_CHUNK)
 
 
-def _create_new(file, existing, result, history, effective, source) -> None:
+def _create_new(
+    file: RegionFile,
+    existing: dict[str, Region],
+    result: FileResult,
+    history: list[RegionHistory],
+    effective: date,
+    source: str,
+) -> None:
     """Create new regions level by level, so a parent has its id before its children."""
     new_rows = [row for row in file.rows if row.code not in existing]
     for level in LEVEL_ORDER:
@@ -172,7 +194,9 @@ def _retire_scope(file: RegionFile) -> Q:
     return scope & under
 
 
-def _retire_absent(file, result, history, effective, source) -> None:
+def _retire_absent(
+    file: RegionFile, result: FileResult, history: list[RegionHistory], effective: date, source: str
+) -> None:
     listed = {row.code for row in file.rows}
     retired = [region for region in Region.objects.filter(_retire_scope(file)) if region.code not in listed]
     for region in retired:

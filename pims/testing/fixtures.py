@@ -30,7 +30,12 @@ def build_tree() -> dict[str, Region]:
     for code, name, level, parent in TREE:
         made[code], _ = Region.objects.get_or_create(
             code=code,
-            defaults={"name": name, "level": level, "parent": made.get(parent), "valid_from": dt.date(2023, 6, 30)},
+            defaults={
+                "name": name,
+                "level": level,
+                "parent": made[parent] if parent else None,
+                "valid_from": dt.date(2023, 6, 30),
+            },
         )
     return made
 

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from pims.lib import spreadsheet
 from pims.lib.spreadsheet import SheetError, column_letter, number_text, read_xlsx
@@ -13,8 +14,10 @@ from pims.lib.spreadsheet import SheetError, column_letter, number_text, read_xl
 
 def workbook(path: Path, rows: list[list]) -> Path:
     wb = Workbook()
+    sheet = wb.active
+    assert isinstance(sheet, Worksheet)
     for r in rows:
-        wb.active.append(r)
+        sheet.append(r)
     wb.save(path)
     return path
 

@@ -116,7 +116,7 @@ def test_other_county_village_file_leaves_faku_alone(tmp_path):
 def _file_rows(county: str) -> dict[str, int]:
     from pims.regions.loader import VILLAGES_FILE
 
-    counts = {Level.TOWNSHIP: 0, Level.VILLAGE: 0}
+    counts: dict[str, int] = {Level.TOWNSHIP: 0, Level.VILLAGE: 0}
     for line in VILLAGES_FILE.read_text(encoding="utf-8-sig").splitlines()[1:]:
         code, _name, level, _parent = line.split(",")
         if code.startswith(county):

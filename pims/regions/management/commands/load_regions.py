@@ -1,7 +1,8 @@
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from pims.regions.loader import (
     DATA_VINTAGE,
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         "from the bundled Liaoning file, or from --villages-file for a county of another province."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="*", help="region CSV files, applied in order")
         parser.add_argument(
             "--county",
@@ -52,14 +53,22 @@ class Command(BaseCommand):
             help=f"valid-from date of new regions and date of recorded changes (default {DATA_VINTAGE})",
         )
 
-    def handle(self, *args, files, county, villages_file, effective, **options):
+    def handle(
+        self,
+        *args: Any,
+        files: list[str],
+        county: list[str] | None,
+        villages_file: str | Path,
+        effective: str | date,
+        **options: Any,
+    ) -> None:
         effective = _date(effective)  # call_command() passes option values unconverted
         if files and (county or Path(villages_file) != VILLAGES_FILE):
             raise CommandError("give either region files or --county/--villages-file, not both")
         try:
             # Every file is read and checked before anything is written.
             if files:
-                parsed = [parse_region_file(path) for path in files]
+                parsed = [parse_region_file(Path(path)) for path in files]
             else:
                 parsed = bundled_files(tuple(county or [DEFAULT_COUNTY]), Path(villages_file))
             results = regions_load(actor=None, files=parsed, effective=effective)
