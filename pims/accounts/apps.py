@@ -6,7 +6,7 @@ class AccountsConfig(AppConfig):
     name = "pims.accounts"
     verbose_name = _("账户")
 
-    def ready(self):
+    def ready(self) -> None:
         from pims.web.modules import Item, register_item
 
         from . import signals  # noqa: F401  (login/logout/lockout audit receivers)

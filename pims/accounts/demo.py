@@ -36,7 +36,7 @@ DEMO_USERS = [
 ]
 
 
-def ensure_demo_users() -> list[dict]:
+def ensure_demo_users() -> list[dict[str, str]]:
     """Create the demo accounts that do not exist yet (existing ones are left
     untouched) and return their logins. Regions must already be loaded."""
     if settings.PIMS_ENV == "production":

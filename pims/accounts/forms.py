@@ -1,13 +1,17 @@
+from typing import Any
+
 from django import forms
-from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from pims.audit.models import Action
 from pims.audit.services import audit_record, client_ip
+from pims.regions.models import Region
 
 from . import lockout
+from .models import User
 from .roles import Role
 from .selectors import assignable_regions_for
 
@@ -21,11 +25,11 @@ class LoginForm(AuthenticationForm):
         ),
     }
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         # The guard answers before the password is checked (pims.accounts.lockout).
         username = self.cleaned_data.get("username")
         if username and lockout.guarded(username, client_ip(self.request)):
-            known = get_user_model().objects.filter(username=username).first()
+            known = User.objects.filter(username=username).first()
             audit_record(
                 actor=known,
                 username=username[:150],
@@ -55,18 +59,18 @@ class RegionCodeField(forms.CharField):
 
     default_error_messages = {"invalid_choice": _("区划代码不存在或不在您的管辖范围内。")}
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any):
         kwargs.setdefault("max_length", 12)
         kwargs.setdefault(
             "widget", forms.TextInput(attrs={"list": "region-codes", "inputmode": "numeric", "autocomplete": "off"})
         )
         super().__init__(**kwargs)
-        self.queryset = None
+        self.queryset: QuerySet[Region] | None = None
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: Any) -> Any:
         return getattr(value, "code", value)
 
-    def clean(self, value):
+    def clean(self, value: Any) -> Region | None:
         code = super().clean(value)
         if not code:
             return None
@@ -79,7 +83,7 @@ class RegionCodeField(forms.CharField):
 class _ActorForm(forms.Form):
     """A form whose region field is limited to the acting administrator's subtree."""
 
-    def __init__(self, *args, actor, **kwargs):
+    def __init__(self, *args: Any, actor: User, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.actor = actor
         self.regions = assignable_regions_for(user=actor)
@@ -122,7 +126,7 @@ class _NewPasswordFields(forms.Form):
         label=_("确认密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
-    def clean_password2(self):
+    def clean_password2(self) -> str | None:
         p1, p2 = self.cleaned_data.get("password1"), self.cleaned_data.get("password2")
         if p1 and p2 and p1 != p2:
             raise ValidationError(_("两次输入的密码不一致。"))

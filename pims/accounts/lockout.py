@@ -21,23 +21,24 @@ from django.utils import timezone
 
 def account_failures(username: str) -> int:
     since = timezone.now() - settings.LOGIN_ACCOUNT_WINDOW
-    return AccessFailureLog.objects.filter(username=username, attempt_time__gte=since).count()
+    return int(AccessFailureLog.objects.filter(username=username, attempt_time__gte=since).count())
 
 
 def known_address(username: str, ip: str | None) -> bool:
     if not ip:
         return False
     since = timezone.now() - dt.timedelta(days=settings.LOGIN_KNOWN_ADDRESS_DAYS)
-    return AccessLog.objects.filter(username=username, ip_address=ip, attempt_time__gte=since).exists()
+    return bool(AccessLog.objects.filter(username=username, ip_address=ip, attempt_time__gte=since).exists())
 
 
 def guarded(username: str, ip: str | None) -> bool:
     """True if a sign-in for `username` from `ip` must be refused now."""
-    return account_failures(username) >= settings.LOGIN_ACCOUNT_FAILURE_LIMIT and not known_address(username, ip)
+    limit: int = settings.LOGIN_ACCOUNT_FAILURE_LIMIT
+    return account_failures(username) >= limit and not known_address(username, ip)
 
 
 def forget_failures(username: str) -> int:
     """An administrator's unlock lifts the guard too (the audit log keeps
     every failure); returns the rows removed."""
     removed, _ = AccessFailureLog.objects.filter(username=username).delete()
-    return removed
+    return int(removed)

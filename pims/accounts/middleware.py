@@ -2,10 +2,11 @@
 absolute session lifetime) and the security headers of every answer."""
 
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -13,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from pims.audit.models import Action
 from pims.audit.services import audit_request, client_ip
+
+from .models import User
 
 # Paths a signed-in user may reach before completing 2FA. Only the sign-in
 # pages themselves: the rest of /accounts/ (user management, password change)
@@ -30,30 +33,37 @@ def _open_path(path: str) -> bool:
 SIGNED_IN_AT = "pims_signed_in_at"
 
 
-def session_expired(request) -> bool:
+def session_expired(request: HttpRequest) -> bool:
     """Past the absolute lifetime (SESSION_ABSOLUTE_SECONDS) since sign-in,
     however active the session was; a session without a start is expired."""
-    started = request.session.get(SIGNED_IN_AT)
-    return started is None or time.time() - started > settings.SESSION_ABSOLUTE_SECONDS
+    started: float | None = request.session.get(SIGNED_IN_AT)
+    lifetime: float = settings.SESSION_ABSOLUTE_SECONDS
+    return started is None or time.time() - started > lifetime
 
 
-def _signed_out(request, reason: str):
+def _signed_out(request: HttpRequest, reason: str) -> HttpResponse:
     """Sign the user out; the login page (or the API caller) is told why.
     This middleware runs before MessageMiddleware, so the page gets the
     reason through the query string; the audit row of the sign-out
     (pims.accounts.signals) names it."""
-    request.pims_logout_reason = reason
+    request.pims_logout_reason = reason  # type: ignore[attr-defined]  # read by the sign-out's audit receiver
     logout(request)
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": _("登录已失效，请重新登录")}, status=401)
     return redirect(reverse("accounts:login") + f"?reason={reason}")
 
 
+def _verified(user: User) -> bool:
+    """Signed in with a second factor: django_otp's middleware (before this
+    one) gives the request's user `is_verified()`."""
+    return bool(user.is_verified())  # type: ignore[attr-defined]
+
+
 class SecurityPolicyMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]):
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         user = request.user
         if user.is_authenticated:
             if not user.ip_allowed(client_ip(request)):
@@ -67,7 +77,7 @@ class SecurityPolicyMiddleware:
                 return _signed_out(request, "network")
             if session_expired(request):
                 return _signed_out(request, "expired")
-            if user.requires_2fa and not user.is_verified() and not _open_path(request.path):
+            if user.requires_2fa and not _verified(user) and not _open_path(request.path):
                 if request.path.startswith("/api/"):
                     return JsonResponse({"detail": _("需要完成双因素认证")}, status=401)
                 return redirect(reverse("accounts:otp"))
@@ -81,11 +91,11 @@ class ResponseHeadersMiddleware:
     which no browser or proxy cache may keep. First in MIDDLEWARE, so that
     error pages get them too."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]):
         self.get_response = get_response
         self.static = "/" + settings.STATIC_URL.lstrip("/")
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         if not request.path.startswith(self.static):

@@ -1,4 +1,5 @@
 import ipaddress
+from typing import ClassVar, Self
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -23,13 +24,13 @@ class User(AbstractUser):
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
 
     REQUIRED_FIELDS = ["role", "region"]
-    objects = UserManager()
+    objects: ClassVar[UserManager[Self]] = UserManager()
 
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.full_name or self.username
 
     @property

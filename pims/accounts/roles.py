@@ -4,10 +4,18 @@ Capabilities are named here once; views and services ask `has_capability`
 instead of comparing role strings, so a role's rights live in one table.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from pims.regions.models import Level
+
+if TYPE_CHECKING:
+    from .requests import AnyUser
 
 
 class Role(models.TextChoices):
@@ -96,7 +104,7 @@ ROLE_CAPS: dict[str, set[str]] = {
 }
 
 
-def has_capability(user, cap: str) -> bool:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+def has_capability(user: AnyUser | None, cap: str) -> bool:
+    if user is None or isinstance(user, AnonymousUser) or not user.is_active:
         return False
     return cap in ROLE_CAPS.get(user.role, set())

@@ -1,9 +1,12 @@
 """Reads on user accounts. Only a user holding Cap.MANAGE_USERS sees other
 accounts, and only those whose region lies in their own subtree."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -13,18 +16,20 @@ from pims.regions.models import Region
 from pims.regions.scope import scope_q
 from pims.regions.selectors import region_list_visible_to
 
+from .models import User
 from .roles import Cap, has_capability
 
-User = get_user_model()
+if TYPE_CHECKING:
+    from .requests import AnyUser
 
 
-def user_list_visible_to(*, user) -> QuerySet:
+def user_list_visible_to(*, user: AnyUser | None) -> QuerySet[User]:
     if not has_capability(user, Cap.MANAGE_USERS):
         return User.objects.none()
     return User.objects.filter(scope_q(user, "region__code")).select_related("region").order_by("username")
 
 
-def access_user(user, pk) -> "User":
+def access_user(user: AnyUser | None, pk: int | str) -> User:
     """The account `pk` if `user` may manage it; 404 for missing, out of scope
     or a caller without the capability alike."""
     try:
@@ -33,19 +38,20 @@ def access_user(user, pk) -> "User":
         raise Http404 from None
 
 
-def assignable_regions_for(*, user) -> QuerySet[Region]:
+def assignable_regions_for(*, user: AnyUser | None) -> QuerySet[Region]:
     """Regions `user` may place accounts in: active regions of their subtree."""
     if not has_capability(user, Cap.MANAGE_USERS):
         return Region.objects.none()
     return region_list_visible_to(user=user).filter(valid_to__isnull=True).order_by("code")
 
 
-def user_is_locked_out(user) -> bool:
+def user_is_locked_out(user: User) -> bool:
     """True while axes holds enough recent failures for this username."""
     threshold = timezone.now() - settings.AXES_COOLOFF_TIME
+    limit: int = settings.AXES_FAILURE_LIMIT
     attempts = AccessAttempt.objects.filter(username=user.username, attempt_time__gte=threshold)
-    return any(a.failures_since_start >= settings.AXES_FAILURE_LIMIT for a in attempts)
+    return any(a.failures_since_start >= limit for a in attempts)
 
 
-def user_has_2fa(user) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+def user_has_2fa(user: User) -> bool:
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())

@@ -8,9 +8,10 @@ regions — inside their own jurisdiction.
 """
 
 import ipaddress
+from enum import Enum
+from typing import Any, Final
 
 import axes.utils
-from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,9 +26,8 @@ from pims.regions.models import Level, Region
 from pims.regions.scope import code_in_scope
 
 from . import lockout
+from .models import User
 from .roles import ROLE_LEVEL, Cap, Role, has_capability
-
-User = get_user_model()
 
 # Fields a user-management form may change, in display order.
 EDITABLE_FIELDS = ("role", "region", "full_name", "phone", "allowed_networks")
@@ -76,7 +76,7 @@ def check_role_region(role: str, region: Region) -> None:
         raise ValidationError({"region": _("所选区划已撤销，不能再分配用户。")})
 
 
-def _check_actor(actor, *, region: Region | None = None, target=None) -> None:
+def _check_actor(actor: User | None, *, region: Region | None = None, target: User | None = None) -> None:
     """A real actor needs Cap.MANAGE_USERS and jurisdiction over both the
     target user and the region being assigned. Views check this too (as 404);
     the service refuses again so that no caller can skip it."""
@@ -90,7 +90,7 @@ def _check_actor(actor, *, region: Region | None = None, target=None) -> None:
         raise ValidationError({"region": _("所选区划不在您的管辖范围内。")})
 
 
-def _merge(errors: dict, exc: ValidationError, default_field: str) -> None:
+def _merge(errors: dict[str, list[str]], exc: ValidationError, default_field: str) -> None:
     if hasattr(exc, "error_dict"):
         for key, errs in exc.error_dict.items():
             errors.setdefault(key, []).extend(e for err in errs for e in err.messages)
@@ -98,7 +98,7 @@ def _merge(errors: dict, exc: ValidationError, default_field: str) -> None:
         errors.setdefault(default_field, []).extend(exc.messages)
 
 
-def _audit(actor, action: str, user, detail: dict) -> None:
+def _audit(actor: User | None, action: str, user: User, detail: dict[str, Any]) -> None:
     audit_record(actor=actor, action=action, obj=user, region_code=user.region.code, detail=detail)
 
 
@@ -107,7 +107,7 @@ def _audit(actor, action: str, user, detail: dict) -> None:
 
 def user_create(
     *,
-    actor,
+    actor: User | None,
     username: str,
     password: str,
     role: str,
@@ -115,11 +115,11 @@ def user_create(
     full_name: str = "",
     phone: str = "",
     allowed_networks: str = "",
-):
+) -> User:
     """Create an active account; returns the user. Two-factor roles set up
     their TOTP device on first sign-in."""
     username = (username or "").strip()
-    errors: dict[str, list] = {}
+    errors: dict[str, list[str]] = {}
     _check_actor(actor, region=region)
 
     candidate = User(username=username, role=role, region=region, full_name=full_name, phone=phone)
@@ -164,40 +164,49 @@ def user_create(
     return user
 
 
-_UNSET = object()
+class _Unset(Enum):
+    """An argument left out (None could be a value)."""
+
+    UNSET = "unset"
+
+
+_UNSET: Final = _Unset.UNSET
 
 
 def user_update(
     *,
-    actor,
-    user,
-    role: str = _UNSET,
-    region: Region = _UNSET,
-    full_name: str = _UNSET,
-    phone: str = _UNSET,
-    allowed_networks: str = _UNSET,
-):
+    actor: User | None,
+    user: User,
+    role: str | _Unset = _UNSET,
+    region: Region | _Unset = _UNSET,
+    full_name: str | _Unset = _UNSET,
+    phone: str | _Unset = _UNSET,
+    allowed_networks: str | _Unset = _UNSET,
+) -> User:
     """Change account fields; arguments left out stay as they are. Returns the
     user. An administrator cannot change their own role (that would let them
     grant themselves access to personal data)."""
     _check_actor(actor, target=user, region=None if region is _UNSET else region)
-    new = {
-        "role": user.role if role is _UNSET else role,
-        "region": user.region if region is _UNSET else region,
-        "full_name": user.full_name if full_name is _UNSET else full_name,
-        "phone": user.phone if phone is _UNSET else phone,
-        "allowed_networks": user.allowed_networks if allowed_networks is _UNSET else allowed_networks,
-    }
-    errors: dict[str, list] = {}
+    new_role = user.role if role is _UNSET else role
+    new_region = user.region if region is _UNSET else region
+    networks = user.allowed_networks if allowed_networks is _UNSET else allowed_networks
+    errors: dict[str, list[str]] = {}
     try:
-        check_role_region(new["role"], new["region"])
+        check_role_region(new_role, new_region)
     except ValidationError as exc:
         _merge(errors, exc, "role")
     try:
-        new["allowed_networks"] = normalize_networks(new["allowed_networks"])
+        networks = normalize_networks(networks)
     except ValidationError as exc:
         _merge(errors, exc, "allowed_networks")
-    if actor is not None and actor.pk == user.pk and new["role"] != user.role:
+    new: dict[str, object] = {
+        "role": new_role,
+        "region": new_region,
+        "full_name": user.full_name if full_name is _UNSET else full_name,
+        "phone": user.phone if phone is _UNSET else phone,
+        "allowed_networks": networks,
+    }
+    if actor is not None and actor.pk == user.pk and new_role != user.role:
         errors.setdefault("role", []).append(_("不能修改自己的角色。"))
     if errors:
         raise ValidationError(errors)
@@ -209,14 +218,14 @@ def user_update(
         for name in changed:
             setattr(user, name, new[name])
         user.save(update_fields=changed)
-        detail = {"fields": changed}
+        detail: dict[str, Any] = {"fields": changed}
         if "role" in changed:
             detail["role"] = user.role
         _audit(actor, Action.UPDATE, user, detail)
     return user
 
 
-def user_set_active(*, actor, user, active: bool):
+def user_set_active(*, actor: User | None, user: User, active: bool) -> User:
     """Deactivate (停用) or reactivate an account. A deactivated user's open
     sessions stop working at their next request (the auth backend refuses
     inactive users)."""
@@ -232,7 +241,7 @@ def user_set_active(*, actor, user, active: bool):
     return user
 
 
-def user_reset_password(*, actor, user, password: str):
+def user_reset_password(*, actor: User | None, user: User, password: str) -> User:
     """Set a new password chosen by the administrator (policy-checked). The
     user's existing sessions end, because the session hash changes."""
     _check_actor(actor, target=user)
@@ -248,7 +257,7 @@ def user_reset_password(*, actor, user, password: str):
     return user
 
 
-def user_change_own_password(*, user, password: str):
+def user_change_own_password(*, user: User, password: str) -> User:
     """The signed-in user's own change; the caller has checked the old password."""
     try:
         validate_password(password, user=user)
@@ -262,19 +271,19 @@ def user_change_own_password(*, user, password: str):
     return user
 
 
-def user_unlock(*, actor, user) -> int:
+def user_unlock(*, actor: User | None, user: User) -> int:
     """Clear the login-failure lockouts (axes, every address) and the
     per-account guard (pims.accounts.lockout) for the username; returns how
     many attempt records were removed."""
     _check_actor(actor, target=user)
     with transaction.atomic():
-        removed = axes.utils.reset(username=user.username)
+        removed = int(axes.utils.reset(username=user.username))
         failures = lockout.forget_failures(user.username)
         _audit(actor, Action.UPDATE, user, {"op": "unlock", "attempts": removed, "failures": failures})
     return removed
 
 
-def user_reset_2fa(*, actor, user) -> int:
+def user_reset_2fa(*, actor: User | None, user: User) -> int:
     """Remove all OTP devices; a two-factor role sets up a new one at its next
     sign-in. Returns the number of devices removed."""
     _check_actor(actor, target=user)

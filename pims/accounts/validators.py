@@ -11,5 +11,5 @@ class MinimumLengthValidator(password_validation.MinimumLengthValidator):
     AUTH_PASSWORD_VALIDATORS instead of Django's.
     """
 
-    def get_error_message(self):
+    def get_error_message(self) -> str:
         return _("密码太短，至少需要 %(min_length)d 个字符。") % {"min_length": self.min_length}

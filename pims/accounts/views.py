@@ -1,6 +1,8 @@
 import base64
+from collections.abc import Callable
 from functools import wraps
 from io import BytesIO
+from typing import Any, cast
 
 import qrcode
 import qrcode.image.svg
@@ -9,9 +11,11 @@ from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -22,11 +26,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from pims.audit.models import Action
 from pims.audit.services import audit_record, audit_request, client_ip
 from pims.lib.http import safe_next
-from pims.regions.models import Level
+from pims.regions.models import Level, Region
 from pims.regions.selectors import region_list_visible_to
 
 from . import selectors, services
 from .forms import LoginForm, OTPTokenForm, PasswordResetForm, UserCreateForm, UserEditForm, UserFilterForm
+from .models import User
+from .requests import AuthedRequest
 from .roles import Cap, has_capability
 
 # --- sign-in, 2FA, password -------------------------------------------------------
@@ -37,7 +43,7 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         notices = {
             "network": _("此账户不允许从当前网络登录，请联系系统管理员。"),
@@ -47,7 +53,7 @@ class LoginView(auth_views.LoginView):
         context["notice"] = notices.get(self.request.GET.get("reason", ""))
         return context
 
-    def form_valid(self, form):
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         # 专人专机: refuse the sign-in itself from a network the account is not
         # allowed on, rather than letting it in for one request.
         user = form.get_user()
@@ -70,10 +76,10 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("web:dashboard")
 
-    def form_valid(self, form):
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         # The form checked the old password and the policy; the service writes
         # the password, its timestamp and the audit row together.
-        user = self.request.user
+        user = cast(User, self.request.user)  # behind login_required
         services.user_change_own_password(user=user, password=form.cleaned_data["new_password1"])
         update_session_auth_hash(self.request, user)
         messages.success(self.request, _("密码已修改。"))
@@ -89,7 +95,7 @@ def _qr_svg(url: str) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def otp_view(request):
+def otp_view(request: AuthedRequest) -> HttpResponse:
     """Verify a TOTP token, or set up the first device (shown as a QR code)."""
     user = request.user
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
@@ -120,7 +126,7 @@ def otp_view(request):
 
 
 @require_POST
-def logout_view(request):
+def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     return redirect("accounts:login")
 
@@ -128,13 +134,13 @@ def logout_view(request):
 # --- user management (system administrator) -------------------------------------------
 
 
-def manage_users_required(view):
+def manage_users_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Signed in and holding Cap.MANAGE_USERS; everyone else gets 404 so the
     pages' existence does not leak."""
 
     @login_required
     @wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not has_capability(request.user, Cap.MANAGE_USERS):
             raise Http404
         return view(request, *args, **kwargs)  # the services' NotPermitted answers 404 too
@@ -142,13 +148,13 @@ def manage_users_required(view):
     return wrapper
 
 
-def _region_datalist(actor):
+def _region_datalist(actor: User) -> QuerySet[Region]:
     # A hint list for the region-code input; villages are typed in full.
     return selectors.assignable_regions_for(user=actor).exclude(level=Level.VILLAGE)[:500]
 
 
 @manage_users_required
-def user_list(request):
+def user_list(request: AuthedRequest) -> HttpResponse:
     form = UserFilterForm(request.GET or None)
     users = selectors.user_list_visible_to(user=request.user)
     if form.is_valid():
@@ -174,7 +180,7 @@ def user_list(request):
 
 @manage_users_required
 @require_http_methods(["GET", "POST"])
-def user_create(request):
+def user_create(request: AuthedRequest) -> HttpResponse:
     form = UserCreateForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -202,7 +208,7 @@ def user_create(request):
 
 
 @manage_users_required
-def user_detail(request, pk):
+def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     target = selectors.access_user(request.user, pk)
     context = {
         "target": target,
@@ -214,7 +220,7 @@ def user_detail(request, pk):
 
 @manage_users_required
 @require_http_methods(["GET", "POST"])
-def user_edit(request, pk):
+def user_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     target = selectors.access_user(request.user, pk)
     initial = {name: getattr(target, name) for name in services.EDITABLE_FIELDS}
     form = UserEditForm(request.POST or None, initial=initial, actor=request.user)
@@ -235,7 +241,7 @@ def user_edit(request, pk):
 
 @manage_users_required
 @require_http_methods(["GET", "POST"])
-def user_reset_password(request, pk):
+def user_reset_password(request: AuthedRequest, pk: int) -> HttpResponse:
     target = selectors.access_user(request.user, pk)
     form = PasswordResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -251,7 +257,7 @@ def user_reset_password(request, pk):
 
 @manage_users_required
 @require_POST
-def user_set_active(request, pk):
+def user_set_active(request: AuthedRequest, pk: int) -> HttpResponse:
     target = selectors.access_user(request.user, pk)
     active = request.POST.get("active") == "1"
     try:
@@ -265,7 +271,7 @@ def user_set_active(request, pk):
 
 @manage_users_required
 @require_POST
-def user_unlock(request, pk):
+def user_unlock(request: AuthedRequest, pk: int) -> HttpResponse:
     target = selectors.access_user(request.user, pk)
     services.user_unlock(actor=request.user, user=target)
     messages.success(request, _("账户已解锁。"))
@@ -274,7 +280,7 @@ def user_unlock(request, pk):
 
 @manage_users_required
 @require_POST
-def user_reset_2fa(request, pk):
+def user_reset_2fa(request: AuthedRequest, pk: int) -> HttpResponse:
     target = selectors.access_user(request.user, pk)
     services.user_reset_2fa(actor=request.user, user=target)
     messages.success(request, _("双因素认证已重置，用户下次登录时需重新绑定。"))

@@ -11,9 +11,10 @@ administrator sets up two-factor authentication at the first sign-in.
 
 import getpass
 import sys
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from pims.accounts.roles import Role
 from pims.accounts.services import user_create
@@ -23,13 +24,15 @@ from pims.regions.models import Region
 class Command(BaseCommand):
     help = "创建系统管理员账号（首次安装时使用）"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--region", required=True, help="所属区划的 12 位代码（通常是本县）")
         parser.add_argument("--full-name", default="")
         parser.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（一行）")
 
-    def handle(self, *args, username, region, full_name, password_stdin, **options):
+    def handle(
+        self, *args: Any, username: str, region: str, full_name: str, password_stdin: bool, **options: Any
+    ) -> None:
         place = Region.objects.filter(code=region.strip()).first()
         if place is None:
             raise CommandError(f"区划代码 {region} 不存在（请先运行 load_regions）")
