@@ -94,3 +94,43 @@ def rejected_rows_purge(*, now, username: str, retention_days: int) -> int:
             detail={"jobs": [j.pk for j in jobs], "retention_days": retention_days, "cutoff": cutoff.isoformat()},
         )
     return len(jobs)
+
+
+def uploads_purge(*, now, username: str, retention_days: int) -> int:
+    """Delete the source files uploaded on the import page (a police extract
+    holds every ID in plaintext) of imports finished more than
+    `retention_days` ago — the same retention as the rejected-rows files.
+    A file the operator named on the command line lies outside protected
+    storage and is theirs to keep. The job keeps its name, hash and counts
+    (a re-upload of the same content is still recognised); one audit entry
+    lists the jobs. Returns the number of files removed."""
+    from datetime import timedelta
+
+    from .launch import upload_dir
+
+    cutoff = now - timedelta(days=retention_days)
+    root = upload_dir().resolve()
+    finished = ImportJob.objects.exclude(file_path="").filter(finished_at__lt=cutoff).only("pk", "file_path")
+    jobs = [job for job in finished if Path(job.file_path).resolve().is_relative_to(root)]
+    if not jobs:
+        return 0
+    with transaction.atomic():
+        for job in jobs:
+            _remove_upload(Path(job.file_path), root)
+        ImportJob.objects.filter(pk__in=[j.pk for j in jobs]).update(file_path="")
+        audit_record(
+            actor=None,
+            username=username,
+            action=Action.DELETE,
+            obj=("integration.upload", ""),
+            detail={"jobs": [j.pk for j in jobs], "retention_days": retention_days, "cutoff": cutoff.isoformat()},
+        )
+    return len(jobs)
+
+
+def _remove_upload(path: Path, root: Path) -> None:
+    """The file and its own upload folder (one per upload), never the root."""
+    path.unlink(missing_ok=True)
+    folder = path.parent
+    if folder.resolve() != root and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()

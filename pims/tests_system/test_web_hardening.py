@@ -143,6 +143,24 @@ def test_an_unlock_lifts_the_account_guard(client_for, personas):
     assert _login(Client(), username, ip="192.0.2.77").status_code == 302
 
 
+def test_the_shell_unlock_lifts_the_lockout_and_is_audited(personas, monkeypatch):
+    from django.core.management import call_command
+
+    from pims.audit.models import AuditEntry
+
+    username = personas["clerk"].username
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _login(Client(), username, "wrong-password-1", ip="198.51.100.9")
+    assert _login(Client(), username, ip="198.51.100.9").status_code == 429
+
+    monkeypatch.setenv("SSH_CONNECTION", "10.1.2.3 50000 10.1.2.1 22")
+    call_command("unlock_user", username)
+
+    assert _login(Client(), username, ip="198.51.100.9").status_code == 302
+    entry = AuditEntry.objects.filter(object_id=str(personas["clerk"].pk), detail__op="unlock").latest("seq")
+    assert entry.detail["attempts"] >= 1 and entry.ip == "10.1.2.3"
+
+
 # --- API schema ---------------------------------------------------------------------------
 
 

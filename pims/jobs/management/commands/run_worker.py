@@ -13,6 +13,7 @@ import logging
 from django.core.management.base import BaseCommand
 
 from pims.jobs import worker
+from pims.ops.startup import verify_startup
 
 
 class Command(BaseCommand):
@@ -33,6 +34,7 @@ class Command(BaseCommand):
                 handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
                 logger.addHandler(handler)
                 logger.propagate = False
+        verify_startup()  # the same key check as the web application: refuse data the keys cannot read
         worker_id = worker_id or worker.new_worker_id()
         self.stdout.write(f"worker {worker_id} started")
         worker.run(worker_id=worker_id, interval=interval, batch=batch)
