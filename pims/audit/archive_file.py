@@ -14,7 +14,7 @@ Beside it, ``<file>.sha256`` holds the file's SHA-256 in `sha256sum` format.
 import gzip
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -68,7 +68,7 @@ def read_header(path: Path) -> dict:
     return header
 
 
-def read_entries(path: Path) -> Iterator[SimpleNamespace]:
+def read_entries(path: Path) -> Generator[SimpleNamespace, None, None]:
     with gzip.open(path, "rb") as src:
         src.readline()
         for line in src:

@@ -1,10 +1,11 @@
 import getpass
 import ipaddress
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -235,7 +236,10 @@ def _archive_to(path: Path, *, before, username, start, last, chunk_size) -> Aud
     except anchor_file.AnchorError as exc:
         raise ArchiveRefused(str(exc)) from None
     legacy = anchor_file.legacy_until(anchors) if anchors else anchor_file._find_legacy_end("default")
-    entries = AuditEntry.objects.filter(seq__lte=last.seq).order_by("seq").iterator(chunk_size=chunk_size)
+    entries = cast(
+        Generator[AuditEntry, None, None],
+        AuditEntry.objects.filter(seq__lte=last.seq).order_by("seq").iterator(chunk_size=chunk_size),
+    )
     # closing(): a PostgreSQL server-side cursor left open past a refusal
     # would be closed after its savepoint is gone, aborting the transaction.
     with closing(entries):

@@ -225,9 +225,10 @@ def _record_failure(job: Job, spec: Kind, worker_id: str, *, message: str, lost:
     when the job was no longer that attempt's (another worker took it)."""
     with exclusive_transaction():
         current = Job.objects.select_for_update().filter(pk=job.pk, state=Job.State.RUNNING, worker_id=worker_id)
-        job = current.first()
-        if job is None:
+        locked = current.first()
+        if locked is None:
             return False
+        job = locked
         failures = job.failures + 1
         Job.objects.filter(pk=job.pk).update(failures=failures, message=message[:2000])
         if failures >= spec.max_failures:

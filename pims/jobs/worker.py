@@ -22,6 +22,7 @@ import signal
 import socket
 import sys
 import time
+from typing import Any
 
 from django.db import DatabaseError, close_old_connections, connections
 from django.utils.crypto import get_random_string
@@ -80,7 +81,7 @@ def _start_beater(worker_id: str):
     # The child must not share the worker's database sessions: close them,
     # each process then opens its own.
     connections.close_all()
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    context: Any = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     beater = context.Process(target=_beat_loop, args=(worker_id, os.getpid()), name="pims-worker-beat", daemon=True)
     beater.start()
     return beater

@@ -4,16 +4,17 @@ and the 定时任务 page of system management."""
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
 class Job:
     name: str
-    title: str
+    title: str | Promise
     command: tuple[str, ...]
     on_calendar: str  # systemd OnCalendar=
-    schedule: str  # the same, for people
+    schedule: str | Promise  # the same, for people
 
 
 JOBS = (

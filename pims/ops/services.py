@@ -96,10 +96,12 @@ def _snapshot_postgresql(dump: Path, using: str) -> dict:
             tempfile.TemporaryFile() as errors,
             subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors, env=pg_environment(settings_dict)) as dumper,
         ):
+            out = dumper.stdout
+            assert out is not None  # stdout=PIPE
             try:
-                sealing.seal_stream(dumper.stdout, dump)
+                sealing.seal_stream(out, dump)
             finally:
-                dumper.stdout.close()
+                out.close()
                 returncode = dumper.wait()
             if returncode != 0:
                 errors.seek(0)
@@ -295,12 +297,14 @@ def _restore_postgresql(dump: Path, alias: str, identities: list) -> None:
         subprocess.Popen(args, stdin=subprocess.PIPE, stderr=errors, env=pg_environment(settings_dict)) as restorer,
     ):
         # A broken pipe means pg_restore stopped early: its exit status and message say why.
+        into = restorer.stdin
+        assert into is not None  # stdin=PIPE
         try:
             with contextlib.suppress(BrokenPipeError):
-                sealing.unseal_stream(dump, restorer.stdin, identities)
+                sealing.unseal_stream(dump, into, identities)
         finally:
             with contextlib.suppress(BrokenPipeError):
-                restorer.stdin.close()
+                into.close()
             returncode = restorer.wait()
         if returncode != 0:
             errors.seek(0)

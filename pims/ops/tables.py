@@ -46,6 +46,18 @@ def _datetime(value) -> str:
     return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def _date(value) -> str:
+    parsed = parse_date(value) if isinstance(value, str) else value
+    assert parsed is not None, value  # the database holds valid dates only
+    return parsed.isoformat()
+
+
+def _time(value) -> str:
+    parsed = parse_time(value) if isinstance(value, str) else value
+    assert parsed is not None, value
+    return parsed.isoformat(timespec="microseconds")
+
+
 def _json(value):
     if isinstance(value, str | bytes):
         value = json.loads(value)
@@ -60,8 +72,8 @@ def _decimal(value, places) -> str:
 NORMALISERS = {
     "BooleanField": lambda f, v: bool(v),
     "DateTimeField": lambda f, v: _datetime(v),
-    "DateField": lambda f, v: (parse_date(v) if isinstance(v, str) else v).isoformat(),
-    "TimeField": lambda f, v: (parse_time(v) if isinstance(v, str) else v).isoformat(timespec="microseconds"),
+    "DateField": lambda f, v: _date(v),
+    "TimeField": lambda f, v: _time(v),
     "JSONField": lambda f, v: _json(v),
     "DecimalField": lambda f, v: _decimal(v, f.decimal_places),
     "FloatField": lambda f, v: repr(float(v)),

@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -31,6 +32,7 @@ from django.db.models import (
     DateField,
     DecimalField,
     F,
+    Field,
     IntegerField,
     Max,
     Q,
@@ -215,7 +217,7 @@ def param_value(key: str, on: dt.date | None = None, *, default=_RAISE):
     return default
 
 
-_OUTPUT = {
+_OUTPUT: dict[str, Callable[[], Field]] = {
     Kind.INT: IntegerField,
     Kind.DECIMAL: lambda: DecimalField(max_digits=20, decimal_places=6),
     Kind.DATE: DateField,

@@ -137,14 +137,14 @@ class _Register:
         where = Q()
         for prefix in prefixes:
             where |= Q(household__region_code__startswith=prefix)
-        spells = defaultdict(dict)
-        last = {}
+        spells: defaultdict[int, dict[str, str]] = defaultdict(dict)
+        last: dict[int, dt.date] = {}
         people = Person.objects.filter(where, status=PersonStatus.ACTIVE)
         scoped = Spell.objects.filter(person__in=people.values("pk"))
         for pid, kind, region in scoped.filter(end__isnull=True).values_list("person_id", "kind", "region_code"):
             spells[pid][kind] = region
-        for row in scoped.values("person_id").annotate(s=Max("start"), e=Max("end")):
-            last[row["person_id"]] = max(d for d in (row["s"], row["e"]) if d is not None)
+        for latest in scoped.values("person_id").annotate(s=Max("start"), e=Max("end")):
+            last[latest["person_id"]] = max(d for d in (latest["s"], latest["e"]) if d is not None)
         self.persons: list[_P] = []
         for pk, hh, code, number, row, name, sex, birth, marital, rel, hukou in people.values_list(
             "pk", "household_id", "household__region_code", "household__number", "row", "name", "sex", "birth_date",
@@ -182,7 +182,7 @@ class _Register:
         self.head = {pk: head for _c, _n, pk, head, _t in self.households}
         # Family households with members, for people who move in.
         self.family = [(c, pk) for c, _n, pk, _h, t in self.households if t == "1" and self.members.get(pk)]
-        self.spouse = {}
+        self.spouse: dict[int, int] = {}
         for h, w in Marriage.objects.filter(end_date__isnull=True, husband__in=people.values("pk")).values_list(
             "husband_id", "wife_id"
         ):
@@ -197,6 +197,10 @@ class _Register:
             ).values_list("woman_id", "method", "start_date")
         }
         self.size = len(self.persons)
+
+    def spouse_of(self, p: _P) -> _P | None:
+        spouse = self.spouse.get(p.pk)
+        return self.by_pk.get(spouse) if spouse is not None else None
 
 
 class EventPlanner:
@@ -314,9 +318,9 @@ class EventPlanner:
         self.events.append(event)
         return event
 
-    def _new_head(self, p: _P, leaving=()) -> dict | None:
+    def _new_head(self, p: _P, leaving=()) -> dict:
         """{} when the household keeps no one or p is not its head; else the
-        eldest member who stays, as the new head (None: nobody can be chosen)."""
+        eldest member who stays, as the new head."""
         if self.reg.head.get(p.hh) != p.pk:
             return {}
         stay = [m for m in self.reg.members[p.hh] if m.pk != p.pk and m not in leaving]
@@ -327,7 +331,7 @@ class EventPlanner:
 
     def _leave(self, event_type, p: _P, *, spouse_too=False, source="village", **payload) -> None:
         """An event that takes p out of their household (death, moves)."""
-        spouse = self.reg.by_pk.get(self.reg.spouse.get(p.pk)) if spouse_too else None
+        spouse = self.reg.spouse_of(p) if spouse_too else None
         people = [p] + ([spouse] if spouse else [])
         if not self._free(*people, households=[p.hh]) or (day := self._day(p)) is None:
             return
@@ -431,7 +435,7 @@ class EventPlanner:
             self._event(EventType.PREG_OUTCOME, day, person=woman, source="health",
                         outcome=self.rng.choice("34") if early else "2")  # fmt: skip
             return True
-        husband = self.reg.by_pk.get(self.reg.spouse.get(woman.pk))
+        husband = self.reg.spouse_of(woman)
         sex = self.rng.choice("12")
         self._take(woman, households=[woman.hh])
         self.serial += 1
@@ -495,7 +499,7 @@ class EventPlanner:
             origin = self.rng.choice(ELSEWHERE)
             number = make_citizen_id(origin[:6], birth, self.rng.randrange(1000), sex)
             cipher, index, masked = citizen_id_stored(number)
-            if index in self.used_ids or Person.objects.filter(id_index=index).exists():
+            if index is None or index in self.used_ids or Person.objects.filter(id_index=index).exists():
                 continue
             self.used_ids.add(index)
             self.used_households.add(hh)

@@ -23,13 +23,17 @@ import math
 import random
 from bisect import bisect
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from pims.lib import clock
 from pims.lib.citizen_id import CHECK_CHARS, WEIGHTS, region_known
 
 from . import census
 from .names import FEMALE_CHARS, MALE_CHARS, surname_table
+
+T = TypeVar("T")
 
 assert WEIGHTS[6:] == (2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # spelled out in Generator._fast_id
 
@@ -272,11 +276,11 @@ class Generator:
             return surname + chars[int(rand() * n)]
         return surname + chars[int(rand() * n)] + chars[int(rand() * n)]
 
-    def _pick(self, table) -> str:
+    def _pick(self, table: tuple[Sequence[T], list[float]]) -> T:
         values, cum = table
         return values[bisect(cum, self.rnd.random() * cum[-1])]
 
-    def _weighted(self, options: tuple) -> str:
+    def _weighted(self, options: tuple) -> Any:
         """`options` is a tuple of (value, weight) pairs; tables are prepared once."""
         table = self._tables.get(options)
         if table is None:

@@ -26,8 +26,8 @@ def police_rows(pop: Population, *, names: bool = True):
     """Rows (lists of text, in HEADERS order) of the population."""
     labels = {key: code_map(table) for key, table in NAMED.items()} if names else {}
     spouse: dict[int, int] = {}
-    for h, w, _d, _k in pop.marriages:
-        spouse[h], spouse[w] = w, h
+    for husband, wife, _d, _k in pop.marriages:
+        spouse[husband], spouse[wife] = wife, husband
     parents = {c: (m, f) for c, m, f, _o in pop.births}
     persons = pop.persons
 

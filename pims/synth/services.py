@@ -117,7 +117,7 @@ def _avoid_registered_ids(population: Population, generator: Generator) -> int:
     pending = [p for p in population.persons if p.citizen_id]
     while pending:
         index = {citizen_id_index(p.citizen_id): p for p in pending}
-        taken = set()
+        taken: set[str] = set()
         keys = list(index)
         with connection.cursor() as cursor:
             for i in range(0, len(keys), 900):
@@ -292,7 +292,8 @@ def event_year_write(
     if year > today.year:
         raise ValueError(f"{year} has not begun: events can only be generated up to today ({today})")
     planner = EventPlanner(seed=seed, year=year, prefixes=prefixes, today=today, after=after)
-    counts, refused, months = Counter(), 0, 0
+    counts: Counter[str] = Counter()
+    refused = months = 0
     for period in planner.periods():
         events = planner.plan(period)
         end = last_day(period)

@@ -50,7 +50,7 @@ def _rehash_from(seq: int, *, key: bytes | None) -> None:
         new = compute_hash(prev, payload, key=key)
         tamper("UPDATE audit_auditentry SET prev_hash = %s, entry_hash = %s WHERE seq = %s", [prev, new, entry.seq])
         prev = new
-    _move_head(AuditEntry.objects.order_by("-seq").first().seq, prev)
+    _move_head(AuditEntry.objects.order_by("-seq").values_list("seq", flat=True)[0], prev)
 
 
 def test_cutting_off_the_newest_entries_and_moving_the_head_is_detected():

@@ -29,7 +29,11 @@ def _record(n: int) -> None:
 def _archive_all(**kwargs) -> AuditCheckpoint:
     """Archive everything recorded so far, pretending a year has passed."""
     now = timezone.now()
-    return audit_archive(before=now + timedelta(seconds=1), username="os:test", now=now + timedelta(days=365), **kwargs)
+    checkpoint = audit_archive(
+        before=now + timedelta(seconds=1), username="os:test", now=now + timedelta(days=365), **kwargs
+    )
+    assert checkpoint is not None
+    return checkpoint
 
 
 def test_archive_moves_old_entries_to_a_checksummed_file(db, backup_dir):

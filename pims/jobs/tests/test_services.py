@@ -70,7 +70,9 @@ def attempts_of(job) -> list[str]:
 
 def make_ready(job) -> None:
     """Let a retry that waits for its time run now."""
-    DBTaskResult.objects.filter(id=Job.objects.get(pk=job.pk).task_id).update(run_after=timezone.now())
+    task_id = Job.objects.get(pk=job.pk).task_id
+    assert task_id is not None
+    DBTaskResult.objects.filter(id=task_id).update(run_after=timezone.now())
 
 
 def test_every_registered_kind_names_a_function():
@@ -204,6 +206,7 @@ def running_on(worker_id: str) -> Job:
     """A job a worker has claimed and is running (as the library and job_execute leave it)."""
     job = services.job_enqueue(kind="t_echo")
     job.refresh_from_db()
+    assert job.task_id is not None
     DBTaskResult.objects.filter(id=job.task_id).update(status="RUNNING", worker_ids=[worker_id])
     Job.objects.filter(pk=job.pk).update(state="running", worker_id=worker_id, attempts=1)
     return job

@@ -17,7 +17,7 @@ SYSTEMD = Path(settings.BASE_DIR) / "deploy" / "systemd"
 
 def _unit(path: Path) -> configparser.ConfigParser:
     parser = configparser.ConfigParser(strict=False, interpolation=None)
-    parser.optionxform = str
+    parser.optionxform = str  # type: ignore[assignment,method-assign]  # keep the units' key case
     parser.read(path)
     return parser
 
