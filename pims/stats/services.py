@@ -10,7 +10,7 @@ report's `base`), so the closed figures are the live ones at closing.
 """
 
 from django.db import connection, transaction
-from django.db.models import Count, Min
+from django.db.models import Count
 from django.db.models.functions import Substr
 
 from pims.accounts.roles import Cap, has_capability
@@ -28,7 +28,7 @@ from .frame import Frame, Params, report_session, stock_q
 from .models import ClosedBirth, ClosedFlow, ClosedHousehold, ClosedMigrant, ClosedStock, ClosedWoman, MonthClose
 from .reports.births import BirthsReport
 from .reports.flow import SIDES, FlowReport
-from .reports.population import MAX_SIZE, age_case, age_groups, stock_counts
+from .reports.population import age_case, age_groups, household_sizes_sql, stock_counts
 from .reports.women import WomenReport
 
 
@@ -113,19 +113,9 @@ def _write_flows(close: MonthClose, kind: str) -> None:
 
 
 def _write_households(close: MonthClose, kind: str) -> None:
-    inner = (
-        Spell.objects.filter(kind=kind, region_code__startswith=close.region.prefix, household__isnull=False)
-        .filter(stock_q(close.period))
-        .values("household_id")
-        .annotate(size=Count("*"), gk=Min("region_code"))
-        .order_by()
-    )
-    sql, params = inner.query.sql_with_params()
+    spells = Spell.objects.filter(kind=kind, region_code__startswith=close.region.prefix).filter(stock_q(close.period))
+    select, params = household_sizes_sql(spells, 12, lead="%s, %s, ")
     cols = ["close_id", "kind", "region_code", "size", "households", "persons"]
-    select = (
-        f"SELECT %s, %s, t.gk, CASE WHEN t.size >= {MAX_SIZE:d} THEN {MAX_SIZE:d} ELSE t.size END, COUNT(*), "  # noqa: S608
-        f"SUM(t.size) FROM ({sql}) t GROUP BY t.gk, CASE WHEN t.size >= {MAX_SIZE:d} THEN {MAX_SIZE:d} ELSE t.size END"
-    )
     _insert_select(ClosedHousehold._meta.db_table, cols, select, [close.pk, kind, *params])
 
 

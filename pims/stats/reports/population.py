@@ -12,7 +12,7 @@ the month-close cells.
 import datetime as dt
 
 from django.db import connection
-from django.db.models import Case, Count, IntegerField, Min, Q, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Min, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Substr
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -145,26 +145,41 @@ def _cells_closed(frame: Frame, close_ids: list[int]) -> list[dict]:
     return [{"g": r["g"], "sex": r["sex"], "ag": r["age_group"], **{k: r[f"s_{k}"] for k in CELL_SUMS}} for r in rows]
 
 
-def household_sizes_live(frame: Frame) -> list[tuple[str, int, int, int]]:
-    """(row key, size capped at 10, households, persons): members per
-    household with a spell of the kind open at period end, a household
-    counting in the region of its (first) member spell."""
+def household_members(spells: QuerySet) -> QuerySet:
+    """The spells of `spells` that make a household's members in the
+    household-size count: a household belongs to the village of its
+    registration (户籍地; for 常住 that is where the household lives), and its
+    members are its member spells of the kind in that same village. A member
+    registered or living elsewhere counts in the population of that other
+    row but in no household there, so every row's household members are at
+    most its population, and the village cells add up at every level."""
+    return spells.filter(household__isnull=False, region_code=F("household__region_code"))
+
+
+def household_sizes_sql(spells: QuerySet, n: int, lead: str = "") -> tuple[str, list]:
+    """SELECT ([lead columns,] row key, size capped at 10, households,
+    persons) over the households of `spells` (see `household_members`), row
+    keys the first `n` digits of the household's village code."""
     inner = (
-        spell_base(frame, "stock_end")
-        .filter(household__isnull=False)
+        household_members(spells)
         .values("household_id")
-        .annotate(size=Count("*"), gk=Min(Substr("region_code", 1, frame.n)))
+        .annotate(size=Count("*"), gk=Min(Substr("region_code", 1, n)))
         .order_by()
     )
     # The inner SQL is compiled by Django with its values as parameters; the
-    # only literal is an int constant (S608 does not apply).
+    # only literals are int constants (S608 does not apply).
     sql, params = inner.query.sql_with_params()
-    outer = (
-        f"SELECT t.gk, CASE WHEN t.size >= {MAX_SIZE:d} THEN {MAX_SIZE:d} ELSE t.size END AS sz, COUNT(*), "  # noqa: S608
-        f"SUM(t.size) FROM ({sql}) t GROUP BY t.gk, sz"
-    )
+    size = f"CASE WHEN t.size >= {MAX_SIZE:d} THEN {MAX_SIZE:d} ELSE t.size END"
+    outer = f"SELECT {lead}t.gk, {size}, COUNT(*), SUM(t.size) FROM ({sql}) t GROUP BY t.gk, {size}"  # noqa: S608
+    return outer, list(params)
+
+
+def household_sizes_live(frame: Frame) -> list[tuple[str, int, int, int]]:
+    """(row key, size capped at 10, households, persons) of the households
+    with a member spell of the kind open at period end."""
+    sql, params = household_sizes_sql(spell_base(frame, "stock_end"), frame.n)
     with connection.cursor() as cursor:
-        cursor.execute(outer, params)
+        cursor.execute(sql, params)
         return [(g, int(sz), int(h), int(p)) for g, sz, h, p in cursor.fetchall()]
 
 

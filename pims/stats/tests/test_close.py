@@ -169,3 +169,23 @@ def test_births_women_and_flows_of_a_closed_month_survive_later_corrections(past
     for key, kind in PERIOD_REPORTS:
         result, closed = period_figures(personas, regions, key, kind)
         assert result.closed and closed == reopened[key][1], key
+
+
+def test_reclose_recounts_a_closed_month_through_an_audited_reopen(past_world, personas, regions):
+    """A month closed under an old counting rule (its household cells here
+    made wrong by hand) is recounted only by reopening it with a reason —
+    audited — and closing it anew; the old close and its cells stay."""
+    from pims.stats.models import ClosedHousehold
+
+    live = period_figures(personas, regions, "population", Spell.Kind.RESIDENT)[1]
+    old = services.month_close(actor=personas["county"], region=regions["county"], period=LAST_MONTH)
+    ClosedHousehold.objects.filter(close=old).update(persons=99)
+    assert period_figures(personas, regions, "population", Spell.Kind.RESIDENT)[1] != live
+    with pytest.raises(CommandError, match="原因"):
+        call_command("close_month", regions["county"].code, LAST_MONTH, "--reclose")
+    call_command("close_month", regions["county"].code, LAST_MONTH, "--reclose", "--reason", "户规模口径修正")
+    result, figures_now = period_figures(personas, regions, "population", Spell.Kind.RESIDENT)
+    assert result.closed and figures_now == live
+    assert MonthClose.objects.filter(period=LAST_MONTH).count() == 2
+    reopen = AuditEntry.objects.get(object_type="stats.monthclose", detail__transition="reopen")
+    assert reopen.detail["reason"] == "户规模口径修正"

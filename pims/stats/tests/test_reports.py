@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from pims.events import selectors as events
+from pims.events import services as events_services
 from pims.events.models import Spell
 from pims.stats import selectors
 from pims.stats.frame import Params
@@ -177,3 +178,36 @@ def test_change_report_counts_region_corrections_and_reversals_and_still_balance
     a = {r.label: r.values for r in township.section("main").rows}[regions["township_a"].name]
     # Seen from the county the wife stays inside 大孤家子镇: only the reversal counts.
     assert (a["corrected_in"], a["corrected_out"]) == (1, 0)
+
+
+def test_a_household_counts_in_the_village_of_its_registration_with_the_members_there(
+    world, baseline, personas, regions
+):
+    """A member of a village-A1 household who lives in township B counts in
+    B's population but in no household there, and A1's household holds only
+    the members who live in A1: every row's household members are at most
+    its population, at every level and for both kinds."""
+    from pims.registry.models import Person
+
+    from .conftest import approve, file
+
+    def outside_households(level):
+        values = run(personas["county"], "population", regions[level].code, kind=Spell.Kind.RESIDENT)
+        return values.section("main").total.values["total"] - values.section("main").total.values["hh_persons"]
+
+    before = outside_households("village_b1")
+    report = events_services.change_report_create(actor=personas["clerk"], region_code=regions["village_a1"].code,
+                                                  period=THIS_MONTH)  # fmt: skip
+    li = Person.objects.get(household=baseline["a1"], name="李四")
+    file(personas, "clerk", report, "flow_out", person=li.pk, destination_code=regions["village_b1"].code, reason="1")
+    approve(personas, report, filer="clerk", reviewer="reviewer")
+    for kind in KINDS:
+        for level in ("county", "township_a", "township_b", "village_a1", "village_b1"):
+            section = run(personas["county"], "population", regions[level].code, kind=kind).section("main")
+            for row in [*section.rows, section.total]:
+                assert row.values["hh_persons"] <= row.values["total"], (kind, level, row.label)
+    assert outside_households("village_b1") == before + 1  # 李四 lives in B1 in no household of B1
+    by_size = run(personas["county"], "population", regions["county"].code, kind=Spell.Kind.RESIDENT)
+    assert (
+        by_size.section("households").total.values["households"] == by_size.section("main").total.values["households"]
+    )
