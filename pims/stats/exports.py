@@ -78,7 +78,8 @@ def to_xlsx(result: Result, *, user) -> bytes:
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     center = Alignment(horizontal="center", vertical="center", wrap_text=True)
     wb = Workbook()
-    wb.remove(wb.active)
+    if wb.active is not None:
+        wb.remove(wb.active)
     for i, section in enumerate(result.sections, start=1):
         ws = wb.create_sheet(title=(_("表%(n)d") % {"n": i})[:31])
         width = len(section.columns) + 1
@@ -111,8 +112,8 @@ def to_xlsx(result: Result, *, user) -> bytes:
                     ws.merge_cells(start_row=top, start_column=col, end_row=top + 1, end_column=col)
             col += span
         for r in range(top, top + header_rows):
-            for c in range(1, width + 1):
-                cell = ws.cell(row=r, column=c)
+            for c_no in range(1, width + 1):
+                cell = ws.cell(row=r, column=c_no)
                 cell.font = Font(bold=True)
                 cell.alignment = center
                 cell.border = box
@@ -138,8 +139,8 @@ def to_xlsx(result: Result, *, user) -> bytes:
         for j, text in enumerate(_footer(user)):
             put(ws, r, 1 + j * max(1, width // 3), text)
         ws.column_dimensions["A"].width = 18
-        for c in range(2, width + 1):
-            ws.column_dimensions[get_column_letter(c)].width = 11
+        for c_no in range(2, width + 1):
+            ws.column_dimensions[get_column_letter(c_no)].width = 11
         ws.freeze_panes = ws.cell(row=top + header_rows, column=2)
     out = io.BytesIO()
     wb.save(out)

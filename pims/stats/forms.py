@@ -1,6 +1,7 @@
 """Report parameters from the query string: validated, never coerced
 silently — a bad value is named in the error and the default is used."""
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from pims.events.models import Spell
@@ -12,8 +13,8 @@ from .frame import Params
 MAX_MONTHS = 120
 
 
-def parse_params(query) -> tuple[Params, list[str]]:
-    errors = []
+def parse_params(query) -> tuple[Params, list[str | Promise]]:
+    errors: list[str | Promise] = []
     this_month = period_of(clock.today())
     first = (query.get("period") or "").strip() or this_month
     if not is_period(first):

@@ -12,9 +12,11 @@ the rows.
 import datetime as dt
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Substr
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from pims.events.models import Spell
@@ -25,7 +27,10 @@ from pims.regions.selectors import region_children_visible_to
 
 from .tables import Column, Row, sum_rows
 
-KIND_LABELS = {
+if TYPE_CHECKING:
+    from pims.accounts.requests import AnyUser
+
+KIND_LABELS: dict[str, str | Promise] = {
     Spell.Kind.REGISTERED: _("户籍人口（户籍登记时段）"),
     Spell.Kind.RESIDENT: _("常住人口（实际居住时段）"),
 }
@@ -90,7 +95,7 @@ class Params:
         )
 
     @property
-    def kind_label(self) -> str:
+    def kind_label(self) -> str | Promise:
         return KIND_LABELS.get(self.kind, self.kind)
 
 
@@ -101,7 +106,7 @@ def child_level(region: Region) -> str | None:
 
 @dataclass
 class Frame:
-    user: object
+    user: "AnyUser | None"
     region: Region
     params: Params
     children: dict[str, Region] = field(default_factory=dict)

@@ -14,6 +14,7 @@ period gives the annual rate); stock ratios use the period-end stock.
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from pims.events.models import Spell
@@ -65,10 +66,10 @@ class Counts:
 @dataclass(frozen=True)
 class Definition:
     key: str
-    label: str
-    unit: str
-    formula: str
-    denominator: str
+    label: str | Promise
+    unit: str | Promise
+    formula: str | Promise
+    denominator: str | Promise
     fmt: str = "dec2"
 
 

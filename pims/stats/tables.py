@@ -10,14 +10,17 @@ row for codes under the region that match no current child, or the total.
 
 from dataclasses import dataclass, field
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from pims.regions.models import Region
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
-    label: str
-    group: str = ""
+    label: str | Promise
+    group: str | Promise = ""
     # The measure behind the figure, for drill-through (None: derived figure).
     measure: str | None = None
     fmt: str = "int"  # int | dec1 | dec2 | pct1
@@ -39,7 +42,7 @@ class Column:
 @dataclass
 class Row:
     key: str  # group key (a region code prefix); "" for the total row
-    label: str
+    label: str | Promise
     values: dict
     code: str = ""  # the child region's full code when the row is a region (drill-down)
     is_total: bool = False
@@ -51,20 +54,20 @@ class Row:
 @dataclass
 class Section:
     key: str
-    title: str
-    row_header: str
+    title: str | Promise
+    row_header: str | Promise
     columns: list[Column]
     rows: list[Row] = field(default_factory=list)
     total: Row | None = None
-    unit: str = _("人")
-    note: str = ""
+    unit: str | Promise = _("人")
+    note: str | Promise = ""
     # Cells of the total row are the sum of the rows above (asserted in tests);
     # False for sections whose total is recomputed (ratios, indicators).
     additive: bool = True
 
-    def header_groups(self) -> list[tuple[str, int]]:
+    def header_groups(self) -> list[tuple[str | Promise, int]]:
         """(group label, colspan) runs over the columns, for the upper header row."""
-        runs: list[tuple[str, int]] = []
+        runs: list[tuple[str | Promise, int]] = []
         for c in self.columns:
             if runs and c.group and runs[-1][0] == c.group:
                 runs[-1] = (c.group, runs[-1][1] + 1)
@@ -72,10 +75,11 @@ class Section:
                 runs.append((c.group, 1))
         return runs
 
-    def header_top(self) -> list[tuple[str, int, int]]:
+    def header_top(self) -> list[tuple[str | Promise, int, int]]:
         """(label, colspan, rowspan) of the upper header row: a group over its
         columns, or an ungrouped column over both rows."""
-        out, i = [], 0
+        out: list[tuple[str | Promise, int, int]] = []
+        i = 0
         for group, span in self.header_groups():
             if group:
                 out.append((group, span, 1))
@@ -84,7 +88,7 @@ class Section:
             i += span
         return out
 
-    def header_bottom(self) -> list[str]:
+    def header_bottom(self) -> list[str | Promise]:
         return [c.label for c in self.columns if c.group]
 
     @property
@@ -99,10 +103,10 @@ class Section:
 class Result:
     report_key: str
     number: int
-    title: str
-    region: object
+    title: str | Promise
+    region: Region
     period_label: str
-    basis: str  # 统计口径
+    basis: str | Promise  # 统计口径
     sections: list[Section]
     first: str = ""
     last: str = ""
@@ -119,10 +123,13 @@ class Result:
         return sum(len(s.rows) for s in self.sections)
 
 
-def sum_rows(rows: list[Row], columns: list[Column], label: str = _("合计")) -> Row:
+TOTAL_LABEL = _("合计")
+
+
+def sum_rows(rows: list[Row], columns: list[Column], label: str | Promise = TOTAL_LABEL) -> Row:
     values = {}
     for c in columns:
-        nums = [r.values.get(c.key) for r in rows if r.values.get(c.key) is not None]
+        nums = [v for r in rows if (v := r.values.get(c.key)) is not None]
         values[c.key] = sum(nums) if nums else (0 if c.fmt == "int" else None)
     return Row(key="", label=label, values=values, is_total=True)
 

@@ -54,7 +54,7 @@ class Walk:
 
     def request(self, method: str, url: str, *, json_body: bool = False):
         self.requests += 1
-        kwargs = {}
+        kwargs: dict[str, object] = {}
         if method != "get":
             kwargs = {"data": "{}", "content_type": "application/json"} if json_body else {"data": {}}
         return getattr(self.client, method)(url, **kwargs)

@@ -5,6 +5,7 @@ migration works in batches of ids, so the rows straddle a batch boundary
 and a gap); backwards and forwards again works too."""
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -40,7 +41,7 @@ def old_register(apps) -> int:
     model = apps.get_model
     Region = model("regions", "Region")
     day = dt.date(2025, 1, 31)
-    parent = None
+    parent: Any = None
     for code, level in (("210124000000", "county"), ("210124101000", "township"), ("210124101200", "village")):
         parent = Region.objects.create(code=code, name=code, level=level, parent=parent, valid_from=day)
     clerk = model("accounts", "User").objects.create(username="clerk", role="village_clerk", region=parent)

@@ -13,7 +13,7 @@ def dashboard_figures(*, user) -> dict:
     by_level = dict(regions.filter(valid_to__isnull=True).values_list("level").annotate(n=Count("id")))
     level_counts = [
         (label, by_level.get(level, 0))
-        for level, label in Region._meta.get_field("level").choices
+        for level, label in Region._meta.get_field("level").choices or ()
         if by_level.get(level)
     ]
     counters = []

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ..frame import Frame, stock_q
@@ -24,7 +25,7 @@ from ..tables import Result
 class Measure:
     base: str
     q: Callable[[Frame], Q] = lambda frame: Q()
-    label: str = ""
+    label: str | Promise = ""
 
 
 def spell_base(frame: Frame, base: str) -> QuerySet:
@@ -65,6 +66,7 @@ def grouped_counts(qs: QuerySet, measures: dict[str, Q], *, total_field: str = "
     """{row key: {measure: count}} in one GROUP BY over `qs` (annotated
     with `g`); with `weight`, sums that column instead of counting rows
     (the closed-month cells)."""
+    aggs: dict[str, Sum | Count]
     if weight:
         aggs = {k: Sum(weight, filter=q, default=0) for k, q in measures.items()}
     else:
@@ -78,8 +80,8 @@ def grouped_counts(qs: QuerySet, measures: dict[str, Q], *, total_field: str = "
 class ReportDef:
     key: str = ""
     number: int = 0
-    title: str = ""
-    description: str = ""
+    title: str | Promise = ""
+    description: str | Promise = ""
     uses_period: bool = True
     uses_kind: bool = True
     drillable: bool = True
@@ -99,7 +101,9 @@ class ReportDef:
         return spell_base(frame, m.base).filter(m.q(frame))
 
 
-def result(report: ReportDef, frame: Frame, sections, *, basis: str, notes=(), closed=False, charts=None) -> Result:
+def result(
+    report: ReportDef, frame: Frame, sections, *, basis: str | Promise, notes=(), closed=False, charts=None
+) -> Result:
     p = frame.params
     return Result(
         report_key=report.key,

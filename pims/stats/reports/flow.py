@@ -81,8 +81,8 @@ class FlowReport(ReportDef):
     def base(self, frame: Frame, side: str):
         event_type, _label, _where, field = SIDES[side]
         p = frame.params
-        text = CharField()
-        place = Cast(KT(f"payload__{field}_code"), text)
+        text: CharField = CharField()
+        place: Cast | Coalesce = Cast(KT(f"payload__{field}_code"), text)
         if side == "in":  # a newcomer's origin defaults to the registered place
             place = Coalesce(NullIf(place, Value("")), F("person__registered_code"), Value(""), output_field=text)
         qs = Event.objects.filter(

@@ -44,6 +44,7 @@ class QualityReport(ReportDef):
         report = completeness_by_village(user=frame.user, region=frame.region)
         data: dict[str, dict] = {}
         for f in report.villages:
+            assert f.village is not None  # the per-village rows (the totals row is report.total)
             d = data.setdefault(f.village.code[: frame.n], dict.fromkeys(SUMMED, 0))
             d["expected_households"] += f.expected_households or 0
             d["expected_persons"] += f.expected_persons or 0

@@ -51,6 +51,7 @@ def collect(personas, village, *, number: str, seq: int, collected_on: str):
     )
     assert result.saved, [v.message for v in result.violations]
     hh = result.household
+    assert hh is not None
     assert registry.household_submit(actor=clerk, household=hh, confirm_warnings=True).saved
     registry.household_approve(actor=personas["reviewer"] if in_a else personas["county"], household=hh)
     hh.refresh_from_db()
