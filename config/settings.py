@@ -250,6 +250,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# A failed CSRF check answers the site's Chinese page, not Django's English one.
+CSRF_FAILURE_VIEW = "pims.web.errors.csrf_failure"
 
 OTP_TOTP_ISSUER = "人口信息管理系统"
 

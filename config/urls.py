@@ -20,3 +20,9 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("pims.web.urls")),
 ]
+
+# The error pages: Chinese, in the site's layout, with a way back (pims.web.errors).
+handler400 = "pims.web.errors.bad_request"
+handler403 = "pims.web.errors.permission_denied"
+handler404 = "pims.web.errors.page_not_found"
+handler500 = "pims.web.errors.server_error"

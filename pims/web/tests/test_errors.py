@@ -21,8 +21,10 @@ def request_(db, personas):
 
 def test_not_permitted_becomes_the_404_page(request_):
     middleware = DomainErrorMiddleware(lambda r: HttpResponse())
-    with pytest.raises(Http404):
-        middleware.process_exception(request_, NotPermitted("another township's report"))
+    for exc in (NotPermitted("another township's report"), Http404()):
+        resp = middleware.process_exception(request_, exc)
+        assert resp.status_code == 404 and "页面不存在" in resp.content.decode()
+        assert "another township" not in resp.content.decode()  # the message is for logs only
 
 
 def test_a_refusal_reaching_the_middleware_is_the_refusal_page_with_its_status(request_):
