@@ -150,8 +150,13 @@ def synthetic_villages(county, villages: int = 250, per_town: int = 25) -> list:
     valid = dt.date(2023, 6, 30)
     out = []
     for t in range(math.ceil(villages / per_town)):
-        town = Region.objects.create(code=f"{county.code[:6]}{101 + t:03d}000", name=f"{county.name}镇{t + 1}",
-                                     level=Level.TOWNSHIP, parent=county, valid_from=valid)  # fmt: skip
+        town = Region.objects.create(
+            code=f"{county.code[:6]}{101 + t:03d}000",
+            name=f"{county.name}镇{t + 1}",
+            level=Level.TOWNSHIP,
+            parent=county,
+            valid_from=valid,
+        )
         out += Region.objects.bulk_create(
             Region(
                 code=f"{county.code[:6]}{101 + t:03d}{200 + v:03d}",
@@ -159,7 +164,7 @@ def synthetic_villages(county, villages: int = 250, per_town: int = 25) -> list:
                 level=Level.VILLAGE,
                 parent=town,
                 valid_from=valid,
-            )  # fmt: skip
+            )
             for v in range(min(per_town, villages - t * per_town))
         )
     return out

@@ -43,15 +43,53 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌浩宇欣怡子涵梓轩雨辰佳琪晨阳思远博文嘉怡"
 
 PERSON_COLS = [
-    "id", "household_id", "row", "name", "name_pinyin", "name_initials", "id_cipher", "id_masked", "id_sex",
-    "no_id_reason", "sex", "birth_date", "ethnicity", "education", "occupation", "marital_status", "relationship",
-    "hukou_type", "registered_code", "residence_code", "responsible_code", "residence_status", "phone_cipher",
-    "phone_index", "phone_masked", "status", "death_date", "created_at", "updated_at",
-]  # fmt: skip
+    "id",
+    "household_id",
+    "row",
+    "name",
+    "name_pinyin",
+    "name_initials",
+    "id_cipher",
+    "id_masked",
+    "id_sex",
+    "no_id_reason",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "education",
+    "occupation",
+    "marital_status",
+    "relationship",
+    "hukou_type",
+    "registered_code",
+    "residence_code",
+    "responsible_code",
+    "residence_status",
+    "phone_cipher",
+    "phone_index",
+    "phone_masked",
+    "status",
+    "death_date",
+    "created_at",
+    "updated_at",
+]
 HOUSEHOLD_COLS = [
-    "id", "village_id", "region_code", "number", "hh_type", "address", "head_id", "status", "form_number",
-    "volume_number", "form_scan", "form_state", "version", "created_at", "updated_at",
-]  # fmt: skip
+    "id",
+    "village_id",
+    "region_code",
+    "number",
+    "hh_type",
+    "address",
+    "head_id",
+    "status",
+    "form_number",
+    "volume_number",
+    "form_scan",
+    "form_state",
+    "version",
+    "created_at",
+    "updated_at",
+]
 MARRIAGE_COLS = ["id", "husband_id", "wife_id", "date", "kind", "end_reason"]
 BIRTH_COLS = ["id", "child_id", "mother_id", "father_id", "birth_order", "certificate_no"]
 CONTRACEPTION_COLS = ["id", "woman_id", "method", "start_date"]
@@ -89,13 +127,36 @@ class Generator:
     def person(self, hh, code, row, sex, birth, rel, marital, name, **over):
         pid = self.next_id("person")
         values = {
-            "id": pid, "household_id": hh, "row": row, "name": name, "name_pinyin": "", "name_initials": "",
-            "id_cipher": "", "id_masked": "", "id_sex": "", "no_id_reason": "1", "sex": sex, "birth_date": birth,
-            "ethnicity": "01", "education": "", "occupation": "", "marital_status": marital, "relationship": rel,
-            "hukou_type": "2", "registered_code": code, "residence_code": code, "responsible_code": code,
-            "residence_status": "1", "phone_cipher": "", "phone_index": "", "phone_masked": "", "status": "1",
-            "death_date": None, "created_at": NOW, "updated_at": NOW,
-        }  # fmt: skip
+            "id": pid,
+            "household_id": hh,
+            "row": row,
+            "name": name,
+            "name_pinyin": "",
+            "name_initials": "",
+            "id_cipher": "",
+            "id_masked": "",
+            "id_sex": "",
+            "no_id_reason": "1",
+            "sex": sex,
+            "birth_date": birth,
+            "ethnicity": "01",
+            "education": "",
+            "occupation": "",
+            "marital_status": marital,
+            "relationship": rel,
+            "hukou_type": "2",
+            "registered_code": code,
+            "residence_code": code,
+            "responsible_code": code,
+            "residence_status": "1",
+            "phone_cipher": "",
+            "phone_index": "",
+            "phone_masked": "",
+            "status": "1",
+            "death_date": None,
+            "created_at": NOW,
+            "updated_at": NOW,
+        }
         values.update(over)
         self.t["person"].append(tuple(values[c] for c in PERSON_COLS))
         return pid
@@ -110,8 +171,17 @@ class Generator:
         surname = r.choice(SURNAMES)
         head_birth = self.date(1945, 1998)
         married = shift(head_birth, 22) <= TODAY and r.random() < 0.85
-        head = self.person(hid, code, 1, "1", head_birth, "02", "20" if married else "10", self.name(surname),
-                           education=r.choice(("", "61", "71", "81")))  # fmt: skip
+        head = self.person(
+            hid,
+            code,
+            1,
+            "1",
+            head_birth,
+            "02",
+            "20" if married else "10",
+            self.name(surname),
+            education=r.choice(("", "61", "71", "81")),
+        )
         row = 1
         if married:
             row += 1
@@ -177,13 +247,15 @@ def build_regions(n_villages: int) -> list[tuple[int, str]]:
     valid = dt.date(2023, 6, 30)
     prov = Region.objects.create(code="210000000000", name="辽宁省", level=Level.PROVINCE, valid_from=valid)
     city = Region.objects.create(code="210100000000", name="沈阳市", level=Level.CITY, parent=prov, valid_from=valid)
-    county = Region.objects.create(code=f"{COUNTY}000000", name="法库县", level=Level.COUNTY, parent=city,
-                                   valid_from=valid)  # fmt: skip
+    county = Region.objects.create(
+        code=f"{COUNTY}000000", name="法库县", level=Level.COUNTY, parent=city, valid_from=valid
+    )
     villages = []
     per_township = 13
     for t in range((n_villages + per_township - 1) // per_township):
-        town = Region.objects.create(code=f"{COUNTY}{101 + t:03d}000", name=f"镇{t + 1}", level=Level.TOWNSHIP,
-                                     parent=county, valid_from=valid)  # fmt: skip
+        town = Region.objects.create(
+            code=f"{COUNTY}{101 + t:03d}000", name=f"镇{t + 1}", level=Level.TOWNSHIP, parent=county, valid_from=valid
+        )
         batch = [
             Region(
                 code=f"{COUNTY}{101 + t:03d}{200 + v:03d}",
@@ -191,7 +263,7 @@ def build_regions(n_villages: int) -> list[tuple[int, str]]:
                 level=Level.VILLAGE,
                 parent=town,
                 valid_from=valid,
-            )  # fmt: skip
+            )
             for v in range(min(per_township, n_villages - t * per_township))
         ]
         villages += [(r.pk, r.code) for r in Region.objects.bulk_create(batch)]
@@ -262,8 +334,10 @@ def bench(vendor: str) -> int:
 
     loaded = time.perf_counter()
     n_persons = len(data["person"])
-    print(f"bench: checks_load_seconds {loaded - generated:.2f} s ({n_persons} persons, "
-          f"{len(data['household'])} households, {len(villages)} villages, {vendor})")  # fmt: skip
+    print(
+        f"bench: checks_load_seconds {loaded - generated:.2f} s ({n_persons} persons, "
+        f"{len(data['household'])} households, {len(villages)} villages, {vendor})"
+    )
     print(f"bench: checks_generate_seconds {generated - started:.2f} s")
 
     region = Region.objects.get(code=f"{COUNTY}000000")

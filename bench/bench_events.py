@@ -71,8 +71,13 @@ def build_township(rnd: random.Random, n_persons: int, baseline_day: dt.date, pe
     n = 0
     while n < n_persons:
         village = villages[len(households) % VILLAGES]
-        h = Household(village=village, region_code=village.code, number=f"{len(households) + 1:06d}",
-                      address="测试村 1 组", form_state=FormState.APPROVED)  # fmt: skip
+        h = Household(
+            village=village,
+            region_code=village.code,
+            number=f"{len(households) + 1:06d}",
+            address="测试村 1 组",
+            form_state=FormState.APPROVED,
+        )
         households.append(h)
         head_birth = dt.date(rnd.randint(1950, 1996), rnd.randint(1, 12), rnd.randint(1, 28))
         members = [_person(h, 1, "1", head_birth, "02", "20")]
@@ -99,20 +104,38 @@ def build_township(rnd: random.Random, n_persons: int, baseline_day: dt.date, pe
     )
     approved = dt.datetime.combine(baseline_day, dt.time(12), tzinfo=dt.UTC)
     baselines = [
-        Event(event_type="baseline", person=p, household=p.household, region_code=p.registered_code,
-              effective_date=baseline_day, report_date=baseline_day, source="clerk", review_status="approved",
-              approved_at=approved, approved_period=period)
+        Event(
+            event_type="baseline",
+            person=p,
+            household=p.household,
+            region_code=p.registered_code,
+            effective_date=baseline_day,
+            report_date=baseline_day,
+            source="clerk",
+            review_status="approved",
+            approved_at=approved,
+            approved_period=period,
+        )
         for p in flat
-    ]  # fmt: skip
+    ]
     Event.objects.bulk_create(baselines, batch_size=2000)
     Spell.objects.bulk_create(
         [
-            Spell(person=e.person, household=e.household, kind=kind, region_code=e.region_code, start=baseline_day,
-                  opened_by=e, open_reason="baseline", open_period=period)
-            for e in baselines for kind in ("registered", "resident")
+            Spell(
+                person=e.person,
+                household=e.household,
+                kind=kind,
+                region_code=e.region_code,
+                start=baseline_day,
+                opened_by=e,
+                open_reason="baseline",
+                open_period=period,
+            )
+            for e in baselines
+            for kind in ("registered", "resident")
         ],
         batch_size=4000,
-    )  # fmt: skip
+    )
     return township, villages, households, persons
 
 
@@ -120,9 +143,21 @@ def _person(h, row, sex, birth, rel, marital):
     from pims.registry.models import Person
 
     code = h.region_code
-    return Person(household=h, row=row, name=f"人{row}", sex=sex, birth_date=birth, ethnicity="01", hukou_type="2",
-                  marital_status=marital, relationship=rel, registered_code=code, residence_code=code,
-                  responsible_code=code, no_id_reason="1")  # fmt: skip
+    return Person(
+        household=h,
+        row=row,
+        name=f"人{row}",
+        sex=sex,
+        birth_date=birth,
+        ethnicity="01",
+        hukou_type="2",
+        marital_status=marital,
+        relationship=rel,
+        registered_code=code,
+        residence_code=code,
+        responsible_code=code,
+        no_id_reason="1",
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -133,10 +168,20 @@ class Month:
     """Valid events, each person and household used at most once."""
 
     MIX = {
-        "birth": 300, "death": 250, "move_within": 300, "move_out": 150, "move_in": 150, "cancel": 50,
-        "flow_out": 200, "flow_in": 200, "marriage": 100, "divorce": 50, "hh_split": 50, "pregnancy": 180,
+        "birth": 300,
+        "death": 250,
+        "move_within": 300,
+        "move_out": 150,
+        "move_in": 150,
+        "cancel": 50,
+        "flow_out": 200,
+        "flow_in": 200,
+        "marriage": 100,
+        "divorce": 50,
+        "hh_split": 50,
+        "pregnancy": 180,
         "correction": 20,
-    }  # fmt: skip
+    }
 
     def __init__(self, rnd, households, persons, villages, month_start: dt.date, today: dt.date):
         self.rnd = rnd
@@ -157,8 +202,17 @@ class Month:
 
         payload = kw.pop("payload", {})
         day = self.day()
-        self.events.append(Event(event_type=event_type, region_code=village, effective_date=day, report_date=day,
-                                 source="village", payload=payload, **kw))  # fmt: skip
+        self.events.append(
+            Event(
+                event_type=event_type,
+                region_code=village,
+                effective_date=day,
+                report_date=day,
+                source="village",
+                payload=payload,
+                **kw,
+            )
+        )
 
     def build(self, total: int):
         factor = total / sum(self.MIX.values())
@@ -186,8 +240,13 @@ class Month:
         target, _ = self.take()
         while target.region_code == h.region_code:
             target, _ = self.take()
-        self.add("move_within", h.region_code, person=self._child_or_wife(m), household=target,
-                 payload={"relationship": "97", "move_residence": True})  # fmt: skip
+        self.add(
+            "move_within",
+            h.region_code,
+            person=self._child_or_wife(m),
+            household=target,
+            payload={"relationship": "97", "move_residence": True},
+        )
 
     def move_out(self):
         h, m = self.take()
@@ -199,12 +258,24 @@ class Month:
 
     def flow_out(self):
         h, m = self.take()
-        self.add("flow_out", h.region_code, person=self._child_or_wife(m),
-                 payload={"destination_code": "110101000000", "reason": "1"})  # fmt: skip
+        self.add(
+            "flow_out",
+            h.region_code,
+            person=self._child_or_wife(m),
+            payload={"destination_code": "110101000000", "reason": "1"},
+        )
 
     def _newcomer(self, **extra):
-        return {"name": "新人", "sex": "1", "birth_date": "1990-01-01", "ethnicity": "01", "marital_status": "10",
-                "hukou_type": "2", "relationship": "97", **extra}  # fmt: skip
+        return {
+            "name": "新人",
+            "sex": "1",
+            "birth_date": "1990-01-01",
+            "ethnicity": "01",
+            "marital_status": "10",
+            "hukou_type": "2",
+            "relationship": "97",
+            **extra,
+        }
 
     def move_in(self):
         h, _ = self.take()
@@ -212,8 +283,9 @@ class Month:
 
     def flow_in(self):
         h, _ = self.take()
-        self.add("flow_in", h.region_code, household=h,
-                 payload=self._newcomer(registered_code="370102000000", reason="1"))  # fmt: skip
+        self.add(
+            "flow_in", h.region_code, household=h, payload=self._newcomer(registered_code="370102000000", reason="1")
+        )
 
     def marriage(self):
         for _ in range(200):
@@ -221,8 +293,13 @@ class Month:
             son = next((p for p in m1[2:] if p.sex == "1" and p.birth_date.year <= 2000), None)
             daughter = next((p for p in m2[2:] if p.sex == "2" and p.birth_date.year <= 2002), None)
             if son and daughter:
-                self.add("marriage", h1.region_code, person=son, related_person=daughter,
-                         payload={"move_wife": True, "relationship": "38"})  # fmt: skip
+                self.add(
+                    "marriage",
+                    h1.region_code,
+                    person=son,
+                    related_person=daughter,
+                    payload={"move_wife": True, "relationship": "38"},
+                )
                 return
 
     def divorce(self):
@@ -235,10 +312,17 @@ class Month:
             if len(m) >= 3:
                 break
         child = m[-1]
-        self.add("hh_split", h.region_code, household=h, payload={
-            "members": [{"person_id": child.pk, "relationship": "02"}], "head_id": child.pk,
-            "new_household_number": f"S{h.number}", "new_household_address": "分户地址",
-        })  # fmt: skip
+        self.add(
+            "hh_split",
+            h.region_code,
+            household=h,
+            payload={
+                "members": [{"person_id": child.pk, "relationship": "02"}],
+                "head_id": child.pk,
+                "new_household_number": f"S{h.number}",
+                "new_household_address": "分户地址",
+            },
+        )
 
     def pregnancy(self):
         while True:
@@ -340,16 +424,25 @@ def bench(vendor: str) -> int:
     )
     n_persons = sum(len(m) for m in persons)
     User = get_user_model()
-    clerk = User.objects.create_user(username="bench_clerk", password="x-Bench-2026!", role=Role.TOWNSHIP_OPERATOR,
-                                     region=township)  # fmt: skip
-    reviewer = User.objects.create_user(username="bench_reviewer", password="x-Bench-2026!",
-                                        role=Role.TOWNSHIP_REVIEWER, region=township)  # fmt: skip
+    clerk = User.objects.create_user(
+        username="bench_clerk", password="x-Bench-2026!", role=Role.TOWNSHIP_OPERATOR, region=township
+    )
+    reviewer = User.objects.create_user(
+        username="bench_reviewer", password="x-Bench-2026!", role=Role.TOWNSHIP_REVIEWER, region=township
+    )
     events = Month(rnd, households, persons, villages, month_start, today).build(int(2000 * scale()))
     reports = {}
     for v in villages:
-        reports[v.code] = ChangeReport.objects.create(region=v, region_code=v.code, period=period, source="village",
-                                                      created_by=clerk, submitted_by=clerk,
-                                                      submitted_at=clock.now(), state=ReportState.SUBMITTED)  # fmt: skip
+        reports[v.code] = ChangeReport.objects.create(
+            region=v,
+            region_code=v.code,
+            period=period,
+            source="village",
+            created_by=clerk,
+            submitted_by=clerk,
+            submitted_at=clock.now(),
+            state=ReportState.SUBMITTED,
+        )
     for e in events:
         e.report = reports[e.region_code]
         e.reporter = clerk
@@ -357,13 +450,19 @@ def bench(vendor: str) -> int:
     if vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    print(f"bench: events_setup_seconds {time.perf_counter() - started:.1f} s ({n_persons} persons, "
-          f"{len(households)} households, {len(events)} events, {vendor})")  # fmt: skip
+    print(
+        f"bench: events_setup_seconds {time.perf_counter() - started:.1f} s ({n_persons} persons, "
+        f"{len(households)} households, {len(events)} events, {vendor})"
+    )
 
     # Baseline: storing 2,000 event rows, nothing else.
     # Copies are new rows: their own id and uuid.
-    copies = [Event(**{f.attname: getattr(e, f.attname) for f in Event._meta.concrete_fields
-                       if f.attname not in ("id", "uuid")}) for e in events]  # fmt: skip
+    copies = [
+        Event(
+            **{f.attname: getattr(e, f.attname) for f in Event._meta.concrete_fields if f.attname not in ("id", "uuid")}
+        )
+        for e in events
+    ]
     with transaction.atomic():
         t0 = time.perf_counter()
         Event.objects.bulk_create(copies, batch_size=1000)
@@ -396,19 +495,28 @@ def bench(vendor: str) -> int:
         slow.report()
 
     applied = Event.objects.filter(review_status="approved", approved_period=period).count()
-    balances = [selectors.population_balance(r.prefix, period, kind=k)
-                for r in [township, *villages] for k in ("registered", "resident")]  # fmt: skip
+    balances = [
+        selectors.population_balance(r.prefix, period, kind=k)
+        for r in [township, *villages]
+        for k in ("registered", "resident")
+    ]
     ok = applied == len(events) and all(b.holds for b in balances)
     flows = selectors.period_flows(township.prefix, period, kind="registered")
-    print(f"bench: events_flows_registered births {flows.births} deaths {flows.deaths} moved_in {flows.moved_in} "
-          f"moved_out {flows.moved_out} (cancelled {flows.cancelled}); balance holds: {ok}")  # fmt: skip
+    print(
+        f"bench: events_flows_registered births {flows.births} deaths {flows.deaths} moved_in {flows.moved_in} "
+        f"moved_out {flows.moved_out} (cancelled {flows.cancelled}); balance holds: {ok}"
+    )
     print(f"bench: events_check_seconds {check:.2f} s (cpu {check_cpu:.2f} s)")
-    print(f"bench: events_apply_seconds {apply:.2f} s ({len(events)} events, {len(reports)} village reports "
-          f"approved together)")  # fmt: skip
+    print(
+        f"bench: events_apply_seconds {apply:.2f} s ({len(events)} events, {len(reports)} village reports "
+        f"approved together)"
+    )
     server = f", server cpu {server_cpu:.2f} s" if server_cpu is not None else ""
     load = os.getloadavg()[0]
-    print(f"bench: events_apply_cpu_seconds {apply_cpu + (server_cpu or 0):.2f} s (client cpu {apply_cpu:.2f} s"
-          f"{server}; load average {load:.1f} on {os.cpu_count()} cores)")  # fmt: skip
+    print(
+        f"bench: events_apply_cpu_seconds {apply_cpu + (server_cpu or 0):.2f} s (client cpu {apply_cpu:.2f} s"
+        f"{server}; load average {load:.1f} on {os.cpu_count()} cores)"
+    )
     print(f"bench: events_apply_report_by_report_seconds {one_by_one:.2f} s (the same, one report at a time)")
     print(f"bench: events_bulk_insert_baseline_seconds {insert:.3f} s")
     print(f"bench: events_apply_ratio_to_insert {apply / insert:.1f}x")

@@ -70,15 +70,18 @@ def run(vendor: str) -> int:
     bench("generate_cpu_seconds", generate_cpu, "s", "CPU of the generating process")
     bench("generate_rate", persons / generate, "persons/s")
     bench("generate_cpu_rate", persons / generate_cpu, "persons/s", "per CPU second")
-    bench("generate_projected_1M_seconds", generate * 1_000_000 / persons, "s",
-          f"goal < {GOAL_SECONDS_PER_MILLION} s")  # fmt: skip
+    bench("generate_projected_1M_seconds", generate * 1_000_000 / persons, "s", f"goal < {GOAL_SECONDS_PER_MILLION} s")
     bench("generate_projected_1M_cpu_seconds", generate_cpu * 1_000_000 / persons, "s", "one idle core")
     bench("generate_baseline_seconds", baseline, "s", "25 random draws + one tuple per person")
     bench("generate_ratio_to_baseline", generate / baseline, "x")
     bench("generate_cpu_ratio_to_baseline", generate_cpu / baseline_cpu, "x", "CPU seconds, same run")
     bench("police_file_rate", rows / to_file, "rows/s", "CSV, names for codes")
-    bench("register_write_rate", result.persons / to_db, "persons/s",
-          f"{result.persons} persons with encryption, events and spells, {vendor}")  # fmt: skip
+    bench(
+        "register_write_rate",
+        result.persons / to_db,
+        "persons/s",
+        f"{result.persons} persons with encryption, events and spells, {vendor}",
+    )
     total_1m = (generate + to_file) * 1_000_000 / persons
     bench("generate_and_file_projected_1M_seconds", total_1m, "s")
     return 0

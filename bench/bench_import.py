@@ -29,8 +29,14 @@ from pathlib import Path
 
 from _support import bench, machine, migrate_and_load, proc_stat, run_in_database, scale
 
-TABLES = ["registry_household", "registry_person", "registry_marriage", "registry_birth", "events_event",
-          "events_spell"]  # fmt: skip
+TABLES = [
+    "registry_household",
+    "registry_person",
+    "registry_marriage",
+    "registry_birth",
+    "events_event",
+    "events_spell",
+]
 
 
 def main() -> int:
@@ -75,9 +81,14 @@ def run(vendor: str) -> int:
     copy_seconds, copied, copy_server = raw_copy(connection) if vendor == "postgresql" else (0.0, 0, 0.0)
     rate = rows / wall
     bench("import_rows", rows, "rows", f"{job.households_created} households")
-    bench("import_seconds", wall, "s", f"stage 1 (read, input rules, encrypt) {stage_seconds:.1f}s, "
-          f"stage 2 (set-based load) {wall - stage_seconds - check_seconds:.1f}s, "
-          f"stage 3 (register rules, rejected file) {check_seconds:.1f}s")  # fmt: skip
+    bench(
+        "import_seconds",
+        wall,
+        "s",
+        f"stage 1 (read, input rules, encrypt) {stage_seconds:.1f}s, "
+        f"stage 2 (set-based load) {wall - stage_seconds - check_seconds:.1f}s, "
+        f"stage 3 (register rules, rejected file) {check_seconds:.1f}s",
+    )
     bench("import_stage1_workers", workers, "processes", "0 = judged in the importing process (PIMS_IMPORT_WORKERS)")
     bench("import_cpu_seconds", cpu, "s", "CPU of the importing process and its stage-1 workers")
     bench("import_cpu_us_per_row", cpu / rows * 1e6, "us/row", "client side")
@@ -94,8 +105,12 @@ def run(vendor: str) -> int:
         bench("import_ratio_to_raw_copy", rate / copy_rate, "x", "goal >= 0.30")
         bench("raw_copy_server_cpu_seconds", copy_server, "s", "CPU of the PostgreSQL server during the raw COPY")
         if server:
-            bench("import_cpu_ratio_to_raw_copy", copy_server / (server + cpu), "x",
-                  "raw COPY server CPU / (import server + client CPU): the ratio without the machine's load")  # fmt: skip
+            bench(
+                "import_cpu_ratio_to_raw_copy",
+                copy_server / (server + cpu),
+                "x",
+                "raw COPY server CPU / (import server + client CPU): the ratio without the machine's load",
+            )
     return 0
 
 

@@ -31,8 +31,16 @@ LIAONING = 42_591_407  # 7th census (2020)
 PER_COUNTY = 400_000
 VILLAGES_PER_COUNTY = 250
 COPY_BLOCK = 1 << 20
-TABLES = ["registry_household", "registry_person", "registry_marriage", "registry_birth", "registry_contraception",
-          "registry_pregnancy", "events_event", "events_spell"]  # fmt: skip
+TABLES = [
+    "registry_household",
+    "registry_person",
+    "registry_marriage",
+    "registry_birth",
+    "registry_contraception",
+    "registry_pregnancy",
+    "events_event",
+    "events_spell",
+]
 
 
 def main() -> int:
@@ -67,8 +75,11 @@ def run(vendor: str) -> int:
         write_seconds += t2 - t1
         persons += result.persons
         households += result.households
-        print(f"  {county.name} {county.code[:6]}: {result.persons} persons, generate {t1 - t0:.1f}s, "
-              f"write {t2 - t1:.1f}s", flush=True)  # fmt: skip
+        print(
+            f"  {county.name} {county.code[:6]}: {result.persons} persons, generate {t1 - t0:.1f}s, "
+            f"write {t2 - t1:.1f}s",
+            flush=True,
+        )
         del pop
     cpu = time.process_time() - cpu0
     total = gen_seconds + write_seconds
@@ -85,8 +96,12 @@ def run(vendor: str) -> int:
     if vendor == "postgresql":
         copy_seconds = raw_copy_persons(connection)
         bench("raw_copy_persons_seconds", copy_seconds, "s")
-        bench("write_ratio_to_raw_copy", (persons / write_seconds) / (persons / copy_seconds), "x",
-              "register write (persons + households + family + events + spells) vs COPY of persons only")  # fmt: skip
+        bench(
+            "write_ratio_to_raw_copy",
+            (persons / write_seconds) / (persons / copy_seconds),
+            "x",
+            "register write (persons + households + family + events + spells) vs COPY of persons only",
+        )
     return 0
 
 

@@ -86,8 +86,10 @@ def run(vendor: str, tmp: Path) -> int:
     env = server_env(tmp)
     call_command("collectstatic", interactive=False, verbosity=0)  # into STATIC_ROOT (git-ignored)
     workers = 2 * (os.cpu_count() or 1) + 1
-    print(f"machine: {machine()}; database {vendor}; {persons} persons; {USERS} users for {SECONDS} s; "
-          f"gunicorn {workers} workers")  # fmt: skip
+    print(
+        f"machine: {machine()}; database {vendor}; {persons} persons; {USERS} users for {SECONDS} s; "
+        f"gunicorn {workers} workers"
+    )
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-w", str(workers), "-b", f"127.0.0.1:{PORT}"],
         cwd=ROOT,
@@ -104,11 +106,31 @@ def run(vendor: str, tmp: Path) -> int:
             "BENCH_WARMUP": str(WARMUP),
         }
         subprocess.run(
-            [sys.executable, "-m", "locust", "-f", str(HERE / "locust_person_page.py"), "--headless",
-             "-u", str(USERS), "-r", "10", "-t", f"{WARMUP + SECONDS}s", "--host", host, "--csv", str(prefix),
-             "--only-summary", "--loglevel", "WARNING"],
-            cwd=ROOT, env=locust_env, check=False,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "locust",
+                "-f",
+                str(HERE / "locust_person_page.py"),
+                "--headless",
+                "-u",
+                str(USERS),
+                "-r",
+                "10",
+                "-t",
+                f"{WARMUP + SECONDS}s",
+                "--host",
+                host,
+                "--csv",
+                str(prefix),
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            env=locust_env,
+            check=False,
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -50,24 +50,87 @@ NOW = dt.datetime.now(dt.UTC)
 # --- data ----------------------------------------------------------------------
 
 PERSON_COLS = [
-    "id", "household_id", "row", "name", "name_pinyin", "name_initials", "id_cipher", "id_masked", "id_sex",
-    "no_id_reason", "sex", "birth_date", "ethnicity", "education", "occupation", "marital_status", "relationship",
-    "hukou_type", "registered_code", "residence_code", "responsible_code", "residence_status", "phone_cipher",
-    "phone_index", "phone_masked", "status", "created_at", "updated_at",
-]  # fmt: skip
+    "id",
+    "household_id",
+    "row",
+    "name",
+    "name_pinyin",
+    "name_initials",
+    "id_cipher",
+    "id_masked",
+    "id_sex",
+    "no_id_reason",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "education",
+    "occupation",
+    "marital_status",
+    "relationship",
+    "hukou_type",
+    "registered_code",
+    "residence_code",
+    "responsible_code",
+    "residence_status",
+    "phone_cipher",
+    "phone_index",
+    "phone_masked",
+    "status",
+    "created_at",
+    "updated_at",
+]
 HOUSEHOLD_COLS = [
-    "id", "village_id", "region_code", "number", "hh_type", "address", "status", "form_number", "volume_number",
-    "form_scan", "form_state", "version", "created_at", "updated_at",
-]  # fmt: skip
+    "id",
+    "village_id",
+    "region_code",
+    "number",
+    "hh_type",
+    "address",
+    "status",
+    "form_number",
+    "volume_number",
+    "form_scan",
+    "form_state",
+    "version",
+    "created_at",
+    "updated_at",
+]
 EVENT_COLS = [
-    "id", "event_type", "person_id", "household_id", "region_code", "effective_date", "report_date", "source",
-    "review_status", "approved_period", "payload", "created_at",
-]  # fmt: skip
+    "id",
+    "event_type",
+    "person_id",
+    "household_id",
+    "region_code",
+    "effective_date",
+    "report_date",
+    "source",
+    "review_status",
+    "approved_period",
+    "payload",
+    "created_at",
+]
 SPELL_COLS = [
-    "id", "person_id", "household_id", "kind", "region_code", "start", "end", "opened_by_id", "closed_by_id",
-    "open_reason", "close_reason", "open_period", "close_period", "origin_code", "destination_code",
-    "sex", "birth_date", "ethnicity", "hukou_type", "residence_status",
-]  # fmt: skip
+    "id",
+    "person_id",
+    "household_id",
+    "kind",
+    "region_code",
+    "start",
+    "end",
+    "opened_by_id",
+    "closed_by_id",
+    "open_reason",
+    "close_reason",
+    "open_period",
+    "close_period",
+    "origin_code",
+    "destination_code",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "hukou_type",
+    "residence_status",
+]
 # Monthly rates of the simulation (of the current population).
 RATES = {"birth": 0.0008, "death": 0.0006, "move_within": 0.001, "move_out": 0.0003, "move_in": 0.0003}
 
@@ -107,8 +170,26 @@ class World:
         out = []
         for kind in ("registered", "resident"):
             sid = len(self.spells) + 1
-            self.spells.append([sid, person, household, kind, code, day, None, event, None, reason, "", period, "",
-                                origin, "", *self.attrs[person]])  # fmt: skip
+            self.spells.append(
+                [
+                    sid,
+                    person,
+                    household,
+                    kind,
+                    code,
+                    day,
+                    None,
+                    event,
+                    None,
+                    reason,
+                    "",
+                    period,
+                    "",
+                    origin,
+                    "",
+                    *self.attrs[person],
+                ]
+            )
             out.append(sid - 1)
         return out
 
@@ -124,10 +205,35 @@ class World:
         pid = self.next("person")
         r = self.rnd
         record = (
-            pid, household, row, "某某", "", "", "", "", "", "1", r.choice("12"), birth,
-            "01" if r.random() < 0.9 else "03", "", "", "20" if birth.year < 2000 else "10", "02" if row == 1 else "20",
-            "2" if r.random() < 0.8 else "1", code, code, code, "1", "", "", "", "1", NOW, NOW,
-        )  # fmt: skip
+            pid,
+            household,
+            row,
+            "某某",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "1",
+            r.choice("12"),
+            birth,
+            "01" if r.random() < 0.9 else "03",
+            "",
+            "",
+            "20" if birth.year < 2000 else "10",
+            "02" if row == 1 else "20",
+            "2" if r.random() < 0.8 else "1",
+            code,
+            code,
+            code,
+            "1",
+            "",
+            "",
+            "",
+            "1",
+            NOW,
+            NOW,
+        )
         self.rows["person"].append(record)
         # The spells' copies of sex, birth date, ethnicity, hukou type, residence status.
         self.attrs[pid] = (record[10], record[11], record[12], record[17], record[21])
@@ -135,8 +241,9 @@ class World:
 
     def household(self, village_id, code) -> int:
         hid = self.next("household")
-        self.rows["household"].append((hid, village_id, code, f"{hid:08d}", "1", "测试村", "active", "", "", "",
-                                       "approved", 1, NOW, NOW))  # fmt: skip
+        self.rows["household"].append(
+            (hid, village_id, code, f"{hid:08d}", "1", "测试村", "active", "", "", "", "approved", 1, NOW, NOW)
+        )
         self.households_by_village.setdefault(code, []).append(hid)
         return hid
 
@@ -210,16 +317,18 @@ def build_regions(n_villages: int) -> list[tuple[int, str]]:
     valid = dt.date(2023, 6, 30)
     prov = Region.objects.create(code="210000000000", name="辽宁省", level=Level.PROVINCE, valid_from=valid)
     city = Region.objects.create(code="210100000000", name="沈阳市", level=Level.CITY, parent=prov, valid_from=valid)
-    county = Region.objects.create(code=f"{COUNTY}000000", name="法库县", level=Level.COUNTY, parent=city,
-                                   valid_from=valid)  # fmt: skip
+    county = Region.objects.create(
+        code=f"{COUNTY}000000", name="法库县", level=Level.COUNTY, parent=city, valid_from=valid
+    )
     for i, code in enumerate(OTHER_COUNTIES):
         Region.objects.create(
             code=f"{code}000000", name=f"区{i + 1}", level=Level.COUNTY, parent=city, valid_from=valid
         )
     per_township = 12
     for t in range((n_villages + per_township - 1) // per_township):
-        town = Region.objects.create(code=f"{COUNTY}{101 + t:03d}000", name=f"镇{t + 1}", level=Level.TOWNSHIP,
-                                     parent=county, valid_from=valid)  # fmt: skip
+        town = Region.objects.create(
+            code=f"{COUNTY}{101 + t:03d}000", name=f"镇{t + 1}", level=Level.TOWNSHIP, parent=county, valid_from=valid
+        )
         Region.objects.bulk_create(
             Region(
                 code=f"{COUNTY}{101 + t:03d}{200 + v:03d}",
@@ -227,7 +336,7 @@ def build_regions(n_villages: int) -> list[tuple[int, str]]:
                 level=Level.VILLAGE,
                 parent=town,
                 valid_from=valid,
-            )  # fmt: skip
+            )
             for v in range(min(per_township, n_villages - t * per_township))
         )
     return list(Region.objects.filter(level=Level.VILLAGE).order_by("code").values_list("pk", "code"))
@@ -283,8 +392,14 @@ def copy_cells_to_other_counties(close_ids: list[int], period: str, actor) -> li
             region = Region.objects.get(code=f"{code}000000")
             for close_id in close_ids:
                 source = MonthClose.objects.get(pk=close_id)
-                close = MonthClose.objects.create(region=region, region_code=region.code, period=source.period,
-                                                  closed_by=actor, closed_at=NOW, spells=source.spells)  # fmt: skip
+                close = MonthClose.objects.create(
+                    region=region,
+                    region_code=region.code,
+                    period=source.period,
+                    closed_by=actor,
+                    closed_at=NOW,
+                    spells=source.spells,
+                )
                 new_ids.append(close.pk)
                 for model, cols in (
                     (ClosedStock, ["kind", "sex", "age_group", "n", "han", "agri", "nonagri", "rs1", "rs2", "rs3"]),
@@ -349,8 +464,10 @@ def bench(vendor: str) -> int:
         cursor.execute("VACUUM ANALYZE" if vendor == "postgresql" else "ANALYZE")
     loaded = time.perf_counter()
     print(f"bench: stats_generate {generated - started:.1f} s")
-    print(f"bench: stats_load {loaded - generated:.1f} s ({len(world.rows['person'])} persons, "
-          f"{len(world.spells)} spells, {len(world.rows['event'])} events, {len(villages)} villages, {vendor})")  # fmt: skip
+    print(
+        f"bench: stats_load {loaded - generated:.1f} s ({len(world.rows['person'])} persons, "
+        f"{len(world.spells)} spells, {len(world.rows['event'])} events, {len(villages)} villages, {vendor})"
+    )
 
     county = Region.objects.get(code=f"{COUNTY}000000")
     city = Region.objects.get(code="210100000000")
@@ -406,13 +523,25 @@ def bench(vendor: str) -> int:
         cursor.execute("ANALYZE")
     cells = ClosedStock.objects.count() + ClosedFlow.objects.count()
     cell_scan, _ = best_of(lambda: (ClosedStock.objects.count(), ClosedFlow.objects.count()))
-    print(f"bench: city_cells {cells} cells of {len(OTHER_COUNTIES) + 1} counties "
-          f"(~{(len(OTHER_COUNTIES) + 1) * stock} persons), count(*) {cell_scan:.4f} s")  # fmt: skip
+    print(
+        f"bench: city_cells {cells} cells of {len(OTHER_COUNTIES) + 1} counties "
+        f"(~{(len(OTHER_COUNTIES) + 1) * stock} persons), count(*) {cell_scan:.4f} s"
+    )
     estimate = 10 * scan_stock
-    m1 = measure("report1_closed_city_10x", lambda: report(PopulationReport(), city, city_user), cell_scan, 1,
-                 "count(*) of the cells")  # fmt: skip
-    m2 = measure("report2_closed_city_10x", lambda: report(ChangeReport(), city, city_user), cell_scan, 1,
-                 "count(*) of the cells")  # fmt: skip
+    m1 = measure(
+        "report1_closed_city_10x",
+        lambda: report(PopulationReport(), city, city_user),
+        cell_scan,
+        1,
+        "count(*) of the cells",
+    )
+    m2 = measure(
+        "report2_closed_city_10x",
+        lambda: report(ChangeReport(), city, city_user),
+        cell_scan,
+        1,
+        "count(*) of the cells",
+    )
     assert m1.closed and m2.closed
     print(f"bench: estimated_count_10x_spells {estimate:.3f} s (10 × the county's stock count)")
     assert m1.section("main").total.values["total"] == 10 * stock

@@ -34,11 +34,14 @@ class TownshipOperator(HttpUser):
         token = self.client.cookies.get("csrftoken", "")
         resp = self.client.post(
             "/accounts/login/",
-            {"username": os.environ["BENCH_USERNAME"], "password": os.environ["BENCH_PASSWORD"],
-             "csrfmiddlewaretoken": token},
+            {
+                "username": os.environ["BENCH_USERNAME"],
+                "password": os.environ["BENCH_PASSWORD"],
+                "csrfmiddlewaretoken": token,
+            },
             headers={"Referer": f"{self.host}/accounts/login/"},
             name="login",
-        )  # fmt: skip
+        )
         if "/accounts/login/" in resp.url:
             raise RuntimeError("benchmark login failed")
 

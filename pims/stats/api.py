@@ -125,10 +125,16 @@ def report_list(request):
     if not selectors.can_view_reports(request.user):
         raise Http404
     return [
-        {"key": r.key, "number": r.number, "title": str(r.title), "description": str(r.description),
-         "uses_period": r.uses_period, "uses_kind": r.uses_kind}
+        {
+            "key": r.key,
+            "number": r.number,
+            "title": str(r.title),
+            "description": str(r.description),
+            "uses_period": r.uses_period,
+            "uses_kind": r.uses_kind,
+        }
         for r in REPORTS.values()
-    ]  # fmt: skip
+    ]
 
 
 @router.get(

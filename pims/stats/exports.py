@@ -180,9 +180,14 @@ def to_pdf(result: Result, *, user) -> bytes:
 
     html = render_to_string(
         "stats/report_pdf.html",
-        {"result": result, "sections": [(s, _rows(s)) for s in result.sections], "footer": _footer(user),
-         "period_line": _period_line(result), "font": FONT},
-    )  # fmt: skip
+        {
+            "result": result,
+            "sections": [(s, _rows(s)) for s in result.sections],
+            "footer": _footer(user),
+            "period_line": _period_line(result),
+            "font": FONT,
+        },
+    )
     return HTML(string=html).write_pdf()
 
 

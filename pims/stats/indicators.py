@@ -80,13 +80,21 @@ DEFINITIONS = [
     Definition("sex_ratio", _("总人口性别比"), _("女=100"), _("期末男性人口 ÷ 期末女性人口 × 100"), _("期末女性人口")),
     Definition("srb", _("出生人口性别比"), _("女=100"), _("期内出生男婴数 ÷ 出生女婴数 × 100"), _("期内出生女婴数")),
     Definition(
-        "gfr", _("一般生育率"), "‰", _("出生人数 ÷ 期中 15–49 岁妇女人数 × 1000"),
+        "gfr",
+        _("一般生育率"),
+        "‰",
+        _("出生人数 ÷ 期中 15–49 岁妇女人数 × 1000"),
         _("期中育龄妇女 =（期初 + 期末 15–49 岁妇女）÷ 2，年龄分别按期初、期末周岁"),
     ),
     Definition(
-        "tfr", _("总和生育率"), _("每名妇女"), _("5 × Σ 年龄别生育率（15–19 … 45–49 岁组）÷ 1000"),
-        _("各年龄组期中妇女人数（年龄别生育率 = 该组母亲的出生数 ÷ 该组期中妇女数 × 1000；"
-          "母亲不满 15 岁的计入 15–19 岁组，50 岁及以上的计入 45–49 岁组）"),
+        "tfr",
+        _("总和生育率"),
+        _("每名妇女"),
+        _("5 × Σ 年龄别生育率（15–19 … 45–49 岁组）÷ 1000"),
+        _(
+            "各年龄组期中妇女人数（年龄别生育率 = 该组母亲的出生数 ÷ 该组期中妇女数 × 1000；"
+            "母亲不满 15 岁的计入 15–19 岁组，50 岁及以上的计入 45–49 岁组）"
+        ),
     ),
     Definition("young_dep", _("少儿抚养比"), "%", _("期末 0–14 岁人口 ÷ 15–64 岁人口 × 100"), _("期末 15–64 岁人口")),
     Definition("old_dep", _("老年抚养比"), "%", _("期末 65 岁及以上人口 ÷ 15–64 岁人口 × 100"), _("期末 15–64 岁人口")),
@@ -94,10 +102,13 @@ DEFINITIONS = [
     Definition("ageing", _("老龄化指数"), "%", _("期末 65 岁及以上人口 ÷ 0–14 岁人口 × 100"), _("期末 0–14 岁人口")),
     Definition("avg_hh", _("平均每户人口"), _("人/户"), _("期末户内人口 ÷ 期末户数"), _("期末户数（有在册成员的户）")),
     Definition(
-        "cpr", _("综合避孕率"), "%", _("期末采取避孕措施的已婚 15–49 岁妇女 ÷ 已婚 15–49 岁妇女 × 100"),
+        "cpr",
+        _("综合避孕率"),
+        "%",
+        _("期末采取避孕措施的已婚 15–49 岁妇女 ÷ 已婚 15–49 岁妇女 × 100"),
         _("期末已婚（有配偶）15–49 岁妇女"),
     ),
-]  # fmt: skip
+]
 
 
 def asfr(c: Counts) -> list[float | None]:
@@ -252,8 +263,14 @@ def indicators_by_child(*, user, region, params: Params) -> IndicatorTable:
         c = data.get(k, Counts())
         total = total + c
         child = frame.children.get(k)
-        rows.append(Row(key=k, label=frame.row_label(k), values=compute(c),
-                        code=child.code if child is not None and not frame.is_leaf else ""))  # fmt: skip
+        rows.append(
+            Row(
+                key=k,
+                label=frame.row_label(k),
+                values=compute(c),
+                code=child.code if child is not None and not frame.is_leaf else "",
+            )
+        )
     total_row = Row(
         key="", label=_("%(region)s（合计）") % {"region": region.name}, values=compute(total), is_total=True
     )
@@ -262,14 +279,28 @@ def indicators_by_child(*, user, region, params: Params) -> IndicatorTable:
     )
     rates = asfr(total)
     asfr_rows = [
-        Row(key=f"f{i}", label=_("%(lo)d–%(hi)d岁") % {"lo": lo, "hi": hi},
-            values={"births": total.births_by_age[i], "women_mid": (total.women_start[i] + total.women_end[i]) / 2,
-                    "asfr": rates[i]})
+        Row(
+            key=f"f{i}",
+            label=_("%(lo)d–%(hi)d岁") % {"lo": lo, "hi": hi},
+            values={
+                "births": total.births_by_age[i],
+                "women_mid": (total.women_start[i] + total.women_end[i]) / 2,
+                "asfr": rates[i],
+            },
+        )
         for i, (lo, hi) in enumerate(FERTILE_GROUPS)
-    ]  # fmt: skip
+    ]
     asfr_section = Section(
-        "asfr", _("年龄别生育率"), _("母亲年龄组"),
-        [Column("births", _("出生数")), Column("women_mid", _("期中妇女数"), fmt="dec1"), Column("asfr", _("年龄别生育率（‰）"), fmt="dec2")],
-        asfr_rows, None, additive=False,
-    )  # fmt: skip
+        "asfr",
+        _("年龄别生育率"),
+        _("母亲年龄组"),
+        [
+            Column("births", _("出生数")),
+            Column("women_mid", _("期中妇女数"), fmt="dec1"),
+            Column("asfr", _("年龄别生育率（‰）"), fmt="dec2"),
+        ],
+        asfr_rows,
+        None,
+        additive=False,
+    )
     return IndicatorTable(section=section, asfr=asfr_section, counts=total)

@@ -90,8 +90,17 @@ def _write_stock(close: MonthClose, kind: str) -> int:
 
 def _write_flows(close: MonthClose, kind: str) -> None:
     spells = Spell.objects.filter(kind=kind, region_code__startswith=close.region.prefix)
-    cols = ["close_id", "kind", "region_code", "side", "open_reason", "origin_code", "close_reason",
-            "destination_code", "n"]  # fmt: skip
+    cols = [
+        "close_id",
+        "kind",
+        "region_code",
+        "side",
+        "open_reason",
+        "origin_code",
+        "close_reason",
+        "destination_code",
+        "n",
+    ]
     opened = (
         spells.filter(open_period=close.period)
         .values("region_code", "open_reason", "origin_code")
@@ -137,8 +146,13 @@ def _report_frame(close: MonthClose, kind: str) -> Frame:
 
 def _write_births(close: MonthClose, kind: str) -> None:
     qs = BirthsReport().base(_report_frame(close, kind))
-    columns = {"region_code": "region_code", "sex": "x_sex", "birth_order": "x_order", "mother_age": "mage",
-               "certified": "x_cert"}  # fmt: skip
+    columns = {
+        "region_code": "region_code",
+        "sex": "x_sex",
+        "birth_order": "x_order",
+        "mother_age": "mage",
+        "certified": "x_cert",
+    }
     _write_cells(ClosedBirth, {"close_id": close.pk, "kind": kind}, qs, columns)
 
 

@@ -47,8 +47,15 @@ from .names import FEMALE_CHARS, MALE_CHARS, surname_table
 
 # Places outside the county that people move to and come from (Shenyang's
 # districts, Tieling, Dalian, Beijing, Jinan).
-ELSEWHERE = ["210102000000", "210103000000", "210106000000", "211202000000", "210202000000", "110105000000",
-             "370102000000"]  # fmt: skip
+ELSEWHERE = [
+    "210102000000",
+    "210103000000",
+    "210106000000",
+    "211202000000",
+    "210202000000",
+    "110105000000",
+    "370102000000",
+]
 
 # Annual probabilities per person at risk.
 MOVE_OUT = 0.010  # registered here, 18–45
@@ -147,9 +154,18 @@ class _Register:
             last[latest["person_id"]] = max(d for d in (latest["s"], latest["e"]) if d is not None)
         self.persons: list[_P] = []
         for pk, hh, code, number, row, name, sex, birth, marital, rel, hukou in people.values_list(
-            "pk", "household_id", "household__region_code", "household__number", "row", "name", "sex", "birth_date",
-            "marital_status", "relationship", "hukou_type",
-        ):  # fmt: skip
+            "pk",
+            "household_id",
+            "household__region_code",
+            "household__number",
+            "row",
+            "name",
+            "sex",
+            "birth_date",
+            "marital_status",
+            "relationship",
+            "hukou_type",
+        ):
             s = spells.get(pk, {})
             self.persons.append(
                 _P(
@@ -167,7 +183,7 @@ class _Register:
                     s.get(Spell.Kind.REGISTERED),
                     s.get(Spell.Kind.RESIDENT),
                     last.get(pk, birth),
-                )  # fmt: skip
+                )
             )
         self.persons.sort(key=lambda p: p.key)
         self.by_pk = {p.pk: p for p in self.persons}
@@ -300,8 +316,9 @@ class EventPlanner:
         self.used_persons.update(p.pk for p in people)
         self.used_households.update(households)
 
-    def _event(self, event_type, day, *, person=None, related=None, household=None, region="", source="village",
-               **payload) -> Event:  # fmt: skip
+    def _event(
+        self, event_type, day, *, person=None, related=None, household=None, region="", source="village", **payload
+    ) -> Event:
         who = person or related
         event = Event(
             event_type=event_type,
@@ -362,8 +379,16 @@ class EventPlanner:
         if code == p.code or not self._free(p, households=[p.hh, target]) or (day := self._day(p)) is None:
             return
         self._take(p, households=[p.hh, target])
-        self._event(EventType.MOVE_WITHIN, day, person=p, household=target, source="police",
-                    relationship=OTHER_RELATIVE, move_residence=True, **self._new_head(p))  # fmt: skip
+        self._event(
+            EventType.MOVE_WITHIN,
+            day,
+            person=p,
+            household=target,
+            source="police",
+            relationship=OTHER_RELATIVE,
+            move_residence=True,
+            **self._new_head(p),
+        )
 
     def _flow_out(self, p):
         if p.registered is None:  # a migrant leaves the household
@@ -372,8 +397,13 @@ class EventPlanner:
         if not self._free(p) or (day := self._day(p)) is None:
             return
         self._take(p)
-        self._event(EventType.FLOW_OUT, day, person=p, destination_code=self.rng.choice(ELSEWHERE),
-                    reason=self.rng.choice("1113"))  # fmt: skip
+        self._event(
+            EventType.FLOW_OUT,
+            day,
+            person=p,
+            destination_code=self.rng.choice(ELSEWHERE),
+            reason=self.rng.choice("1113"),
+        )
 
     def _flow_back(self, p):
         if not self._free(p) or (day := self._day(p)) is None:
@@ -432,17 +462,29 @@ class EventPlanner:
             return False
         if early or self.rng.random() < 0.01:
             self._take(woman)
-            self._event(EventType.PREG_OUTCOME, day, person=woman, source="health",
-                        outcome=self.rng.choice("34") if early else "2")  # fmt: skip
+            self._event(
+                EventType.PREG_OUTCOME,
+                day,
+                person=woman,
+                source="health",
+                outcome=self.rng.choice("34") if early else "2",
+            )
             return True
         husband = self.reg.spouse_of(woman)
         sex = self.rng.choice("12")
         self._take(woman, households=[woman.hh])
         self.serial += 1
-        self._event(EventType.BIRTH, day, related=woman, household=woman.hh, source="health", sex=sex,
-                    name=self._name(sex, (husband or woman).name[:1]),
-                    relationship=self._child_relationship(woman, sex),
-                    certificate_no=f"S{self.year}{self.serial:07d}")  # fmt: skip
+        self._event(
+            EventType.BIRTH,
+            day,
+            related=woman,
+            household=woman.hh,
+            source="health",
+            sex=sex,
+            name=self._name(sex, (husband or woman).name[:1]),
+            relationship=self._child_relationship(woman, sex),
+            certificate_no=f"S{self.year}{self.serial:07d}",
+        )
         return True
 
     @staticmethod
@@ -504,13 +546,37 @@ class EventPlanner:
             self.used_ids.add(index)
             self.used_households.add(hh)
             person = {
-                "name": self._name(sex), "sex": sex, "birth_date": birth.isoformat(), "ethnicity": "01",
-                "marital_status": "10", "hukou_type": members[0].hukou or "2", "id_cipher": cipher,
-                "id_index": index, "id_masked": masked, "id_sex": sex, "id_birth_date": birth.isoformat(),
-            }  # fmt: skip
+                "name": self._name(sex),
+                "sex": sex,
+                "birth_date": birth.isoformat(),
+                "ethnicity": "01",
+                "marital_status": "10",
+                "hukou_type": members[0].hukou or "2",
+                "id_cipher": cipher,
+                "id_index": index,
+                "id_masked": masked,
+                "id_sex": sex,
+                "id_birth_date": birth.isoformat(),
+            }
             if event_type == EventType.MOVE_IN:
-                self._event(event_type, day, household=hh, region=code, source="police", relationship=OTHER_RELATIVE,
-                            origin_code=origin, **person)  # fmt: skip
+                self._event(
+                    event_type,
+                    day,
+                    household=hh,
+                    region=code,
+                    source="police",
+                    relationship=OTHER_RELATIVE,
+                    origin_code=origin,
+                    **person,
+                )
             else:
-                self._event(event_type, day, household=hh, region=code, relationship=NON_RELATIVE,
-                            registered_code=origin, reason="1", **person)  # fmt: skip
+                self._event(
+                    event_type,
+                    day,
+                    household=hh,
+                    region=code,
+                    relationship=NON_RELATIVE,
+                    registered_code=origin,
+                    reason="1",
+                    **person,
+                )

@@ -335,10 +335,16 @@ class Generator:
             return None
         status = self._married_code()
         eth = self._pick(self._ethnicity)
-        husband = self._person(MALE, h_birth, SPOUSE if head_is_wife else HEAD, surname=surname,
-                               marital_status=status, ethnicity=eth)  # fmt: skip
-        wife = self._person(FEMALE, w_birth, HEAD if head_is_wife else SPOUSE, marital_status=status,
-                            ethnicity=eth if r.random() < 0.8 else self._pick(self._ethnicity))  # fmt: skip
+        husband = self._person(
+            MALE, h_birth, SPOUSE if head_is_wife else HEAD, surname=surname, marital_status=status, ethnicity=eth
+        )
+        wife = self._person(
+            FEMALE,
+            w_birth,
+            HEAD if head_is_wife else SPOUSE,
+            marital_status=status,
+            ethnicity=eth if r.random() < 0.8 else self._pick(self._ethnicity),
+        )
         if head_is_wife:
             d.add(wife)
             d.add(husband)
@@ -385,8 +391,16 @@ class Generator:
             if not at_home:
                 continue
             no_id = "1" if age == 0 and r.random() < 0.2 else ""
-            child = d.add(self._person(sex, born, SON if sex == MALE else DAUGHTER, surname=surname,
-                                       ethnicity=(father or mother).ethnicity, no_id_reason=no_id))  # fmt: skip
+            child = d.add(
+                self._person(
+                    sex,
+                    born,
+                    SON if sex == MALE else DAUGHTER,
+                    surname=surname,
+                    ethnicity=(father or mother).ethnicity,
+                    no_id_reason=no_id,
+                )
+            )
             d.births.append((child, mother, father, order))
             added.append(child)
         return added
@@ -407,8 +421,11 @@ class Generator:
             marital = self._weighted(((NEVER_MARRIED, 35), (DIVORCED, 45), (WIDOWED, 20)))
         else:
             marital = self._weighted(((NEVER_MARRIED, 90), (DIVORCED, 10)))
-        d.add(self._person(sex, self._birth_for_age(age), HEAD, marital_status=marital,
-                           ethnicity=self._pick(self._ethnicity)))  # fmt: skip
+        d.add(
+            self._person(
+                sex, self._birth_for_age(age), HEAD, marital_status=marital, ethnicity=self._pick(self._ethnicity)
+            )
+        )
         return d
 
     def _t_single_old(self):
@@ -467,13 +484,15 @@ class Generator:
         if both or r.random() < 0.7:
             m_birth = add_years(head.birth_date, -r.randint(20, 38)) - dt.timedelta(days=r.randint(1, 300))
             if age_on(m_birth, self.as_of) <= census.MAX_AGE:
-                grandma = d.add(self._person(FEMALE, m_birth, MOTHER, marital_status=WIDOWED,
-                                             ethnicity=head.ethnicity))  # fmt: skip
+                grandma = d.add(self._person(FEMALE, m_birth, MOTHER, marital_status=WIDOWED, ethnicity=head.ethnicity))
         if both or grandma is None:
             f_birth = add_years(head.birth_date, -r.randint(24, 40)) - dt.timedelta(days=r.randint(1, 300))
             if age_on(f_birth, self.as_of) <= census.MAX_AGE:
-                grandpa = d.add(self._person(MALE, f_birth, FATHER, surname=head.name[0], marital_status=WIDOWED,
-                                             ethnicity=head.ethnicity))  # fmt: skip
+                grandpa = d.add(
+                    self._person(
+                        MALE, f_birth, FATHER, surname=head.name[0], marital_status=WIDOWED, ethnicity=head.ethnicity
+                    )
+                )
         if grandma is None and grandpa is None:
             return None
         if grandma is not None and grandpa is not None:
@@ -517,8 +536,11 @@ class Generator:
         wed = legal + dt.timedelta(days=r.randint(1, min(4 * 365, (self.as_of - legal).days)))
         status = self._married_code()
         son.marital_status = status
-        dil = d.add(self._person(FEMALE, dil_birth, DAUGHTER_IN_LAW, marital_status=status,
-                                 ethnicity=self._pick(self._ethnicity)))  # fmt: skip
+        dil = d.add(
+            self._person(
+                FEMALE, dil_birth, DAUGHTER_IN_LAW, marital_status=status, ethnicity=self._pick(self._ethnicity)
+            )
+        )
         d.marriages.append((son, dil, wed, "remarriage" if status == "22" else "first"))
         d.wed[id(dil)] = wed
         grand = self._history(dil, wed)
@@ -527,8 +549,16 @@ class Generator:
             if age_on(born, self.as_of) >= 25:
                 continue
             no_id = "1" if age_on(born, self.as_of) == 0 and r.random() < 0.2 else ""
-            child = d.add(self._person(sex, born, GRANDSON if sex == MALE else GRANDDAUGHTER, surname=son.name[0],
-                                       ethnicity=son.ethnicity, no_id_reason=no_id))  # fmt: skip
+            child = d.add(
+                self._person(
+                    sex,
+                    born,
+                    GRANDSON if sex == MALE else GRANDDAUGHTER,
+                    surname=son.name[0],
+                    ethnicity=son.ethnicity,
+                    no_id_reason=no_id,
+                )
+            )
             d.births.append((child, dil, son, g_order))
         return d
 
@@ -539,8 +569,15 @@ class Generator:
             age = self._age(16, 64) if r.random() < 0.7 else r.randint(18, 30)
             sex = MALE if r.random() < 0.55 else FEMALE
             marital = NEVER_MARRIED if age < 25 or r.random() < 0.5 else "20"
-            d.add(self._person(sex, self._birth_for_age(age), NON_RELATIVE, marital_status=marital,
-                               ethnicity=self._pick(self._ethnicity)))  # fmt: skip
+            d.add(
+                self._person(
+                    sex,
+                    self._birth_for_age(age),
+                    NON_RELATIVE,
+                    marital_status=marital,
+                    ethnicity=self._pick(self._ethnicity),
+                )
+            )
         return d
 
     # -- calibration ----------------------------------------------------------
@@ -578,10 +615,18 @@ class Generator:
         y, m, d = birth.year, birth.month, birth.day
         total = (
             region
-            + (y // 1000) * 2 + (y // 100 % 10) * 1 + (y // 10 % 10) * 6 + (y % 10) * 3
-            + (m // 10) * 7 + (m % 10) * 9 + (d // 10) * 10 + (d % 10) * 5
-            + (seq // 100) * 8 + (seq // 10 % 10) * 4 + (seq % 10) * 2
-        )  # fmt: skip
+            + (y // 1000) * 2
+            + (y // 100 % 10) * 1
+            + (y // 10 % 10) * 6
+            + (y % 10) * 3
+            + (m // 10) * 7
+            + (m % 10) * 9
+            + (d // 10) * 10
+            + (d % 10) * 5
+            + (seq // 100) * 8
+            + (seq // 10 % 10) * 4
+            + (seq % 10) * 2
+        )
         return f"{region6}{y:04d}{m:02d}{d:02d}{seq:03d}{CHECK_CHARS[total % 11]}"
 
     def _materialise(self, pop: Population, d: _Draft, spec: VillageSpec, number: int, collective: bool) -> None:

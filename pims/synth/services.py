@@ -32,25 +32,87 @@ from .generator import Generator, Population
 MODELS = [Household, Person, Marriage, Birth, Contraception, Pregnancy, Event, Spell]
 
 HOUSEHOLD_COLUMNS = [
-    "id", "village_id", "region_code", "number", "hh_type", "address", "head_id", "status", "form_number",
-    "volume_number", "form_state", "collected_on", "approved_at", "version", "created_by_id", "created_at",
+    "id",
+    "village_id",
+    "region_code",
+    "number",
+    "hh_type",
+    "address",
+    "head_id",
+    "status",
+    "form_number",
+    "volume_number",
+    "form_state",
+    "collected_on",
+    "approved_at",
+    "version",
+    "created_by_id",
+    "created_at",
     "updated_at",
-]  # fmt: skip
+]
 PERSON_COLUMNS = [
-    "id", "household_id", "row", "name", "name_pinyin", "name_initials", "id_cipher", "id_index", "id_masked",
-    "id_sex", "id_birth_date", "no_id_reason", "sex", "birth_date", "ethnicity", "education", "occupation",
-    "marital_status", "relationship", "hukou_type", "registered_code", "residence_code", "responsible_code",
-    "residence_status", "phone_cipher", "phone_index", "phone_masked", "status", "death_date", "created_at",
+    "id",
+    "household_id",
+    "row",
+    "name",
+    "name_pinyin",
+    "name_initials",
+    "id_cipher",
+    "id_index",
+    "id_masked",
+    "id_sex",
+    "id_birth_date",
+    "no_id_reason",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "education",
+    "occupation",
+    "marital_status",
+    "relationship",
+    "hukou_type",
+    "registered_code",
+    "residence_code",
+    "responsible_code",
+    "residence_status",
+    "phone_cipher",
+    "phone_index",
+    "phone_masked",
+    "status",
+    "death_date",
+    "created_at",
     "updated_at",
-]  # fmt: skip
+]
 EVENT_COLUMNS = [
-    "id", "event_type", "person_id", "household_id", "region_code", "effective_date", "report_date", "source",
-    "reporter_id", "review_status", "approved_at", "approved_by_id", "approved_period", "payload", "created_at",
-]  # fmt: skip
+    "id",
+    "event_type",
+    "person_id",
+    "household_id",
+    "region_code",
+    "effective_date",
+    "report_date",
+    "source",
+    "reporter_id",
+    "review_status",
+    "approved_at",
+    "approved_by_id",
+    "approved_period",
+    "payload",
+    "created_at",
+]
 SPELL_COLUMNS = [
-    "id", "person_id", "household_id", "kind", "region_code", "start", "end", "opened_by_id", "open_reason",
-    "open_period", *PERSON_ATTRS,
-]  # fmt: skip
+    "id",
+    "person_id",
+    "household_id",
+    "kind",
+    "region_code",
+    "start",
+    "end",
+    "opened_by_id",
+    "open_reason",
+    "open_period",
+    *PERSON_ATTRS,
+]
 
 
 @dataclass
@@ -167,7 +229,7 @@ def _write(pop: Population, villages: dict[str, int], base: dict, baseline: dt.d
             actor_id,
             now,
             now,
-        )  # fmt: skip
+        )
         for h in pop.households
     )
 
@@ -178,12 +240,38 @@ def _write(pop: Population, villages: dict[str, int], base: dict, baseline: dt.d
             pinyin, initials = name_pinyin(p.name)
             has_id = bool(p.citizen_id)
             yield (
-                pid(p.key), hid(p.household), p.row, p.name, pinyin, initials, id_cipher, id_index, id_masked,
-                p.sex if has_id else "", p.birth_date if has_id else None, p.no_id_reason, p.sex, p.birth_date,
-                p.ethnicity, p.education, p.occupation, p.marital_status, p.relationship, p.hukou_type,
-                p.registered_code, p.residence_code, p.responsible_code, p.residence_status, phone_cipher,
-                phone_idx, phone_masked, "1", None, now, now,
-            )  # fmt: skip
+                pid(p.key),
+                hid(p.household),
+                p.row,
+                p.name,
+                pinyin,
+                initials,
+                id_cipher,
+                id_index,
+                id_masked,
+                p.sex if has_id else "",
+                p.birth_date if has_id else None,
+                p.no_id_reason,
+                p.sex,
+                p.birth_date,
+                p.ethnicity,
+                p.education,
+                p.occupation,
+                p.marital_status,
+                p.relationship,
+                p.hukou_type,
+                p.registered_code,
+                p.residence_code,
+                p.responsible_code,
+                p.residence_status,
+                phone_cipher,
+                phone_idx,
+                phone_masked,
+                "1",
+                None,
+                now,
+                now,
+            )
 
     persons = TableWriter(Person, PERSON_COLUMNS).write(person_rows())
     marriages = TableWriter(Marriage, ["id", "husband_id", "wife_id", "date", "kind"]).write(
@@ -216,7 +304,7 @@ def _write(pop: Population, villages: dict[str, int], base: dict, baseline: dt.d
             period,
             empty_payload,
             now,
-        )  # fmt: skip
+        )
         for p in pop.persons
     )
 
@@ -224,10 +312,32 @@ def _write(pop: Population, villages: dict[str, int], base: dict, baseline: dt.d
         for p in pop.persons:
             event = eid0 + 1 + p.key
             attrs = tuple(getattr(p, name) for name in PERSON_ATTRS)  # the spells' copies
-            yield (sid0 + 1 + 2 * p.key, pid(p.key), hid(p.household), Spell.Kind.REGISTERED, p.registered_code,
-                   baseline, None, event, Spell.Opened.BASELINE, period, *attrs)  # fmt: skip
-            yield (sid0 + 2 + 2 * p.key, pid(p.key), hid(p.household), Spell.Kind.RESIDENT, p.residence_code,
-                   baseline, None, event, Spell.Opened.BASELINE, period, *attrs)  # fmt: skip
+            yield (
+                sid0 + 1 + 2 * p.key,
+                pid(p.key),
+                hid(p.household),
+                Spell.Kind.REGISTERED,
+                p.registered_code,
+                baseline,
+                None,
+                event,
+                Spell.Opened.BASELINE,
+                period,
+                *attrs,
+            )
+            yield (
+                sid0 + 2 + 2 * p.key,
+                pid(p.key),
+                hid(p.household),
+                Spell.Kind.RESIDENT,
+                p.residence_code,
+                baseline,
+                None,
+                event,
+                Spell.Opened.BASELINE,
+                period,
+                *attrs,
+            )
 
     spells = TableWriter(Spell, SPELL_COLUMNS).write(spell_rows())
     return WriteResult(len(pop.households), persons, marriages, births, contraceptions, pregnancies, events, spells)

@@ -58,10 +58,20 @@ def old_register(apps) -> int:
             (("父", "1", dt.date(1980, 1, 1)), ("母", "2", dt.date(1982, 1, 1)), ("子", "1", dt.date(2025, 2, 1))), 1
         ):
             people[name] = Person.objects.create(
-                id=hid * 10 + row, household=hh, row=row, name=name, sex=sex, birth_date=born, ethnicity="01",
-                marital_status="20", relationship="01", hukou_type="2", registered_code=parent.code,
-                residence_code=parent.code, responsible_code=parent.code,
-            )  # fmt: skip
+                id=hid * 10 + row,
+                household=hh,
+                row=row,
+                name=name,
+                sex=sex,
+                birth_date=born,
+                ethnicity="01",
+                marital_status="20",
+                relationship="01",
+                hukou_type="2",
+                registered_code=parent.code,
+                residence_code=parent.code,
+                responsible_code=parent.code,
+            )
         model("registry", "Marriage").objects.create(husband=people["父"], wife=people["母"], date=day)
         model("registry", "Birth").objects.create(child=people["子"], mother=people["母"], father=people["父"])
         model("registry", "Pregnancy").objects.create(woman=people["母"], start_date=dt.date(2024, 5, 1))
@@ -69,9 +79,15 @@ def old_register(apps) -> int:
         for person in people.values():
             kind = "birth" if person.name == "子" else "baseline"
             event = Event.objects.create(
-                event_type=kind, person=person, household=hh, region_code=parent.code, effective_date=day,
-                report_date=day, source="village", report=report if kind == "birth" else None,
-            )  # fmt: skip
+                event_type=kind,
+                person=person,
+                household=hh,
+                region_code=parent.code,
+                effective_date=day,
+                report_date=day,
+                source="village",
+                report=report if kind == "birth" else None,
+            )
             for spell_kind in ("registered", "resident"):
                 Spell.objects.create(
                     person=person, household=hh, kind=spell_kind, region_code=parent.code, start=day, opened_by=event

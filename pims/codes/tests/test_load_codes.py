@@ -11,10 +11,23 @@ from .helpers import db_state, manifest_counts
 pytestmark = pytest.mark.django_db
 
 ALL_TABLES = {
-    "sex", "marital_status", "ethnicity", "family_relationship", "education", "household_registration_type",
-    "occupation", "contraceptive_method", "pregnancy_outcome", "flow_reason", "event_type", "event_source",
-    "residence_status", "household_type", "person_status", "no_id_reason",
-}  # fmt: skip
+    "sex",
+    "marital_status",
+    "ethnicity",
+    "family_relationship",
+    "education",
+    "household_registration_type",
+    "occupation",
+    "contraceptive_method",
+    "pregnancy_outcome",
+    "flow_reason",
+    "event_type",
+    "event_source",
+    "residence_status",
+    "household_type",
+    "person_status",
+    "no_id_reason",
+}
 
 
 def test_loads_every_manifest_table_with_all_rows():

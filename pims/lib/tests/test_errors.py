@@ -12,8 +12,13 @@ PIMS = Path(__file__).resolve().parents[2]
 
 def test_each_kind_answers_its_status():
     assert [k.status for k in (e.NotFound, e.NotPermitted, e.Refused, e.Conflict, e.Invalid, e.Unavailable)] == [
-        404, 404, 400, 409, 422, 503,
-    ]  # fmt: skip
+        404,
+        404,
+        400,
+        409,
+        422,
+        503,
+    ]
     assert e.Failure.status == 500
     assert issubclass(e.NotPermitted, e.NotFound) and not issubclass(e.NotFound, e.Refused)
 

@@ -19,8 +19,14 @@ from ..models import ClosedBirth
 from ..tables import Column, Section, ratio
 from .base import CLOSED_NOTE, Measure, ReportDef, closed_cells, grouped_counts, result, spell_base
 
-MOTHER_GROUPS = [("m_u20", _("20岁以下"), None, 19), ("m_20", _("20–24岁"), 20, 24), ("m_25", _("25–29岁"), 25, 29),
-                 ("m_30", _("30–34岁"), 30, 34), ("m_35", _("35–39岁"), 35, 39), ("m_40", _("40岁及以上"), 40, None)]  # fmt: skip
+MOTHER_GROUPS = [
+    ("m_u20", _("20岁以下"), None, 19),
+    ("m_20", _("20–24岁"), 20, 24),
+    ("m_25", _("25–29岁"), 25, 29),
+    ("m_30", _("30–34岁"), 30, 34),
+    ("m_35", _("35–39岁"), 35, 39),
+    ("m_40", _("40岁及以上"), 40, None),
+]
 
 COLUMNS = [
     Column("births", _("出生合计"), measure="births"),
@@ -111,8 +117,15 @@ class BirthsReport(ReportDef):
         else:
             data = grouped_counts(self.base(frame), _q(frame))
         rows, total = frame.rows(data, COLUMNS, derive)
-        section = Section("main", _("出生情况"), _("区划"), COLUMNS, rows, total,
-                          note=_("孩次为母亲的第几个孩子；母亲生育年龄为婴儿出生时母亲的周岁。"))  # fmt: skip
+        section = Section(
+            "main",
+            _("出生情况"),
+            _("区划"),
+            COLUMNS,
+            rows,
+            total,
+            note=_("孩次为母亲的第几个孩子；母亲生育年龄为婴儿出生时母亲的周岁。"),
+        )
         return result(
             self,
             frame,

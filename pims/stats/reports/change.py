@@ -74,9 +74,15 @@ def _measures(frame: Frame) -> dict[str, Measure]:
 
 def derive(v: dict) -> dict:
     expected = (
-        v["start"] + v["baseline"] + v["births"] - v["deaths"] + v["moved_in"] - v["moved_out"]
-        + v["corrected_in"] - v["corrected_out"]
-    )  # fmt: skip
+        v["start"]
+        + v["baseline"]
+        + v["births"]
+        - v["deaths"]
+        + v["moved_in"]
+        - v["moved_out"]
+        + v["corrected_in"]
+        - v["corrected_out"]
+    )
     return {"balance": v["end"] - expected}
 
 

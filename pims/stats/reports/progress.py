@@ -73,7 +73,7 @@ def collection_counts(frame: Frame) -> dict[str, dict]:
         frame.scoped(
             Person.objects.filter(status=PersonStatus.ACTIVE, household__status=Household.Status.ACTIVE),
             "household__region_code",
-        )  # fmt: skip
+        )
         .annotate(g=Substr("household__region_code", 1, frame.n))
         .values("g")
         .annotate(n=Count("id"))
@@ -85,11 +85,11 @@ def collection_counts(frame: Frame) -> dict[str, dict]:
     villages = (
         Region.objects.filter(
             scope_q(frame.user, "code"), code__startswith=frame.prefix, level=Level.VILLAGE, valid_to__isnull=True
-        )  # fmt: skip
+        )
         .annotate(
             exp_hh=Subquery(latest.values("expected_households")[:1]),
             exp_p=Subquery(latest.values("expected_persons")[:1]),
-        )  # fmt: skip
+        )
         .values_list("code", "exp_hh", "exp_p")
     )
     for code, hh, p in villages:
@@ -132,10 +132,25 @@ class ProgressReport(ReportDef):
             }
 
         rows, total = frame.rows(collection_counts(frame), PROGRESS, derive)
-        section = Section("main", _("信息采集录入进度"), _("区划"), PROGRESS, rows, total, unit=_("户（人数列为人）"),
-                          note=_("已上传：向省级上传的功能（数据交换模块）尚未启用，暂为 0。完成率以摸底户数为分母，未录入摸底基数的村不计。"))  # fmt: skip
-        return result(self, frame, [section],
-                      basis=_("截至 %(day)s 系统中的采集表（户）；摸底户数为各村最近一次录入的摸底基数。") % {"day": clock.today()})  # fmt: skip
+        section = Section(
+            "main",
+            _("信息采集录入进度"),
+            _("区划"),
+            PROGRESS,
+            rows,
+            total,
+            unit=_("户（人数列为人）"),
+            note=_(
+                "已上传：向省级上传的功能（数据交换模块）尚未启用，暂为 0。完成率以摸底户数为分母，未录入摸底基数的村不计。"
+            ),
+        )
+        return result(
+            self,
+            frame,
+            [section],
+            basis=_("截至 %(day)s 系统中的采集表（户）；摸底户数为各村最近一次录入的摸底基数。")
+            % {"day": clock.today()},
+        )
 
 
 class BaselineReport(ReportDef):
@@ -165,10 +180,31 @@ class BaselineReport(ReportDef):
             }
 
         rows, total = frame.rows(data, DISTRIBUTION)
-        distribution = Section("distribution", _("行政区划分布情况调查表"), _("区划"), DISTRIBUTION, rows, total,
-                               unit=_("个、户、人"), note=_("户数、人口为摸底（入户前的基数）数字。"))  # fmt: skip
+        distribution = Section(
+            "distribution",
+            _("行政区划分布情况调查表"),
+            _("区划"),
+            DISTRIBUTION,
+            rows,
+            total,
+            unit=_("个、户、人"),
+            note=_("户数、人口为摸底（入户前的基数）数字。"),
+        )
         rows2, total2 = frame.rows(data, HEADCOUNT, derive)
-        headcount = Section("headcount", _("辖区内总人口摸底调查情况统计表"), _("区划"), HEADCOUNT, rows2, total2,
-                            unit=_("户、人"), note=_("差额 = 已采集 − 摸底；完成率 = 已采集 ÷ 摸底。"))  # fmt: skip
-        return result(self, frame, [distribution, headcount],
-                      basis=_("截至 %(day)s：摸底数为各村最近一次录入的摸底基数，已采集数为系统中的采集表及其人员。") % {"day": clock.today()})  # fmt: skip
+        headcount = Section(
+            "headcount",
+            _("辖区内总人口摸底调查情况统计表"),
+            _("区划"),
+            HEADCOUNT,
+            rows2,
+            total2,
+            unit=_("户、人"),
+            note=_("差额 = 已采集 − 摸底；完成率 = 已采集 ÷ 摸底。"),
+        )
+        return result(
+            self,
+            frame,
+            [distribution, headcount],
+            basis=_("截至 %(day)s：摸底数为各村最近一次录入的摸底基数，已采集数为系统中的采集表及其人员。")
+            % {"day": clock.today()},
+        )

@@ -26,9 +26,19 @@ COLUMNS = [
     Column("households_with_errors", _("有错误户数"), _("项不出错")),
     Column("correct_share", _("无错误占比"), _("项不出错"), fmt="pct1"),
 ]
-SUMMED = ("expected_households", "households", "expected_persons", "persons", "persons_complete",
-          "villages_checked", "persons_with_errors", "households_with_errors", "households_in_baseline",
-          "persons_in_baseline", "persons_checked")  # fmt: skip
+SUMMED = (
+    "expected_households",
+    "households",
+    "expected_persons",
+    "persons",
+    "persons_complete",
+    "villages_checked",
+    "persons_with_errors",
+    "households_with_errors",
+    "households_in_baseline",
+    "persons_in_baseline",
+    "persons_checked",
+)
 
 
 class QualityReport(ReportDef):
@@ -72,8 +82,23 @@ class QualityReport(ReportDef):
 
         hidden = [Column(k, k) for k in ("households_in_baseline", "persons_in_baseline", "persons_checked")]
         rows, total = frame.rows(data, [*COLUMNS, *hidden], derive)
-        section = Section("main", _("数据质量"), _("区划"), COLUMNS, rows, total, unit=_("户、人"),
-                          note=_("完成率只计有摸底基数的村；无错误占比只计做过批量审核的村（取各村最近一次已完成的批量审核）。"
-                                 "逐村明细见“完整性统计”页面。"))  # fmt: skip
-        return result(self, frame, [section],
-                      basis=_("截至 %(day)s：系统中正常状态的户和人员；错误为逻辑审核规则中“错误”级别的命中。") % {"day": clock.today()})  # fmt: skip
+        section = Section(
+            "main",
+            _("数据质量"),
+            _("区划"),
+            COLUMNS,
+            rows,
+            total,
+            unit=_("户、人"),
+            note=_(
+                "完成率只计有摸底基数的村；无错误占比只计做过批量审核的村（取各村最近一次已完成的批量审核）。"
+                "逐村明细见“完整性统计”页面。"
+            ),
+        )
+        return result(
+            self,
+            frame,
+            [section],
+            basis=_("截至 %(day)s：系统中正常状态的户和人员；错误为逻辑审核规则中“错误”级别的命中。")
+            % {"day": clock.today()},
+        )

@@ -113,8 +113,15 @@ class WomenReport(ReportDef):
         else:
             data = grouped_counts(self.base(frame), _q(frame))
         rows, total = frame.rows(data, cols, derive)
-        section = Section("main", _("育龄妇女及避孕节育"), _("区划"), cols, rows, total,
-                          note=_("综合避孕率 = 采取避孕措施的已婚育龄妇女 ÷ 已婚育龄妇女 × 100%。"))  # fmt: skip
+        section = Section(
+            "main",
+            _("育龄妇女及避孕节育"),
+            _("区划"),
+            cols,
+            rows,
+            total,
+            note=_("综合避孕率 = 采取避孕措施的已婚育龄妇女 ÷ 已婚育龄妇女 × 100%。"),
+        )
         methods = [{"name": c.label, "value": total.values[c.key]} for c in cols if c.key.startswith("method_")]
         return result(
             self,

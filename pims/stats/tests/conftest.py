@@ -44,8 +44,11 @@ def collect(personas, village, *, number: str, seq: int, collected_on: str):
     )
     data["collected_on"] = collected_on
     in_a = village.code.startswith(personas["operator"].region.prefix)
-    clerk = (personas["clerk"] if village.code == personas["clerk"].region.code else personas["operator"]) if in_a \
-        else personas["outsider"]  # fmt: skip
+    clerk = (
+        (personas["clerk"] if village.code == personas["clerk"].region.code else personas["operator"])
+        if in_a
+        else personas["outsider"]
+    )
     result = registry.household_save(
         actor=clerk, data=data, members=members, village_code=village.code, confirm_warnings=True
     )
@@ -92,34 +95,76 @@ def file(personas, actor, report, event_type, **data):
 def world(baseline, personas, regions):
     """This month's events on top of the baseline."""
     a1, a2, b1 = (members(baseline[k]) for k in ("a1", "a2", "b1"))
-    village = events.change_report_create(actor=personas["clerk"], region_code=regions["village_a1"].code,
-                                          period=THIS_MONTH)  # fmt: skip
+    village = events.change_report_create(
+        actor=personas["clerk"], region_code=regions["village_a1"].code, period=THIS_MONTH
+    )
     file(personas, "clerk", village, "birth", related_person=a1["李四"].pk, name="张小刚", sex="1", relationship="20")
     file(personas, "clerk", village, "death", person=a1["张三"].pk, new_head_id=a1["李四"].pk)
     # 流动: the boy goes to work in Beijing; a woman from Beijing comes to live in A1.
     file(personas, "clerk", village, "flow_out", person=a1["张小明"].pk, destination_code=EXTERNAL, reason="1")
-    file(personas, "clerk", village, "flow_in", household=baseline["a1"].pk, name="赵六", sex="2",
-         birth_date="1995-05-05", ethnicity="01", marital_status="10", hukou_type="2", relationship="99",
-         registered_code=EXTERNAL, reason="1")  # fmt: skip
+    file(
+        personas,
+        "clerk",
+        village,
+        "flow_in",
+        household=baseline["a1"].pk,
+        name="赵六",
+        sex="2",
+        birth_date="1995-05-05",
+        ethnicity="01",
+        marital_status="10",
+        hukou_type="2",
+        relationship="99",
+        registered_code=EXTERNAL,
+        reason="1",
+    )
     approve(personas, village, filer="clerk", reviewer="reviewer")
 
-    police_a = events.change_report_create(actor=personas["operator"], region_code=regions["township_a"].code,
-                                           period=THIS_MONTH, source="police")  # fmt: skip
-    file(personas, "operator", police_a, "move_within", person=a2["张小明"].pk, household=baseline["a1"].pk,
-         relationship="20")  # fmt: skip
+    police_a = events.change_report_create(
+        actor=personas["operator"], region_code=regions["township_a"].code, period=THIS_MONTH, source="police"
+    )
+    file(
+        personas,
+        "operator",
+        police_a,
+        "move_within",
+        person=a2["张小明"].pk,
+        household=baseline["a1"].pk,
+        relationship="20",
+    )
     file(personas, "operator", police_a, "move_out", person=a2["张小红"].pk, destination_code=EXTERNAL)
-    file(personas, "operator", police_a, "move_in", household=baseline["a1"].pk, name="王五", sex="1",
-         birth_date="1990-02-03", ethnicity="03", marital_status="10", hukou_type="1", relationship="99",
-         origin_code=EXTERNAL)  # fmt: skip
+    file(
+        personas,
+        "operator",
+        police_a,
+        "move_in",
+        household=baseline["a1"].pk,
+        name="王五",
+        sex="1",
+        birth_date="1990-02-03",
+        ethnicity="03",
+        marital_status="10",
+        hukou_type="1",
+        relationship="99",
+        origin_code=EXTERNAL,
+    )
     approve(personas, police_a, filer="operator", reviewer="reviewer")
 
     # A move between townships is filed by the county (its jurisdiction
     # covers both ends) and reviewed by township B's reviewer.
     reviewer_b = make_user("reviewer_b", Role.TOWNSHIP_REVIEWER, regions["township_b"])
-    police_b = events.change_report_create(actor=personas["county"], region_code=regions["township_b"].code,
-                                           period=THIS_MONTH, source="police")  # fmt: skip
-    file(personas, "county", police_b, "move_within", person=b1["张小明"].pk, household=baseline["a2"].pk,
-         relationship="20")  # fmt: skip
+    police_b = events.change_report_create(
+        actor=personas["county"], region_code=regions["township_b"].code, period=THIS_MONTH, source="police"
+    )
+    file(
+        personas,
+        "county",
+        police_b,
+        "move_within",
+        person=b1["张小明"].pk,
+        household=baseline["a2"].pk,
+        relationship="20",
+    )
     events.change_report_submit(actor=personas["county"], report=police_b)
     events.change_report_approve(actor=reviewer_b, report=police_b)
     return baseline

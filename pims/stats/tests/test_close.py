@@ -25,19 +25,30 @@ from .conftest import LAST_MONTH, THIS_MONTH, TODAY
 
 def correct_sex(personas, regions, *changes):
     """File and approve this month's corrections of sex: (person, before, after) …"""
-    report = events.change_report_create(actor=personas["clerk"], region_code=regions["village_a1"].code,
-                                         period=THIS_MONTH)  # fmt: skip
+    report = events.change_report_create(
+        actor=personas["clerk"], region_code=regions["village_a1"].code, period=THIS_MONTH
+    )
     for person, before, after in changes if isinstance(changes[0], tuple) else [changes]:
-        events.event_file(actor=personas["clerk"], report=report, event_type="correction",
-                          data={"person": person.pk, "field": "sex", "before": before, "after": after,
-                                "effective_date": TODAY.isoformat()})  # fmt: skip
+        events.event_file(
+            actor=personas["clerk"],
+            report=report,
+            event_type="correction",
+            data={
+                "person": person.pk,
+                "field": "sex",
+                "before": before,
+                "after": after,
+                "effective_date": TODAY.isoformat(),
+            },
+        )
     events.change_report_submit(actor=personas["clerk"], report=report)
     events.change_report_approve(actor=personas["reviewer"], report=report)
 
 
 def figures(personas, regions, key, period, level="county"):
-    result = selectors.report_run(user=personas["county"], key=key, code=regions[level].code,
-                                  params=Params(period, period))  # fmt: skip
+    result = selectors.report_run(
+        user=personas["county"], key=key, code=regions[level].code, params=Params(period, period)
+    )
     return result, {(s.key, r.label): dict(r.values) for s in result.sections for r in s.all_rows()}
 
 
@@ -47,8 +58,9 @@ def test_close_reads_cells_that_never_change_and_reopen_is_audited(world, person
         services.month_close(actor=county, region=regions["county"], period=THIS_MONTH)
     with refused(NotPermitted, errors.CLOSE_NOT_YOURS):
         services.month_close(actor=personas["reviewer"], region=regions["county"], period=LAST_MONTH)
-    draft = events.change_report_create(actor=personas["clerk"], region_code=regions["village_a1"].code,
-                                        period=LAST_MONTH)  # fmt: skip
+    draft = events.change_report_create(
+        actor=personas["clerk"], region_code=regions["village_a1"].code, period=LAST_MONTH
+    )
     with refused(Conflict, errors.CLOSE_REPORTS_OPEN):
         services.month_close(actor=county, region=regions["county"], period=LAST_MONTH)
     draft.delete()
@@ -118,8 +130,9 @@ def past_world(world):
 
 
 def period_figures(personas, regions, key, kind=Spell.Kind.REGISTERED):
-    result = selectors.report_run(user=personas["county"], key=key, code=regions["county"].code,
-                                  params=Params(LAST_MONTH, LAST_MONTH, kind))  # fmt: skip
+    result = selectors.report_run(
+        user=personas["county"], key=key, code=regions["county"].code, params=Params(LAST_MONTH, LAST_MONTH, kind)
+    )
     return result, {(s.key, r.label): dict(r.values) for s in result.sections for r in s.all_rows()}
 
 

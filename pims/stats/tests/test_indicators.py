@@ -42,8 +42,9 @@ from .conftest import THIS_MONTH, file, members
 @pytest.fixture
 def girl_born_in_a2(world, personas, regions):
     mother = members(world["a2"])["李四"]
-    report = events.change_report_create(actor=personas["operator"], region_code=regions["village_a2"].code,
-                                         period=THIS_MONTH)  # fmt: skip
+    report = events.change_report_create(
+        actor=personas["operator"], region_code=regions["village_a2"].code, period=THIS_MONTH
+    )
     file(personas, "operator", report, "birth", related_person=mother.pk, name="张小丽", sex="2", relationship="30")
     events.change_report_submit(actor=personas["operator"], report=report)
     events.change_report_approve(actor=personas["reviewer"], report=report)
@@ -51,8 +52,9 @@ def girl_born_in_a2(world, personas, regions):
 
 
 def test_indicators_match_the_worked_example(girl_born_in_a2, personas, regions):
-    table = indicators.indicators_by_child(user=personas["county"], region=regions["county"],
-                                           params=Params(THIS_MONTH, THIS_MONTH))  # fmt: skip
+    table = indicators.indicators_by_child(
+        user=personas["county"], region=regions["county"], params=Params(THIS_MONTH, THIS_MONTH)
+    )
     county = table.section.total.values
     expected = {
         "cbr": 2 / 12.5 * 1000,
@@ -87,11 +89,26 @@ def test_indicators_match_the_worked_example(girl_born_in_a2, personas, regions)
 def test_compute_handles_empty_denominators_and_formulas():
     empty = indicators.compute(indicators.Counts())
     assert all(v is None for v in empty.values())
-    c = indicators.Counts(p_start=1000, p_end=1010, births=12, births_male=7, births_female=5, deaths=8,
-                          males=505, females=505, young=150, working=700, old=160,
-                          women_start=[30, 35, 40, 40, 35, 30, 30], women_end=[30, 35, 40, 40, 35, 30, 30],
-                          births_by_age=[0, 3, 5, 3, 1, 0, 0], households=400, hh_persons=1010,
-                          married_women=180, married_women_using=150)  # fmt: skip
+    c = indicators.Counts(
+        p_start=1000,
+        p_end=1010,
+        births=12,
+        births_male=7,
+        births_female=5,
+        deaths=8,
+        males=505,
+        females=505,
+        young=150,
+        working=700,
+        old=160,
+        women_start=[30, 35, 40, 40, 35, 30, 30],
+        women_end=[30, 35, 40, 40, 35, 30, 30],
+        births_by_age=[0, 3, 5, 3, 1, 0, 0],
+        households=400,
+        hh_persons=1010,
+        married_women=180,
+        married_women_using=150,
+    )
     got = indicators.compute(c)
     assert got["cbr"] == pytest.approx(12 / 1005 * 1000)
     assert got["rni"] == pytest.approx((12 - 8) / 1005 * 1000)

@@ -65,8 +65,14 @@ def test_change_report_figures_of_the_built_county(world, personas, regions):
     a, b = rows["大孤家子镇"], rows["三面船镇"]
     # A: 8 at the start, a birth and a death, in from Beijing and from B, out to Beijing.
     assert (a["start"], a["births"], a["deaths"], a["moved_in"], a["moved_in_internal"], a["moved_out"], a["end"]) == (
-        8, 1, 1, 2, 1, 1, 9,
-    )  # fmt: skip
+        8,
+        1,
+        1,
+        2,
+        1,
+        1,
+        9,
+    )
     assert (b["start"], b["moved_out"], b["moved_out_internal"], b["end"]) == (4, 1, 1, 3)
     last_month = run(personas["county"], "change", regions["county"].code, first=LAST_MONTH).section("main").total
     assert last_month.values["baseline"] == 12 and last_month.values["start"] == 0
@@ -141,9 +147,14 @@ def test_outsider_cannot_run_reports_of_another_township(world, personas, region
             with pytest.raises(Http404):
                 run(personas["outsider"], key, regions[level].code)
     with pytest.raises(Http404):
-        selectors.drill_records(user=personas["outsider"], key="change", code=regions["township_b"].code,
-                                params=Params(THIS_MONTH, THIS_MONTH), measure="end",
-                                row=regions["village_a1"].code)  # fmt: skip
+        selectors.drill_records(
+            user=personas["outsider"],
+            key="change",
+            code=regions["township_b"].code,
+            params=Params(THIS_MONTH, THIS_MONTH),
+            measure="end",
+            row=regions["village_a1"].code,
+        )
     with pytest.raises(Http404):  # the auditor has no report role
         run(personas["auditor"], "change", regions["county"].code)
 
@@ -169,8 +180,12 @@ def test_change_report_counts_region_corrections_and_reversals_and_still_balance
     for level in ("county", "township_a", "village_a1"):
         for kind in KINDS:
             check_balance(personas, regions[level], kind)
-    rows = {r.label: r.values for r in run(personas["county"], "change", regions["township_a"].code,
-                                           kind=Spell.Kind.RESIDENT).section("main").rows}  # fmt: skip
+    rows = {
+        r.label: r.values
+        for r in run(personas["county"], "change", regions["township_a"].code, kind=Spell.Kind.RESIDENT)
+        .section("main")
+        .rows
+    }
     v1, v2 = rows[regions["village_a1"].name], rows[regions["village_a2"].name]
     assert (v1["corrected_in"], v1["corrected_out"]) == (1, 1)  # the reversed death back in, the wife out
     assert (v2["corrected_in"], v2["corrected_out"]) == (1, 0)
@@ -196,8 +211,9 @@ def test_a_household_counts_in_the_village_of_its_registration_with_the_members_
         return values.section("main").total.values["total"] - values.section("main").total.values["hh_persons"]
 
     before = outside_households("village_b1")
-    report = events_services.change_report_create(actor=personas["clerk"], region_code=regions["village_a1"].code,
-                                                  period=THIS_MONTH)  # fmt: skip
+    report = events_services.change_report_create(
+        actor=personas["clerk"], region_code=regions["village_a1"].code, period=THIS_MONTH
+    )
     li = Person.objects.get(household=baseline["a1"], name="李四")
     file(personas, "clerk", report, "flow_out", person=li.pk, destination_code=regions["village_b1"].code, reason="1")
     approve(personas, report, filer="clerk", reviewer="reviewer")

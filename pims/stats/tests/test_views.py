@@ -95,8 +95,13 @@ def test_page_exports_hold_the_same_numbers_and_are_audited(world, regions, clie
 
     entries = AuditEntry.objects.filter(action="export").order_by("seq")
     assert [e.detail["format"] for e in entries] == ["xlsx", "csv", "pdf"]
-    assert all(e.detail["report"] == "change" and e.detail["region"] == code and e.detail["period"] == THIS_MONTH
-               and e.detail["rows"] == 2 for e in entries)  # fmt: skip
+    assert all(
+        e.detail["report"] == "change"
+        and e.detail["region"] == code
+        and e.detail["period"] == THIS_MONTH
+        and e.detail["rows"] == 2
+        for e in entries
+    )
 
 
 def test_drill_list_shows_the_records_masked(world, regions, client_for):
@@ -143,9 +148,9 @@ def test_report_texts_go_through_translation_on_page_exports_and_api(world, regi
     assert "Population change report" in html and "人口变动情况统计表" not in html
     assert ">Start population</th>" in html and ">of which within the region</th>" in html
 
-    ws = openpyxl.load_workbook(io.BytesIO(
-        county.get(reverse("stats:report_export", args=["change", code, "xlsx"]), query).content
-    )).active  # fmt: skip
+    ws = openpyxl.load_workbook(
+        io.BytesIO(county.get(reverse("stats:report_export", args=["change", code, "xlsx"]), query).content)
+    ).active
     values = [[c.value for c in row] for row in ws.iter_rows()]
     assert ws["A1"].value == "Population change report" and ws.title == "Table 1"
     assert values[1][0].startswith("Reporting unit:") and "Unit: persons" in values[2][0]

@@ -32,13 +32,20 @@ def write_population(regions, seed=1, per_village=500):
 
 
 def a_year(seed=5):
-    return event_year_write(actor=None, year=YEAR, seed=seed, prefixes=["210124"], after=BASELINE,
-                            today=dt.date(YEAR, 12, 31))  # fmt: skip
+    return event_year_write(
+        actor=None, year=YEAR, seed=seed, prefixes=["210124"], after=BASELINE, today=dt.date(YEAR, 12, 31)
+    )
 
 
 def prefixes(regions) -> list[str]:
-    return [regions["county"].prefix, regions["township_a"].prefix, regions["township_b"].prefix,
-            regions["village_a1"].code, regions["village_a2"].code, regions["village_b1"].code]  # fmt: skip
+    return [
+        regions["county"].prefix,
+        regions["township_a"].prefix,
+        regions["township_b"].prefix,
+        regions["village_a1"].code,
+        regions["village_a2"].code,
+        regions["village_b1"].code,
+    ]
 
 
 def test_a_year_of_events_keeps_the_population_balance(regions, codes):
@@ -48,9 +55,20 @@ def test_a_year_of_events_keeps_the_population_balance(regions, codes):
     found = Counter(Event.objects.exclude(event_type="baseline").values_list("event_type", flat=True))
     assert found == Counter(result.counts)
     # Every kind of change the issue asks for occurs.
-    for kinds in [("birth",), ("death",), ("marriage",), ("pregnancy",), ("preg_outcome", "birth"),
-                  ("contra_start",), ("contra_change", "contra_stop"), ("move_out",), ("move_in",),
-                  ("move_within",), ("flow_out",), ("flow_in",)]:  # fmt: skip
+    for kinds in [
+        ("birth",),
+        ("death",),
+        ("marriage",),
+        ("pregnancy",),
+        ("preg_outcome", "birth"),
+        ("contra_start",),
+        ("contra_change", "contra_stop"),
+        ("move_out",),
+        ("move_in",),
+        ("move_within",),
+        ("flow_out",),
+        ("flow_in",),
+    ]:
         assert sum(found[k] for k in kinds) > 0, (kinds, found)
     events = Event.objects.exclude(event_type="baseline")
     assert set(events.values_list("review_status", flat=True)) == {"approved"}
@@ -108,8 +126,19 @@ def test_the_same_seed_gives_the_same_year(regions, codes):
 
 def test_generate_population_with_events_year(regions, codes):
     out, err = StringIO(), StringIO()
-    call_command("generate_population", "--villages", "210124101", "--per-village", "150", "--seed", "3",
-                 "--events-year", str(YEAR), stdout=out, stderr=err)  # fmt: skip
+    call_command(
+        "generate_population",
+        "--villages",
+        "210124101",
+        "--per-village",
+        "150",
+        "--seed",
+        "3",
+        "--events-year",
+        str(YEAR),
+        stdout=out,
+        stderr=err,
+    )
     assert "events applied" in out.getvalue() and f"{YEAR}: " in out.getvalue()
     baseline = Event.objects.filter(event_type="baseline")
     assert {e.effective_date for e in baseline} == {dt.date(YEAR - 1, 12, 31)}

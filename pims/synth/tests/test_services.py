@@ -91,15 +91,27 @@ def test_a_second_run_reissues_ids_already_registered_and_ids_continue(regions, 
     assert result.reissued_ids == sum(1 for p in pop2.persons if p.citizen_id)
     assert Person.objects.count() == len(pop.persons) + len(pop2.persons)
     # Sequences were moved past the explicit ids: an ordinary insert still works.
-    hh = Household.objects.create(village=regions["village_a1"], region_code=regions["village_a1"].code,
-                                  number="X1", address="测试")  # fmt: skip
+    hh = Household.objects.create(
+        village=regions["village_a1"], region_code=regions["village_a1"].code, number="X1", address="测试"
+    )
     assert hh.pk > max(Household.objects.exclude(pk=hh.pk).values_list("pk", flat=True))
 
 
 def test_generate_population_command_writes_a_police_file(regions, codes, tmp_path):
     out = tmp_path / "extract.csv"
-    call_command("generate_population", "--villages", "2101241012", "--persons", "200", "--out", str(out),
-                 "--seed", "4", stdout=StringIO(), stderr=StringIO())  # fmt: skip
+    call_command(
+        "generate_population",
+        "--villages",
+        "2101241012",
+        "--persons",
+        "200",
+        "--out",
+        str(out),
+        "--seed",
+        "4",
+        stdout=StringIO(),
+        stderr=StringIO(),
+    )
     text = out.read_text(encoding="utf-8-sig").splitlines()
     assert text[0].startswith("公民身份号码,姓名,性别,民族,出生日期,户号")
     assert len(text) - 1 >= 200
@@ -107,8 +119,9 @@ def test_generate_population_command_writes_a_police_file(regions, codes, tmp_pa
 
 
 def test_generate_population_command_writes_the_database(regions, codes, tmp_path):
-    call_command("generate_population", "--villages", "210124102", "--per-village", "50",
-                 stdout=StringIO(), stderr=StringIO())  # fmt: skip
+    call_command(
+        "generate_population", "--villages", "210124102", "--per-village", "50", stdout=StringIO(), stderr=StringIO()
+    )
     assert Person.objects.filter(household__region_code="210124102200").count() >= 50
 
 

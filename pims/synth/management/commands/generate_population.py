@@ -30,9 +30,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--villages", nargs="+", default=["210124"], metavar="CODE-PREFIX",
+            "--villages",
+            nargs="+",
+            default=["210124"],
+            metavar="CODE-PREFIX",
             help="villages whose code starts with one of these prefixes (default: all of Faku, 210124)",
-        )  # fmt: skip
+        )
         size = parser.add_mutually_exclusive_group()
         size.add_argument("--persons", type=int, help="total number of persons, spread over the villages")
         size.add_argument("--per-village", type=int, help="persons per village (default 1400)")
@@ -42,9 +45,11 @@ class Command(BaseCommand):
         parser.add_argument("--encoding", default="utf-8-sig", choices=["utf-8-sig", "utf-8", "gb18030"])
         parser.add_argument("--codes", action="store_true", help="write codes instead of names in the file")
         parser.add_argument(
-            "--events-year", type=int, metavar="YEAR",
+            "--events-year",
+            type=int,
+            metavar="YEAR",
             help="then generate the change events of YEAR (up to today); the baseline defaults to YEAR-1-12-31",
-        )  # fmt: skip
+        )
 
     def handle(self, *args, villages, persons, per_village, seed, as_of, out, encoding, codes, events_year, **options):
         today = clock.today()
