@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "pims.synth",
     "pims.jobs",
     "pims.integration",
+    "pims.exchange",
     "pims.ops",
     "pims.web",
 ]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("stats/", include("pims.stats.urls")),
     path("search/", include("pims.search.urls")),
     path("imports/", include("pims.integration.urls")),
+    path("exchange/", include("pims.exchange.urls")),
     path("ops/", include("pims.ops.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),

@@ -64,10 +64,14 @@ class Cap(models.TextChoices):
     MANAGE_PARAMETERS = "manage_parameters", _("政策参数维护")
     # Scheduled jobs (backup, audit verification …) and their last runs (pims.ops).
     VIEW_SCHEDULED_JOBS = "view_scheduled_jobs", _("查看定时任务")
+    # Exchange between jurisdictions (pims.exchange): read the queue, send and answer, route between subtrees.
+    VIEW_EXCHANGE = "view_exchange", _("查看信息交换")
+    EXCHANGE = "exchange", _("信息交换")
+    ROUTE_EXCHANGE = "route_exchange", _("信息交换转递")
 
 
 ROLE_CAPS: dict[str, set[str]] = {
-    Role.VILLAGE_CLERK: {Cap.VIEW_PERSONAL, Cap.COLLECT, Cap.VIEW_REPORTS},
+    Role.VILLAGE_CLERK: {Cap.VIEW_PERSONAL, Cap.COLLECT, Cap.VIEW_REPORTS, Cap.VIEW_EXCHANGE},
     Role.TOWNSHIP_OPERATOR: {
         Cap.VIEW_PERSONAL,
         Cap.UNMASK_PERSONAL,
@@ -76,8 +80,18 @@ ROLE_CAPS: dict[str, set[str]] = {
         Cap.VIEW_REPORTS,
         Cap.EXPORT,
         Cap.IMPORT_DATA,
+        Cap.VIEW_EXCHANGE,
+        Cap.EXCHANGE,
     },
-    Role.TOWNSHIP_REVIEWER: {Cap.VIEW_PERSONAL, Cap.UNMASK_PERSONAL, Cap.REVIEW, Cap.VIEW_REPORTS, Cap.EXPORT},
+    Role.TOWNSHIP_REVIEWER: {
+        Cap.VIEW_PERSONAL,
+        Cap.UNMASK_PERSONAL,
+        Cap.REVIEW,
+        Cap.VIEW_REPORTS,
+        Cap.EXPORT,
+        Cap.VIEW_EXCHANGE,
+        Cap.EXCHANGE,
+    },
     Role.COUNTY_ADMIN: {
         Cap.VIEW_PERSONAL,
         Cap.UNMASK_PERSONAL,
@@ -88,9 +102,12 @@ ROLE_CAPS: dict[str, set[str]] = {
         Cap.EXPORT,
         Cap.IMPORT_DATA,
         Cap.VIEW_PARAMETERS,
+        Cap.VIEW_EXCHANGE,
+        Cap.EXCHANGE,
+        Cap.ROUTE_EXCHANGE,
     },
-    Role.CITY_VIEWER: {Cap.VIEW_PERSONAL, Cap.VIEW_REPORTS, Cap.EXPORT},
-    Role.PROVINCE_VIEWER: {Cap.VIEW_PERSONAL, Cap.VIEW_REPORTS, Cap.EXPORT},
+    Role.CITY_VIEWER: {Cap.VIEW_PERSONAL, Cap.VIEW_REPORTS, Cap.EXPORT, Cap.VIEW_EXCHANGE, Cap.ROUTE_EXCHANGE},
+    Role.PROVINCE_VIEWER: {Cap.VIEW_PERSONAL, Cap.VIEW_REPORTS, Cap.EXPORT, Cap.VIEW_EXCHANGE},
     Role.AUDITOR: {Cap.READ_AUDIT},
     # The system administrator manages users, roles, codes and regions but
     # holds no capability over personal data.

@@ -1,0 +1,26 @@
+"""The exchange's refusals and their messages (kinds: pims.lib.errors).
+Tests assert these constants, not the wording."""
+
+from django.utils.translation import gettext_lazy as _
+
+# --- who may act (NotPermitted: answered as 404) -----------------------------------------
+NOT_YOUR_NODE = _("您不能代表该单位办理这条信息")
+PERSON_NOT_VISIBLE = _("该人员不在您的辖区内")
+MESSAGE_NOT_VISIBLE = _("该信息不存在或不在您的辖区内")
+
+# --- input (Invalid: 422) ------------------------------------------------------------------
+RECEIVER_UNKNOWN = _("接收单位“%(code)s”不存在、已撤销或不是乡镇及以上单位")
+RECEIVER_IS_SENDER = _("不能发给本单位")
+TOPIC_NOT_FOR_KIND = _("%(kind)s不能以“%(topic)s”为事由")
+PERSON_REQUIRED = _("%(kind)s必须指明对象人员")
+REASON_REQUIRED = _("退回必须说明原因")
+ANSWER_REQUIRED = _("反馈必须填写内容")
+
+# --- state (Conflict: 409) ------------------------------------------------------------------
+NOT_DRAFT = _("只有草稿可以发出")
+NOT_AWAITING_ROUTE = _("该信息不需要转递或已经转递")
+NOT_DELIVERED = _("该信息尚未送达本单位或已经签收")
+NOT_ANSWERABLE = _("只有已签收的协查可以反馈")
+NOT_REFUSABLE = _("该信息已办结，不能退回")
+NOT_WITHDRAWABLE = _("已签收或已办结的信息不能撤回")
+NOTICE_EXISTS = _("该事件已向该单位通报过")

@@ -1,0 +1,167 @@
+"""Pages of the exchange: the node's queues, a message with its actions,
+a new message. Thin: every rule is in services/selectors; every page
+answers 404 to a user without the role or outside the region."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from pims.accounts.roles import Cap, has_capability
+from pims.lib import clock
+from pims.lib.errors import Refused
+from pims.registry.selectors import access_person
+from pims.web.errors import refusals_as_messages
+
+from . import rules, selectors, services
+from .forms import MessageForm
+from .models import Kind, State
+
+
+def register_nav() -> None:
+    """Menu entry of the 信息交换 queue; called from ExchangeConfig.ready()."""
+    from pims.web.modules import Item, register_item
+
+    register_item(
+        "services",
+        Item(_("信息交换"), "exchange:queue", Cap.VIEW_EXCHANGE, _("协查、通报、反馈和交接：收件、发件、转递和逾期")),
+    )
+
+
+def _require_view(user) -> None:
+    if not has_capability(user, Cap.VIEW_EXCHANGE):
+        raise Http404
+
+
+@login_required
+def queue_view(request):
+    _require_view(request.user)
+    name = request.GET.get("q", "inbox")
+    if name not in selectors.QUEUES:
+        name = "inbox"
+    qs = selectors.queue(request.user, name)
+    kind = request.GET.get("kind", "")
+    if kind in Kind.values:
+        qs = qs.filter(kind=kind)
+    page = Paginator(qs.select_related("person"), 50).get_page(request.GET.get("page"))
+    today = clock.today()
+    rows = [(m, selectors.is_overdue(m, today)) for m in selectors.with_names(list(page))]
+    context = {
+        "queue": name,
+        "queues": [(q, QUEUE_TITLES[q]) for q in selectors.QUEUES],
+        "kinds": Kind.choices,
+        "kind": kind,
+        "page": page,
+        "rows": rows,
+        "counts": selectors.queue_counts(request.user),
+        "can_send": has_capability(request.user, Cap.EXCHANGE),
+    }
+    return render(request, "exchange/queue.html", context)
+
+
+QUEUE_TITLES = {
+    "inbox": _("收件"),
+    "outbox": _("发件"),
+    "route": _("待转递"),
+    "overdue": _("逾期"),
+    "all": _("全部"),
+}
+
+
+@login_required
+def message_new(request):
+    if not has_capability(request.user, Cap.EXCHANGE):
+        raise Http404
+    person = None
+    person_pk = request.POST.get("person") or request.GET.get("person")
+    if person_pk:
+        person = access_person(request.user, person_pk)
+    form = MessageForm(
+        request.POST or None, sender_code=request.user.region.code, person=person, initial={"person": person_pk}
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            message = services.message_draft(
+                actor=request.user,
+                kind=data["kind"],
+                topic=data["topic"],
+                receiver_code=data["receiver_code"],
+                person=person,
+                text=data["text"],
+                priority=data["priority"],
+            )
+        except Refused as exc:
+            for m in exc.messages:
+                form.add_error(None, m)
+            status = exc.status
+        else:
+            messages.success(request, _("草稿已保存，核对后发出。"))
+            return redirect("exchange:message_detail", pk=message.pk)
+    elif request.method == "POST":
+        status = 422
+    return render(request, "exchange/message_new.html", {"form": form, "person": person}, status=status)
+
+
+@login_required
+def message_detail(request, pk):
+    _require_view(request.user)
+    message = selectors.with_names([selectors.access_message(request.user, pk)])[0]
+    context = {
+        "m": message,
+        "overdue": selectors.is_overdue(message),
+        "actions": available_actions(request.user, message),
+        "replies": message.replies.all(),
+        "payload": sorted(message.payload.items()),
+    }
+    return render(request, "exchange/message_detail.html", context)
+
+
+def available_actions(user, m) -> list[str]:
+    """The actions the page offers (the services check again)."""
+    out = []
+    if m.state == State.DRAFT and rules.acts_for(user, m.sender_code):
+        out.append("send")
+    if m.state == State.SENT and m.forwarding and rules.acts_for(user, m.route_code, Cap.ROUTE_EXCHANGE):
+        out.append("forward")
+    if rules.acts_for(user, m.receiver_code):
+        if services.delivered(m):
+            out += ["receive", "refuse"]
+        elif m.state == State.RECEIVED and m.kind == Kind.INQUIRY:
+            out += ["answer", "refuse"]
+    if m.state in services.BEFORE_RECEIPT and rules.acts_for(user, m.sender_code):
+        out.append("withdraw")
+    return out
+
+
+ACTIONS = {
+    "send": lambda user, m, post: services.message_send(actor=user, message=m),
+    "forward": lambda user, m, post: services.message_forward(actor=user, message=m),
+    "receive": lambda user, m, post: services.message_receive(actor=user, message=m),
+    "answer": lambda user, m, post: services.message_answer(actor=user, message=m, text=post.get("text", "")),
+    "refuse": lambda user, m, post: services.message_refuse(actor=user, message=m, reason=post.get("reason", "")),
+    "withdraw": lambda user, m, post: services.message_withdraw(actor=user, message=m),
+}
+DONE = {
+    "send": _("已发出。"),
+    "forward": _("已转递给接收单位。"),
+    "receive": _("已签收。"),
+    "answer": _("已反馈。"),
+    "refuse": _("已退回。"),
+    "withdraw": _("已撤回。"),
+}
+
+
+@login_required
+@require_POST
+def message_action(request, pk, action):
+    _require_view(request.user)
+    message = selectors.access_message(request.user, pk)
+    with refusals_as_messages(request):
+        ACTIONS[action](request.user, message, request.POST)
+        messages.success(request, DONE[action])
+    return redirect("exchange:message_detail", pk=message.pk)
