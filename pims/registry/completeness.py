@@ -42,7 +42,7 @@ class BaselineError(Invalid):
 
 def can_enter_baseline(user) -> bool:
     """County administrators and township operators/reviewers (not clerks)."""
-    return has_capability(user, Cap.REVIEW) or has_capability(user, Cap.EDIT_REGISTER)
+    return has_capability(user, Cap.ENTER_BASELINE)
 
 
 def can_view_completeness(user) -> bool:

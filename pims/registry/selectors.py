@@ -47,7 +47,7 @@ def access_household(user, pk, *, for_write: bool = False) -> Household:
         household = household_list_visible_to(user=user).select_related("village").get(pk=pk)
     except (Household.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    if for_write and not (has_capability(user, Cap.COLLECT) or has_capability(user, Cap.EDIT_REGISTER)):
+    if for_write and not has_capability(user, Cap.ENTER_FORMS):
         raise Http404
     return household
 

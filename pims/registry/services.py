@@ -92,7 +92,7 @@ def _resolve_village(actor, code: str) -> Region:
 
 
 def _check_can_collect(actor):
-    if not (has_capability(actor, Cap.COLLECT) or has_capability(actor, Cap.EDIT_REGISTER)):
+    if not has_capability(actor, Cap.ENTER_FORMS):
         raise NotPermitted(errors.ROLE_CANNOT_COLLECT)
 
 

@@ -43,7 +43,7 @@ def household_list(request):
         qs = qs.filter(form_state=state)
     page = Paginator(qs.order_by("region_code", "number"), 50).get_page(request.GET.get("page"))
     villages = region_list_visible_to(user=request.user).filter(level=Level.VILLAGE, valid_to__isnull=True)
-    can_collect = has_capability(request.user, Cap.COLLECT) or has_capability(request.user, Cap.EDIT_REGISTER)
+    can_collect = has_capability(request.user, Cap.ENTER_FORMS)
     return render(
         request,
         "registry/household_list.html",
@@ -111,7 +111,7 @@ def household_create(request):
     village = access_region(request.user, code) if code else None
     if village is None or village.level != Level.VILLAGE:
         return redirect("registry:household_list") if request.method == "GET" else _bad_village(request)
-    if not (has_capability(request.user, Cap.COLLECT) or has_capability(request.user, Cap.EDIT_REGISTER)):
+    if not has_capability(request.user, Cap.ENTER_FORMS):
         raise Http404
     if request.method == "GET":
         return render(request, "registry/household_form.html", _form_context(request, village=village))
@@ -189,8 +189,7 @@ def household_detail(request, pk):
             "household": household,
             "members": members,
             "comments": household.review_comments.all(),
-            "can_edit": household.form_state in services.EDITABLE_STATES
-            and (has_capability(user, Cap.COLLECT) or has_capability(user, Cap.EDIT_REGISTER)),
+            "can_edit": household.form_state in services.EDITABLE_STATES and has_capability(user, Cap.ENTER_FORMS),
             "can_review": household.form_state == FormState.SUBMITTED and has_capability(user, Cap.REVIEW),
             "fields": MEMBER_FIELDS,
         },

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from pims.accounts.roles import Cap, Role, has_capability
+from pims.accounts.roles import Cap, export_row_limit, has_capability
 from pims.audit.models import Action
 from pims.audit.services import audit_record
 from pims.codes.selectors import code_map
@@ -22,15 +22,6 @@ from .forms import audit_criteria
 from .models import SavedQuery
 from .selectors import age_on, person_search, region_names
 
-# The most rows one export may hold, by role (a role not listed may not export).
-EXPORT_ROW_LIMITS: dict[str, int] = {
-    Role.VILLAGE_CLERK: 2_000,
-    Role.TOWNSHIP_OPERATOR: 20_000,
-    Role.TOWNSHIP_REVIEWER: 20_000,
-    Role.COUNTY_ADMIN: 100_000,
-    Role.CITY_VIEWER: 100_000,
-    Role.PROVINCE_VIEWER: 100_000,
-}
 EXPORT_FORMATS = {"csv", "xlsx"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 2_000
@@ -92,10 +83,6 @@ class Export:
     rows: int
     masked: bool
     body: Iterator[bytes] | bytes
-
-
-def export_row_limit(user) -> int:
-    return EXPORT_ROW_LIMITS.get(user.role, 0) if has_capability(user, Cap.EXPORT) else 0
 
 
 def _rows(qs, *, masked: bool, today: dt.date) -> Iterator[list]:

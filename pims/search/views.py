@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from pims.accounts.roles import Cap, has_capability
+from pims.accounts.roles import Cap, export_row_limit, has_capability
 from pims.audit.services import client_ip
 from pims.regions.models import Level
 from pims.regions.selectors import region_list_visible_to
@@ -62,9 +62,9 @@ def search(request):
         "form": form,
         "by_id": by_id,
         "regions": _region_choices(user),
-        "can_export": services.export_row_limit(user) > 0,
+        "can_export": export_row_limit(user) > 0,
         "can_unmask": has_capability(user, Cap.UNMASK_PERSONAL),
-        "row_limit": services.export_row_limit(user),
+        "row_limit": export_row_limit(user),
         "page": None,
     }
     if bound and form.is_valid():
@@ -96,7 +96,7 @@ def _criteria_from_get(request) -> dict:
 @require_POST
 def export(request):
     user = request.user
-    if services.export_row_limit(user) <= 0:
+    if export_row_limit(user) <= 0:
         raise Http404
     criteria = _criteria_from_get(request)
     with refusals_as_messages(request):

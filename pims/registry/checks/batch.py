@@ -37,7 +37,7 @@ Progress = Callable[[Rule, int, float], None]
 
 
 def may_run_checks(user) -> bool:
-    return has_capability(user, Cap.REVIEW) or has_capability(user, Cap.COUNTY_ADMIN)
+    return has_capability(user, Cap.RUN_CHECKS)
 
 
 def check_run_start(*, actor, region: Region, progress: Progress | None = None) -> CheckRun:

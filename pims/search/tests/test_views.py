@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from pims.accounts import roles
 from pims.accounts.roles import Role
 from pims.audit.models import Action, AuditEntry
 from pims.lib.errors import Invalid
@@ -268,7 +269,7 @@ def test_roles_without_export_get_404(world, client_for):
 
 
 def test_export_over_the_role_limit_is_refused_not_cut(world, client_for, monkeypatch):
-    monkeypatch.setitem(services.EXPORT_ROW_LIMITS, Role.TOWNSHIP_OPERATOR, 3)
+    monkeypatch.setitem(roles.EXPORT_ROW_LIMITS, Role.TOWNSHIP_OPERATOR, 3)
     resp = export(client_for("operator"), {"status": "1"})
     assert resp.status_code == 302
     follow = client_for("operator").get(resp["Location"])
