@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "pims.jobs",
     "pims.integration",
     "pims.exchange",
+    "pims.programmes",
     "pims.ops",
     "pims.web",
 ]
