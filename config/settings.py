@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "pims.integration",
     "pims.exchange",
     "pims.programmes",
+    "pims.approval",
     "pims.ops",
     "pims.web",
 ]

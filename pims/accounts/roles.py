@@ -80,6 +80,10 @@ class Cap(models.TextChoices):
     ENTER_BASELINE = "enter_baseline", _("摸底基数录入")
     # Start a batch run of the register rules over a subtree.
     RUN_CHECKS = "run_checks", _("批量逻辑审核")
+    # Month approval (pims.approval): see the state, approve a township's month, accept it for the county.
+    VIEW_APPROVALS = "view_approvals", _("查看月度审批")
+    APPROVE_PERIOD = "approve_period", _("乡镇月度审批")
+    ACCEPT_PERIOD = "accept_period", _("县级月度确认")
 
 
 ROLE_CAPS: dict[str, set[str]] = {
@@ -107,6 +111,8 @@ ROLE_CAPS: dict[str, set[str]] = {
         Cap.EXPORT,
         Cap.VIEW_EXCHANGE,
         Cap.EXCHANGE,
+        Cap.VIEW_APPROVALS,
+        Cap.APPROVE_PERIOD,
     },
     Role.COUNTY_ADMIN: {
         Cap.VIEW_PERSONAL,
@@ -124,9 +130,18 @@ ROLE_CAPS: dict[str, set[str]] = {
         Cap.VIEW_EXCHANGE,
         Cap.EXCHANGE,
         Cap.ROUTE_EXCHANGE,
+        Cap.VIEW_APPROVALS,
+        Cap.ACCEPT_PERIOD,
     },
-    Role.CITY_VIEWER: {Cap.VIEW_PERSONAL, Cap.VIEW_REPORTS, Cap.EXPORT, Cap.VIEW_EXCHANGE, Cap.ROUTE_EXCHANGE},
-    Role.PROVINCE_VIEWER: {Cap.VIEW_PERSONAL, Cap.VIEW_REPORTS, Cap.EXPORT, Cap.VIEW_EXCHANGE},
+    Role.CITY_VIEWER: {
+        Cap.VIEW_PERSONAL,
+        Cap.VIEW_REPORTS,
+        Cap.EXPORT,
+        Cap.VIEW_EXCHANGE,
+        Cap.ROUTE_EXCHANGE,
+        Cap.VIEW_APPROVALS,
+    },
+    Role.PROVINCE_VIEWER: {Cap.VIEW_PERSONAL, Cap.VIEW_REPORTS, Cap.EXPORT, Cap.VIEW_EXCHANGE, Cap.VIEW_APPROVALS},
     Role.AUDITOR: {Cap.READ_AUDIT},
     # The system administrator manages users, roles, codes and regions but
     # holds no capability over personal data.

@@ -17,6 +17,8 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from pims.approval import errors as approval_errors
+from pims.approval.selectors import period_locked
 from pims.audit.models import Action
 from pims.audit.services import audit_record
 from pims.lib import clock
@@ -106,6 +108,8 @@ def change_report_create(*, actor, region_code: str, period: str, source: str = 
         )
     if not is_period(period) or period > period_of(clock.today()):
         raise Conflict(errors.REPORT_PERIOD_INVALID, period=period)
+    if period_locked(region.code, period):  # an approved month takes no more reports (issue 19.1)
+        raise Conflict(approval_errors.PERIOD_LOCKED, region=region.name, period=period)
     try:
         with transaction.atomic():
             report = ChangeReport.objects.create(
