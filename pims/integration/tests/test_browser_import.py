@@ -23,6 +23,7 @@ from playwright.sync_api import expect
 from pims.accounts.roles import Role
 from pims.integration import services
 from pims.integration.models import ImportJob
+from pims.integration.sources.police import run as police_run
 from pims.jobs.models import Job
 from pims.jobs.testing import run_ready_jobs
 from pims.synth.generator import Generator, VillageSpec
@@ -53,8 +54,8 @@ def test_operator_uploads_watches_progress_and_downloads_rejected_rows(browser_p
     outside = sum(1 for p in pop.persons if pop.households[p.household].village_code.startswith("210124102"))
 
     settings.PIMS_JOB_RUNNER = "queue"  # the worker runs below, when the test says so
-    monkeypatch.setattr(services, "STAGE_CHUNK_ROWS", 30)
-    monkeypatch.setattr(services, "LOAD_CHUNK_HOUSEHOLDS", 5)
+    monkeypatch.setattr(police_run, "STAGE_CHUNK_ROWS", 30)
+    monkeypatch.setattr(police_run, "LOAD_CHUNK_HOUSEHOLDS", 5)
     # One chunk at a time, so that the stand-in's stop leaves the load half done
     # (with two connections the second of its two chunks would still commit).
     monkeypatch.setenv("PIMS_IMPORT_LOAD_CONNECTIONS", "1")

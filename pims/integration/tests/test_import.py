@@ -9,10 +9,10 @@ from django.core.management import call_command
 
 from pims.events.models import Event, Spell
 from pims.events.selectors import spell_violations
-from pims.integration import services
 from pims.integration.models import ImportJob, StagedRow
 from pims.integration.rejected import rejected_path
 from pims.integration.services import ImportRefused, police_import
+from pims.integration.sources.police import run as police_run
 from pims.registry.checks.base import Severity
 from pims.registry.checks.runner import check_households
 from pims.registry.models import Birth, Household, Marriage, Person
@@ -119,8 +119,8 @@ def test_an_interrupted_import_resumes_to_the_same_register(regions, codes, popu
     _g, pop = population(per_village=100)
     path = tmp_path / "extract.csv"
     write_police_file(pop, path)
-    monkeypatch.setattr(services, "STAGE_CHUNK_ROWS", 37)
-    monkeypatch.setattr(services, "LOAD_CHUNK_HOUSEHOLDS", 2)
+    monkeypatch.setattr(police_run, "STAGE_CHUNK_ROWS", 37)
+    monkeypatch.setattr(police_run, "LOAD_CHUNK_HOUSEHOLDS", 2)
 
     def crash_after(stage, n):
         calls = Counter()

@@ -5,24 +5,27 @@ import pytest
 from pims.integration import parallel, services
 from pims.integration.format import text_only_columns
 from pims.integration.parallel import judged_chunks, pool_size
+from pims.integration.pipeline import job as pipeline_job
 from pims.integration.reader import SourceError, detect, file_sha256, iter_rows
+from pims.integration.sources.police import judge as police_judge
+from pims.integration.sources.police import run as police_run
 from pims.regions.models import Level, Region
 from pims.synth.police_file import write_police_file
 
 # Columns of a staged row that differ between the two runs by design: each
 # run has its own job, and the ciphertexts carry a random nonce.
-CIPHERS = tuple(services.STAGE_COLUMNS.index(c) for c in ("job_id", "id_cipher", "phone_cipher"))
+CIPHERS = tuple(police_judge.STAGE_COLUMNS.index(c) for c in ("job_id", "id_cipher", "phone_cipher"))
 
 
 def judge_for(path):
     fmt, encoding = detect(path)
-    job = services._job_create(None, path, file_sha256(path), fmt, encoding, {}, "", "")
-    columns = services._checked_header(path, fmt, encoding, {})
+    job = police_run.job_create(None, path, file_sha256(path), fmt, encoding, {}, "", "")
+    columns = police_run.checked_header(path, fmt, encoding, {})
     villages = {
-        code: services._Village(pk, code, name)
+        code: police_judge.Village(pk, code, name)
         for pk, code, name in Region.objects.filter(level=Level.VILLAGE).values_list("pk", "code", "name")
     }
-    return job, services._RowJudge(job, columns, villages, None)
+    return job, police_judge.RowJudge(job, columns, villages, None)
 
 
 def staged(path, workers, size=7):
@@ -55,7 +58,7 @@ def test_forked_judges_give_the_same_rows_warnings_and_order(regions, codes, pop
     forked = staged(path, workers=2)
     assert forked == one
     states = [row[2] for _lines, rows, _w in one for row in rows]
-    assert services.REJECTED in states and services.OK in states
+    assert pipeline_job.REJECTED in states and pipeline_job.OK in states
     assert sum(w.get("I21", 0) for _l, _r, w in one) == 1
 
 
@@ -104,11 +107,11 @@ def test_a_second_process_may_not_load_the_same_job(regions, codes, population, 
     other = connection.get_new_connection(connection.get_connection_params())
     try:
         other.autocommit = True
-        other.execute("SELECT pg_advisory_lock(%s, %s)", [services.ADVISORY_LOCK_CLASS, job.pk])
-        with pytest.raises(RuntimeError, match="另一个进程"), services._sole_runner(job):
+        other.execute("SELECT pg_advisory_lock(%s, %s)", [pipeline_job.ADVISORY_LOCK_CLASS, job.pk])
+        with pytest.raises(RuntimeError, match="另一个进程"), pipeline_job.sole_runner(job):
             pass
-        other.execute("SELECT pg_advisory_unlock(%s, %s)", [services.ADVISORY_LOCK_CLASS, job.pk])
-        with services._sole_runner(job):
+        other.execute("SELECT pg_advisory_unlock(%s, %s)", [pipeline_job.ADVISORY_LOCK_CLASS, job.pk])
+        with pipeline_job.sole_runner(job):
             pass  # free again
     finally:
         other.close()
@@ -126,7 +129,7 @@ def test_two_connections_stop_after_the_chunks_in_flight_and_the_rerun_completes
 
     from .test_import import Interrupted, assert_matches_ground_truth
 
-    monkeypatch.setattr(services, "LOAD_CHUNK_HOUSEHOLDS", 2)  # 10 households per chunk on PostgreSQL
+    monkeypatch.setattr(police_run, "LOAD_CHUNK_HOUSEHOLDS", 2)  # 10 households per chunk on PostgreSQL
     monkeypatch.setenv("PIMS_IMPORT_LOAD_CONNECTIONS", "2")
     _g, pop = population(per_village=60)
     path = tmp_path / "extract.csv"

@@ -16,6 +16,7 @@ from pims.audit.models import AuditEntry
 from pims.integration import launch, services
 from pims.integration.models import ImportJob
 from pims.integration.selectors import import_progress
+from pims.integration.sources.police import run as police_run
 from pims.jobs.models import Job
 from pims.registry.models import Person
 from pims.synth.police_file import write_police_file
@@ -161,8 +162,8 @@ class Interrupted(Exception):
 
 def test_an_interrupted_job_shows_its_progress_and_resumes(regions, codes, personas, client_for, extract, monkeypatch):
     path, pop, outside = extract
-    monkeypatch.setattr(services, "STAGE_CHUNK_ROWS", 20)
-    monkeypatch.setattr(services, "LOAD_CHUNK_HOUSEHOLDS", 3)
+    monkeypatch.setattr(police_run, "STAGE_CHUNK_ROWS", 20)
+    monkeypatch.setattr(police_run, "LOAD_CHUNK_HOUSEHOLDS", 3)
 
     def crash(job, stage, done, total):
         if stage == "load" and done > 3:

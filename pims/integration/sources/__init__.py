@@ -1,0 +1,1 @@
+"""One package per departmental source on the shared pipeline (pims.integration.pipeline)."""
