@@ -3,14 +3,20 @@ against the head-count baseline (摸底, the latest `VillageBaseline` of each
 village). Status as of now — the period does not apply.
 
 Forms are households in the register: 已录入 every form typed in (any
-state), then by workflow state; 已上传 is 0 until the exchange / upload
-module exists.
+state), then by workflow state; 已上传 the approved forms whose approval
+month the province has acknowledged (pims.approval: a township's month is
+uploaded once the bundle carrying it is acknowledged).
 """
+
+import datetime as dt
 
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Substr
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pims.approval.models import PeriodApproval
+from pims.events.periods import first_day, next_period
 from pims.lib import clock
 from pims.regions.models import Level, Region
 from pims.regions.scope import scope_q
@@ -28,7 +34,7 @@ PROGRESS = [
     Column("returned", _("已退回"), _("已录入采集表（户）"), measure="returned"),
     Column("submitted", _("已提交待审核"), _("已录入采集表（户）"), measure="submitted"),
     Column("approved", _("已审核通过"), _("已录入采集表（户）"), measure="approved"),
-    Column("uploaded", _("已上传"), measure=None),
+    Column("uploaded", _("已上传"), _("已录入采集表（户）"), measure="uploaded"),
     Column("persons", _("已录入人数"), measure=None),
     Column("entered_share", _("录入完成率"), fmt="pct1"),
     Column("approved_share", _("审核完成率"), fmt="pct1"),
@@ -51,14 +57,35 @@ HEADCOUNT = [
 ]
 
 
-def _form_q() -> dict[str, Q]:
+def _form_q(prefix: str = "") -> dict[str, Q]:
     return {
         "entered": Q(),
         "draft": Q(form_state=FormState.DRAFT),
         "returned": Q(form_state=FormState.RETURNED),
         "submitted": Q(form_state=FormState.SUBMITTED),
         "approved": Q(form_state=FormState.APPROVED),
+        "uploaded": _uploaded_q(prefix),
     }
+
+
+def _month_start(period: str) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(first_day(period), dt.time()), timezone.get_default_timezone())
+
+
+def _uploaded_q(prefix: str) -> Q:
+    """Approved forms whose township month (the month of their approval) has
+    been uploaded: one OR term per uploaded township month (a few dozen a year)."""
+    q = Q(pk__in=[])
+    months = PeriodApproval.objects.filter(region_code__startswith=prefix[:9], uploaded_at__isnull=False).values_list(
+        "region_code", "period"
+    )
+    for code, period in months:
+        q |= Q(
+            region_code__startswith=code[:9],
+            approved_at__gte=_month_start(period),
+            approved_at__lt=_month_start(next_period(period)),
+        )
+    return Q(form_state=FormState.APPROVED) & q
 
 
 def _households(frame: Frame):
@@ -68,7 +95,7 @@ def _households(frame: Frame):
 def collection_counts(frame: Frame) -> dict[str, dict]:
     """Forms by state, persons entered and the baseline per row: three
     queries whatever the number of villages."""
-    data = grouped_counts(_households(frame), _form_q())
+    data = grouped_counts(_households(frame), _form_q(frame.prefix))
     persons = (
         frame.scoped(
             Person.objects.filter(status=PersonStatus.ACTIVE, household__status=Household.Status.ACTIVE),
@@ -103,7 +130,7 @@ def collection_counts(frame: Frame) -> dict[str, dict]:
 
 
 def _households_drill(frame: Frame, measure_key: str):
-    q = _form_q().get(measure_key)
+    q = _form_q(frame.prefix).get(measure_key)
     return None if q is None else _households(frame).filter(q).order_by("region_code", "number")
 
 
@@ -118,7 +145,7 @@ class ProgressReport(ReportDef):
     def measures(self, frame):
         labels = {c.key: c.label for c in PROGRESS}
         labels["entered"] = _("已录入采集表")
-        return {k: Measure("households", (lambda f, q=q: q), labels[k]) for k, q in _form_q().items()}
+        return {k: Measure("households", (lambda f, q=q: q), labels[k]) for k, q in _form_q(frame.prefix).items()}
 
     def drill(self, frame, measure_key):
         return _households_drill(frame, measure_key)
@@ -126,7 +153,6 @@ class ProgressReport(ReportDef):
     def run(self, frame: Frame):
         def derive(v):
             return {
-                "uploaded": 0,
                 "entered_share": ratio(v["entered"], v["expected_households"], 100),
                 "approved_share": ratio(v["approved"], v["expected_households"], 100),
             }
@@ -141,7 +167,7 @@ class ProgressReport(ReportDef):
             total,
             unit=_("户（人数列为人）"),
             note=_(
-                "已上传：向省级上传的功能（数据交换模块）尚未启用，暂为 0。完成率以摸底户数为分母，未录入摸底基数的村不计。"
+                "已上传：审核通过月份已由县级确认并经省级确认收到数据包的采集表。完成率以摸底户数为分母，未录入摸底基数的村不计。"
             ),
         )
         return result(
