@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "pims.exchange",
     "pims.programmes",
     "pims.approval",
+    "pims.documents",
     "pims.ops",
     "pims.web",
 ]

@@ -84,10 +84,22 @@ class Cap(models.TextChoices):
     VIEW_APPROVALS = "view_approvals", _("查看月度审批")
     APPROVE_PERIOD = "approve_period", _("乡镇月度审批")
     ACCEPT_PERIOD = "accept_period", _("县级月度确认")
+    # 优质服务 documents (pims.documents): read them, receive applications, register and issue.
+    VIEW_DOCUMENTS = "view_documents", _("查看证件")
+    APPLY_DOCUMENTS = "apply_documents", _("受理证件申请")
+    ISSUE_DOCUMENTS = "issue_documents", _("登记发证")
 
 
 ROLE_CAPS: dict[str, set[str]] = {
-    Role.VILLAGE_CLERK: {Cap.VIEW_PERSONAL, Cap.COLLECT, Cap.ENTER_FORMS, Cap.VIEW_REPORTS, Cap.VIEW_EXCHANGE},
+    Role.VILLAGE_CLERK: {
+        Cap.VIEW_PERSONAL,
+        Cap.COLLECT,
+        Cap.ENTER_FORMS,
+        Cap.VIEW_REPORTS,
+        Cap.VIEW_EXCHANGE,
+        Cap.VIEW_DOCUMENTS,
+        Cap.APPLY_DOCUMENTS,
+    },
     Role.TOWNSHIP_OPERATOR: {
         Cap.VIEW_PERSONAL,
         Cap.UNMASK_PERSONAL,
@@ -100,6 +112,9 @@ ROLE_CAPS: dict[str, set[str]] = {
         Cap.IMPORT_DATA,
         Cap.VIEW_EXCHANGE,
         Cap.EXCHANGE,
+        Cap.VIEW_DOCUMENTS,
+        Cap.APPLY_DOCUMENTS,
+        Cap.ISSUE_DOCUMENTS,
     },
     Role.TOWNSHIP_REVIEWER: {
         Cap.VIEW_PERSONAL,
@@ -113,6 +128,9 @@ ROLE_CAPS: dict[str, set[str]] = {
         Cap.EXCHANGE,
         Cap.VIEW_APPROVALS,
         Cap.APPROVE_PERIOD,
+        Cap.VIEW_DOCUMENTS,
+        Cap.APPLY_DOCUMENTS,
+        Cap.ISSUE_DOCUMENTS,
     },
     Role.COUNTY_ADMIN: {
         Cap.VIEW_PERSONAL,
@@ -132,6 +150,8 @@ ROLE_CAPS: dict[str, set[str]] = {
         Cap.ROUTE_EXCHANGE,
         Cap.VIEW_APPROVALS,
         Cap.ACCEPT_PERIOD,
+        Cap.VIEW_DOCUMENTS,
+        Cap.ISSUE_DOCUMENTS,
     },
     Role.CITY_VIEWER: {
         Cap.VIEW_PERSONAL,
@@ -140,8 +160,16 @@ ROLE_CAPS: dict[str, set[str]] = {
         Cap.VIEW_EXCHANGE,
         Cap.ROUTE_EXCHANGE,
         Cap.VIEW_APPROVALS,
+        Cap.VIEW_DOCUMENTS,
     },
-    Role.PROVINCE_VIEWER: {Cap.VIEW_PERSONAL, Cap.VIEW_REPORTS, Cap.EXPORT, Cap.VIEW_EXCHANGE, Cap.VIEW_APPROVALS},
+    Role.PROVINCE_VIEWER: {
+        Cap.VIEW_PERSONAL,
+        Cap.VIEW_REPORTS,
+        Cap.EXPORT,
+        Cap.VIEW_EXCHANGE,
+        Cap.VIEW_APPROVALS,
+        Cap.VIEW_DOCUMENTS,
+    },
     Role.AUDITOR: {Cap.READ_AUDIT},
     # The system administrator manages users, roles, codes and regions but
     # holds no capability over personal data.

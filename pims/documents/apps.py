@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DocumentsConfig(AppConfig):
+    name = "pims.documents"
+    verbose_name = _("优质服务证件")
+
+    def ready(self):
+        from .views import register_nav
+
+        register_nav()

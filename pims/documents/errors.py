@@ -1,0 +1,34 @@
+"""The documents' refusals and their messages (kinds: pims.lib.errors).
+Tests assert these constants, not the wording."""
+
+from django.utils.translation import gettext_lazy as _
+
+# --- who may act (NotPermitted: answered as 404) -----------------------------------------
+NOT_YOUR_OFFICE = _("您不能代表该受理单位办理")
+PERSON_NOT_VISIBLE = _("该人员不在您的辖区内")
+
+# --- input (Invalid: 422), each naming the field and the rule ------------------------------
+NOT_IN_REGISTER = _("%(who)s不在人口信息库中：请先通过采集表登记（先建立再办理）")
+NO_CURRENT_MARRIAGE = _(
+    "%(name)s在库中没有现存婚姻记录：生育登记由已婚夫妻申请，未婚父母可在登记结婚后补登（规则：申请人须为夫妻）"
+)
+NOT_MARRIED_STATUS = _("%(name)s的婚姻状况为“%(status)s”，不是已婚（20–23）（规则：申请人须为夫妻）")
+NOT_ACTIVE = _("%(name)s的人员状态不是“正常”（规则：申请人须在册）")
+WRONG_SEX = _("%(name)s的性别与“%(role)s”不符（规则：男方为男性、女方为女性）")
+CODE_INVALID = _("%(name)s的%(label)s“%(code)s”不在代码手册中（规则：按代码手册登记）")
+WRONG_OFFICE = _("受理地%(office)s不是任一方户籍地或现居住地所在的乡镇（规则：受理地）")
+OUT_OF_PROVINCE = _("双方户籍均不在本省，且未都在本省居住满%(months)s个月（规则：登记条件）")
+DUE_OR_CHILD = _("请填写预产期，或选择已出生的子女办理补登（二者只能选一）")
+DUE_PASSED = _("预产期 %(due)s 已过：孩子出生后请按补登办理（选择已出生的子女）")
+DUE_TOO_FAR = _("预产期 %(due)s 距今超过 %(days)s 日（规则：预产期范围）")
+MOTHER_AGE = _("女方在预产期时 %(age)s 岁，不在 %(low)s–%(high)s 岁之间（规则：母亲生育年龄）")
+CHILD_NOT_JOINT = _("%(name)s不计入这对夫妻的孩次：%(why)s（规则：补登的子女须为夫妻共同子女）")
+COMMITMENT_REQUIRED = _("申请人须签署承诺书（规则：承诺）")
+REASON_REQUIRED = _("注销必须选择原因")
+NOTE_REQUIRED = _("注销原因为“其他”时必须写明说明")
+
+# --- state (Conflict: 409) ------------------------------------------------------------------
+ALREADY_REGISTERED = _("这对夫妻的第 %(order)s 孩已办理生育登记（编号 %(number)s），不能重复登记")
+NOT_APPLIED = _("只有已受理、未登记的申请可以登记发证")
+NOT_CANCELLABLE = _("该生育登记已注销")
+STALE = _("该记录已被他人修改，请刷新后重试")

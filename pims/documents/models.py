@@ -1,0 +1,131 @@
+"""Documents of 优质服务 (DESIGN.md §8, DOMAIN.md §2–4).
+
+A document is about register records (a couple, a child) named by foreign key
+and, because documents travel between instances, by UUID. Each issued
+document holds a number from a per-issuer, per-year sequence without gaps
+(`DocumentSequence`; a cancelled number stays used) and an unguessable
+verification token — the only thing its QR code carries.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from pims.lib.identity import TravellingRecord
+
+
+class DocumentKind(models.TextChoices):
+    BIRTH_REGISTRATION = "birth_reg", _("生育登记")
+    HONOUR_CERTIFICATE = "honour", _("独生子女父母光荣证")
+
+
+class DocumentSequence(models.Model):
+    """The last number used by an issuer for a kind in a year; taken under a
+    row lock, so numbers are consecutive and never reused."""
+
+    kind = models.CharField(max_length=12, choices=DocumentKind.choices)
+    issuer_code = models.CharField(max_length=12)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "issuer_code", "year"], name="documents_sequence_key")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.issuer_code} {self.year}: {self.last}"
+
+
+class RegistrationState(models.TextChoices):
+    APPLIED = "applied", _("已受理")
+    ISSUED = "issued", _("已登记")
+    CANCELLED = "cancelled", _("已注销")
+
+
+class RegistrationMethod(models.TextChoices):
+    ON_SITE = "on_site", _("现场办理")
+    DELEGATED = "delegated", _("村（居）代办")
+    ONLINE = "online", _("网上申请")
+
+
+class CancelReason(models.TextChoices):
+    ERROR = "error", _("办理错误")
+    FRAUD = "fraud", _("弄虚作假")
+    OTHER = "other", _("其他")
+
+
+class BirthRegistration(TravellingRecord):
+    """A 生育登记 (DOMAIN.md §2): a couple registers a child, before the
+    birth (预产期) or after it (补登, the child in the register). The 登记孩次
+    is derived from the register (pims.documents.counting) and the
+    derivation kept as shown at the time of registration."""
+
+    state = models.CharField(
+        _("状态"), max_length=10, choices=RegistrationState.choices, default=RegistrationState.APPLIED, db_index=True
+    )
+    husband = models.ForeignKey("registry.Person", verbose_name=_("男方"), on_delete=models.PROTECT, related_name="+")
+    wife = models.ForeignKey("registry.Person", verbose_name=_("女方"), on_delete=models.PROTECT, related_name="+")
+    marriage = models.ForeignKey(
+        "registry.Marriage", verbose_name=_("婚姻"), on_delete=models.PROTECT, related_name="+"
+    )
+    husband_uuid = models.UUIDField(_("男方标识"))
+    wife_uuid = models.UUIDField(_("女方标识"))
+    # The spouses' responsible regions at application, and the receiving
+    # township (受理地): the scope rule reads these three codes.
+    husband_code = models.CharField(max_length=12, db_index=True)
+    wife_code = models.CharField(max_length=12, db_index=True)
+    issuer_code = models.CharField(_("受理地"), max_length=12, db_index=True)
+    birth_order = models.PositiveSmallIntegerField(_("登记孩次"))
+    derivation = models.JSONField(_("孩次推算"), default=list)
+    due_date = models.DateField(_("预产期"), null=True, blank=True)
+    # 补登: the child, already in the register; or the child whose birth was
+    # later recorded (pims.documents.services.registration_link_birth).
+    child = models.ForeignKey(
+        "registry.Person", verbose_name=_("子女"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    child_uuid = models.UUIDField(_("子女标识"), null=True, blank=True)
+    late = models.BooleanField(_("补登"), default=False)
+    method = models.CharField(
+        _("登记方式"), max_length=10, choices=RegistrationMethod.choices, default=RegistrationMethod.ON_SITE
+    )
+    # The spouses' fields as printed (DOMAIN.md §2), copied from the register
+    # at application: 工作单位 is asked, not in the register.
+    particulars = models.JSONField(_("登记内容"), default=dict)
+    commitment = models.BooleanField(_("已签署承诺"), default=False)
+    number = models.CharField(_("登记编号"), max_length=40, blank=True)
+    token = models.CharField(max_length=64, unique=True)
+    applied_at = models.DateTimeField(_("受理时间"))
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(_("登记时间"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("经办人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(_("注销时间"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    cancel_reason = models.CharField(_("注销原因"), max_length=10, choices=CancelReason.choices, blank=True)
+    cancel_note = models.TextField(_("注销说明"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-applied_at", "-id"]
+        verbose_name = _("生育登记")
+        verbose_name_plural = _("生育登记")
+        constraints = [
+            # One live registration per couple and child (孩次); a cancelled one frees it.
+            models.UniqueConstraint(
+                fields=["husband", "wife", "birth_order"],
+                condition=~Q(state="cancelled"),
+                name="documents_one_registration_per_child",
+            ),
+            models.UniqueConstraint(
+                fields=["issuer_code", "number"], condition=~Q(number=""), name="documents_registration_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"生育登记 {self.uuid}"
+
+    @property
+    def region_code(self) -> str:
+        """The code audit rows file the registration under."""
+        return self.issuer_code

@@ -1,0 +1,116 @@
+"""Reads of the documents. The scope rule: a user sees a document whose
+receiving office or either spouse's responsible region lies in their
+subtree, and nothing else; a missing and an out-of-scope document are the
+same 404."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from pims.accounts.roles import Cap, has_capability
+from pims.lib.errors import Problem
+from pims.regions.scope import scope_q, user_prefix
+from pims.registry.models import Marriage, Person
+
+from . import counting
+from .models import BirthRegistration, RegistrationState
+
+
+def registration_list_visible_to(*, user) -> QuerySet[BirthRegistration]:
+    if not has_capability(user, Cap.VIEW_DOCUMENTS) or user_prefix(user) is None:
+        return BirthRegistration.objects.none()
+    return BirthRegistration.objects.filter(
+        scope_q(user, "issuer_code") | scope_q(user, "husband_code") | scope_q(user, "wife_code")
+    )
+
+
+def access_registration(user, pk) -> BirthRegistration:
+    """The registration if the user may see it; 404 for missing and out-of-scope alike."""
+    try:
+        return (
+            registration_list_visible_to(user=user)
+            .select_related("husband", "wife", "child", "issued_by", "applied_by")
+            .get(pk=pk)
+        )
+    except (BirthRegistration.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def current_marriage(person: Person) -> Marriage | None:
+    """The person's marriage that has not ended (the latest, if the register holds several)."""
+    field_name = "husband" if person.sex == "1" else "wife"
+    return (
+        Marriage.objects.filter(**{field_name: person}, end_date__isnull=True)
+        .select_related("husband__household", "wife__household")
+        .order_by("-date", "-pk")
+        .first()
+    )
+
+
+@dataclass
+class Prefill:
+    """What the application page shows before anything is written: the
+    couple from the register, their children and the derived 孩次."""
+
+    person: Person
+    husband: Person | None = None
+    wife: Person | None = None
+    marriage: Marriage | None = None
+    derivation: counting.Derivation | None = None
+    child: Person | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def birth_order(self) -> int | None:
+        return self.derivation.birth_order if self.derivation is not None else None
+
+
+def registration_prefill(*, person: Person, child: Person | None = None) -> Prefill:
+    """The couple of `person` (found through the current marriage), the
+    derivation of their 登记孩次 and, for 补登, the child's own."""
+    from . import errors
+
+    out = Prefill(person=person, child=child)
+    marriage = current_marriage(person)
+    if marriage is None:
+        message = errors.NO_CURRENT_MARRIAGE % {"name": person.name}
+        out.problems.append(Problem(message, rule="married", field="person", record="birth_registration"))
+        return out
+    out.marriage, out.husband, out.wife = marriage, marriage.husband, marriage.wife
+    out.derivation = counting.derive(marriage.husband, marriage.wife, marriage=marriage, child=child)
+    return out
+
+
+def joint_children(husband: Person, wife: Person) -> QuerySet[Person]:
+    """Children whose birth record names both spouses (the 补登 choices)."""
+    return Person.objects.filter(birth__father=husband, birth__mother=wife).order_by("birth_date", "pk")
+
+
+def registration_for_child(child: Person) -> BirthRegistration | None:
+    """The live registration a born child belongs to: linked already, or the
+    couple's registration whose 孩次 is the child's place among their
+    counted children."""
+    linked = BirthRegistration.objects.filter(child=child).exclude(state=RegistrationState.CANCELLED).first()
+    if linked is not None:
+        return linked
+    birth = getattr(child, "birth", None)
+    if birth is None or birth.father_id is None or birth.mother_id is None:
+        return None
+    order = counting.derive(birth.father, birth.mother, child=child).birth_order
+    if not order:
+        return None
+    return (
+        BirthRegistration.objects.filter(husband_id=birth.father_id, wife_id=birth.mother_id, birth_order=order)
+        .filter(Q(child__isnull=True) | Q(child=child))
+        .exclude(state=RegistrationState.CANCELLED)
+        .first()
+    )
+
+
+def registrations_due(*, user, today: dt.date) -> QuerySet[BirthRegistration]:
+    """Applications received (by a village, online) and not yet registered."""
+    return registration_list_visible_to(user=user).filter(state=RegistrationState.APPLIED)

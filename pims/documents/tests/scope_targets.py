@@ -1,0 +1,37 @@
+"""Township A's documents for the outsider walk: a 生育登记 issued by
+township A, so every page and action of a registration is tried."""
+
+import datetime as dt
+
+from pims.testing import scope_targets
+
+
+def _registration(ctx):
+    def make():
+        from django.core.management import call_command
+
+        from pims.codes.models import CodeTable
+        from pims.documents import services
+        from pims.registry.tests.factories import make_couple
+
+        if not CodeTable.objects.exists():
+            call_command("load_codes", verbosity=0)
+        _, husband, wife = make_couple(ctx.regions["village_a1"])
+        husband.name, wife.name = "登记测试甲乙", "登记测试丙丁"
+        husband.save()
+        wife.save()
+        ctx.plant("登记测试甲乙", "登记测试丙丁")
+        application = services.Application(due_date=dt.date(2027, 6, 1), commitment=True, husband_employer="单位戊己庚")
+        ctx.plant("单位戊己庚")
+        return services.birth_registration_apply(
+            actor=ctx.personas["operator"], person=husband, application=application
+        )
+
+    return ctx.once("documents_registration_a", make)
+
+
+@scope_targets.register("pk", routes=["documents:", "api:documents_"])
+def _registrations(ctx):
+    reg = _registration(ctx)
+    ctx.plant(reg.number)
+    return [reg.pk]
