@@ -14,6 +14,7 @@ class RegistryConfig(AppConfig):
         from . import checks  # noqa: F401  (fill the rule catalogue)
         from .check_views import register_nav as register_check_nav
         from .quality_views import register_nav as register_quality_nav
+        from .queues import register as register_queues
         from .selectors import dashboard_counts
 
         register_item(
@@ -21,6 +22,7 @@ class RegistryConfig(AppConfig):
             Item(_("户信息采集表"), "registry:household_list", Cap.VIEW_PERSONAL, _("按户录入、提交和审核数据采集表")),
         )
         register_check_nav()
+        register_queues()
         register_quality_nav()
         if dashboard_counts not in DASHBOARD_COUNTERS:
             DASHBOARD_COUNTERS.append(dashboard_counts)

@@ -5,5 +5,7 @@ from . import views
 app_name = "web"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("queue/", views.queue, name="queue"),
+    path("queue/poll.json", views.queue_poll, name="queue_poll"),
     path("m/<slug:key>/", views.module, name="module"),
 ]

@@ -1,14 +1,75 @@
+from typing import Any
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 
+from pims.lib import clock
+
 from .modules import MODULES, items_for
+from .queues import work_queue
 from .selectors import dashboard_figures
+
+# The dashboard lists this many queue items; the 待办 page lists them all.
+DASHBOARD_QUEUE_ITEMS = 20
 
 
 @login_required
 def dashboard(request):
-    return render(request, "web/dashboard.html", dashboard_figures(user=request.user))
+    context = dashboard_figures(user=request.user)
+    queue = work_queue(user=request.user)
+    context.update(queue=queue, queue_entries=queue.entries[:DASHBOARD_QUEUE_ITEMS], today=clock.today())
+    return render(request, "web/dashboard.html", context)
+
+
+@login_required
+def queue(request):
+    """Everything waiting for the user, one source at a time or all."""
+    work = work_queue(user=request.user)
+    source = request.GET.get("source", "")
+    entries = [e for e in work.entries if e.source.key == source] if source else work.entries
+    return render(request, "web/queue.html", {"queue": work, "entries": entries, "source": source})
+
+
+@login_required
+def queue_poll(request):
+    """The counts and the newest items as JSON, for the page script's badge
+    and notice. The page polls it by itself, so it must not count as the
+    user's activity: the session is neither saved nor its cookie sent again
+    (SESSION_SAVE_EVERY_REQUEST would otherwise push the idle timeout back on
+    every poll, and a poll answered after a sign-out would set the cookie of
+    the old session again)."""
+    request.session.save = _not_saved  # type: ignore[method-assign]
+    work = work_queue(user=request.user)
+    return _PollResponse(
+        {
+            "total": work.total,
+            "sources": [{"key": s.key, "label": str(s.label), "count": s.count} for s in work.sources],
+            "items": [
+                {
+                    "key": e.item.key,
+                    "title": e.item.title,
+                    "url": e.item.url,
+                    "source": str(e.source.label),
+                    "overdue": e.overdue,
+                }
+                for e in work.entries[:DASHBOARD_QUEUE_ITEMS]
+            ],
+        }
+    )
+
+
+def _not_saved(must_create: bool = False) -> None:
+    return None
+
+
+class _PollResponse(JsonResponse):
+    """A JSON answer that never (re)sets the session cookie."""
+
+    def set_cookie(self, key: str, *args: Any, **kwargs: Any) -> None:
+        if key != settings.SESSION_COOKIE_NAME:
+            super().set_cookie(key, *args, **kwargs)
 
 
 @login_required
