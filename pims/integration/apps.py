@@ -11,6 +11,7 @@ class IntegrationConfig(AppConfig):
         from pims.web.modules import Item, register_item
 
         from . import rules  # noqa: F401  (import rules join the catalogue)
+        from .sources.civil import rules as civil_rules  # noqa: F401
 
         register_item(
             "registry",

@@ -133,3 +133,66 @@ class StagedRow(models.Model):
 
     def __str__(self):
         return f"job {self.job_id} line {self.line} {self.state}"
+
+
+class IntakeRecord(models.Model):
+    """One record of a departmental file (a civil-affairs marriage
+    registration, …) after judging and matching.
+
+    A record whose persons all match the register exactly (citizen ID after
+    normalisation, check digit and 15→18 conversion, with name, sex and
+    birth date agreeing) is filed at once as an event of the source's change
+    report; any other waits in the review queue of the region it belongs to
+    (`region_code`) until a reviewer accepts, rejects or dismisses it.
+    `parties` keeps each person as the file gave them (the ID encrypted,
+    blind-indexed and masked as the register stores it); `matches` what the
+    matcher found for each. A record already imported (same source, kind and
+    document number) is recognised and changes nothing."""
+
+    class State(models.TextChoices):
+        REJECTED = "rejected", _("退回")
+        REVIEW = "review", _("待核对")
+        FILED = "filed", _("已生成变更事件")
+        NO_CHANGE = "no_change", _("无需变更")
+        PRESENT = "present", _("已导入过")
+        DISMISSED = "dismissed", _("已驳回")
+
+    job = models.ForeignKey(ImportJob, on_delete=models.PROTECT, related_name="records")
+    source = models.CharField(_("来源"), max_length=20)
+    line = models.PositiveIntegerField(_("行号"))
+    kind = models.CharField(_("业务类型"), max_length=20, blank=True)
+    doc_number = models.CharField(_("证件编号"), max_length=60, blank=True, db_index=True)
+    effective_date = models.DateField(_("登记日期"), null=True, blank=True)
+    authority = models.CharField(_("登记机关"), max_length=100, blank=True)
+    parties = models.JSONField(_("文件中的人员"), default=dict, blank=True)
+    matches = models.JSONField(_("比对结果"), default=dict, blank=True)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices)
+    rule_ids = models.CharField(_("规则"), max_length=200, blank=True)
+    field = models.CharField(_("项目"), max_length=60, blank=True)
+    reasons = models.TextField(_("说明"), blank=True)
+    # The village the record belongs to (a matched person's), else the job's region: its scope.
+    region_code = models.CharField(_("区划代码"), max_length=12, db_index=True)
+    person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    related_person = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    decision_note = models.TextField(_("处理意见"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["job_id", "line"]
+        constraints = [models.UniqueConstraint(fields=["job", "line"], name="intakerecord_line_once")]
+        indexes = [
+            models.Index(fields=["state", "region_code"], name="intakerecord_queue"),
+            models.Index(fields=["source", "kind", "doc_number"], name="intakerecord_document"),
+        ]
+        verbose_name = _("部门数据记录")
+        verbose_name_plural = _("部门数据记录")
+
+    def __str__(self):
+        return f"{self.source} {self.kind} {self.doc_number} ({self.state})"

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from pims.accounts.roles import Cap, has_capability
 from pims.regions.scope import scope_q
 
-from .models import ImportJob
+from .models import ImportJob, IntakeRecord
 
 
 def import_job_list_visible_to(*, user) -> QuerySet[ImportJob]:
@@ -87,3 +87,95 @@ def import_progress(job: ImportJob, *, now=None) -> Progress:
         running=running,
         stale=job_is_stale(job),
     )
+
+
+# --- the review queue of departmental records ----------------------------------------
+
+
+def intake_review_list_visible_to(*, user, state: str = IntakeRecord.State.REVIEW) -> QuerySet[IntakeRecord]:
+    """Records waiting for a reviewer (or, with `state`, decided ones) in the
+    user's subtree: a township reviewer sees the township's, the county
+    administrator the county's (records matched to nobody belong to the county)."""
+    if not has_capability(user, Cap.REVIEW):
+        return IntakeRecord.objects.none()
+    return IntakeRecord.objects.filter(scope_q(user, "region_code"), state=state)
+
+
+def access_intake_record(user, pk) -> IntakeRecord:
+    """404 for missing, out-of-scope and not reviewable alike."""
+    if not has_capability(user, Cap.REVIEW):
+        raise Http404
+    try:
+        return IntakeRecord.objects.select_related("job").get(scope_q(user, "region_code"), pk=pk)
+    except (IntakeRecord.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+@dataclass
+class Side:
+    """One item of a party: the file's value and each candidate's."""
+
+    label: str
+    file: str
+    register: list[tuple[str, bool]]  # (value, differs from the file's)
+
+
+@dataclass
+class Candidate:
+    pk: int
+    where: str
+    chosen: bool
+
+
+@dataclass
+class PartyView:
+    role: str
+    label: str
+    explanation: str
+    id_problem: str
+    candidates: list[Candidate]
+    rows: list[Side]
+
+
+ITEMS = [("name", "姓名"), ("sex", "性别"), ("birth_date", "出生日期"), ("id_masked", "公民身份号码")]
+SEX_LABELS = {"1": "男", "2": "女"}
+
+
+def intake_record_sides(*, user, record: IntakeRecord) -> list[PartyView]:
+    """The file's record beside the register's candidates, party by party,
+    differences marked, with the matcher's finding in words. Candidates the
+    user may not see are left out."""
+    from pims.integration.pipeline.match import KIND_LABELS
+    from pims.integration.pipeline.review import allowed
+    from pims.integration.sources.civil.columns import PARTIES
+    from pims.regions.models import Region
+    from pims.registry.selectors import person_list_visible_to
+
+    out = []
+    for role, label in PARTIES.items():
+        party = record.parties.get(role) or {}
+        match = record.matches.get(role) or {}
+        pks = allowed(record, role)
+        persons = {p.pk: p for p in person_list_visible_to(user=user).filter(pk__in=pks).select_related("household")}
+        shown = [persons[pk] for pk in pks if pk in persons]
+        villages = dict(Region.objects.filter(code__in={p.registered_code for p in shown}).values_list("code", "name"))
+        rows = []
+        for key, item in ITEMS:
+            mine = party.get(key, "")
+            values = []
+            for p in shown:
+                theirs = {"name": p.name, "sex": p.sex, "birth_date": p.birth_date.isoformat(),
+                          "id_masked": p.id_masked}[key]  # fmt: skip
+                values.append(
+                    (SEX_LABELS.get(theirs, theirs) if key == "sex" else theirs, bool(mine) and mine != theirs)
+                )
+            rows.append(Side(item, SEX_LABELS.get(mine, mine) if key == "sex" else mine, values))
+        candidates = [
+            Candidate(
+                p.pk, f"{villages.get(p.registered_code, p.registered_code)} {p.household.number} 号户", i == 0
+            )  # fmt: skip
+            for i, p in enumerate(shown)
+        ]
+        out.append(PartyView(role, label, KIND_LABELS.get(match.get("kind", ""), ""), party.get("id_problem", ""),
+                             candidates, rows))  # fmt: skip
+    return out

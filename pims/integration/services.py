@@ -3,13 +3,18 @@ shared pipeline (pims.integration.pipeline). Views, commands and tasks call
 these; the stages live in pims.integration.sources.<source>."""
 
 from pims.integration.pipeline.job import ImportRefused, import_dir, may_import, rejected_store
+from pims.integration.pipeline.review import intake_record_accept, intake_record_dismiss
 from pims.integration.pipeline.sql import insert_select
+from pims.integration.sources.civil.run import civil_import
 from pims.integration.sources.police.run import police_import, police_import_prepare
 
 __all__ = [
     "ImportRefused",
+    "civil_import",
     "import_dir",
     "insert_select",
+    "intake_record_accept",
+    "intake_record_dismiss",
     "may_import",
     "police_import",
     "police_import_prepare",

@@ -1,0 +1,151 @@
+"""Stage 'match': the persons of a departmental file against the register.
+
+Exact matching only (the probabilistic matcher comes later, for what this
+leaves over): the citizen ID as `pims.lib.citizen_id.parse` reads it —
+normalised, check digit verified, a 15-digit legacy number converted to its
+18-digit form, so the two are the same person — looked up by its blind
+index, set-based. A person matches **exactly** when the ID is registered and
+the name, sex and birth date the file gives agree with the register; an ID
+registered with other particulars, an ID not registered, or an unusable ID
+only yields candidates (same name, sex and birth date) for a reviewer —
+never an automatic match.
+"""
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from pims.lib import citizen_id as cid
+from pims.registry.models import Person
+
+EXACT, DIFFERS, UNKNOWN, INVALID, MISSING = "exact", "differs", "unknown", "invalid", "missing"
+KIND_LABELS = {
+    EXACT: "身份号码一致，姓名、性别、出生日期相符",
+    DIFFERS: "身份号码已登记，但其他项目与登记不同",
+    UNKNOWN: "身份号码未在本县登记",
+    INVALID: "身份号码无效",
+    MISSING: "未提供身份号码",
+}
+ITEM_LABELS = {"name": "姓名", "sex": "性别", "birth_date": "出生日期"}
+CANDIDATES_MAX = 5
+
+
+@dataclass
+class FilePerson:
+    """A person as a file gives them (the ID as typed)."""
+
+    name: str
+    sex: str = ""
+    birth_date: dt.date | None = None
+    raw_id: str = ""
+
+
+@dataclass
+class Match:
+    kind: str
+    number: str = ""  # the 18-digit form ("" when unusable)
+    id_problem: str = ""
+    person_id: int | None = None
+    diffs: list[str] = field(default_factory=list)  # item keys that differ from the register
+    candidates: list[int] = field(default_factory=list)
+
+    @property
+    def exact(self) -> bool:
+        return self.kind == EXACT
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "person": self.person_id,
+            "diffs": self.diffs,
+            "candidates": self.candidates,
+            "id_problem": self.id_problem,
+        }
+
+
+def same_name(a: str, b: str) -> bool:
+    def norm(s: str) -> str:
+        return "".join(unicodedata.normalize("NFKC", s or "").split())
+
+    return norm(a) == norm(b)
+
+
+def parse_id(raw: str) -> tuple[str, str]:
+    """(18-digit number, "") or ("", the reason it is unusable)."""
+    if not cid.normalise(raw):
+        return "", ""
+    try:
+        return cid.parse(raw).number, ""
+    except cid.CitizenIdError as exc:
+        return "", str(exc)
+
+
+def _index(number: str) -> str:
+    from pims.registry.services import citizen_id_index
+
+    return citizen_id_index(number)
+
+
+def _differences(person: FilePerson, row: dict) -> list[str]:
+    out = []
+    if not same_name(person.name, row["name"]):
+        out.append("name")
+    if person.sex and person.sex != row["sex"]:
+        out.append("sex")
+    if person.birth_date and person.birth_date != row["birth_date"]:
+        out.append("birth_date")
+    return out
+
+
+PERSON_COLUMNS = ("id", "id_index", "name", "sex", "birth_date")
+
+
+def match_persons(people: list[FilePerson], *, prefix: str = "") -> list[Match]:
+    """One Match per person, in order. `prefix`: the register subtree
+    candidates are looked for in (the importer's jurisdiction; "" all)."""
+    out: list[Match] = []
+    by_index: dict[str, list[int]] = {}
+    for i, person in enumerate(people):
+        number, problem = parse_id(person.raw_id)
+        if number:
+            out.append(Match(UNKNOWN, number=number))
+            by_index.setdefault(_index(number), []).append(i)
+        else:
+            out.append(Match(INVALID if problem else MISSING, id_problem=problem))
+    keys = list(by_index)
+    for start in range(0, len(keys), 500):
+        for row in Person.objects.filter(id_index__in=keys[start : start + 500]).values(*PERSON_COLUMNS):
+            for i in by_index[row["id_index"]]:
+                m = out[i]
+                m.person_id, m.diffs = row["id"], _differences(people[i], row)
+                m.kind = DIFFERS if m.diffs else EXACT
+                if m.diffs:
+                    m.candidates = [row["id"]]
+    _candidates(people, out, prefix)
+    return out
+
+
+def _candidates(people: list[FilePerson], matches: list[Match], prefix: str) -> None:
+    """Same name, sex and birth date in the register: candidates for the
+    persons without an exact match (never matched automatically)."""
+    wanted = [
+        i for i, m in enumerate(matches) if m.kind in (UNKNOWN, INVALID, MISSING) and people[i].birth_date is not None
+    ]
+    for start in range(0, len(wanted), 200):
+        part = wanted[start : start + 200]
+        q = Q()
+        for i in part:
+            p = people[i]
+            q |= Q(name=p.name.strip(), birth_date=p.birth_date)
+        rows = Person.objects.filter(q)
+        if prefix:
+            rows = rows.filter(registered_code__startswith=prefix)
+        found: dict[tuple[str, dt.date], list[tuple[int, str]]] = {}
+        for row in rows.order_by("id").values("id", "name", "birth_date", "sex"):
+            found.setdefault((row["name"], row["birth_date"]), []).append((row["id"], row["sex"]))
+        for i in part:
+            p = people[i]
+            hits = [pk for pk, sex in found.get((p.name.strip(), p.birth_date), []) if not p.sex or sex == p.sex]
+            matches[i].candidates = [pk for pk in hits if pk != matches[i].person_id][:CANDIDATES_MAX]
