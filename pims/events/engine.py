@@ -16,6 +16,7 @@ import datetime as dt
 from django.utils import timezone
 
 from pims.lib import clock
+from pims.registry.checks.base import with_prefix
 
 from .errors import EventRefused
 from .handlers import handler_for
@@ -55,7 +56,7 @@ def run(events, state: RegisterState) -> list[tuple[Event, list[str]]]:
     for event in ordered(events):
         messages = _problems(event, state)
         if messages:
-            refused.append((event, [f"{title(event, state)}：{m}" for m in messages]))
+            refused.append((event, [with_prefix(m, f"{title(event, state)}：") for m in messages]))
             continue
         handler_for(event.event_type).apply(event, state)
     return refused

@@ -10,6 +10,10 @@ from .selectors import param_value
 
 MALE, FEMALE = "1", "2"  # GB/T 2261.1
 MARRIAGE_MIN_AGE = {MALE: "marriage.min_age.male", FEMALE: "marriage.min_age.female"}
+MOTHER_AGE_MIN, MOTHER_AGE_MAX = "birth.mother_age.min", "birth.mother_age.max"
+MOTHER_AGE_USUAL_MAX = "birth.mother_age.usual_max"
+FATHER_AGE_USUAL_MIN = "birth.father_age.usual_min"
+CHILDBEARING_AGE_MIN, CHILDBEARING_AGE_MAX = "childbearing.age.min", "childbearing.age.max"
 
 
 def min_marriage_age(sex: str, on: dt.date) -> int | None:
@@ -20,13 +24,13 @@ def min_marriage_age(sex: str, on: dt.date) -> int | None:
 
 def childbearing_ages(on: dt.date | None = None) -> tuple[int, int]:
     """育龄: the first and last completed year of childbearing age."""
-    return param_value("childbearing.age.min", on), param_value("childbearing.age.max", on)
+    return param_value(CHILDBEARING_AGE_MIN, on), param_value(CHILDBEARING_AGE_MAX, on)
 
 
 def mother_age_limits(on: dt.date) -> tuple[int, int]:
     """The youngest and oldest plausible age of a mother at a birth on `on`;
     outside them the birth record is refused as wrong."""
-    return param_value("birth.mother_age.min", on), param_value("birth.mother_age.max", on)
+    return param_value(MOTHER_AGE_MIN, on), param_value(MOTHER_AGE_MAX, on)
 
 
 def change_report_due_day(on: dt.date) -> int:

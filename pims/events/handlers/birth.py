@@ -2,6 +2,7 @@
 named), opens its registered and resident spells, records the birth with the
 mother's birth order (孩次) and closes her open pregnancy as a live birth."""
 
+from pims.registry.checks import limits
 from pims.registry.models import Birth, Household
 
 from ..models import Spell
@@ -21,7 +22,6 @@ FIELDS = [
     Field("certificate_no", "出生医学证明编号", required=False),
     Field("residence_code", "现居住地区划", "region", required=False, help="默认为落户户所在村"),
 ]
-MIN_MOTHER_AGE = 15
 
 
 def _household(event, state, mother):
@@ -38,8 +38,12 @@ def validate(event, state) -> list[str]:
     base.require_active(mother, errors, "母亲")
     if event.effective_date < mother.birth_date:
         errors.append(f"出生日期 {event.effective_date} 早于母亲的出生日期 {mother.birth_date}")
-    elif (age := base.age_on(mother.birth_date, event.effective_date)) < MIN_MOTHER_AGE:
-        errors.append(f"母亲{base.label(mother)}生育时 {age} 岁，小于 {MIN_MOTHER_AGE} 岁（规则：母亲生育年龄）")
+    elif found := limits.mother_age(
+        name=(event.payload or {}).get("name", ""),
+        age=base.age_on(mother.birth_date, event.effective_date),
+        born=event.effective_date,
+    ):
+        errors.append(found)
     father = state.person((event.payload or {}).get("father_id"))
     if father is not None and father.sex != "1":
         errors.append(f"父亲{base.label(father)}的性别为女（规则：父亲须为男性）")

@@ -34,11 +34,13 @@ from pims.codes.selectors import code_map
 from pims.lib import citizen_id as cid
 from pims.lib import clock
 from pims.regions.models import Level, Region
+from pims.registry.checks import limits
 from pims.registry.models import Person, PersonStatus
 
 from ..models import Spell
 from . import base
 from .base import Field, pinyin_fields
+from .marriage import marriage_age
 
 LABEL = "更正"
 PERSON = "更正人员"
@@ -80,7 +82,6 @@ FIELDS = [
 ]
 CHOICES = {"field": [(k, v[0]) for k, v in CORRECTABLE.items()]}
 HEAD = base.HEAD
-MIN_MOTHER_AGE, MAX_MOTHER_AGE = 15, 49
 REGION_CODE_LEN = 12
 
 
@@ -296,12 +297,10 @@ def _link(event, person, state, field) -> list[str]:
         return [f"{base.label(new)}已是该出生记录中的另一方父母"]
     if new.birth_date >= person.birth_date:
         return [f"{name}{base.label(new)}的出生日期 {new.birth_date} 不早于子女的出生日期 {person.birth_date}"]
-    age = base.age_on(new.birth_date, person.birth_date)
-    if field == "birth_mother" and not MIN_MOTHER_AGE <= age <= MAX_MOTHER_AGE:
-        return [
-            f"母亲{base.label(new)}生育{base.label(person)}时 {age} 岁，不在 {MIN_MOTHER_AGE}–{MAX_MOTHER_AGE} 岁之间"
-            "（规则：母亲生育年龄）"
-        ]
+    if field == "birth_mother":
+        age = base.age_on(new.birth_date, person.birth_date)
+        if found := limits.mother_age(name=person.name, age=age, born=person.birth_date):
+            return [found]
     return []
 
 
@@ -317,6 +316,8 @@ def _spouse(person, new, state) -> list[str]:
         return [f"{base.label(new)}人员状态为“{new.get_status_display()}”（规则：配偶须为在册人员）"]
     if state.marriage(new) is not None or new.marital_status in base.MARRIED:
         return [f"{base.label(new)}已有婚姻记录（规则：一人同时只能有一段婚姻）"]
+    if marriage.date is not None and (found := marriage_age(new, marriage.date)):
+        return [found]
     return []
 
 

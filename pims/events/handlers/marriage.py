@@ -3,6 +3,7 @@
 husband's household, and recomputes the couple's responsible region by the
 seed rule (registered apart → the wife's registered location)."""
 
+from pims.registry.checks import limits
 from pims.registry.models import Marriage
 
 from . import base
@@ -24,9 +25,14 @@ FIELDS = [
     ),
     base.NEW_HEAD,
 ]
-LEGAL_AGE = {"1": 22, "2": 20}
 FIRST, REMARRIED, REUNITED = "21", "22", "23"
 SPOUSE = "10"
+
+
+def marriage_age(person, day):
+    """R01/R02 for one spouse of a marriage on `day` (limits.marriage_age)."""
+    age = base.age_on(person.birth_date, day)
+    return limits.marriage_age(name=person.name, sex=person.sex, age=age, on=day)
 
 
 def couple(event, state, errors: list[str]):
@@ -52,11 +58,8 @@ def validate_marriage(event, state, errors: list[str]):
         base.check_date(event, person, state, errors, "结婚日期")
         if person.marital_status in base.MARRIED or state.marriage(person) is not None:
             errors.append(f"{base.label(person)}的婚姻状况为已婚，不能再登记结婚（规则：已婚者须先登记离婚或丧偶）")
-        age = base.age_on(person.birth_date, event.effective_date)
-        if age < LEGAL_AGE[person.sex]:
-            errors.append(
-                f"{base.label(person)}结婚时 {age} 岁，未达法定婚龄 {LEGAL_AGE[person.sex]} 岁（规则：法定婚龄）"
-            )
+        if found := marriage_age(person, event.effective_date):
+            errors.append(found)
     if event.payload.get("move_wife") and wife.household != husband.household:
         if husband.household.status != "active":
             errors.append("男方所在户已撤销，女方不能迁入")

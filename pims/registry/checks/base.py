@@ -4,6 +4,9 @@ from enum import StrEnum
 
 from django.db.models import QuerySet
 
+# A person-level message starts by naming the member's row on the form.
+ROW = "第 {row} 行："
+
 
 class Severity(StrEnum):
     ERROR = "error"  # blocks saving
@@ -25,6 +28,13 @@ class Rule:
     level: str = "person"
     category: str = "register"
     tags: tuple[str, ...] = field(default=())
+
+    @property
+    def text(self) -> str:
+        """The message without the form row it starts with (``第 {row} 行：``):
+        what every path says, wherever it names the record itself (an event's
+        number and subject, an import's file line)."""
+        return self.message.removeprefix(ROW)
 
 
 @dataclass
@@ -70,3 +80,35 @@ def violation(rule_id: str, *, row: int | None = None, field: str | None = None,
         message=f"[{rule.id}] " + rule.message.format(row=row, **fmt),
         row=row,
     )
+
+
+class Finding(str):
+    """A catalogue rule's message as text that keeps its rule id and field.
+
+    The event path handles refusals as text (prefixed with the event, joined,
+    shown); a Finding is that text, so the id survives to the API's problems
+    (`rule`) and tests can assert `finding.rule_id`."""
+
+    rule_id: str
+    field: str
+    severity: Severity
+
+    def __new__(cls, text: str, *, rule_id: str, field: str = "", severity: Severity = Severity.ERROR):
+        self = super().__new__(cls, text)
+        self.rule_id, self.field, self.severity = rule_id, field, severity
+        return self
+
+    def prefixed(self, prefix: str) -> "Finding":
+        return Finding(prefix + self, rule_id=self.rule_id, field=self.field, severity=self.severity)
+
+
+def finding(rule_id: str, **fmt) -> Finding:
+    """The rule's message (without the form row) for a record the caller
+    names itself, e.g. an event: ``[R08] 张小明 出生时母亲年龄为 13 岁……``."""
+    rule = RULES[rule_id]
+    return Finding(f"[{rule.id}] " + rule.text.format(**fmt), rule_id=rule.id, field=rule.field, severity=rule.severity)
+
+
+def with_prefix(message: str, prefix: str) -> str:
+    """`prefix` + `message`, keeping a Finding's rule id."""
+    return message.prefixed(prefix) if isinstance(message, Finding) else prefix + message

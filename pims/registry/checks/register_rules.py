@@ -47,10 +47,28 @@ from django.db.models.functions import Cast, Coalesce, Concat, Rank
 
 from pims.codes.models import Code, CodeVersion
 from pims.lib import clock
+from pims.params.policy import (
+    FATHER_AGE_USUAL_MIN,
+    MARRIAGE_MIN_AGE,
+    MOTHER_AGE_MAX,
+    MOTHER_AGE_MIN,
+    MOTHER_AGE_USUAL_MAX,
+    min_marriage_age,
+)
+from pims.params.selectors import param_expression
 
 from ..models import Birth, Contraception, Marriage, Person, Pregnancy
-from .base import Rule, Severity, register
+from .base import ROW, Rule, Severity, register
 from .expressions import age_at
+from .limits import (
+    MARRIAGE_AGE,
+    MARRIAGE_AGE_TEXT,
+    MOTHER_AGE,
+    MOTHER_AGE_TEXT,
+    MOTHER_AGE_UNUSUAL,
+    MOTHER_AGE_UNUSUAL_TEXT,
+    SEX_LABEL,
+)
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -79,7 +97,6 @@ FEMALE_STERILISATION = ("02",)  # 女性绝育（输卵管结扎）
 # Methods a woman uses on herself: sterilisation, IUD, implant, pills, injection.
 FEMALE_ONLY_METHODS = (*FEMALE_STERILISATION, "03", "04", "05", "06")
 
-MIN_MARRIAGE_AGE = {MALE: 22, FEMALE: 20}
 CHILDBEARING_AGES = (15, 49)
 
 # Stored code columns and the code table that must hold their value.
@@ -200,50 +217,50 @@ def _with_parents(qs):
 
 
 def _marriage_age(sex: str):
+    """R01/R02 (limits.marriage_age): the age at a dated marriage below the
+    legal age in force on the marriage date; a married person without a
+    dated marriage, below today's legal age now."""
     role = "husband" if sex == MALE else "wife"
-    minimum = MIN_MARRIAGE_AGE[sex]
+    key = MARRIAGE_MIN_AGE[sex]
 
     def query(qs):
         # A marriage dated before the birth is R23's business.
         dated = Marriage.objects.filter(date__gt=F(f"{role}__birth_date"))
-        too_young = dated.annotate(a=age(f"{role}__birth_date", "date")).filter(a__lt=minimum)
-        at_marriage = (
-            Marriage.objects.filter(**{f"{role}_id": OuterRef("pk")}, date__gt=OuterRef("birth_date"))
-            .annotate(a=age(OuterRef("birth_date"), "date"))
-            .order_by("a")
-            .values("a")[:1]
+        too_young = dated.annotate(a=age(f"{role}__birth_date", "date"), m=param_expression(key, "date")).filter(
+            a__lt=F("m")
         )
+        # A person's first marriage is the one at the youngest age.
+        first = Marriage.objects.filter(**{f"{role}_id": OuterRef("pk")}, date__gt=OuterRef("birth_date")).order_by(
+            "date"
+        )
+        now = min_marriage_age(sex, today())
+        undated = (
+            Q(aged_under(now), status=ACTIVE, marital_status__in=MARRIED) & ~in_rows(dated, f"{role}_id")
+            if now is not None
+            else Q(pk__in=[])
+        )
+        at_marriage = first.annotate(a=age(OuterRef("birth_date"), "date")).values("a")[:1]
+        limit_then = first.annotate(m=param_expression(key, "date")).values("m")[:1]
         return (
             qs.filter(sex=sex)
-            .filter(
-                in_rows(too_young, f"{role}_id")
-                | Q(aged_under(minimum), status=ACTIVE, marital_status__in=MARRIED) & ~in_rows(dated, f"{role}_id")
+            .filter(in_rows(too_young, f"{role}_id") | undated)
+            .annotate(
+                shown_age=Coalesce(Subquery(at_marriage, output_field=IntegerField()), age_now()),
+                min_age=Coalesce(
+                    Subquery(limit_then, output_field=IntegerField()), Value(now, output_field=IntegerField())
+                ),
+                sex_label=Value(SEX_LABEL[sex], output_field=CharField()),
             )
-            .annotate(shown_age=Coalesce(Subquery(at_marriage, output_field=IntegerField()), age_now()))
         )
 
     return query
 
 
 register(
-    Rule(
-        "R01",
-        "男性法定婚龄",
-        E,
-        "marriage_date",
-        "第 {row} 行：{name}（男）结婚时或现年 {shown_age} 岁，未达到 22 周岁的法定婚龄（婚姻状况/结婚日期）",
-        query=_marriage_age(MALE),
-    )
+    Rule(MARRIAGE_AGE[MALE], "男性法定婚龄", E, "marriage_date", ROW + MARRIAGE_AGE_TEXT, query=_marriage_age(MALE))
 )
 register(
-    Rule(
-        "R02",
-        "女性法定婚龄",
-        E,
-        "marriage_date",
-        "第 {row} 行：{name}（女）结婚时或现年 {shown_age} 岁，未达到 20 周岁的法定婚龄（婚姻状况/结婚日期）",
-        query=_marriage_age(FEMALE),
-    )
+    Rule(MARRIAGE_AGE[FEMALE], "女性法定婚龄", E, "marriage_date", ROW + MARRIAGE_AGE_TEXT, query=_marriage_age(FEMALE))
 )
 
 # ---------------------------------------------------------------------------
@@ -361,31 +378,36 @@ register(
 
 
 def _mother_age(qs):
-    # A mother not older than the child is R07's business.
+    # A mother not older than the child is R07's business. The limits are
+    # those in force on the child's birth date.
     return qs.filter(birth__mother__birth_date__lt=F("birth_date")).annotate(
-        mother_age=age("birth__mother__birth_date", "birth_date")
+        mother_age=age("birth__mother__birth_date", "birth_date"),
+        min_age=param_expression(MOTHER_AGE_MIN, "birth_date"),
+        max_age=param_expression(MOTHER_AGE_MAX, "birth_date"),
     )
 
 
 register(
     Rule(
-        "R08",
+        MOTHER_AGE,
         "生育时母亲年龄（错误）",
         E,
         "mother_row",
-        "第 {row} 行：{name} 出生时母亲年龄为 {mother_age} 岁，超出 12–60 岁的合理范围",
-        query=lambda qs: _mother_age(qs).filter(Q(mother_age__lt=12) | Q(mother_age__gt=60)),
+        ROW + MOTHER_AGE_TEXT,
+        query=lambda qs: _mother_age(qs).filter(Q(mother_age__lt=F("min_age")) | Q(mother_age__gt=F("max_age"))),
     )
 )
 register(
     Rule(
-        "R09",
+        MOTHER_AGE_UNUSUAL,
         "生育时母亲年龄（提示）",
         W,
         "mother_row",
-        "第 {row} 行：{name} 出生时母亲年龄为 {mother_age} 岁，不在 15–50 岁之间，请核实",
-        query=lambda qs: _mother_age(qs).filter(
-            Q(mother_age__gte=12, mother_age__lt=15) | Q(mother_age__gt=50, mother_age__lte=60)
+        ROW + MOTHER_AGE_UNUSUAL_TEXT,
+        query=lambda qs: (
+            _mother_age(qs)
+            .annotate(usual_max=param_expression(MOTHER_AGE_USUAL_MAX, "birth_date"))
+            .filter(mother_age__gt=F("usual_max"), mother_age__lte=F("max_age"))
         ),
     )
 )
@@ -393,14 +415,17 @@ register(
 register(
     Rule(
         "R10",
-        "父子年龄差不足 15 岁",
+        "生育时父亲年龄过小",
         W,
         "father_row",
-        "第 {row} 行：{name} 出生时父亲仅 {father_age} 岁（年龄差不足 15 岁），请核实父亲行号",
+        "第 {row} 行：{name} 出生时父亲仅 {father_age} 岁（不满 {usual_min} 岁），请核实父亲行号",
         query=lambda qs: (
             qs.filter(birth__father__isnull=False, birth__father__birth_date__lt=F("birth_date"))
-            .annotate(father_age=age("birth__father__birth_date", "birth_date"))
-            .filter(father_age__lt=15)
+            .annotate(
+                father_age=age("birth__father__birth_date", "birth_date"),
+                usual_min=param_expression(FATHER_AGE_USUAL_MIN, "birth_date"),
+            )
+            .filter(father_age__lt=F("usual_min"))
         ),
     )
 )

@@ -8,6 +8,8 @@ from django.db import connection
 
 from pims.codes.models import CodeVersion
 from pims.lib import clock
+from pims.params.policy import MOTHER_AGE_MIN
+from pims.params.selectors import param_value
 from pims.registry.checks import RULES
 from pims.registry.checks.runner import check_households, register_rules
 from pims.registry.models import Birth, Marriage, Person
@@ -113,8 +115,8 @@ def r08(v):
 
 
 def r09(v):
-    hh, husband, wife = make_couple(v)
-    make_child(hh, 3, mother=wife, birth_date=dt.date(1996, 6, 1))  # mother 14
+    hh, husband, wife = make_couple(v, wife_birth=dt.date(1960, 1, 1))
+    make_child(hh, 3, mother=wife, birth_date=dt.date(2016, 6, 1))  # mother 56
     return hh
 
 
@@ -491,6 +493,7 @@ def test_messages_name_values_from_stored_columns(regions):
 
 def test_one_query_per_rule(regions, django_assert_num_queries):
     hh, _, _ = clean_family(regions["village_a1"])
+    param_value(MOTHER_AGE_MIN)  # the parameter table: read once per process, not per check
     with django_assert_num_queries(len(register_rules())):
         check_households([hh.id])
 
