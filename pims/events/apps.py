@@ -10,6 +10,8 @@ class EventsConfig(AppConfig):
         from pims.accounts.roles import Cap
         from pims.web.modules import Item, register_item
 
+        from .handlers import catalogue  # noqa: F401  (event rules join the catalogue)
+
         register_item(
             "registry",
             Item(_("信息变更单"), "events:report_list", Cap.VIEW_PERSONAL, _("按月填报、提交和审核信息变更单")),

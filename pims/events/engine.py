@@ -20,6 +20,7 @@ from pims.registry.checks.base import with_prefix
 
 from .errors import EventRefused
 from .handlers import handler_for
+from .handlers.catalogue import refuse
 from .models import Event
 from .periods import period_of
 from .state import RegisterState
@@ -41,11 +42,11 @@ def title(event: Event, state: RegisterState) -> str:
 def _problems(event: Event, state: RegisterState) -> list[str]:
     handler = handler_for(event.event_type)
     if handler is None:
-        return [f"变动类型“{event.event_type}”不能通过变更单登记"]
+        return [refuse("E01", event_type=event.event_type)]
     if event.effective_date > state.today:
-        return [f"发生日期 {event.effective_date} 晚于今天（规则：只能登记已发生的变动）"]
+        return [refuse("E02", day=event.effective_date)]
     if event.report_date and event.effective_date > event.report_date:
-        return [f"发生日期 {event.effective_date} 晚于报告日期 {event.report_date}"]
+        return [refuse("E03", day=event.effective_date, report_date=event.report_date)]
     return handler.validate(event, state)
 
 

@@ -9,10 +9,13 @@ row of the dated parameter table) changes what every path says."""
 
 import csv
 import datetime as dt
+import io
 import json
 import re
 
 import pytest
+from django.conf import settings
+from django.core.management import call_command
 from django.urls import reverse
 
 from pims.events import services as events
@@ -25,6 +28,7 @@ from pims.lib import clock
 from pims.lib.citizen_id import make_citizen_id
 from pims.params import services as params
 from pims.params.policy import MARRIAGE_MIN_AGE, MOTHER_AGE_MIN
+from pims.registry.checks import RULES
 from pims.registry.checks.limits import FEMALE, MARRIAGE_AGE, MARRIAGE_AGE_TEXT, MOTHER_AGE, MOTHER_AGE_TEXT
 from pims.registry.tests.conftest import born_aged, family_form
 from pims.registry.tests.factories import make_person
@@ -225,3 +229,22 @@ def test_amending_the_limit_in_its_parameter_row_changes_every_path(ctx, case, p
     )
     (rule, _), found = PATHS[path](case, ctx)
     assert rule not in {r for r, _ in found}, found
+
+
+# --- the catalogue's document ------------------------------------------------------------
+
+
+def test_the_committed_catalogue_document_is_the_generated_one():
+    """docs/logic-checks.md is `manage.py list_rules`' output: regenerate it
+    (`manage.py list_rules > docs/logic-checks.md`) when a rule changes."""
+    out = io.StringIO()
+    call_command("list_rules", stdout=out)
+    assert (settings.BASE_DIR / "docs" / "logic-checks.md").read_text(encoding="utf-8") == out.getvalue()
+
+
+def test_event_rules_and_the_shared_limits_are_in_the_catalogue():
+    out = io.StringIO()
+    call_command("list_rules", stdout=out)
+    rows = {line.split(" | ")[0].lstrip("| ") for line in out.getvalue().splitlines() if line.startswith("| ")}
+    assert {"R01", "R02", "R07", "R08", "E04", "E21", "E81"} <= rows
+    assert RULES["R08"].params == (MOTHER_AGE_MIN, "birth.mother_age.max")

@@ -16,6 +16,7 @@ from pims.registry.models import Household, Person, PersonStatus, ResidenceStatu
 
 from ..models import Spell
 from ..state import RegisterState
+from .catalogue import refuse
 
 HEAD = "02"
 MARRIED = {"20", "21", "22", "23"}
@@ -70,15 +71,13 @@ def age_on(birth: dt.date, day: dt.date) -> int:
 def subject(event, state: RegisterState, errors: list[str], what: str = "当事人") -> Person | None:
     person = state.person(event.person_id)
     if person is None:
-        errors.append(f"{what}不存在（规则：变动须指向在册人员）")
+        errors.append(refuse("E04", what=what))
     return person
 
 
 def require_active(person: Person, errors: list[str], what: str = "") -> bool:
     if person.status != PersonStatus.ACTIVE:
-        errors.append(
-            f"{what}{label(person)}人员状态为“{person.get_status_display()}”，不能登记此变动（规则：只能对在册人员登记变动）"
-        )
+        errors.append(refuse("E05", what=what, person=label(person), status=person.get_status_display()))
         return False
     return True
 
@@ -89,14 +88,11 @@ def check_date(event, person: Person, state: RegisterState, errors: list[str], f
     not rewritten backwards, so spells never overlap."""
     day = event.effective_date
     if day < person.birth_date:
-        errors.append(f"{field} {day} 早于{label(person)}的出生日期 {person.birth_date}（规则：变动不能早于出生）")
+        errors.append(refuse("E06", field=field, day=day, person=label(person), birth_date=person.birth_date))
         return
     last = state.last_change(person)
     if last is not None and day < last:
-        errors.append(
-            f"{field} {day} 早于{label(person)}上一次变动的日期 {last}（规则：变动不能早于该人上一次变动，"
-            "登记簿不倒改）"
-        )
+        errors.append(refuse("E07", field=field, day=day, person=label(person), last=last))
 
 
 def is_head(household: Household, person: Person) -> bool:
@@ -127,12 +123,9 @@ def head_leaving_errors(event, state: RegisterState, household: Household, leave
         return []
     new_head = state.person((event.payload or {}).get("new_head_id"))
     if new_head is None:
-        return [
-            f"户主{label(head)}离开本户后户内还有 {len(staying)} 名成员，必须在“新户主”中指定其中一人"
-            "（规则：户主死亡或迁出时须确定新户主）"
-        ]
+        return [refuse("E08", person=label(head), staying=len(staying))]
     if new_head not in staying:
-        return [f"新户主{label(new_head)}不是本户留下的在册成员（规则：新户主须为本户成员）"]
+        return [refuse("E09", person=label(new_head))]
     return []
 
 
@@ -191,20 +184,20 @@ def target_household_errors(event, state: RegisterState) -> tuple[Household | No
     number = (p.get("new_household_number") or "").strip()
     existing = state.household(p.get("target_household_id") or event.household_id)
     if existing is not None and number:
-        return None, ["迁入户与新立户只能填写一个（规则：迁入已有户或新立户二选一）"]
+        return None, [refuse("E10")]
     if existing is not None:
         if existing.status != Household.Status.ACTIVE:
-            return None, [f"迁入户 {existing.region_code}-{existing.number} 已撤销（规则：只能迁入现有户）"]
+            return None, [refuse("E11", household=f"{existing.region_code}-{existing.number}")]
         return existing, []
     if not number:
-        return None, ["必须选择迁入户，或填写新立户的所在村、户编号和住址（规则：迁入须有落户地址）"]
+        return None, [refuse("E12")]
     code = (p.get("new_household_village") or "").strip()
     if state.village(code) is None:
-        return None, [f"新立户所在村“{code}”不是有效的村级区划代码"]
+        return None, [refuse("E13", code=code)]
     if state.household_number_taken(code, number):
-        return None, [f"新立户户编号 {number} 在该村已被使用（规则：户编号村内唯一）"]
+        return None, [refuse("E14", number=number)]
     if not (p.get("new_household_address") or "").strip():
-        return None, ["新立户住址不能为空"]
+        return None, [refuse("E15")]
     return None, []
 
 
@@ -313,10 +306,8 @@ def new_person(payload: dict, *, household: Household, state: RegisterState, **v
 def new_person_errors(payload: dict, state: RegisterState, day: dt.date) -> list[str]:
     errors = []
     if payload.get("id_index") and state.id_index_taken(payload["id_index"]):
-        errors.append(
-            f"公民身份号码 {payload.get('id_masked', '')} 已在册（规则：同一人不能重复登记，回迁请选择已在册人员）"
-        )
+        errors.append(refuse("E16", masked=payload.get("id_masked", "")))
     birth = payload.get("birth_date")
     if birth and dt.date.fromisoformat(birth) > day:
-        errors.append(f"出生日期 {birth} 晚于发生日期 {day}")
+        errors.append(refuse("E17", birth=birth, day=day))
     return errors

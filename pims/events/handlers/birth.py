@@ -8,6 +8,7 @@ from pims.registry.models import Birth, Household
 from ..models import Spell
 from . import base
 from .base import Field
+from .catalogue import refuse
 
 LABEL = "出生"
 PERSON = None
@@ -30,26 +31,27 @@ def _household(event, state, mother):
 
 def validate(event, state) -> list[str]:
     errors: list[str] = []
+    child_name = (event.payload or {}).get("name", "")
     mother = state.person(event.related_person_id)
     if mother is None:
-        return ["母亲不存在（规则：出生须指向在册的母亲）"]
+        return [refuse("E21")]
     if mother.sex != "2":
-        errors.append(f"母亲{base.label(mother)}的性别为男（规则：出生只能登记给女性）")
+        errors.append(refuse("E22", person=base.label(mother)))
     base.require_active(mother, errors, "母亲")
-    if event.effective_date < mother.birth_date:
-        errors.append(f"出生日期 {event.effective_date} 早于母亲的出生日期 {mother.birth_date}")
+    if mother.birth_date >= event.effective_date:
+        errors.append(limits.parent_older(name=child_name, parent="母亲"))
     elif found := limits.mother_age(
-        name=(event.payload or {}).get("name", ""),
+        name=child_name,
         age=base.age_on(mother.birth_date, event.effective_date),
         born=event.effective_date,
     ):
         errors.append(found)
     father = state.person((event.payload or {}).get("father_id"))
     if father is not None and father.sex != "1":
-        errors.append(f"父亲{base.label(father)}的性别为女（规则：父亲须为男性）")
+        errors.append(refuse("E23", person=base.label(father)))
     household = _household(event, state, mother)
     if household is None or household.status != Household.Status.ACTIVE:
-        errors.append("落户户不存在或已撤销（规则：出生须落户在现有户）")
+        errors.append(refuse("E24"))
     return errors
 
 

@@ -40,6 +40,7 @@ from pims.registry.models import Person, PersonStatus
 from ..models import Spell
 from . import base
 from .base import Field, pinyin_fields
+from .catalogue import refuse
 from .marriage import marriage_age
 
 LABEL = "更正"
@@ -83,6 +84,7 @@ FIELDS = [
 CHOICES = {"field": [(k, v[0]) for k, v in CORRECTABLE.items()]}
 HEAD = base.HEAD
 REGION_CODE_LEN = 12
+PARENT = {"birth_mother": "母亲", "birth_father": "父亲"}
 
 
 def field_label(field: str) -> str:
@@ -94,32 +96,32 @@ def clean(payload: dict) -> list[str]:
     parsed and encrypted here, and replaced in the payload by its masked form."""
     field = payload.get("field")
     if field not in CORRECTABLE:
-        return [f"“{field}”不能通过更正事件修改（规则：人员状态和现在的户籍地、居住地须通过相应的变动事件变更）"]
+        return [refuse("E141", field=field)]
     name = field_label(field)
     after = (payload.get("after") or "").strip()
     if field in LINKS:
         if not payload.get("after_person"):
-            return [f"更正{name}时必须选择更正后的关系人（规则：人员关系须指向在册人员）"]
+            return [refuse("E142", name=name)]
         person = Person.objects.filter(pk=payload["after_person"]).values_list("name", flat=True).first()
         payload["after"] = person or ""
         return []
     if not after:
-        return [f"更正后的{name}不能为空"]
+        return [refuse("E143", name=name)]
     if field in IDENTITY:
         return _clean_citizen_id(payload)
     if field in REGIONS:
         if not (after.isdigit() and len(after) == REGION_CODE_LEN):
-            return [f"更正后的{name}“{after}”不是 12 位区划代码"]
+            return [refuse("E144", name=name, after=after)]
         return []
     table = DESCRIPTIVE[field][1]
     if table and after not in code_map(table):
-        return [f"更正后的{name}代码“{after}”不在代码表中"]
+        return [refuse("E145", name=name, after=after)]
     if field == "birth_date":
         try:
             if dt.date.fromisoformat(after) > clock.today():
-                return [f"更正后的出生日期 {after} 晚于今天"]
+                return [refuse("E146", after=after)]
         except ValueError:
-            return [f"更正后的出生日期“{after}”不是有效日期（格式 YYYY-MM-DD）"]
+            return [refuse("E147", after=after)]
     return []
 
 
@@ -131,14 +133,14 @@ def _clean_citizen_id(payload: dict) -> list[str]:
         parsed = cid.parse(payload["after"])
     except cid.CitizenIdError as exc:
         payload["after"] = ""
-        return [f"更正后的公民身份号码无效——{exc}（规则：GB 11643 校验）"]
+        return [refuse("E148", reason=exc)]
     before = (payload.get("before") or "").strip()
     if before and "*" not in before:
         try:
             old = cid.parse(before)
         except cid.CitizenIdError as exc:
             payload["before"] = ""
-            return [f"更正前的公民身份号码无效——{exc}"]
+            return [refuse("E149", reason=exc)]
         payload["before_index"] = citizen_id_index(old.number)
         payload["before"] = old.masked
     payload.update(
@@ -188,9 +190,7 @@ def validate(event, state) -> list[str]:
     else:
         same = before == current
     if not same:
-        errors.append(
-            f"{base.label(person)}的{name}登记值为“{current}”，与填写的更正前“{before}”不符（规则：更正前的值须与登记值一致）"
-        )
+        errors.append(refuse("E150", person=base.label(person), name=name, current=current, before=before))
     check = {"birth_date": _birth_date, "sex": _sex, "relationship": _relationship, "citizen_id": _citizen_id}
     if field in REGIONS:
         errors += _region(event, person, state, field)
@@ -206,24 +206,18 @@ def _birth_date(event, person, state) -> list[str]:
     new = dt.date.fromisoformat(event.payload["after"])
     started = [s.start for s in state.open_spells(person)]
     if started and new > min(started):
-        errors.append(
-            f"更正后的出生日期 {new} 晚于{base.label(person)}在册登记的开始日期 {min(started)}"
-            "（规则：出生不能晚于在册登记）"
-        )
+        errors.append(refuse("E151", new=new, person=base.label(person), start=min(started)))
     if person.id_birth_date and person.id_birth_date != new:
-        errors.append(
-            f"更正后的出生日期 {new} 与{base.label(person)}的公民身份号码表示的 {person.id_birth_date} 不符"
-            "（规则：出生日期须与公民身份号码一致，号码有误请先更正号码）"
-        )
+        errors.append(refuse("R29", name=person.name, birth_date=new))
     return errors
 
 
 def _sex(event, person, state) -> list[str]:
     errors = []
     if state.marriage(person) or state.pregnancy(person) or state.contraception(person):
-        errors.append(f"{base.label(person)}有婚姻或生育记录，不能直接更正性别（规则：性别与家庭记录须一致）")
+        errors.append(refuse("E152", person=base.label(person)))
     if person.id_sex and person.id_sex != event.payload["after"]:
-        errors.append(f"更正后的性别与{base.label(person)}公民身份号码第 17 位不符（规则：性别须与公民身份号码一致）")
+        errors.append(refuse("R28", name=person.name))
     return errors
 
 
@@ -232,30 +226,22 @@ def _relationship(event, person, state) -> list[str]:
     if household is None:
         return []
     if after == HEAD and not base.is_head(household, person):
-        return [
-            f"{base.label(person)}不是本户户主，不能把与户主关系更正为户主（规则：户主只能通过分户、合户或指定新户主变更）"
-        ]
+        return [refuse("E153", person=base.label(person))]
     if person.relationship == HEAD and after != HEAD and base.is_head(household, person):
-        return [f"{base.label(person)}是本户户主，不能把与户主关系更正为其他关系（规则：户主只能通过指定新户主变更）"]
+        return [refuse("E154", person=base.label(person))]
     return []
 
 
 def _citizen_id(event, person, state) -> list[str]:
     p, errors = event.payload, []
     if p.get("id_sex") and p["id_sex"] != person.sex:
-        errors.append(
-            f"更正后的公民身份号码 {p['after']} 第 17 位表示的性别与{base.label(person)}登记的性别不符"
-            "（规则：性别须与公民身份号码一致）"
-        )
+        errors.append(refuse("R28", name=person.name))
     if p.get("id_birth_date") and p["id_birth_date"] != person.birth_date.isoformat():
-        errors.append(
-            f"更正后的公民身份号码 {p['after']} 表示的出生日期 {p['id_birth_date']} 与{base.label(person)}"
-            f"登记的出生日期 {person.birth_date} 不符（规则：出生日期须与公民身份号码一致）"
-        )
+        errors.append(refuse("R29", name=person.name, birth_date=person.birth_date))
     if p.get("id_index") == person.id_index:
-        errors.append("更正后的公民身份号码与登记的号码相同（规则：更正须改变登记值）")
+        errors.append(refuse("E155", name="公民身份号码", after=p["after"]))
     elif p.get("id_index") and state.id_index_taken(p["id_index"]):
-        errors.append(f"公民身份号码 {p['after']} 已在册（规则：同一号码不能登记给两个人）")
+        errors.append(refuse("R27", name=person.name))
     return errors
 
 
@@ -264,17 +250,15 @@ def _region(event, person, state, field) -> list[str]:
     after = event.payload["after"]
     spell = state.open_spell(person, kind)
     if spell is None:
-        return [
-            f"{base.label(person)}没有在册的{Spell.Kind(kind).label}时段，无法更正{name}（规则：区划更正作用于当前时段）"
-        ]
+        return [refuse("E156", person=base.label(person), kind=Spell.Kind(kind).label, name=name)]
     if after == spell.region_code:
-        return [f"更正后的{name} {after} 与登记值相同（规则：更正须改变登记值）"]
+        return [refuse("E155", name=name, after=after)]
     region = Region.objects.filter(code=after).first()
     if region is not None:
         if region.level != Level.VILLAGE or region.valid_to is not None:
-            return [f"更正后的{name}“{after}”不是现行的村级区划（规则：人员只能登记在村/社区）"]
+            return [refuse("E157", name=name, after=after)]
     elif Region.objects.filter(code__in=[after[:6], after[:6] + "000000"]).exists():
-        return [f"更正后的{name}“{after}”在本县区划中不存在（规则：县内区划须为现行的村级区划）"]
+        return [refuse("E158", name=name, after=after)]
     return []
 
 
@@ -282,21 +266,21 @@ def _link(event, person, state, field) -> list[str]:
     name, sex = LINKS[field]
     new = state.person(event.payload.get("after_person"))
     if new is None:
-        return [f"更正后的关系人不存在（规则：{name}须为在册人员）"]
+        return [refuse("E159", name=name)]
     if new.pk == person.pk:
-        return [f"{name}不能是{base.label(person)}本人"]
+        return [refuse("E160", name=name, person=base.label(person))]
     if field == "spouse":
         return _spouse(person, new, state)
     birth = state.birth_of(person)
     if birth is None:
-        return [f"{base.label(person)}没有出生记录，无法更正{name}（规则：父母关系记录在出生记录中）"]
+        return [refuse("E161", person=base.label(person), name=name)]
     if new.sex != sex:
-        return [f"{name}{base.label(new)}的性别不符（规则：母亲须为女性，父亲须为男性）"]
+        return [refuse("E162", name=name, person=base.label(new))]
     other = birth.father_id if field == "birth_mother" else birth.mother_id
     if other == new.pk:
-        return [f"{base.label(new)}已是该出生记录中的另一方父母"]
+        return [refuse("E163", person=base.label(new))]
     if new.birth_date >= person.birth_date:
-        return [f"{name}{base.label(new)}的出生日期 {new.birth_date} 不早于子女的出生日期 {person.birth_date}"]
+        return [limits.parent_older(name=person.name, parent=PARENT[field])]
     if field == "birth_mother":
         age = base.age_on(new.birth_date, person.birth_date)
         if found := limits.mother_age(name=person.name, age=age, born=person.birth_date):
@@ -307,15 +291,15 @@ def _link(event, person, state, field) -> list[str]:
 def _spouse(person, new, state) -> list[str]:
     marriage = state.marriage(person)
     if marriage is None:
-        return [f"{base.label(person)}没有现存的婚姻记录，无法更正配偶（规则：配偶更正作用于现存婚姻）"]
+        return [refuse("E164", person=base.label(person))]
     if new.sex == person.sex:
-        return [f"{base.label(person)}与{base.label(new)}性别相同（规则：婚姻双方须为一男一女）"]
+        return [refuse("E82", a=base.label(person), b=base.label(new))]
     if state.spouse(person) is new:
-        return [f"{base.label(new)}已是{base.label(person)}的配偶（规则：更正须改变登记值）"]
+        return [refuse("E155", name="现任配偶", after=new.name)]
     if new.status != PersonStatus.ACTIVE:
-        return [f"{base.label(new)}人员状态为“{new.get_status_display()}”（规则：配偶须为在册人员）"]
+        return [refuse("E165", person=base.label(new), status=new.get_status_display())]
     if state.marriage(new) is not None or new.marital_status in base.MARRIED:
-        return [f"{base.label(new)}已有婚姻记录（规则：一人同时只能有一段婚姻）"]
+        return [refuse("E166", person=base.label(new))]
     if marriage.date is not None and (found := marriage_age(new, marriage.date)):
         return [found]
     return []

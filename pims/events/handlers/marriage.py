@@ -8,6 +8,7 @@ from pims.registry.models import Marriage
 
 from . import base
 from .base import Field
+from .catalogue import refuse
 
 LABEL = "结婚"
 PERSON = "本人"
@@ -39,11 +40,11 @@ def couple(event, state, errors: list[str]):
     a = base.subject(event, state, errors, "本人")
     b = state.person(event.related_person_id)
     if b is None:
-        errors.append("配偶不存在（规则：婚姻双方须为在册人员）")
+        errors.append(refuse("E81"))
     if a is None or b is None:
         return None, None
     if a.sex == b.sex:
-        errors.append(f"{base.label(a)}与{base.label(b)}性别相同（规则：婚姻双方须为一男一女）")
+        errors.append(refuse("E82", a=base.label(a), b=base.label(b)))
         return None, None
     return (a, b) if a.sex == "1" else (b, a)
 
@@ -57,14 +58,14 @@ def validate_marriage(event, state, errors: list[str]):
             continue
         base.check_date(event, person, state, errors, "结婚日期")
         if person.marital_status in base.MARRIED or state.marriage(person) is not None:
-            errors.append(f"{base.label(person)}的婚姻状况为已婚，不能再登记结婚（规则：已婚者须先登记离婚或丧偶）")
+            errors.append(refuse("E83", person=base.label(person)))
         if found := marriage_age(person, event.effective_date):
             errors.append(found)
     if event.payload.get("move_wife") and wife.household != husband.household:
         if husband.household.status != "active":
-            errors.append("男方所在户已撤销，女方不能迁入")
+            errors.append(refuse("E84"))
         if not event.payload.get("relationship") and not base.is_head(husband.household, husband):
-            errors.append("女方迁入男方户时须填写“女方在男方户中与户主关系”")
+            errors.append(refuse("E85"))
         errors += base.head_leaving_errors(event, state, wife.household, [wife])
     return husband, wife
 

@@ -3,6 +3,7 @@ the former spouse it is a reunion (复婚, 23) for both; otherwise the same
 as a marriage (再婚 22 for the previously married spouse)."""
 
 from . import base, marriage
+from .catalogue import refuse
 
 LABEL = "复婚/再婚"
 PERSON = "本人"
@@ -15,9 +16,7 @@ def validate(event, state) -> list[str]:
     errors: list[str] = []
     husband, wife = marriage.validate_marriage(event, state, errors)
     if husband is not None and husband.marital_status == "10" and wife.marital_status == "10":
-        errors.append(
-            f"{base.label(husband)}与{base.label(wife)}均为未婚，应登记为结婚（规则：再婚须至少一方有过婚姻）"
-        )
+        errors.append(refuse("E86", a=base.label(husband), b=base.label(wife)))
     return errors
 
 

@@ -50,14 +50,14 @@ def test_citizen_id_correction_revalidates_reencrypts_and_audits(personas, regio
     correct = {"person": head.pk, "field": "citizen_id", "before": head.id_masked}
 
     bad_check = good[:-1] + ("0" if good[-1] != "0" else "1")
-    assert "公民身份号码无效" in refused(personas, report, "correction", **correct, after=bad_check)
+    assert "[E148]" in refused(personas, report, "correction", **correct, after=bad_check)
     woman = make_citizen_id("210124", dt.date(1985, 6, 15), 52, "2")
-    assert "性别须与公民身份号码一致" in refused(personas, report, "correction", **correct, after=woman)
+    assert "[R28]" in refused(personas, report, "correction", **correct, after=woman)
     other_day = make_citizen_id("210124", dt.date(1985, 6, 16), 51, "1")
-    assert "出生日期须与公民身份号码一致" in refused(personas, report, "correction", **correct, after=other_day)
-    assert "已在册" in refused(personas, report, "correction", **correct, after=taken)
+    assert "[R29]" in refused(personas, report, "correction", **correct, after=other_day)
+    assert "[R27]" in refused(personas, report, "correction", **correct, after=taken)
     wrong_before = {**correct, "before": make_citizen_id("210124", dt.date(1985, 6, 15), 71, "1")}
-    assert "与填写的更正前" in refused(personas, report, "correction", **wrong_before, after=good)
+    assert "[E150]" in refused(personas, report, "correction", **wrong_before, after=good)
     assert not report.events.exists()
 
     event = file(personas, report, "correction", **correct, after=good)
@@ -84,7 +84,7 @@ def test_region_correction_corrects_the_spell_from_its_start_and_keeps_the_balan
     assert "本县区划中不存在" in refused(personas, report, "correction", **fix, after=a1[:9] + "999")
     assert "不是现行的村级区划" in refused(personas, report, "correction", **fix, after=regions["township_a"].code)
     assert "与登记值相同" in refused(personas, report, "correction", **fix, after=a1)
-    assert "与填写的更正前" in refused(personas, report, "correction", **{**fix, "before": a2}, after=a2)
+    assert "[E150]" in refused(personas, report, "correction", **{**fix, "before": a2}, after=a2)
     baseline = Spell.objects.get(person=son, kind="resident", end__isnull=True)
 
     file(personas, report, "correction", **fix, after=a2)
@@ -114,7 +114,7 @@ def test_mother_correction_keeps_both_mothers_birth_orders(personas, regions, fa
     report = village_report(personas, regions)
     fix = {"person": son.pk, "field": "birth_mother", "before": "李四"}
     assert "性别不符" in refused(personas, report, "correction", **fix, after_person=other["张三"].pk)
-    assert "不早于子女的出生日期" in refused(personas, report, "correction", **fix, after_person=other["张小红"].pk)
+    assert "[R07]" in refused(personas, report, "correction", **fix, after_person=other["张小红"].pk)
     assert "必须选择更正后的关系人" in refused(personas, report, "correction", **fix)
 
     file(personas, report, "correction", **fix, after_person=other["李四"].pk)

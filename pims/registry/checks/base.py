@@ -28,6 +28,8 @@ class Rule:
     level: str = "person"
     category: str = "register"
     tags: tuple[str, ...] = field(default=())
+    # Keys of the dated parameter table (pims/params) the rule's limits read.
+    params: tuple[str, ...] = field(default=())
 
     @property
     def text(self) -> str:

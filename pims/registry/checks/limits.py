@@ -37,6 +37,17 @@ def marriage_age(*, name: str, sex: str, age: int, on: dt.date) -> Finding | Non
     return finding(MARRIAGE_AGE[sex], name=name, sex_label=SEX_LABEL[sex], shown_age=age, min_age=minimum)
 
 
+# --- parents and children ---------------------------------------------------------------
+
+PARENT_OLDER = "R07"
+PARENT_OLDER_TEXT = "{name} 的{parent}出生日期不早于本人出生日期（母亲行号/父亲行号）"
+
+
+def parent_older(*, name: str, parent: str) -> Finding:
+    """R07: the parent (母亲 / 父亲) is not born before the child."""
+    return finding(PARENT_OLDER, name=name, parent=parent)
+
+
 # --- mother's age at a birth ------------------------------------------------------------
 
 MOTHER_AGE = "R08"

@@ -67,6 +67,8 @@ from .limits import (
     MOTHER_AGE_TEXT,
     MOTHER_AGE_UNUSUAL,
     MOTHER_AGE_UNUSUAL_TEXT,
+    PARENT_OLDER,
+    PARENT_OLDER_TEXT,
     SEX_LABEL,
 )
 
@@ -256,12 +258,18 @@ def _marriage_age(sex: str):
     return query
 
 
-register(
-    Rule(MARRIAGE_AGE[MALE], "男性法定婚龄", E, "marriage_date", ROW + MARRIAGE_AGE_TEXT, query=_marriage_age(MALE))
-)
-register(
-    Rule(MARRIAGE_AGE[FEMALE], "女性法定婚龄", E, "marriage_date", ROW + MARRIAGE_AGE_TEXT, query=_marriage_age(FEMALE))
-)
+for _sex, _title in ((MALE, "男性法定婚龄"), (FEMALE, "女性法定婚龄")):
+    register(
+        Rule(
+            MARRIAGE_AGE[_sex],
+            _title,
+            E,
+            "marriage_date",
+            ROW + MARRIAGE_AGE_TEXT,
+            query=_marriage_age(_sex),
+            params=(MARRIAGE_MIN_AGE[_sex],),
+        )
+    )
 
 # ---------------------------------------------------------------------------
 # Household head and spouse
@@ -352,11 +360,11 @@ register(
 
 register(
     Rule(
-        "R07",
+        PARENT_OLDER,
         "父母应年长于子女",
         E,
         "mother_row",
-        "第 {row} 行：{name} 的{parent}出生日期不早于本人出生日期（母亲行号/父亲行号）",
+        ROW + PARENT_OLDER_TEXT,
         query=lambda qs: (
             _with_parents(qs)
             .filter(
@@ -395,6 +403,7 @@ register(
         "mother_row",
         ROW + MOTHER_AGE_TEXT,
         query=lambda qs: _mother_age(qs).filter(Q(mother_age__lt=F("min_age")) | Q(mother_age__gt=F("max_age"))),
+        params=(MOTHER_AGE_MIN, MOTHER_AGE_MAX),
     )
 )
 register(
@@ -409,6 +418,7 @@ register(
             .annotate(usual_max=param_expression(MOTHER_AGE_USUAL_MAX, "birth_date"))
             .filter(mother_age__gt=F("usual_max"), mother_age__lte=F("max_age"))
         ),
+        params=(MOTHER_AGE_USUAL_MAX, MOTHER_AGE_MAX),
     )
 )
 # The mother's side of a small age gap is R08/R09; this one is the father's.
@@ -427,6 +437,7 @@ register(
             )
             .filter(father_age__lt=F("usual_min"))
         ),
+        params=(FATHER_AGE_USUAL_MIN,),
     )
 )
 
