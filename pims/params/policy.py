@@ -14,6 +14,9 @@ MOTHER_AGE_MIN, MOTHER_AGE_MAX = "birth.mother_age.min", "birth.mother_age.max"
 MOTHER_AGE_USUAL_MAX = "birth.mother_age.usual_max"
 FATHER_AGE_USUAL_MIN = "birth.father_age.usual_min"
 CHILDBEARING_AGE_MIN, CHILDBEARING_AGE_MAX = "childbearing.age.min", "childbearing.age.max"
+MARITAL_HISTORY_MIN_AGE = "person.marital_history.min_age"
+HIGHER_EDUCATION_MIN_AGE = "person.higher_education.min_age"
+PLAUSIBLE_MAX_AGE = "person.age.plausible_max"
 
 
 def min_marriage_age(sex: str, on: dt.date) -> int | None:

@@ -7,11 +7,13 @@ household form, the registry API, the police import, a birth or marriage
 event and a correction; and amending the limit in its one definition (its
 row of the dated parameter table) changes what every path says."""
 
+import ast
 import csv
 import datetime as dt
 import io
 import json
 import re
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -20,6 +22,7 @@ from django.urls import reverse
 
 from pims.events import services as events
 from pims.events.errors import EventRefused
+from pims.events.handlers import catalogue
 from pims.events.tests.conftest import approved_household, members, village_report
 from pims.integration.format import HEADERS
 from pims.integration.rejected import rejected_path
@@ -248,3 +251,24 @@ def test_event_rules_and_the_shared_limits_are_in_the_catalogue():
     rows = {line.split(" | ")[0].lstrip("| ") for line in out.getvalue().splitlines() if line.startswith("| ")}
     assert {"R01", "R02", "R07", "R08", "E04", "E21", "E81"} <= rows
     assert RULES["R08"].params == (MOTHER_AGE_MIN, "birth.mother_age.max")
+
+
+def _literal_rules(path: Path) -> list[str]:
+    """String literals (docstrings aside) that state a rule: `（规则：…）`."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
+    return [
+        f"{path.name}:{n.lineno}"
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings and "规则：" in n.value
+    ]
+
+
+def test_no_event_handler_writes_a_rule_of_its_own():
+    """Every refusal of an event handler comes from the catalogue (an E- or
+    a shared R-rule), so it has an id, is listed and is the same everywhere."""
+    handlers = Path(catalogue.__file__).parent
+    found = [
+        hit for path in sorted(handlers.glob("*.py")) if path.name != "catalogue.py" for hit in _literal_rules(path)
+    ]
+    assert found == []

@@ -1,8 +1,9 @@
 """Checks shared by the women's-health events (pregnancy, contraception)."""
 
-from . import base
+from pims.params.policy import childbearing_ages
 
-CHILDBEARING = (15, 49)
+from . import base
+from .catalogue import refuse
 
 
 def woman(event, state, errors: list[str], *, childbearing: bool = True):
@@ -10,11 +11,11 @@ def woman(event, state, errors: list[str], *, childbearing: bool = True):
     if person is None or not base.require_active(person, errors):
         return None
     if person.sex != "2":
-        errors.append(f"{base.label(person)}的性别为男（规则：此变动只能登记给女性）")
+        errors.append(refuse("E101", person=base.label(person)))
         return None
     base.check_date(event, person, state, errors)
     age = base.age_on(person.birth_date, event.effective_date)
-    low, high = CHILDBEARING
+    low, high = childbearing_ages(event.effective_date)
     if childbearing and not low <= age <= high:
-        errors.append(f"{base.label(person)}当时 {age} 岁，不在育龄（{low}–{high} 岁）（规则：育龄妇女）")
+        errors.append(refuse("E102", person=base.label(person), age=age, low=low, high=high))
     return person

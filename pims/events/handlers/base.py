@@ -195,7 +195,7 @@ def target_household_errors(event, state: RegisterState) -> tuple[Household | No
     if state.village(code) is None:
         return None, [refuse("E13", code=code)]
     if state.household_number_taken(code, number):
-        return None, [refuse("E14", number=number)]
+        return None, [refuse("H04", value=number)]
     if not (p.get("new_household_address") or "").strip():
         return None, [refuse("E15")]
     return None, []

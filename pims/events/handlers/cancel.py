@@ -7,6 +7,7 @@ from pims.registry.models import PersonStatus
 from ..models import Spell
 from . import base
 from .base import Field
+from .catalogue import refuse
 
 LABEL = "注销"
 PERSON = "注销人员"
@@ -21,7 +22,7 @@ def validate(event, state) -> list[str]:
     if person is None or not base.require_active(person, errors):
         return errors
     if state.open_spell(person, Spell.Kind.REGISTERED) is None:
-        errors.append(f"{base.label(person)}没有在册的户籍登记，不能注销（规则：只能注销在本地户籍中的人员）")
+        errors.append(refuse("E71", person=base.label(person)))
         return errors
     base.check_date(event, person, state, errors, "注销日期")
     errors += base.head_leaving_errors(event, state, person.household, [person])

@@ -10,6 +10,7 @@ the register's own rules (pims.registry.checks.limits), not copies here.
 `manage.py list_rules` and docs/logic-checks.md list them with the others.
 """
 
+from pims.params.policy import CHILDBEARING_AGE_MAX, CHILDBEARING_AGE_MIN
 from pims.registry.checks.base import Finding, Rule, Severity, finding, register
 
 E = Severity.ERROR
@@ -70,12 +71,7 @@ _event_rule(
     "必须选择迁入户，或填写新立户的所在村、户编号和住址（规则：迁入须有落户地址）",
 )
 _event_rule("E13", "新立户所在村", "new_household_village", "新立户所在村“{code}”不是有效的村级区划代码")
-_event_rule(
-    "E14",
-    "新立户户编号村内唯一",
-    "new_household_number",
-    "新立户户编号 {number} 在该村已被使用（规则：户编号村内唯一）",
-)
+# A new household's number taken in the village: H04, the form's own rule.
 _event_rule("E15", "新立户住址必填", "new_household_address", "新立户住址不能为空")
 _event_rule(
     "E16",
@@ -188,3 +184,132 @@ _event_rule(
 )
 _event_rule("E165", "配偶须为在册人员", "after_person", "{person}人员状态为“{status}”（规则：配偶须为在册人员）")
 _event_rule("E166", "一人同时只能有一段婚姻", "after_person", "{person}已有婚姻记录（规则：一人同时只能有一段婚姻）")
+
+# --- 迁入、迁出、县内迁移、注销 --------------------------------------------------------------
+_event_rule("E42", "已死亡人员不能迁入", "person", "{person}已死亡，不能迁入")
+_event_rule(
+    "E43", "县内户籍不能再迁入", "person", "{person}的户籍已在本县登记，不能再迁入（规则：县内迁移请登记为机械变动）"
+)
+_event_rule("E44", "迁入须登记完整的个人信息", "name", "新迁入人员缺少：{missing}（规则：迁入须登记完整的个人信息）")
+_event_rule(
+    "E51", "只能迁出本地户籍人员", "person", "{person}的户籍不在本地，不能登记迁出（规则：只能迁出在本地户籍中的人员）"
+)
+_event_rule(
+    "E61", "只能迁移在册人员", "person", "{person}没有在册的户籍登记，不能登记县内迁移（规则：只能迁移在册人员）"
+)
+_event_rule("E62", "迁入户须不同于现户", "target_household_id", "{person}已在迁入户中（规则：迁入户须不同于现户）")
+_event_rule(
+    "E71",
+    "只能注销本地户籍人员",
+    "person",
+    "{person}没有在册的户籍登记，不能注销（规则：只能注销在本地户籍中的人员）",
+)
+
+# --- 怀孕、妊娠结局、避孕节育 --------------------------------------------------------------
+_event_rule("E101", "只能登记给女性", "person", "{person}的性别为男（规则：此变动只能登记给女性）")
+register(
+    Rule(
+        "E102",
+        "育龄妇女",
+        E,
+        "effective_date",
+        "{person}当时 {age} 岁，不在育龄（{low}–{high} 岁）（规则：育龄妇女）",
+        category="event",
+        params=(CHILDBEARING_AGE_MIN, CHILDBEARING_AGE_MAX),
+    )
+)
+_event_rule("E103", "须先登记妊娠结局", "person", "{person}已有 {start} 起的怀孕记录尚未结束（规则：须先登记妊娠结局）")
+_event_rule("E104", "活产登记出生事件", "outcome", "妊娠结局为活产时请登记出生事件（出生事件会同时结束怀孕记录）")
+_event_rule("E105", "须登记已发生的结局", "outcome", "妊娠结局“妊娠中”不是结局（规则：须登记已发生的结局）")
+_event_rule("E106", "须先登记怀孕", "person", "{person}没有尚未结束的怀孕记录（规则：须先登记怀孕）")
+_event_rule("E107", "结局不早于怀孕", "effective_date", "结局日期 {day} 早于怀孕日期 {start}")
+_event_rule("E111", "“未避孕”不是措施", "method", "节育措施“未避孕”不是一种措施（规则：停止避孕请登记避孕终止）")
+_event_rule(
+    "E112",
+    "更换措施请登记避孕变更",
+    "method",
+    "{person}已有 {start} 起的节育措施（代码 {method}）（规则：更换措施请登记避孕变更）",
+)
+_event_rule("E113", "变更须有现有措施", "person", "{person}没有正在使用的节育措施（规则：开始避孕请登记避孕开始）")
+_event_rule(
+    "E114", "变更须换用另一种措施", "method", "新措施与现有措施相同（代码 {method}）（规则：变更须换用另一种措施）"
+)
+_event_rule("E115", "变更不早于措施开始", "effective_date", "变更日期 {day} 早于现有措施的开始日期 {start}")
+_event_rule("E116", "只能终止现有措施", "person", "{person}没有正在使用的节育措施（规则：只能终止现有措施）")
+_event_rule("E117", "终止不早于措施开始", "effective_date", "终止日期 {day} 早于措施的开始日期 {start}")
+
+# --- 流入、流出 --------------------------------------------------------------------------
+_event_rule("E121", "流入须来自外地", "person", "{person}已在本地居住（规则：流入须来自外地）")
+_event_rule("E122", "流入须登记完整的个人信息", "name", "新流入人员缺少：{missing}（规则：流入须登记完整的个人信息）")
+_event_rule(
+    "E123", "流动人员须登记在所住的户", "household", "必须选择现有的居住户（规则：流动人员须登记在所住的户或集体户）"
+)
+_event_rule(
+    "E124", "只对本地居住人员登记流出", "person", "{person}当前不在本地居住（规则：只能对在本地居住的人员登记流出）"
+)
+_event_rule(
+    "E125", "流出须离开现居住地", "destination_code", "流入地与{person}现居住地相同（规则：流出须离开现居住地）"
+)
+
+# --- 分户、合户 --------------------------------------------------------------------------
+# A new household's number: H04 (户编号村内唯一), the form's own rule.
+_event_rule("E131", "只能分出/合并本户成员", "members", "{name}不是该户的在册成员（规则：只能分出/合并本户成员）")
+_event_rule("E132", "分户至少分出一人", "members", "没有选择成员（规则：分户至少分出一人）")
+_event_rule("E133", "只能对现有户分户", "household", "原户不存在或已撤销（规则：只能对现有户分户）")
+_event_rule(
+    "E134", "分户后原户须保留成员", "members", "原户的全部成员都被分出，原户将没有成员（规则：分户后原户须保留成员）"
+)
+_event_rule("E135", "新户须有户主", "new_head_id", "新户户主须是分出的成员之一（规则：新户须有户主）")
+_event_rule("E137", "只能合并现有户", "household", "{what}不存在或已撤销（规则：只能合并现有户）")
+_event_rule("E138", "合户须为两个不同的户", "target_household_id", "被合并户与并入户相同（规则：合户须为两个不同的户）")
+_event_rule("E139", "同村合户", "target_household_id", "两户不在同一村（规则：跨村合户请登记县内迁移）")
+_event_rule("E140", "合户须并入全部成员", "members", "被合并户的成员{members}未列出（规则：合户须并入全部成员）")
+
+# --- 撤销 --------------------------------------------------------------------------------
+_event_rule("E181", "撤销须指定事件", "supersedes", "{target}为必填项")
+_event_rule("E182", "撤销须指向已审核的事件", "supersedes", "{target}不存在（规则：撤销须指向已审核的事件）")
+_event_rule(
+    "E183", "只能撤销已审核的事件", "supersedes", "{what}尚未审核通过，不能撤销（规则：未审核的事件请在变更单中撤回）"
+)
+_event_rule(
+    "E184",
+    "可撤销的变动",
+    "supersedes",
+    "{what}不能撤销（规则：可撤销的变动为{kinds}；其他登记错误请用更正事件）",
+)
+_event_rule("E185", "一个事件只能撤销一次", "supersedes", "{what}已{by}撤销（规则：一个事件只能撤销一次）")
+_event_rule("E186", "撤销须有当事人", "supersedes", "{what}没有当事人，不能撤销")
+_event_rule(
+    "E187",
+    "撤销前先撤销之后的事件",
+    "supersedes",
+    "{what}之后已有依赖它的事件：{later}（规则：撤销前须先撤销或更正之后的事件）",
+)
+_event_rule(
+    "E188",
+    "撤销前先撤销之后的变动",
+    "supersedes",
+    "{what}开始的{kind}时段已被后续变动结束（规则：撤销前须先撤销之后的变动）",
+)
+_event_rule(
+    "E189",
+    "撤销不能造成重叠的时段",
+    "supersedes",
+    "{person}已有{kind}时段（{region}，自 {start}）（规则：撤销不能造成重叠的时段）",
+)
+_event_rule(
+    "E190", "撤销死亡须能恢复原婚姻", "supersedes", "配偶{person}已有新的婚姻记录（规则：撤销死亡须能恢复原婚姻）"
+)
+_event_rule(
+    "E191",
+    "撤销前先处理之后的分户或合户",
+    "supersedes",
+    "{person}原所在户此后已有{changed}（规则：撤销前须先处理之后的分户或合户）",
+)
+_event_rule("E192", "只能回到现有户", "supersedes", "{person}原所在户已撤销（规则：只能回到现有户）")
+_event_rule(
+    "E193",
+    "撤销不改变之后确定的户主",
+    "relationship",
+    "{head}已成为户主，必须填写“恢复后与户主关系”（规则：撤销不改变之后确定的户主）",
+)

@@ -3,6 +3,7 @@
 from pims.registry.models import Contraception
 
 from . import _woman, base, contra_start
+from .catalogue import refuse
 
 LABEL = "避孕变更"
 PERSON = "育龄妇女"
@@ -18,11 +19,11 @@ def validate(event, state) -> list[str]:
         return errors
     current = state.contraception(woman)
     if current is None:
-        errors.append(f"{base.label(woman)}没有正在使用的节育措施（规则：开始避孕请登记避孕开始）")
+        errors.append(refuse("E113", person=base.label(woman)))
     elif current.method == event.payload.get("method"):
-        errors.append(f"新措施与现有措施相同（代码 {current.method}）（规则：变更须换用另一种措施）")
+        errors.append(refuse("E114", method=current.method))
     elif event.effective_date < current.start_date:
-        errors.append(f"变更日期 {event.effective_date} 早于现有措施的开始日期 {current.start_date}")
+        errors.append(refuse("E115", day=event.effective_date, start=current.start_date))
     return errors
 
 

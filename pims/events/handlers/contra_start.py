@@ -4,6 +4,7 @@ from pims.registry.models import Contraception
 
 from . import _woman, base
 from .base import Field
+from .catalogue import refuse
 
 LABEL = "避孕开始"
 PERSON = "育龄妇女"
@@ -15,7 +16,7 @@ NONE = "00"
 
 def method_errors(event) -> list[str]:
     if (event.payload or {}).get("method") == NONE:
-        return ["节育措施“未避孕”不是一种措施（规则：停止避孕请登记避孕终止）"]
+        return [refuse("E111")]
     return []
 
 
@@ -23,10 +24,7 @@ def validate(event, state) -> list[str]:
     errors = method_errors(event)
     woman = _woman.woman(event, state, errors, childbearing=False)
     if woman is not None and (current := state.contraception(woman)) is not None:
-        errors.append(
-            f"{base.label(woman)}已有 {current.start_date} 起的节育措施（代码 {current.method}）"
-            "（规则：更换措施请登记避孕变更）"
-        )
+        errors.append(refuse("E112", person=base.label(woman), start=current.start_date, method=current.method))
     return errors
 
 

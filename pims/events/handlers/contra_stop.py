@@ -1,6 +1,7 @@
 """避孕终止: the current method ends."""
 
 from . import _woman, base
+from .catalogue import refuse
 
 LABEL = "避孕终止"
 PERSON = "育龄妇女"
@@ -16,9 +17,9 @@ def validate(event, state) -> list[str]:
         return errors
     current = state.contraception(woman)
     if current is None:
-        errors.append(f"{base.label(woman)}没有正在使用的节育措施（规则：只能终止现有措施）")
+        errors.append(refuse("E116", person=base.label(woman)))
     elif event.effective_date < current.start_date:
-        errors.append(f"终止日期 {event.effective_date} 早于措施的开始日期 {current.start_date}")
+        errors.append(refuse("E117", day=event.effective_date, start=current.start_date))
     return errors
 
 

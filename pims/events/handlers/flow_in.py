@@ -10,6 +10,7 @@ from pims.registry.models import Household, PersonStatus
 from ..models import Spell
 from . import base
 from .base import Field
+from .catalogue import refuse
 
 LABEL = "流入"
 PERSON = "流入人员（本县在册人员时选择，否则填写下方个人信息）"
@@ -39,23 +40,23 @@ def validate(event, state) -> list[str]:
     p = event.payload or {}
     person = state.person(event.person_id)
     if event.person_id and person is None:
-        return ["流入人员不存在（规则：变动须指向在册人员）"]
+        return [refuse("E04", what="流入人员")]
     if person is not None:
         if not base.require_active(person, errors):
             return errors
         base.check_date(event, person, state, errors)
         here = state.open_spell(person, Spell.Kind.RESIDENT)
         if here is not None and here.region_code == _residence(event, state, person):
-            errors.append(f"{base.label(person)}已在本地居住（规则：流入须来自外地）")
+            errors.append(refuse("E121", person=base.label(person)))
         return errors
     missing = [f.label for f in base.NEW_PERSON_FIELDS if f.name in NEWCOMER_REQUIRED and not p.get(f.name)]
     if not p.get("registered_code"):
         missing.append("户籍地区划代码")
     if missing:
-        errors.append("新流入人员缺少：" + "、".join(missing) + "（规则：流入须登记完整的个人信息）")
+        errors.append(refuse("E122", missing="、".join(missing)))
     host = state.household(event.household_id)
     if host is None or host.status != Household.Status.ACTIVE:
-        errors.append("必须选择现有的居住户（规则：流动人员须登记在所住的户或集体户）")
+        errors.append(refuse("E123"))
     return errors + base.new_person_errors(p, state, event.effective_date)
 
 

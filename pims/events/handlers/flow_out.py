@@ -8,6 +8,7 @@ from pims.registry.models import PersonStatus
 from ..models import Spell
 from . import base
 from .base import Field
+from .catalogue import refuse
 
 LABEL = "流出"
 PERSON = "流出人员"
@@ -28,11 +29,11 @@ def validate(event, state) -> list[str]:
         return errors
     here = state.open_spell(person, Spell.Kind.RESIDENT)
     if here is None:
-        errors.append(f"{base.label(person)}当前不在本地居住（规则：只能对在本地居住的人员登记流出）")
+        errors.append(refuse("E124", person=base.label(person)))
         return errors
     base.check_date(event, person, state, errors)
     if here.region_code == event.payload.get("destination_code"):
-        errors.append(f"流入地与{base.label(person)}现居住地相同（规则：流出须离开现居住地）")
+        errors.append(refuse("E125", person=base.label(person)))
     if state.open_spell(person, Spell.Kind.REGISTERED) is None:
         errors += base.head_leaving_errors(event, state, person.household, [person])
     return errors

@@ -5,6 +5,7 @@ from pims.registry.models import Household
 
 from . import base, hh_split
 from .base import Field
+from .catalogue import refuse
 
 LABEL = "合户"
 PERSON = None
@@ -22,20 +23,18 @@ def validate(event, state) -> list[str]:
     target = state.household(event.payload.get("target_household_id"))
     for h, what in ((source, "被合并户"), (target, "并入户")):
         if h is None or h.status != Household.Status.ACTIVE:
-            errors.append(f"{what}不存在或已撤销（规则：只能合并现有户）")
+            errors.append(refuse("E137", what=what))
     if errors:
         return errors
     if source == target:
-        return ["被合并户与并入户相同（规则：合户须为两个不同的户）"]
+        return [refuse("E138")]
     if source.region_code != target.region_code:
-        errors.append("两户不在同一村（规则：跨村合户请登记县内迁移）")
+        errors.append(refuse("E139"))
     moving = hh_split.movers(event, state, source, errors)
     listed = {id(p) for p, _ in moving}
     left_out = [p for p in state.members(source) if id(p) not in listed]
     if left_out:
-        errors.append(
-            "被合并户的成员" + "、".join(base.label(p) for p in left_out) + "未列出（规则：合户须并入全部成员）"
-        )
+        errors.append(refuse("E140", members="、".join(base.label(p) for p in left_out)))
     for person, _ in moving:
         base.check_date(event, person, state, errors)
     return errors

@@ -7,6 +7,7 @@ from pims.registry.models import Household
 
 from . import base
 from .base import Field
+from .catalogue import refuse
 
 LABEL = "分户"
 PERSON = None
@@ -28,11 +29,11 @@ def movers(event, state, household, errors: list[str]) -> list:
         person = state.person(item.get("person_id"))
         if person is None or person not in members:
             name = base.label(person) if person is not None else f"编号 {item.get('person_id')}"
-            errors.append(f"{name}不是该户的在册成员（规则：只能分出/合并本户成员）")
+            errors.append(refuse("E131", name=name))
         else:
             out.append((person, item.get("relationship", "")))
     if not out and not errors:
-        errors.append("没有选择成员（规则：分户至少分出一人）")
+        errors.append(refuse("E132"))
     return out
 
 
@@ -40,17 +41,17 @@ def validate(event, state) -> list[str]:
     errors: list[str] = []
     household = state.household(event.household_id)
     if household is None or household.status != Household.Status.ACTIVE:
-        return ["原户不存在或已撤销（规则：只能对现有户分户）"]
+        return [refuse("E133")]
     moving = movers(event, state, household, errors)
     people = [p for p, _ in moving]
     if moving and len(people) == len(state.members(household)):
-        errors.append("原户的全部成员都被分出，原户将没有成员（规则：分户后原户须保留成员）")
+        errors.append(refuse("E134"))
     head = state.person(event.payload.get("head_id"))
     if head is None or head not in people:
-        errors.append("新户户主须是分出的成员之一（规则：新户须有户主）")
+        errors.append(refuse("E135"))
     number = (event.payload.get("new_household_number") or "").strip()
     if state.household_number_taken(household.region_code, number):
-        errors.append(f"新户户编号 {number} 在本村已被使用（规则：户编号村内唯一）")
+        errors.append(refuse("H04", value=number))
     for person in people:
         base.check_date(event, person, state, errors)
     errors += base.head_leaving_errors(event, state, household, people)

@@ -8,6 +8,7 @@ from pims.registry.models import PersonStatus
 from ..models import Spell
 from . import base
 from .base import Field
+from .catalogue import refuse
 
 LABEL = "迁入"
 PERSON = "回迁人员（已在册时选择，否则填写下方个人信息）"
@@ -28,18 +29,18 @@ def validate(event, state) -> list[str]:
     p = event.payload or {}
     person = state.person(event.person_id)
     if event.person_id and person is None:
-        return ["回迁人员不存在（规则：变动须指向在册人员）"]
+        return [refuse("E04", what="回迁人员")]
     if person is not None:
         if person.status == PersonStatus.DEAD:
-            errors.append(f"{base.label(person)}已死亡，不能迁入")
+            errors.append(refuse("E42", person=base.label(person)))
         elif state.open_spell(person, Spell.Kind.REGISTERED) is not None:
-            errors.append(f"{base.label(person)}的户籍已在本县登记，不能再迁入（规则：县内迁移请登记为机械变动）")
+            errors.append(refuse("E43", person=base.label(person)))
         else:
             base.check_date(event, person, state, errors, "迁入日期")
     else:
         missing = [f.label for f in base.NEW_PERSON_FIELDS if f.name in NEWCOMER_REQUIRED and not p.get(f.name)]
         if missing:
-            errors.append("新迁入人员缺少：" + "、".join(missing) + "（规则：迁入须登记完整的个人信息）")
+            errors.append(refuse("E44", missing="、".join(missing)))
         errors += base.new_person_errors(p, state, event.effective_date)
     _, household_errors = base.target_household_errors(event, state)
     return errors + household_errors

@@ -6,6 +6,7 @@ from pims.registry.models import PersonStatus
 from ..models import Spell
 from . import base
 from .base import Field
+from .catalogue import refuse
 
 LABEL = "迁出"
 PERSON = "迁出人员"
@@ -25,7 +26,7 @@ def validate(event, state) -> list[str]:
     if person is None or not base.require_active(person, errors):
         return errors
     if not base.registered_with_household(person, state):
-        errors.append(f"{base.label(person)}的户籍不在本地，不能登记迁出（规则：只能迁出在本地户籍中的人员）")
+        errors.append(refuse("E51", person=base.label(person)))
         return errors
     base.check_date(event, person, state, errors, "迁出日期")
     errors += base.head_leaving_errors(event, state, person.household, [person])

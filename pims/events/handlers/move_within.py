@@ -6,6 +6,7 @@ regions differ, nothing where both lie inside)."""
 from ..models import Spell
 from . import base
 from .base import Field
+from .catalogue import refuse
 
 LABEL = "县内迁移（机械变动）"
 PERSON = "迁移人员"
@@ -25,13 +26,13 @@ def validate(event, state) -> list[str]:
     if person is None or not base.require_active(person, errors):
         return errors
     if state.open_spell(person, Spell.Kind.REGISTERED) is None:
-        errors.append(f"{base.label(person)}没有在册的户籍登记，不能登记县内迁移（规则：只能迁移在册人员）")
+        errors.append(refuse("E61", person=base.label(person)))
         return errors
     base.check_date(event, person, state, errors, "迁移日期")
     target, target_errors = base.target_household_errors(event, state)
     errors += target_errors
     if target is not None and target == person.household:
-        errors.append(f"{base.label(person)}已在迁入户中（规则：迁入户须不同于现户）")
+        errors.append(refuse("E62", person=base.label(person)))
     errors += base.head_leaving_errors(event, state, person.household, [person])
     return errors
 

@@ -3,6 +3,7 @@
 
 from . import _woman, base
 from .base import Field
+from .catalogue import refuse
 
 LABEL = "妊娠结局"
 PERSON = "孕妇"
@@ -16,17 +17,17 @@ def validate(event, state) -> list[str]:
     errors: list[str] = []
     outcome = (event.payload or {}).get("outcome")
     if outcome == LIVE_BIRTH:
-        return ["妊娠结局为活产时请登记出生事件（出生事件会同时结束怀孕记录）"]
+        return [refuse("E104")]
     if outcome == ONGOING:
-        return ["妊娠结局“妊娠中”不是结局（规则：须登记已发生的结局）"]
+        return [refuse("E105")]
     woman = _woman.woman(event, state, errors, childbearing=False)
     if woman is None:
         return errors
     pregnancy = state.pregnancy(woman)
     if pregnancy is None:
-        errors.append(f"{base.label(woman)}没有尚未结束的怀孕记录（规则：须先登记怀孕）")
+        errors.append(refuse("E106", person=base.label(woman)))
     elif event.effective_date < pregnancy.start_date:
-        errors.append(f"结局日期 {event.effective_date} 早于怀孕日期 {pregnancy.start_date}")
+        errors.append(refuse("E107", day=event.effective_date, start=pregnancy.start_date))
     return errors
 
 

@@ -3,6 +3,7 @@
 from pims.registry.models import Pregnancy
 
 from . import _woman, base
+from .catalogue import refuse
 
 LABEL = "怀孕"
 PERSON = "孕妇"
@@ -15,7 +16,7 @@ def validate(event, state) -> list[str]:
     errors: list[str] = []
     woman = _woman.woman(event, state, errors)
     if woman is not None and (open_one := state.pregnancy(woman)) is not None:
-        errors.append(f"{base.label(woman)}已有 {open_one.start_date} 起的怀孕记录尚未结束（规则：须先登记妊娠结局）")
+        errors.append(refuse("E103", person=base.label(woman), start=open_one.start_date))
     return errors
 
 

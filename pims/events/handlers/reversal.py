@@ -29,6 +29,7 @@ from pims.registry.models import Household, Marriage, PersonStatus
 from ..models import Event, EventType, Spell
 from . import base
 from .base import Field
+from .catalogue import refuse
 
 LABEL = "撤销"
 PERSON = None
@@ -64,7 +65,7 @@ def complete(fields: dict, errors: list[str]) -> None:
     target = fields.get("supersedes")
     if target is None:
         if not errors:
-            errors.append(f"{TARGET}为必填项")
+            errors.append(refuse("E181", target=TARGET))
         return
     fields["person"] = target.person
     fields["household"] = target.household
@@ -101,22 +102,22 @@ def _ended_marriage(target: Event):
 def validate(event, state) -> list[str]:
     target = _target(event)
     if target is None:
-        return [f"{TARGET}不存在（规则：撤销须指向已审核的事件）"]
+        return [refuse("E182", target=TARGET)]
     what = _title(target)
     if target.review_status != Event.Review.APPROVED:
-        return [f"{what}尚未审核通过，不能撤销（规则：未审核的事件请在变更单中撤回）"]
+        return [refuse("E183", what=what)]
     if target.event_type not in REVERSIBLE:
         kinds = "、".join(str(EventType(t).label) for t in REVERSIBLE)
-        return [f"{what}不能撤销（规则：可撤销的变动为{kinds}；其他登记错误请用更正事件）"]
+        return [refuse("E184", what=what, kinds=kinds)]
     if target.pk in state.reversed:
-        return [f"{what}已在本批中撤销（规则：一个事件只能撤销一次）"]
+        return [refuse("E185", what=what, by="在本批中")]
     again = Event.objects.filter(event_type=EventType.REVERSAL, supersedes=target).exclude(pk=event.pk)
     again = again.exclude(review_status=Event.Review.WITHDRAWN).first()
     if again is not None:
-        return [f"{what}已由事件 {again.pk} 撤销（规则：一个事件只能撤销一次）"]
+        return [refuse("E185", what=what, by=f"由事件 {again.pk} ")]
     person = state.fetch_person(target.person_id)
     if person is None:
-        return [f"{what}没有当事人，不能撤销"]
+        return [refuse("E186", what=what)]
     errors: list[str] = []
     marriage = _ended_marriage(target)
     spouse = None
@@ -124,29 +125,31 @@ def validate(event, state) -> list[str]:
         spouse = state.fetch_person(marriage.wife_id if marriage.husband_id == person.pk else marriage.husband_id)
     later = _later_events(target, [p for p in (person, spouse) if p is not None])
     if later:
-        errors.append(
-            f"{what}之后已有依赖它的事件：{'、'.join(_title(e) for e in later[:5])}"
-            "（规则：撤销前须先撤销或更正之后的事件）"
-        )
+        errors.append(refuse("E187", what=what, later="、".join(_title(e) for e in later[:5])))
         return errors
     opened, closed = _spells(target)
     for s in opened:
         current = state.open_spell(person, s.kind)
         if current is None or current.pk != s.pk:
-            errors.append(f"{what}开始的{s.get_kind_display()}时段已被后续变动结束（规则：撤销前须先撤销之后的变动）")
+            errors.append(refuse("E188", what=what, kind=s.get_kind_display()))
     reopened = {s.kind for s in opened}
     for s in closed:
         current = state.open_spell(person, s.kind)
         if current is not None and s.kind not in reopened:
             errors.append(
-                f"{base.label(person)}已有{s.get_kind_display()}时段（{current.region_code}，自 {current.start}）"
-                "（规则：撤销不能造成重叠的时段）"
+                refuse(
+                    "E189",
+                    person=base.label(person),
+                    kind=s.get_kind_display(),
+                    region=current.region_code,
+                    start=current.start,
+                )
             )
     home = _home(closed, state)
     if home is not None:
         errors += _household_errors(event, target, person, home, state)
     if spouse is not None and state.marriage(spouse) is not None:
-        errors.append(f"配偶{base.label(spouse)}已有新的婚姻记录（规则：撤销死亡须能恢复原婚姻）")
+        errors.append(refuse("E190", person=base.label(spouse)))
     return errors
 
 
@@ -200,7 +203,7 @@ def _household_errors(event, target, person, home, state) -> list[str]:
         .first()
     )
     if changed is not None:
-        errors.append(f"{base.label(person)}原所在户此后已有{_title(changed)}（规则：撤销前须先处理之后的分户或合户）")
+        errors.append(refuse("E191", person=base.label(person), changed=_title(changed)))
     if home.status != Household.Status.ACTIVE and target.event_type not in (
         EventType.DEATH,
         EventType.MOVE_OUT,
@@ -208,11 +211,11 @@ def _household_errors(event, target, person, home, state) -> list[str]:
         EventType.MOVE_WITHIN,
         EventType.FLOW_OUT,
     ):
-        errors.append(f"{base.label(person)}原所在户已撤销（规则：只能回到现有户）")
+        errors.append(refuse("E192", person=base.label(person)))
     new_head = (target.payload or {}).get("new_head_id")
     if new_head and not (event.payload or {}).get("relationship"):
         head = state.fetch_person(new_head)
-        errors.append(f"{what_head(head)}已成为户主，必须填写“恢复后与户主关系”（规则：撤销不改变之后确定的户主）")
+        errors.append(refuse("E193", head=what_head(head)))
     return errors
 
 

@@ -48,14 +48,20 @@ from django.db.models.functions import Cast, Coalesce, Concat, Rank
 from pims.codes.models import Code, CodeVersion
 from pims.lib import clock
 from pims.params.policy import (
+    CHILDBEARING_AGE_MAX,
+    CHILDBEARING_AGE_MIN,
     FATHER_AGE_USUAL_MIN,
+    HIGHER_EDUCATION_MIN_AGE,
+    MARITAL_HISTORY_MIN_AGE,
     MARRIAGE_MIN_AGE,
     MOTHER_AGE_MAX,
     MOTHER_AGE_MIN,
     MOTHER_AGE_USUAL_MAX,
+    PLAUSIBLE_MAX_AGE,
+    childbearing_ages,
     min_marriage_age,
 )
-from pims.params.selectors import param_expression
+from pims.params.selectors import param_expression, param_value
 
 from ..models import Birth, Contraception, Marriage, Person, Pregnancy
 from .base import ROW, Rule, Severity, register
@@ -99,7 +105,6 @@ FEMALE_STERILISATION = ("02",)  # 女性绝育（输卵管结扎）
 # Methods a woman uses on herself: sterilisation, IUD, implant, pills, injection.
 FEMALE_ONLY_METHODS = (*FEMALE_STERILISATION, "03", "04", "05", "06")
 
-CHILDBEARING_AGES = (15, 49)
 
 # Stored code columns and the code table that must hold their value.
 CODE_COLUMNS = [
@@ -560,21 +565,30 @@ register(
 
 
 def _outside_childbearing_age(model):
-    lo, hi = CHILDBEARING_AGES
-    return model.objects.annotate(a=age("woman__birth_date", "start_date")).filter(Q(a__lt=lo) | Q(a__gt=hi))
+    """Started outside the childbearing ages in force on the start date."""
+    return model.objects.annotate(
+        a=age("woman__birth_date", "start_date"),
+        lo=param_expression(CHILDBEARING_AGE_MIN, "start_date"),
+        hi=param_expression(CHILDBEARING_AGE_MAX, "start_date"),
+    ).filter(Q(a__lt=F("lo")) | Q(a__gt=F("hi")))
+
+
+def _today_value(key: str):
+    return Value(param_value(key, today()), output_field=IntegerField())
 
 
 register(
     Rule(
         "R17",
-        "怀孕或避孕年龄不在 15–49 岁",
+        "怀孕或避孕年龄不在育龄期",
         W,
         "contraception_start",
-        "第 {row} 行：{name} 怀孕或开始避孕时不在 15–49 岁育龄期，请核实出生日期和怀孕/避孕日期",
+        "第 {row} 行：{name} 怀孕或开始避孕时不在育龄期（现行 {low}–{high} 岁），请核实出生日期和怀孕/避孕日期",
         query=lambda qs: qs.filter(
             in_rows(_outside_childbearing_age(Pregnancy), "woman_id")
             | in_rows(_outside_childbearing_age(Contraception), "woman_id")
-        ),
+        ).annotate(low=_today_value(CHILDBEARING_AGE_MIN), high=_today_value(CHILDBEARING_AGE_MAX)),
+        params=(CHILDBEARING_AGE_MIN, CHILDBEARING_AGE_MAX),
     )
 )
 
@@ -830,11 +844,16 @@ register(
 register(
     Rule(
         "R35",
-        "未满 16 岁不能有婚史",
+        "未达年龄不能有婚史",
         E,
         "marital_status",
-        "第 {row} 行：{name} 现年 {age} 岁，婚姻状况却为“{marital_status}”",
-        query=lambda qs: _active(qs).filter(aged_under(16), marital_status__in=EVER_MARRIED).annotate(age=age_now()),
+        "第 {row} 行：{name} 现年 {age} 岁（不满 {limit} 岁），婚姻状况却为“{marital_status}”",
+        query=lambda qs: (
+            _active(qs)
+            .filter(aged_under(param_value(MARITAL_HISTORY_MIN_AGE, today())), marital_status__in=EVER_MARRIED)
+            .annotate(age=age_now(), limit=_today_value(MARITAL_HISTORY_MIN_AGE))
+        ),
+        params=(MARITAL_HISTORY_MIN_AGE,),
     )
 )
 register(
@@ -843,18 +862,28 @@ register(
         "文化程度与年龄不符",
         W,
         "education",
-        "第 {row} 行：{name} 现年 {age} 岁，文化程度“{education}”为大专及以上，请核实",
-        query=lambda qs: _active(qs).filter(aged_under(15), education__in=HIGHER_EDUCATION).annotate(age=age_now()),
+        "第 {row} 行：{name} 现年 {age} 岁（不满 {limit} 岁），文化程度“{education}”为大专及以上，请核实",
+        query=lambda qs: (
+            _active(qs)
+            .filter(aged_under(param_value(HIGHER_EDUCATION_MIN_AGE, today())), education__in=HIGHER_EDUCATION)
+            .annotate(age=age_now(), limit=_today_value(HIGHER_EDUCATION_MIN_AGE))
+        ),
+        params=(HIGHER_EDUCATION_MIN_AGE,),
     )
 )
 register(
     Rule(
         "R37",
-        "年龄超过 110 岁",
+        "年龄超过提示上限",
         W,
         "birth_date",
-        "第 {row} 行：{name} 现年 {age} 岁，超过 110 岁，请核实出生日期",
-        query=lambda qs: _active(qs).filter(aged_over(110)).annotate(age=age_now()),
+        "第 {row} 行：{name} 现年 {age} 岁，超过 {limit} 岁，请核实出生日期",
+        query=lambda qs: (
+            _active(qs)
+            .filter(aged_over(param_value(PLAUSIBLE_MAX_AGE, today())))
+            .annotate(age=age_now(), limit=_today_value(PLAUSIBLE_MAX_AGE))
+        ),
+        params=(PLAUSIBLE_MAX_AGE,),
     )
 )
 register(
@@ -900,7 +929,7 @@ register(
 
 
 def _missing_family_planning(qs):
-    lo, hi = CHILDBEARING_AGES
+    lo, hi = childbearing_ages(today())
     return (
         _active(qs)
         .filter(aged_between(lo, hi), sex=FEMALE, marital_status__in=MARRIED)
@@ -918,6 +947,7 @@ register(
         "contraceptive_method",
         "第 {row} 行：{name} 为 {age} 岁已婚育龄妇女，既没有在用的节育措施也没有怀孕信息（育龄妇女避孕节育信息缺失）",
         query=_missing_family_planning,
+        params=(CHILDBEARING_AGE_MIN, CHILDBEARING_AGE_MAX),
     )
 )
 register(
