@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "pims.programmes",
     "pims.approval",
     "pims.documents",
+    "pims.bundles",
     "pims.ops",
     "pims.web",
 ]
@@ -319,6 +320,13 @@ if "PIMS_IMPORT_RUNNER" in env.ENVIRON:
         "PIMS_IMPORT_RUNNER is gone: imports run on the task queue. Remove it and run the worker "
         "(manage.py run_worker; docs/task-queue.md)"
     )
+# The tier of this instance (issue 19): a county exports bundles of its
+# accepted months, the province imports them (docs/operator/province.md).
+PIMS_TIER = env.str("PIMS_TIER", default="county")
+if PIMS_TIER not in {"county", "province"}:
+    raise ImproperlyConfigured(f"PIMS_TIER must be county or province, not {PIMS_TIER!r}")
+# Bundle keys (keys/, 0700), exported bundles (out/) and bundles waiting for their predecessor (in/).
+BUNDLE_DIR = env.path("BUNDLE_DIR", default=BASE_DIR / "bundles")
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=184)
 if AUDIT_RETENTION_DAYS < 184:
     raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 184 (six months)")

@@ -18,6 +18,7 @@ urlpatterns = [
     path("exchange/", include("pims.exchange.urls")),
     path("approval/", include("pims.approval.urls")),
     path("documents/", include("pims.documents.urls")),
+    path("bundles/", include("pims.bundles.urls")),
     path("ops/", include("pims.ops.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),

@@ -88,6 +88,9 @@ class Cap(models.TextChoices):
     VIEW_DOCUMENTS = "view_documents", _("查看证件")
     APPLY_DOCUMENTS = "apply_documents", _("受理证件申请")
     ISSUE_DOCUMENTS = "issue_documents", _("登记发证")
+    # Bundles to the province (pims.bundles): see their state; export one.
+    VIEW_BUNDLES = "view_bundles", _("查看数据上报")
+    EXPORT_BUNDLES = "export_bundles", _("导出上报数据包")
 
 
 ROLE_CAPS: dict[str, set[str]] = {
@@ -152,6 +155,8 @@ ROLE_CAPS: dict[str, set[str]] = {
         Cap.ACCEPT_PERIOD,
         Cap.VIEW_DOCUMENTS,
         Cap.ISSUE_DOCUMENTS,
+        Cap.VIEW_BUNDLES,
+        Cap.EXPORT_BUNDLES,
     },
     Role.CITY_VIEWER: {
         Cap.VIEW_PERSONAL,
@@ -169,6 +174,7 @@ ROLE_CAPS: dict[str, set[str]] = {
         Cap.VIEW_EXCHANGE,
         Cap.VIEW_APPROVALS,
         Cap.VIEW_DOCUMENTS,
+        Cap.VIEW_BUNDLES,
     },
     Role.AUDITOR: {Cap.READ_AUDIT},
     # The system administrator manages users, roles, codes and regions but

@@ -50,6 +50,7 @@ KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
         Kind("police_import", _("公安户籍数据导入"), "pims.integration.tasks.police_import_job", max_failures=5),
+        Kind("bundle_export", _("导出上报数据包"), "pims.bundles.tasks.bundle_export_job"),
     )
 }
 

@@ -34,3 +34,11 @@ def write_private_text(path: Path, text: str) -> None:
     os.fchmod(fd, PRIVATE_FILE)
     with os.fdopen(fd, "wb") as out:
         out.write(text.encode())
+
+
+def write_private_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` as a 0600 file (replacing an existing one)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    os.fchmod(fd, PRIVATE_FILE)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)

@@ -1,0 +1,144 @@
+"""What travels in a bundle and how a row is written (issue 19.2).
+
+Rows are named by UUID: a foreign key to another travelling record becomes
+that record's UUID, a region becomes its code, a user is left out (the
+province files county rows under one placeholder account per county).
+Personal values leave the county's field encryption: the ID number and
+phone travel in plaintext *inside the payload, which is encrypted to the
+province's key*, and the province stores them under its own keys and blind
+index. A new travelling model must be listed here or in `STAYS` (a test
+checks), so nothing travels or stays behind by accident.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+
+from pims.lib import crypto
+from pims.lib.identity import TravellingRecord
+
+# Import order: a row's foreign keys point to tables before it, except the
+# deferred ones (a later table or itself), set in a second pass.
+ORDER = [
+    "registry.Household",
+    "registry.Person",
+    "events.ChangeReport",
+    "events.Event",
+    "events.Spell",
+    "registry.Marriage",
+    "registry.Birth",
+    "registry.Pregnancy",
+    "registry.Contraception",
+    "approval.PeriodApproval",
+]
+# Travelling models that do not (yet) go in a county's bundle, with the reason.
+STAYS = {
+    "exchange.Message": "messages to another instance travel in their own section once inter-instance exchange exists",
+    "programmes.PersonFact": "programme facts are confirmed at the county; the province reads programme lists",
+    "documents.BirthRegistration": "registrations are issued and verified at the county; they join bundles with 19.3",
+}
+
+# The field whose region code must lie inside the bundle's county.
+HOME_FIELD = {
+    "registry.Household": "region_code",
+    "registry.Person": "responsible_code",
+    "events.ChangeReport": "region_code",
+    "events.Event": "region_code",
+    "approval.PeriodApproval": "region_code",
+}
+
+# Stored personal values: (plaintext key in the bundle, cipher field, index field, AAD).
+PERSONAL = {
+    "registry.Person": [
+        ("id_number", "id_cipher", "id_index", b"citizen_id"),
+        ("phone", "phone_cipher", "phone_index", b"phone"),
+    ],
+}
+# Fields the province computes again from the plaintext.
+RECOMPUTED = {"registry.Person": {"id_cipher", "id_index", "phone_cipher", "phone_index"}}
+
+
+def model(label: str) -> type[models.Model]:
+    return apps.get_model(label)
+
+
+def order_index(label: str) -> int:
+    return ORDER.index(label)
+
+
+def fk_fields(m: type[models.Model]) -> list[models.ForeignKey]:
+    return [f for f in m._meta.concrete_fields if isinstance(f, models.ForeignKey)]
+
+
+def travelling_fk(f: models.ForeignKey) -> bool:
+    return issubclass(f.related_model, TravellingRecord)  # type: ignore[arg-type]
+
+
+def region_fk(f: models.ForeignKey) -> bool:
+    return f.related_model._meta.label == "regions.Region"  # type: ignore[union-attr]
+
+
+def user_fk(f: models.ForeignKey) -> bool:
+    return f.related_model._meta.label == "accounts.User"  # type: ignore[union-attr]
+
+
+def deferred(label: str, f: models.ForeignKey) -> bool:
+    """A key to a table imported at or after this one: set in the second pass."""
+    target = f.related_model._meta.label  # type: ignore[union-attr]
+    return target in ORDER and order_index(target) >= order_index(label)
+
+
+def plain_fields(label: str) -> list[models.Field]:
+    m = model(label)
+    skip = RECOMPUTED.get(label, set())
+    return [
+        f
+        for f in m._meta.concrete_fields
+        if not f.is_relation
+        and not f.primary_key
+        and f.name != "uuid"
+        and f.name not in skip
+        and not isinstance(f, models.FileField)  # a scanned form stays with the county's media
+    ]
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def row_of(label: str, obj: models.Model, uuids: dict[tuple[str, int], str], codes: dict[int, str]) -> dict:
+    """One row for the bundle: plain values, keys as UUIDs or codes, personal values in plaintext."""
+    row: dict[str, Any] = {"uuid": str(obj.uuid)}  # type: ignore[attr-defined]
+    for f in plain_fields(label):
+        row[f.name] = _json_value(getattr(obj, f.attname))
+    for f in fk_fields(model(label)):
+        pk = getattr(obj, f.attname)
+        if travelling_fk(f):
+            row[f.name] = uuids.get((f.related_model._meta.label, pk)) if pk is not None else None  # type: ignore[union-attr]
+        elif region_fk(f):
+            row[f.name] = codes.get(pk) if pk is not None else None
+    for key, cipher, _index, aad in PERSONAL.get(label, []):
+        token = getattr(obj, cipher)
+        row[key] = crypto.decrypt(token, aad=aad) if token else ""
+    return row
+
+
+def parse_value(f: models.Field, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(f, models.DateTimeField):
+        return dt.datetime.fromisoformat(value)
+    if isinstance(f, models.DateField):
+        return dt.date.fromisoformat(value)
+    if isinstance(f, models.UUIDField):
+        return uuid.UUID(value)
+    return value
