@@ -20,6 +20,8 @@ class Action(models.TextChoices):
     RESTORE = "restore", _("恢复")
     ARCHIVE = "archive", _("归档")
     ACCESS_DENIED = "access_denied", _("拒绝访问")
+    # A lookup on the public verification page of a document (pims.documents).
+    VERIFY = "verify", _("证件核验")
 
 
 class AuditEntry(models.Model):

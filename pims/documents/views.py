@@ -4,18 +4,20 @@ every page answers 404 to a user without the role or outside the region."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from pims.accounts.roles import Cap, has_capability
+from pims.audit.models import Action
+from pims.audit.services import audit_record, client_ip
 from pims.lib.errors import NotFound, Refused
 from pims.regions.models import Level
 from pims.registry.selectors import access_person, person_list_visible_to
 from pims.web.errors import refusals_as_messages
 
-from . import errors, selectors, services
+from . import certificates, errors, selectors, services, verification
 from .forms import CancelForm, FindPersonForm, RegistrationForm
 from .models import RegistrationState
 
@@ -148,6 +150,7 @@ def registration_detail(request, pk):
         "can_issue": registration.state == RegistrationState.APPLIED and _may_issue(request.user, registration),
         "can_cancel": registration.state != RegistrationState.CANCELLED and _may_issue(request.user, registration),
         "cancel_form": CancelForm(),
+        "verify_url": verify_url(request, registration) if registration.number else "",
     }
     return render(request, "documents/registration_detail.html", context)
 
@@ -185,3 +188,45 @@ def registration_cancel(request, pk):
         )
         messages.success(request, _("已注销。"))
     return redirect("documents:registration_detail", pk=pk)
+
+
+def verify_url(request, registration) -> str:
+    from django.urls import reverse
+
+    return request.build_absolute_uri(reverse("documents:verify", args=[registration.token]))
+
+
+@login_required
+def registration_pdf(request, pk):
+    _require(request.user, Cap.VIEW_DOCUMENTS)
+    registration = selectors.access_registration(request.user, pk)
+    if not registration.number:
+        raise Http404
+    from pims.search.selectors import region_names
+
+    issuer = region_names([registration.issuer_code]).get(registration.issuer_code, registration.issuer_code)
+    data = certificates.registration_pdf(registration, verify_url=verify_url(request, registration), issuer_name=issuer)
+    audit_record(
+        actor=request.user,
+        action=Action.EXPORT,
+        obj=registration,
+        region_code=registration.issuer_code,
+        detail={"format": "pdf", "number": registration.number},
+    )
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="birth-registration-{registration.number}.pdf"'
+    return response
+
+
+@require_GET
+def verify(request, token):
+    """Public: what an issued document's QR code opens. The same "not found"
+    for any token that names no issued document."""
+    from pims.search.selectors import region_names
+
+    try:
+        facts = verification.document_verify(token=token, ip=client_ip(request))
+    except verification.TooManyLookups as exc:
+        return render(request, "documents/verify.html", {"limited": exc.message}, status=429)
+    issuer = region_names([facts.issuer_code]).get(facts.issuer_code, "") if facts else ""
+    return render(request, "documents/verify.html", {"facts": facts, "issuer": issuer}, status=200 if facts else 404)

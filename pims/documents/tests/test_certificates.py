@@ -1,0 +1,114 @@
+"""The printable 生育登记 and its public verification page."""
+
+import io
+
+import pypdf
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from pims.audit.models import Action, AuditEntry
+from pims.documents import certificates, services, verification
+from pims.documents.models import CancelReason
+from pims.lib.masking import mask_id_public, mask_name
+from pims.registry.tests.factories import make_child
+
+from .conftest import register
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def issued(couple, personas):
+    hh, husband, wife = couple
+    husband.name, wife.name = "张大伟", "李小丽"
+    husband.id_masked, wife.id_masked = "210124********0013", "210124********0028"
+    husband.save()
+    wife.save()
+    make_child(hh, 3, mother=wife, father=husband, name="张一一")
+    return register(personas["operator"], wife, husband_employer="法库县第一中学")
+
+
+def pdf_text(data: bytes) -> str:
+    return "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+
+
+def test_the_pdf_has_the_fields_in_chinese_and_the_qr_holds_only_the_verification_url(client_for, issued, monkeypatch):
+    seen = []
+    original = certificates.qr_data_uri
+    monkeypatch.setattr(certificates, "qr_data_uri", lambda url: seen.append(url) or original(url))
+    resp = client_for("operator").get(reverse("documents:registration_pdf", args=[issued.pk]))
+    assert resp.status_code == 200 and resp["Content-Type"] == "application/pdf"
+    text = pdf_text(resp.content)
+    for expected in (
+        "生育登记服务单",
+        issued.number,
+        "张大伟",
+        "李小丽",
+        "张一一",
+        "第 2 孩",
+        "法库县第一中学",
+        "大孤家子镇",
+    ):
+        assert expected in text, expected
+    reader = pypdf.PdfReader(io.BytesIO(resp.content))
+    fonts = {f["/BaseFont"] for f in reader.pages[0]["/Resources"]["/Font"].values()}
+    assert any("CJK" in str(name) for name in fonts), fonts  # the Chinese font is embedded
+    assert seen == ["http://testserver" + reverse("documents:verify", args=[issued.token])]
+    assert "张" not in seen[0] and "0013" not in seen[0]
+    assert AuditEntry.objects.filter(action=Action.EXPORT, object_id=str(issued.pk)).exists()
+
+
+def test_a_pdf_of_another_township_is_404(client_for, issued):
+    assert client_for("outsider").get(reverse("documents:registration_pdf", args=[issued.pk])).status_code == 404
+
+
+def test_the_public_page_shows_masked_fields_without_sign_in_and_audits_the_lookup(issued):
+    resp = Client().get(reverse("documents:verify", args=[issued.token]), REMOTE_ADDR="10.1.2.3")
+    body = resp.content.decode()
+    assert resp.status_code == 200
+    assert issued.number in body and "生育登记" in body and "有效" in body and "大孤家子镇" in body
+    assert "张*伟" in body and "李*丽" in body and "2101**********0013" in body
+    for secret in ("张大伟", "李小丽", "张一一", "法库县第一中学", "210124********"):
+        assert secret not in body
+    entry = AuditEntry.objects.filter(action=Action.VERIFY).get()
+    assert entry.ip == "10.1.2.3" and entry.detail["found"] is True
+
+
+def test_after_cancellation_the_public_page_says_cancelled(issued, personas):
+    services.birth_registration_cancel(actor=personas["operator"], registration=issued, reason=CancelReason.FRAUD)
+    body = Client().get(reverse("documents:verify", args=[issued.token])).content.decode()
+    assert 'data-status="cancelled"' in body and "已注销" in body
+
+
+def test_unknown_and_tampered_tokens_get_the_same_not_found(issued):
+    client = Client()
+    answers = []
+    for token in ("x" * 43, issued.token[:-1] + ("A" if issued.token[-1] != "A" else "B"), "%2E%2E", "短", "a" * 64):
+        resp = client.get(reverse("documents:verify", args=[token]))
+        answers.append((resp.status_code, resp.content.decode().count("未找到该证件")))
+    assert set(answers) == {(404, 1)}
+
+
+def test_an_application_not_yet_issued_is_not_found(couple, personas):
+    applied = register(personas["clerk"], couple[2])
+    resp = Client().get(reverse("documents:verify", args=[applied.token]))
+    assert resp.status_code == 404
+
+
+def test_lookups_are_rate_limited_per_address(issued, monkeypatch):
+    monkeypatch.setattr(verification, "LOOKUPS_PER_MINUTE", 3)
+    client = Client()
+    codes = [
+        client.get(reverse("documents:verify", args=[issued.token]), REMOTE_ADDR="10.9.9.9").status_code
+        for _ in range(4)
+    ]
+    assert codes == [200, 200, 200, 429]
+    other = client.get(reverse("documents:verify", args=[issued.token]), REMOTE_ADDR="10.9.9.8")
+    assert other.status_code == 200
+
+
+def test_public_masks():
+    assert mask_name("张小丽") == "张*丽" and mask_name("张丽") == "张*" and mask_name("欧阳小明") == "欧**明"
+    assert mask_id_public("210124199001010018") == "2101**********0018"
+    assert mask_id_public("210124********0018") == "2101**********0018"
