@@ -19,6 +19,7 @@ urlpatterns = [
     path("approval/", include("pims.approval.urls")),
     path("documents/", include("pims.documents.urls")),
     path("bundles/", include("pims.bundles.urls")),
+    path("programmes/", include("pims.programmes.urls")),
     path("ops/", include("pims.ops.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),

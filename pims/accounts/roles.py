@@ -91,6 +91,16 @@ class Cap(models.TextChoices):
     # Bundles to the province (pims.bundles): see their state; export one.
     VIEW_BUNDLES = "view_bundles", _("查看数据上报")
     EXPORT_BUNDLES = "export_bundles", _("导出上报数据包")
+    # 奖励扶助/特别扶助 (pims.programmes): read the lists, record eligibility facts,
+    # and the three review levels of the annual cycle.
+    VIEW_PROGRAMMES = "view_programmes", _("查看扶助名单")
+    RECORD_PROGRAMME_FACTS = "record_programme_facts", _("录入扶助资格依据")
+    PROGRAMME_VILLAGE = "programme_village", _("扶助村级评议公示")
+    PROGRAMME_TOWNSHIP = "programme_township", _("扶助乡镇初审")
+    PROGRAMME_COUNTY = "programme_county", _("扶助县级确认与名册")
+    # Reproductive-health service lists (health data: not for village clerks).
+    VIEW_HEALTH_LISTS = "view_health_lists", _("查看生殖健康服务名单")
+    RECORD_HEALTH_SERVICE = "record_health_service", _("登记生殖健康服务")
 
 
 ROLE_CAPS: dict[str, set[str]] = {
@@ -102,6 +112,9 @@ ROLE_CAPS: dict[str, set[str]] = {
         Cap.VIEW_EXCHANGE,
         Cap.VIEW_DOCUMENTS,
         Cap.APPLY_DOCUMENTS,
+        Cap.VIEW_PROGRAMMES,
+        Cap.RECORD_PROGRAMME_FACTS,
+        Cap.PROGRAMME_VILLAGE,
     },
     Role.TOWNSHIP_OPERATOR: {
         Cap.VIEW_PERSONAL,
@@ -118,6 +131,10 @@ ROLE_CAPS: dict[str, set[str]] = {
         Cap.VIEW_DOCUMENTS,
         Cap.APPLY_DOCUMENTS,
         Cap.ISSUE_DOCUMENTS,
+        Cap.VIEW_PROGRAMMES,
+        Cap.RECORD_PROGRAMME_FACTS,
+        Cap.VIEW_HEALTH_LISTS,
+        Cap.RECORD_HEALTH_SERVICE,
     },
     Role.TOWNSHIP_REVIEWER: {
         Cap.VIEW_PERSONAL,
@@ -134,6 +151,9 @@ ROLE_CAPS: dict[str, set[str]] = {
         Cap.VIEW_DOCUMENTS,
         Cap.APPLY_DOCUMENTS,
         Cap.ISSUE_DOCUMENTS,
+        Cap.VIEW_PROGRAMMES,
+        Cap.PROGRAMME_TOWNSHIP,
+        Cap.VIEW_HEALTH_LISTS,
     },
     Role.COUNTY_ADMIN: {
         Cap.VIEW_PERSONAL,
@@ -157,6 +177,11 @@ ROLE_CAPS: dict[str, set[str]] = {
         Cap.ISSUE_DOCUMENTS,
         Cap.VIEW_BUNDLES,
         Cap.EXPORT_BUNDLES,
+        Cap.VIEW_PROGRAMMES,
+        Cap.RECORD_PROGRAMME_FACTS,
+        Cap.PROGRAMME_COUNTY,
+        Cap.VIEW_HEALTH_LISTS,
+        Cap.RECORD_HEALTH_SERVICE,
     },
     Role.CITY_VIEWER: {
         Cap.VIEW_PERSONAL,
@@ -166,6 +191,7 @@ ROLE_CAPS: dict[str, set[str]] = {
         Cap.ROUTE_EXCHANGE,
         Cap.VIEW_APPROVALS,
         Cap.VIEW_DOCUMENTS,
+        Cap.VIEW_PROGRAMMES,
     },
     Role.PROVINCE_VIEWER: {
         Cap.VIEW_PERSONAL,
@@ -175,6 +201,7 @@ ROLE_CAPS: dict[str, set[str]] = {
         Cap.VIEW_APPROVALS,
         Cap.VIEW_DOCUMENTS,
         Cap.VIEW_BUNDLES,
+        Cap.VIEW_PROGRAMMES,
     },
     Role.AUDITOR: {Cap.READ_AUDIT},
     # The system administrator manages users, roles, codes and regions but

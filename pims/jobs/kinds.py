@@ -51,6 +51,7 @@ KINDS: dict[str, Kind] = {
     for kind in (
         Kind("police_import", _("公安户籍数据导入"), "pims.integration.tasks.police_import_job", max_failures=5),
         Kind("bundle_export", _("导出上报数据包"), "pims.bundles.tasks.bundle_export_job"),
+        Kind("programme_candidates", _("扶助对象资格判定"), "pims.programmes.services.candidates_job"),
     )
 }
 

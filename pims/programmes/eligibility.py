@@ -661,14 +661,19 @@ def overall_q(programme: str, outcome: Outcome) -> Q:
     return all_pass if outcome == Outcome.PASS else ~any_fail & ~all_pass
 
 
-def evaluate(programme: str, persons: QuerySet[Person], *, year: int) -> Iterator[Eligibility]:
-    """The eligibility of each person of `persons` for `programme` in `year`."""
+def evaluate(
+    programme: str, persons: QuerySet[Person], *, year: int, exclude_failed: bool = False
+) -> Iterator[Eligibility]:
+    """The eligibility of each person of `persons` for `programme` in `year`
+    (with `exclude_failed`, only those who pass or lack data: an SQL filter)."""
     ctx = Context.for_year(programme, year)
     conds = CONDITIONS[programme]
     facts = set()
     for c in conds:
         facts |= set(c.facts(ctx))
     qs = annotated(programme, persons, ctx).order_by("pk")
+    if exclude_failed:
+        qs = qs.exclude(overall_q(programme, Outcome.FAIL))
     rows = qs.values(*BASE_COLUMNS, *sorted(facts), *(c.column for c in conds))
     need_children = any(c.needs_children for c in conds)
     batch: list[dict] = []

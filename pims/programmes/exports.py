@@ -1,0 +1,110 @@
+"""The village 公示 list as PDF (WeasyPrint, as the statistics reports) and
+the 名册 as Excel (openpyxl; every cell through the project's formula
+escaping, pims.lib.spreadsheet). IDs are masked in the 公示 list; the 名册
+for finance carries the masked ID as well (the full number is never put in
+a file here)."""
+
+from __future__ import annotations
+
+import io
+
+from django.template.loader import render_to_string
+
+from pims.lib import clock, spreadsheet
+from pims.regions.models import Region
+
+from .models import Cycle, Programme, Roster
+from .selectors import notice_entries
+
+FONT = "Noto Sans CJK SC"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SEX = {"1": "男", "2": "女"}
+TEFU_KIND = {"death": "死亡", "disability": "伤残", "": ""}
+ROSTER_HEADER = ["序号", "乡镇", "村", "姓名", "性别", "出生年份", "公民身份号码", "类别", "变动", "金额（元）"]
+
+
+def _names(codes) -> dict[str, str]:
+    return dict(Region.objects.filter(code__in=set(codes)).values_list("code", "name"))
+
+
+def notice_pdf(cycle: Cycle, village_code: str) -> bytes:
+    from weasyprint import HTML
+
+    from .models import Notice
+
+    notice = Notice.objects.filter(cycle=cycle, village_code=village_code).first()
+    entries = list(notice_entries(cycle, village_code))
+    names = _names([village_code, village_code[:9] + "000"])
+    rows = [
+        {
+            "n": i,
+            "name": e.person.name,
+            "sex": SEX.get(e.person.sex, ""),
+            "birth_year": e.person.birth_date.year,
+            "id": e.person.id_masked or "—",
+            "kind": TEFU_KIND.get(e.tefu_kind, ""),
+            "change": e.get_change_display(),
+        }
+        for i, e in enumerate(entries, start=1)
+    ]
+    html = render_to_string(
+        "programmes/notice_pdf.html",
+        {
+            "cycle": cycle,
+            "title": f"{cycle.year} 年度{Programme(cycle.programme).label}对象公示名单",
+            "village": names.get(village_code, village_code),
+            "township": names.get(village_code[:9] + "000", ""),
+            "notice": notice,
+            "rows": rows,
+            "tefu": cycle.programme == Programme.TEFU,
+            "font": FONT,
+            "today": clock.today(),
+        },
+    )
+    return HTML(string=html).write_pdf()
+
+
+def roster_rows(roster: Roster):
+    lines = list(
+        roster.lines.select_related("entry__person").order_by("entry__village_code", "entry__person__name", "pk")
+    )
+    names = _names({c for line in lines for c in (line.entry.village_code, line.entry.village_code[:9] + "000")})
+    for i, line in enumerate(lines, start=1):
+        e, p = line.entry, line.entry.person
+        yield [
+            i,
+            names.get(e.village_code[:9] + "000", ""),
+            names.get(e.village_code, e.village_code),
+            p.name,
+            SEX.get(p.sex, ""),
+            p.birth_date.year,
+            p.id_masked,
+            TEFU_KIND.get(e.tefu_kind, "") or str(Programme(roster.cycle.programme).label),
+            e.get_change_display(),
+            float(line.amount),
+        ]
+
+
+def roster_xlsx(roster: Roster) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("名册")
+    cycle = roster.cycle
+    ws.append(
+        spreadsheet.xlsx_row(
+            ws, [f"{cycle.year} 年度{Programme(cycle.programme).label}资金发放名册（第 {roster.number} 批）"]
+        )
+    )
+    ws.append(spreadsheet.xlsx_row(ws, [f"县级区划：{cycle.county_code}    制表日期：{clock.today().isoformat()}"]))
+    ws.append(spreadsheet.xlsx_row(ws, ROSTER_HEADER))
+    total = 0.0
+    count = 0
+    for row in roster_rows(roster):
+        ws.append(spreadsheet.xlsx_row(ws, row))
+        total += row[-1]
+        count += 1
+    ws.append(spreadsheet.xlsx_row(ws, ["合计", "", "", f"{count} 人", "", "", "", "", "", total]))
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -1,0 +1,75 @@
+"""Township A's programme records for the outsider walk: a 奖扶 cycle of the
+county with an A1 couple through to a 名册 (the cycle page is the county's
+and open to the outsider, who must see none of A1's entries)."""
+
+from pims.testing import scope_targets
+
+
+def _cycle(ctx):
+    def make():
+        import datetime as dt
+
+        from pims.lib import clock
+        from pims.programmes import services
+        from pims.programmes.models import Programme
+
+        from .families import jiangfu_family
+
+        hh, husband, wife, son = jiangfu_family(ctx.regions["village_a1"])
+        husband.name, wife.name = "扶助甲乙丙", "扶助丁戊己"
+        husband.save()
+        wife.save()
+        ctx.plant("扶助甲乙丙", "扶助丁戊己")
+        p = ctx.personas
+        cycle = services.cycle_open(actor=p["county"], programme=Programme.JIANGFU, year=2026)
+        for entry in cycle.entries.all():
+            services.entry_village_review(actor=p["clerk"], entry=entry, approve=True)
+        notice = services.notice_publish(actor=p["clerk"], cycle=cycle, village_code=ctx.regions["village_a1"].code)
+        previous = clock.pinned_day()
+        clock.travel_to(notice.ends_on + dt.timedelta(days=1))
+        try:
+            services.township_review_all(actor=p["reviewer"], cycle=cycle)
+            services.cycle_confirm(actor=p["county"], cycle=cycle)
+            roster = services.roster_build(actor=p["county"], cycle=cycle)
+        finally:
+            clock.travel_to(previous)
+        return {"cycle": cycle, "roster": roster, "entry": cycle.entries.first(), "person": husband}
+
+    return ctx.once("programme_cycle_a", make)
+
+
+@scope_targets.register(
+    "pk",
+    routes=[
+        "programmes:cycle",
+        "programmes:entries",
+        "programmes:notice_",
+        "programmes:township_review",
+        "programmes:roster_build",
+        "programmes:stops",
+        "programmes:changes",
+    ],
+)
+def _cycles(ctx):
+    return [_cycle(ctx)["cycle"].pk]
+
+
+@scope_targets.register("village", routes=["programmes:notice_pdf"])
+def _villages(ctx):
+    _cycle(ctx)
+    return [ctx.regions["village_a1"].code]
+
+
+@scope_targets.register("pk", routes=["programmes:entry_", "programmes:stop_record"])
+def _entries(ctx):
+    return [_cycle(ctx)["entry"].pk]
+
+
+@scope_targets.register("pk", routes=["programmes:roster_xlsx", "programmes:roster_paid"])
+def _rosters(ctx):
+    return [_cycle(ctx)["roster"].pk]
+
+
+@scope_targets.register("pk", routes=["programmes:person", "programmes:fact_new"])
+def _persons(ctx):
+    return [_cycle(ctx)["person"].pk]
