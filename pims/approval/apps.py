@@ -7,6 +7,8 @@ class ApprovalConfig(AppConfig):
     verbose_name = _("月度审批")
 
     def ready(self):
+        from .queues import register
         from .views import register_nav
 
         register_nav()
+        register()

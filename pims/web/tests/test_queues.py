@@ -84,7 +84,9 @@ def test_several_forms_of_a_village_are_one_item_with_a_count(personas, regions)
 def test_outsider_sees_none_of_another_regions_items(personas, regions):
     hh = submitted_form(personas, regions)
     reviewer_b = make_user("reviewer_b", Role.TOWNSHIP_REVIEWER, regions["township_b"])
-    assert work_queue(user=reviewer_b).entries == []
+    # Township B's own month to approve may be there; nothing of township A's.
+    assert [e for e in work_queue(user=reviewer_b).entries if e.source.key != "approval.approve"] == []
+    assert all(regions["township_a"].name not in e.item.title for e in work_queue(user=reviewer_b).entries)
     services.household_return(actor=personas["reviewer"], household=hh, comments=[{"message": "补电话"}])
     assert work_queue(user=personas["outsider"]).entries == []
     for persona in ("auditor", "sysadmin"):
@@ -107,9 +109,10 @@ def test_dashboard_and_queue_page_list_items_with_counts(client_for, personas, r
 def test_poll_answers_counts_and_items_as_json(client_for, personas, regions):
     hh = submitted_form(personas, regions)
     data = client_for("reviewer").get(reverse("web:queue_poll")).json()
-    assert data["total"] == 1
-    assert data["items"][0]["url"] == reverse("registry:household_review", args=[hh.pk])
-    assert data["sources"] == [{"key": "registry.review", "label": "待审核的采集表", "count": 1}]
+    # Other sources (the month to approve) may add their own items; the form's is there once.
+    assert data["total"] == sum(s["count"] for s in data["sources"])
+    assert reverse("registry:household_review", args=[hh.pk]) in [i["url"] for i in data["items"]]
+    assert {"key": "registry.review", "label": "待审核的采集表", "count": 1} in data["sources"]
     assert client_for("outsider").get(reverse("web:queue_poll")).json() == {"total": 0, "sources": [], "items": []}
 
 
