@@ -29,10 +29,14 @@ REPORTS = ["population", "change"]
 
 
 def figures(user, code: str) -> dict:
+    return figures_for(user, code, PERIOD)
+
+
+def figures_for(user, code: str, period: str) -> dict:
     out = {}
     for key in REPORTS:
         for kind in (Spell.Kind.REGISTERED, Spell.Kind.RESIDENT):
-            result = stats.report_run(user=user, key=key, code=code, params=Params(PERIOD, PERIOD, kind))
+            result = stats.report_run(user=user, key=key, code=code, params=Params(period, period, kind))
             for section in result.sections:
                 for row in [*section.rows, *([section.total] if section.total else [])]:
                     out[(key, kind, section.key, row.key)] = dict(row.values)
