@@ -7,6 +7,8 @@ class DocumentsConfig(AppConfig):
     verbose_name = _("优质服务证件")
 
     def ready(self):
+        from .queues import register_sources
         from .views import register_nav
 
         register_nav()
+        register_sources()

@@ -32,3 +32,13 @@ ALREADY_REGISTERED = _("这对夫妻的第 %(order)s 孩已办理生育登记（
 NOT_APPLIED = _("只有已受理、未登记的申请可以登记发证")
 NOT_CANCELLABLE = _("该生育登记已注销")
 STALE = _("该记录已被他人修改，请刷新后重试")
+
+# --- 光荣证 ----------------------------------------------------------------------------------
+NOT_ELIGIBLE = _("不符合申领条件：%(reasons)s")
+CHILD_NOT_VISIBLE = _("该子女不在您的辖区内或不在库中（先建立再办理）")
+COMMENT_REQUIRED = _("不予通过时必须写明意见")
+HONOUR_EXISTS = _("这对夫妻已为该子女申领过光荣证（%(number)s），不能重复申领")
+NOT_AT_TOWNSHIP = _("只有村级已受理的申请可以由乡镇审核")
+NOT_AT_COUNTY = _("只有乡镇已审核的申请可以由县级审批")
+NOT_REVOCABLE = _("只有已发证的光荣证可以撤销")
+REVOKE_REASON_REQUIRED = _("撤销必须选择原因")

@@ -129,3 +129,80 @@ class BirthRegistration(TravellingRecord):
     def region_code(self) -> str:
         """The code audit rows file the registration under."""
         return self.issuer_code
+
+
+class HonourState(models.TextChoices):
+    APPLIED = "applied", _("村级已受理")
+    TOWNSHIP_REVIEWED = "township_reviewed", _("乡镇已审核")
+    ISSUED = "issued", _("县级已批准发证")
+    REJECTED = "rejected", _("未通过")
+    REVOKED = "revoked", _("已撤销")
+
+
+class RevokeReason(models.TextChoices):
+    CONCEALED_CHILD = "concealed_child", _("隐瞒已生育第二个子女")
+    LATER_CHILD = "later_child", _("此后再生育子女")
+    ADOPTED_CHILD = "adopted_child", _("此后收养子女")
+    FRAUD = "fraud", _("弄虚作假骗取")
+
+
+class HonourCertificate(TravellingRecord):
+    """A 独生子女父母光荣证 (DOMAIN.md §4): still issued for a child of the
+    one-child era. The path is village → township → county, each step with
+    its approver, date and comment; the eligibility per condition is kept as
+    judged at application (pims.documents.honour)."""
+
+    state = models.CharField(
+        _("状态"), max_length=20, choices=HonourState.choices, default=HonourState.APPLIED, db_index=True
+    )
+    husband = models.ForeignKey("registry.Person", verbose_name=_("父亲"), on_delete=models.PROTECT, related_name="+")
+    wife = models.ForeignKey("registry.Person", verbose_name=_("母亲"), on_delete=models.PROTECT, related_name="+")
+    child = models.ForeignKey("registry.Person", verbose_name=_("独生子女"), on_delete=models.PROTECT, related_name="+")
+    marriage = models.ForeignKey("registry.Marriage", on_delete=models.PROTECT, related_name="+")
+    husband_uuid = models.UUIDField()
+    wife_uuid = models.UUIDField()
+    child_uuid = models.UUIDField()
+    # The applying village (scope), the township over it and the county that issues.
+    region_code = models.CharField(_("申请村"), max_length=12, db_index=True)
+    township_code = models.CharField(max_length=12, db_index=True)
+    issuer_code = models.CharField(_("发证单位"), max_length=12, db_index=True)
+    eligibility = models.JSONField(_("资格审查"), default=list)
+    particulars = models.JSONField(_("证件内容"), default=dict)
+    commitment = models.BooleanField(_("已签署承诺"), default=False)
+    reward_from = models.DateField(_("奖励费起始"), null=True, blank=True)
+    reward_to = models.DateField(_("奖励费截止"), null=True, blank=True)
+    number = models.CharField(_("证号"), max_length=40, blank=True)
+    token = models.CharField(max_length=64, unique=True)
+    applied_at = models.DateTimeField(_("申请时间"))
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    village_comment = models.TextField(_("村级意见"), blank=True)
+    township_at = models.DateTimeField(_("乡镇审核时间"), null=True, blank=True)
+    township_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    township_comment = models.TextField(_("乡镇意见"), blank=True)
+    county_at = models.DateTimeField(_("县级审批时间"), null=True, blank=True)
+    county_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    county_comment = models.TextField(_("县级意见"), blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    revoke_reason = models.CharField(_("撤销原因"), max_length=20, choices=RevokeReason.choices, blank=True)
+    revoke_note = models.TextField(_("撤销说明"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-applied_at", "-id"]
+        verbose_name = _("独生子女父母光荣证")
+        verbose_name_plural = _("独生子女父母光荣证")
+        constraints = [
+            # Never two live certificates for one couple and child (a rejected or revoked one frees it).
+            models.UniqueConstraint(
+                fields=["husband", "wife", "child"],
+                condition=~Q(state__in=["rejected", "revoked"]),
+                name="documents_one_honour_per_child",
+            ),
+            models.UniqueConstraint(
+                fields=["issuer_code", "number"], condition=~Q(number=""), name="documents_honour_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"光荣证 {self.uuid}"

@@ -8,16 +8,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from pims.accounts.roles import Cap, has_capability
 from pims.lib.errors import Problem
 from pims.regions.scope import scope_q, user_prefix
-from pims.registry.models import Marriage, Person
+from pims.registry.models import Birth, Marriage, Person
 
 from . import counting
-from .models import BirthRegistration, RegistrationState
+from .models import BirthRegistration, HonourCertificate, HonourState, RegistrationState
 
 
 def registration_list_visible_to(*, user) -> QuerySet[BirthRegistration]:
@@ -114,3 +114,35 @@ def registration_for_child(child: Person) -> BirthRegistration | None:
 def registrations_due(*, user, today: dt.date) -> QuerySet[BirthRegistration]:
     """Applications received (by a village, online) and not yet registered."""
     return registration_list_visible_to(user=user).filter(state=RegistrationState.APPLIED)
+
+
+# --- 光荣证 ----------------------------------------------------------------------------------
+
+
+def honour_list_visible_to(*, user) -> QuerySet[HonourCertificate]:
+    if not has_capability(user, Cap.VIEW_DOCUMENTS) or user_prefix(user) is None:
+        return HonourCertificate.objects.none()
+    return HonourCertificate.objects.filter(scope_q(user, "region_code"))
+
+
+def access_honour(user, pk) -> HonourCertificate:
+    """The certificate if the user may see it; 404 for missing and out-of-scope alike."""
+    try:
+        return (
+            honour_list_visible_to(user=user)
+            .select_related("husband", "wife", "child", "township_by", "county_by", "applied_by")
+            .get(pk=pk)
+        )
+    except (HonourCertificate.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def honour_needing_review(*, user) -> QuerySet[HonourCertificate]:
+    """Issued certificates whose couple the register now shows with another
+    child of either spouse born or adopted since the marriage (a later birth,
+    a concealed one): the county reviews them — never a silent revocation."""
+    other_child = Birth.objects.filter(
+        Q(father_id=OuterRef("husband_id")) | Q(mother_id=OuterRef("wife_id")),
+        child__birth_date__gte=OuterRef("marriage__date"),
+    ).exclude(child_id=OuterRef("child_id"))
+    return honour_list_visible_to(user=user).filter(state=HonourState.ISSUED).filter(Exists(other_child))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import honour_views, views
 
 app_name = "documents"
 urlpatterns = [
@@ -10,6 +10,13 @@ urlpatterns = [
     path("registrations/<int:pk>/issue/", views.registration_issue, name="registration_issue"),
     path("registrations/<int:pk>/cancel/", views.registration_cancel, name="registration_cancel"),
     path("registrations/<int:pk>/pdf/", views.registration_pdf, name="registration_pdf"),
+    path("honour/", honour_views.honour_list, name="honour_list"),
+    path("honour/new/", honour_views.honour_new, name="honour_new"),
+    path("honour/<int:pk>/", honour_views.honour_detail, name="honour_detail"),
+    *(
+        path(f"honour/<int:pk>/{action}/", honour_views.honour_action, {"action": action}, name=f"honour_{action}")
+        for action in honour_views.ACTIONS
+    ),
     # Public (no sign-in): the URL a document's QR code holds.
     path("verify/<str:token>/", views.verify, name="verify"),
 ]

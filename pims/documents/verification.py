@@ -25,7 +25,7 @@ from pims.audit.services import audit_record
 from pims.lib.errors import Refused
 from pims.lib.masking import mask_id_public, mask_name
 
-from .models import BirthRegistration, DocumentKind, RegistrationState
+from .models import BirthRegistration, DocumentKind, HonourCertificate, HonourState, RegistrationState
 
 # Not a policy value: a guard against enumeration, set with the operators.
 LOOKUPS_PER_MINUTE = 20
@@ -81,12 +81,36 @@ def _registration_facts(r: BirthRegistration) -> PublicFacts:
     )
 
 
+def _honour_facts(c: HonourCertificate) -> PublicFacts:
+    revoked = c.state == HonourState.REVOKED
+    status = "revoked" if revoked else "valid"
+    p = c.particulars
+    holders = tuple(
+        (str(role), mask_name(p.get(key, {}).get("name", "")), mask_id_public(p.get(key, {}).get("id_masked", "")))
+        for role, key in ((_("父亲"), "father"), (_("母亲"), "mother"), (_("子女"), "child"))
+    )
+    return PublicFacts(
+        kind=DocumentKind.HONOUR_CERTIFICATE,
+        kind_label=str(DocumentKind.HONOUR_CERTIFICATE.label),
+        number=c.number,
+        issuer_code=c.issuer_code,
+        issued_on=timezone.localdate(c.county_at) if c.county_at else None,
+        status=status,
+        status_label=str(STATUS_LABELS[status]),
+        status_date=timezone.localdate(c.revoked_at) if revoked and c.revoked_at else None,
+        holders=holders,
+    )
+
+
 def _find(token: str) -> tuple[PublicFacts | None, object]:
     if not TOKEN_RE.match(token or ""):
         return None, None
     r = BirthRegistration.objects.filter(token=token).exclude(number="").first()
     if r is not None:
         return _registration_facts(r), r
+    c = HonourCertificate.objects.filter(token=token).exclude(number="").first()
+    if c is not None:
+        return _honour_facts(c), c
     return None, None
 
 

@@ -30,9 +30,36 @@ def _registration(ctx):
     return ctx.once("documents_registration_a", make)
 
 
-@scope_targets.register("pk", routes=["documents:", "api:documents_"])
+@scope_targets.register("pk", routes=["documents:registration_", "api:documents_registration"])
 def _registrations(ctx):
     return [_registration(ctx).pk]
+
+
+def _honour(ctx):
+    def make():
+        from pims.documents.honour_services import honour_apply, honour_county_approve, honour_township_review
+        from pims.registry.tests.factories import make_child, make_couple
+
+        _registration(ctx)  # loads the code manual
+        hh, husband, wife = make_couple(ctx.regions["village_a1"])
+        child = make_child(hh, 3, mother=wife, father=husband, birth_date=dt.date(2012, 6, 1), name="光荣测试辛壬")
+        ctx.plant("光荣测试辛壬")
+        cert = honour_apply(actor=ctx.personas["clerk"], child=child, commitment=True, comment="村级意见癸子丑")
+        ctx.plant("村级意见癸子丑")
+        cert = honour_township_review(actor=ctx.personas["reviewer"], cert=cert, approve=True)
+        return honour_county_approve(actor=ctx.personas["county"], cert=cert, approve=True)
+
+    return ctx.once("documents_honour_a", make)
+
+
+@scope_targets.register("pk", routes=["documents:honour_", "api:documents_honour"])
+def _honours(ctx):
+    return [_honour(ctx).pk]
+
+
+@scope_targets.register("child", routes=["documents:honour_new"])
+def _children(ctx):
+    return [_honour(ctx).child_id]
 
 
 @scope_targets.register("token", routes=["documents:verify"])

@@ -80,3 +80,33 @@ def test_outsider_and_sysadmin_get_404(client_for, personas, couple):
     )
     reg.refresh_from_db()
     assert reg.state == RegistrationState.ISSUED
+
+
+def test_the_honour_pages_show_each_condition_and_walk_the_three_steps(client_for, couple):
+    from pims.documents.models import HonourCertificate, HonourState
+
+    hh, husband, wife = couple
+    child = make_child(hh, 3, mother=wife, father=husband, birth_date=dt.date(2012, 6, 1), name="独生乙")
+    clerk = client_for("clerk")
+    page = clerk.get(reverse("documents:honour_new") + f"?child={child.pk}").content.decode()
+    assert (
+        'data-testid="check-H1" data-result="pass"' in page and 'data-testid="check-H5" data-result="missing"' in page
+    )
+    refused = clerk.post(reverse("documents:honour_new"), {"child": child.pk})
+    assert refused.status_code == 422 and not HonourCertificate.objects.exists()
+    clerk.post(reverse("documents:honour_new"), {"child": child.pk, "commitment": "1", "comment": "属实"})
+    cert = HonourCertificate.objects.get()
+    client_for("reviewer").post(reverse("documents:honour_township", args=[cert.pk]), {"approve": "1"})
+    county = client_for("county")
+    county.post(reverse("documents:honour_county", args=[cert.pk]), {"approve": "1", "comment": "同意"})
+    cert.refresh_from_db()
+    assert cert.state == HonourState.ISSUED
+    detail = county.get(reverse("documents:honour_detail", args=[cert.pk])).content.decode()
+    assert cert.number in detail and 'data-testid="action-revoke"' in detail
+    county.post(reverse("documents:honour_revoke", args=[cert.pk]), {"reason": "fraud"})
+    cert.refresh_from_db()
+    assert cert.state == HonourState.REVOKED
+    for name in ("outsider", "sysadmin"):
+        client = client_for(name)
+        assert client.get(reverse("documents:honour_detail", args=[cert.pk])).status_code == 404
+        assert client.get(reverse("documents:honour_new") + f"?child={child.pk}").status_code == 404
