@@ -21,6 +21,7 @@ from pims.approval import errors as approval_errors
 from pims.approval.selectors import period_locked
 from pims.audit.models import Action
 from pims.audit.services import audit_record
+from pims.exchange.notices import notify_other_jurisdictions
 from pims.lib import clock
 from pims.lib.errors import Conflict, Invalid, NotPermitted, Problem
 from pims.regions.models import Region
@@ -333,6 +334,7 @@ def change_report_approve(*, actor, report: ChangeReport) -> ChangeReport:
         events = _pending(report)
         engine.apply(events, actor=actor, approved_at=now)
         _audit_applied(actor, events)
+        notify_other_jurisdictions(actor=actor, events=events)
         report.state = ReportState.APPROVED
         report.reviewed_by, report.reviewed_at = actor, now
         report.version += 1
@@ -354,6 +356,7 @@ def change_reports_approve(*, actor, reports: list[ChangeReport]) -> list[Change
         events = [e for report in locked for e in _pending(report)]
         engine.apply(events, actor=actor, approved_at=now)
         _audit_applied(actor, events)
+        notify_other_jurisdictions(actor=actor, events=events)
         for report in locked:
             report.state = ReportState.APPROVED
             report.reviewed_by, report.reviewed_at = actor, now

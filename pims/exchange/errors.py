@@ -24,3 +24,11 @@ NOT_ANSWERABLE = _("只有已签收的协查可以反馈")
 NOT_REFUSABLE = _("该信息已办结，不能退回")
 NOT_WITHDRAWABLE = _("已签收或已办结的信息不能撤回")
 NOTICE_EXISTS = _("该事件已向该单位通报过")
+
+# --- handover lists (交接清单) -------------------------------------------------------------
+LIST_NOT_SENDER_CONFIRMED = _("交接清单须先由移交方确认后才能发出")
+LIST_SENDER_CONFIRMED = _("交接清单已由移交方确认")
+LIST_NOT_RECEIVABLE = _("交接尚未送达本单位，或已经办结")
+LIST_CONFIRMED = _("交接清单已经确认，不能再次确认")
+RECEIPT_UNKNOWN = _("接收状态“%(receipt)s”无效")
+RECEIPT_REASON_REQUIRED = _("%(name)s：有疑问或拒收必须说明原因")

@@ -51,6 +51,8 @@ class State(models.TextChoices):
     ANSWERED = "answered", _("已反馈")
     REFUSED = "refused", _("已退回")
     WITHDRAWN = "withdrawn", _("已撤回")
+    # A 交接 whose handover list both sides confirmed.
+    CONFIRMED = "confirmed", _("已交接")
 
 
 class Message(TravellingRecord):
@@ -115,3 +117,71 @@ class Message(TravellingRecord):
     def region_code(self) -> str:
         """The code audit rows and scope checks file the message under."""
         return self.sender_code
+
+
+class Receipt(models.TextChoices):
+    """The receiver's answer for one person of a handover list."""
+
+    PENDING = "pending", _("待确认")
+    RECEIVED = "received", _("已接收")
+    QUERIED = "queried", _("有疑问")
+    REFUSED = "refused", _("拒收")
+
+
+class HandoverList(TravellingRecord):
+    """交接清单 of one 交接 (DOMAIN.md §8): made with the draft, confirmed by
+    the sending node and then by the receiving node (two signatures). The
+    type, units, handlers and due date are the message's."""
+
+    message = models.OneToOneField(
+        Message, verbose_name=_("交接"), on_delete=models.PROTECT, related_name="handover_list"
+    )
+    number = models.CharField(_("清单编号"), max_length=24, unique=True)
+    made_on = models.DateField(_("填表日期"))
+    sender_confirmed_at = models.DateTimeField(_("移交方确认时间"), null=True, blank=True)
+    sender_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    receiver_confirmed_at = models.DateTimeField(_("接收方确认时间"), null=True, blank=True)
+    receiver_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        verbose_name = _("交接清单")
+        verbose_name_plural = _("交接清单")
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def region_code(self) -> str:
+        return self.message.sender_code
+
+
+class HandoverEntry(TravellingRecord):
+    """One person of a handover list: the §8 fields as handed over (ID
+    masked), the receipt state and, once received, the responsibility moved."""
+
+    handover_list = models.ForeignKey(
+        HandoverList, verbose_name=_("交接清单"), on_delete=models.CASCADE, related_name="entries"
+    )
+    person = models.ForeignKey("registry.Person", verbose_name=_("人员"), on_delete=models.PROTECT, related_name="+")
+    person_uuid = models.UUIDField(_("人员标识"))
+    row = models.PositiveSmallIntegerField(_("序号"), default=1)
+    fields = models.JSONField(_("交接内容"), default=dict)
+    receipt = models.CharField(_("接收状态"), max_length=10, choices=Receipt.choices, default=Receipt.PENDING)
+    reason = models.TextField(_("原因"), blank=True)
+    responsible_before = models.CharField(_("原责任区划"), max_length=12, blank=True)
+    responsible_after = models.CharField(_("新责任区划"), max_length=12, blank=True)
+
+    class Meta:
+        ordering = ["handover_list", "row"]
+        verbose_name = _("交接人员")
+        verbose_name_plural = _("交接人员")
+        constraints = [
+            models.UniqueConstraint(fields=["handover_list", "person"], name="exchange_handover_person_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.handover_list_id}/{self.row}"

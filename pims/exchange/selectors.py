@@ -89,3 +89,48 @@ def with_names(messages: list[Message]) -> list[Message]:
         setattr(m, "receiver_name", names.get(m.receiver_code, m.receiver_code))  # noqa: B010
         setattr(m, "route_name", names.get(m.route_code, m.route_code or "—"))  # noqa: B010
     return messages
+
+
+def access_handover_list(user, message_pk):
+    """The handover list of a 交接 the user may see; 404 otherwise."""
+    from .models import HandoverList
+
+    message = access_message(user, message_pk)
+    try:
+        return HandoverList.objects.select_related("message", "sender_confirmed_by", "receiver_confirmed_by").get(
+            message=message
+        )
+    except HandoverList.DoesNotExist:
+        raise Http404 from None
+
+
+def handover_rows(handover_list) -> list[dict]:
+    """The list's persons as printed: codes turned into names (one query per
+    table), the ID masked as stored."""
+    from pims.codes.selectors import code_map
+    from pims.search.selectors import region_names
+
+    entries = list(handover_list.entries.all())
+    maps = {t: code_map(t) for t in ("sex", "ethnicity", "household_registration_type", "marital_status")}
+    codes = {e.fields.get(k, "") for e in entries for k in ("registered_code", "residence_code")}
+    codes |= {e.responsible_before for e in entries} | {e.responsible_after for e in entries}
+    names = region_names(codes)
+    rows = []
+    for e in entries:
+        f = e.fields
+        rows.append(
+            {
+                "entry": e,
+                "f": f,
+                "sex": maps["sex"].get(f.get("sex", ""), f.get("sex", "")),
+                "ethnicity": maps["ethnicity"].get(f.get("ethnicity", ""), f.get("ethnicity", "")),
+                "hukou_type": maps["household_registration_type"].get(f.get("hukou_type", ""), f.get("hukou_type", "")),
+                "marital_status": maps["marital_status"].get(f.get("marital_status", ""), f.get("marital_status", "")),
+                "registered": names.get(f.get("registered_code", ""), f.get("registered_code", "")),
+                "residence": names.get(f.get("residence_code", ""), f.get("residence_code", "")),
+                "before": names.get(e.responsible_before, e.responsible_before),
+                "after": names.get(e.responsible_after, e.responsible_after),
+                "children": "、".join(f"{c['name']}（{c['birth_date']}）" for c in f.get("children", [])),
+            }
+        )
+    return rows

@@ -24,7 +24,7 @@ from pims.regions.models import Level, Region
 from pims.registry.models import Person
 from pims.registry.selectors import person_list_visible_to
 
-from . import errors, rules
+from . import errors, handover, rules
 from .models import Kind, Message, Priority, State
 
 DELIVERED = (State.SENT, State.FORWARDED)
@@ -58,6 +58,8 @@ def message_draft(
         message = _new(actor, kind, topic, sender_code, receiver_code, person, text, priority, extra)
         message.save()
         _audit(actor, Action.CREATE, message, {"kind": kind, "topic": topic, "receiver": receiver_code})
+        if kind == Kind.HANDOVER:
+            handover.handover_list_make(actor=actor, message=message)
     return message
 
 
@@ -127,6 +129,7 @@ def message_send(*, actor, message: Message) -> Message:
             raise NotPermitted(errors.NOT_YOUR_NODE)
         if message.state != State.DRAFT:
             raise Conflict(errors.NOT_DRAFT)
+        handover.check_sendable(message)
         _mark_sent(actor, message)
         message.save()
         _audit(actor, Action.UPDATE, message, {"transition": "send", "due_date": str(message.due_date or "")})
@@ -265,16 +268,26 @@ def message_withdraw(*, actor, message: Message) -> Message:
     return message
 
 
-def notice_from_event(*, actor, event, receiver_code: str, topic: str) -> Message | None:
+def notice_from_event(
+    *, actor, event, receiver_code: str, topic: str, person: Person | None = None, extra: dict | None = None
+) -> Message | None:
     """An automatic 通报 about an approved event to another node, sent at
-    once; None when that place was already notified of the event."""
-    person = event.person or event.related_person
+    once and delivered directly (the routing node sees it in its subtree but
+    need not forward a notification); None when that place was already
+    notified of the event."""
+    person = person or event.person or event.related_person
     sender_code = rules.node_code(event.region_code, Level.TOWNSHIP)
-    extra = {"event_uuid": str(event.uuid), "event_type": event.event_type, "effective_date": str(event.effective_date)}
+    values = {
+        "event_uuid": str(event.uuid),
+        "event_type": event.event_type,
+        "effective_date": str(event.effective_date),
+    }
+    values.update(extra or {})
     try:
         with transaction.atomic():
-            message = _new(actor, Kind.NOTICE, topic, sender_code, receiver_code, person, "", Priority.NORMAL, extra)
+            message = _new(actor, Kind.NOTICE, topic, sender_code, receiver_code, person, "", Priority.NORMAL, values)
             message.source_event = event
+            message.forwarding = False
             _mark_sent(actor, message)
             message.save()
             _audit(actor, Action.CREATE, message, {"kind": Kind.NOTICE, "event": event.pk, "auto": True})

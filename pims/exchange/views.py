@@ -5,20 +5,22 @@ answers 404 to a user without the role or outside the region."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from pims.accounts.roles import Cap, has_capability
+from pims.audit.models import Action
+from pims.audit.services import audit_record, client_ip
 from pims.lib import clock
 from pims.lib.errors import Refused
 from pims.registry.selectors import access_person
 from pims.web.errors import refusals_as_messages
 
-from . import rules, selectors, services
+from . import exports, handover, rules, selectors, services
 from .forms import MessageForm
-from .models import Kind, State
+from .models import Kind, Receipt, State
 
 
 def register_nav() -> None:
@@ -117,6 +119,7 @@ def message_detail(request, pk):
         "actions": available_actions(request.user, message),
         "replies": message.replies.all(),
         "payload": sorted(message.payload.items()),
+        "has_list": message.kind == Kind.HANDOVER,
     }
     return render(request, "exchange/message_detail.html", context)
 
@@ -165,3 +168,77 @@ def message_action(request, pk, action):
         ACTIONS[action](request.user, message, request.POST)
         messages.success(request, DONE[action])
     return redirect("exchange:message_detail", pk=message.pk)
+
+
+# --- the handover list (交接清单) ---------------------------------------------------------
+
+
+@login_required
+def handover_list_view(request, pk):
+    _require_view(request.user)
+    hl = selectors.access_handover_list(request.user, pk)
+    m = selectors.with_names([hl.message])[0]
+    receivable = m.state == State.RECEIVED or services.delivered(m)
+    context = {
+        "hl": hl,
+        "m": m,
+        "rows": selectors.handover_rows(hl),
+        "receipts": [(r, r.label) for r in handover.DECIDED],
+        "can_confirm_send": m.state == State.DRAFT
+        and hl.sender_confirmed_at is None
+        and rules.acts_for(request.user, m.sender_code),
+        "can_confirm_receive": receivable
+        and hl.receiver_confirmed_at is None
+        and rules.acts_for(request.user, m.receiver_code),
+    }
+    return render(request, "exchange/handover_list.html", context)
+
+
+@login_required
+def handover_pdf(request, pk):
+    """The printed list (IDs masked); every print is audited as an export."""
+    _require_view(request.user)
+    hl = selectors.access_handover_list(request.user, pk)
+    content = exports.handover_pdf(hl)
+    audit_record(
+        actor=request.user,
+        action=Action.EXPORT,
+        obj=hl,
+        region_code=hl.message.sender_code,
+        detail={"format": "pdf", "number": hl.number},
+        ip=client_ip(request),
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="handover-{hl.number}.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def handover_confirm_send(request, pk):
+    _require_view(request.user)
+    hl = selectors.access_handover_list(request.user, pk)
+    with refusals_as_messages(request):
+        handover.handover_confirm_send(actor=request.user, handover_list=hl)
+        messages.success(request, _("移交方已确认交接清单，可以发出。"))
+    return redirect("exchange:handover_list", pk=pk)
+
+
+def receipt_decisions(post, hl) -> dict[int, tuple[str, str]]:
+    """entry pk → (receipt, reason) from the form's receipt-<pk>/reason-<pk>."""
+    return {
+        e.pk: (post.get(f"receipt-{e.pk}", Receipt.RECEIVED), post.get(f"reason-{e.pk}", "")) for e in hl.entries.all()
+    }
+
+
+@login_required
+@require_POST
+def handover_confirm_receive(request, pk):
+    _require_view(request.user)
+    hl = selectors.access_handover_list(request.user, pk)
+    with refusals_as_messages(request):
+        handover.handover_confirm_receive(
+            actor=request.user, handover_list=hl, decisions=receipt_decisions(request.POST, hl)
+        )
+        messages.success(request, _("接收方已确认交接清单。"))
+    return redirect("exchange:handover_list", pk=pk)

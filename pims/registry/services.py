@@ -326,6 +326,7 @@ def _set_responsible(persons: dict[int, Person], cleaned) -> None:
         if spouse is not None and spouse.registered_code != p.registered_code:
             wife = p if p.sex == "2" else spouse
             code = wife.registered_code
+        code = p.handover_code or code  # a confirmed handover (交接) keeps its region
         if p.responsible_code != code:
             p.responsible_code = code
             p.save(update_fields=["responsible_code"])

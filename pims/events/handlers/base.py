@@ -260,7 +260,10 @@ def _residence_status(p: Person) -> str:
 def responsible_code(p: Person, state: RegisterState) -> str:
     """Seed rule: the registered location is responsible; for a couple
     registered in different places, the wife's. A migrant whose hukou is
-    not in the register is looked after where they live."""
+    not in the register is looked after where they live. A confirmed
+    handover (交接) overrides the rule while the person is active."""
+    if p.handover_code and p.status == PersonStatus.ACTIVE:
+        return p.handover_code
     if state.open_spell(p, Spell.Kind.REGISTERED) is None:
         return p.residence_code if p.status == PersonStatus.ACTIVE else p.responsible_code
     spouse = state.spouse(p)

@@ -55,6 +55,9 @@ class Person(TravellingRecord):
     # Who enters and maintains this person: the registered location, or the
     # wife's for a couple registered in different places (seed rule).
     responsible_code = models.CharField(_("责任区划"), max_length=12, db_index=True)
+    # Set by a confirmed handover (交接, pims.exchange): the region that took
+    # over management; it then stays responsible whatever the seed rule says.
+    handover_code = models.CharField(_("交接接管区划"), max_length=12, blank=True)
     residence_status = models.CharField(
         _("人户状态"), max_length=1, choices=ResidenceStatus.choices, default=ResidenceStatus.CONSISTENT
     )
