@@ -49,12 +49,13 @@ def is_overdue(message: Message, today: dt.date | None = None) -> bool:
     return bool(open_ and message.due_date and message.due_date < today)
 
 
-QUEUES = ("inbox", "outbox", "route", "overdue", "all")
+QUEUES = ("inbox", "outbox", "route", "due_soon", "overdue", "all")
 
 
 def queue(user, name: str) -> QuerySet[Message]:
     """One of a node's queues: inbox (delivered to the user's node, not yet
-    done), outbox (sent by it), route (waiting for it to forward), overdue
+    done), outbox (sent by it), route (waiting for it to forward), due_soon
+    (open messages of the subtree due within the parameter's days), overdue
     (open messages of the subtree past their due date), all."""
     qs = message_list_visible_to(user=user)
     code = user.region.code if user_prefix(user) is not None else ""
@@ -65,7 +66,9 @@ def queue(user, name: str) -> QuerySet[Message]:
     if name == "route":
         return qs.filter(route_code=code, state=State.SENT, forwarding=True)
     if name == "overdue":
-        return qs.filter(overdue_q(clock.today()))
+        return qs.filter(overdue_q(clock.today())).order_by("due_date", "pk")
+    if name == "due_soon":
+        return qs.filter(due_soon_q(clock.today())).order_by("due_date", "pk")
     return qs
 
 

@@ -68,6 +68,7 @@ QUEUE_TITLES = {
     "inbox": _("收件"),
     "outbox": _("发件"),
     "route": _("待转递"),
+    "due_soon": _("即将到期"),
     "overdue": _("逾期"),
     "all": _("全部"),
 }
@@ -242,3 +243,69 @@ def handover_confirm_receive(request, pk):
         )
         messages.success(request, _("接收方已确认交接清单。"))
     return redirect("exchange:handover_list", pk=pk)
+
+
+# --- the monthly exchange report (双向考核) ------------------------------------------------
+
+
+@login_required
+def report_home(request):
+    _require_view(request.user)
+    code = rules.node_code(request.user.region.code, request.user.region.level)
+    return redirect("exchange:report", code=code)
+
+
+def _report_args(request, code):
+    from pims.events.periods import is_period
+    from pims.regions.selectors import access_region
+
+    from . import report
+
+    region = access_region(request.user, code)
+    if not report.can_report(request.user, region):
+        raise Http404
+    period = request.GET.get("period", "")
+    if not is_period(period):
+        period = report.default_period(clock.today())
+    return report.exchange_report(user=request.user, region=region, period=period)
+
+
+@login_required
+def report_view(request, code):
+    _require_view(request.user)
+    result = _report_args(request, code)
+    sections = [
+        (s, [(row, [c.format(row.values.get(c.key)) for c in s.columns]) for row in s.all_rows()])
+        for s in result.sections
+    ]
+    return render(
+        request,
+        "exchange/report.html",
+        {
+            "result": result,
+            "sections": sections,
+            "period": result.first,
+            "can_export": has_capability(request.user, Cap.EXPORT),
+        },
+    )
+
+
+@login_required
+def report_export(request, code, fmt):
+    from pims.stats import exports as stats_exports
+
+    _require_view(request.user)
+    if fmt not in stats_exports.FORMATS or not has_capability(request.user, Cap.EXPORT):
+        raise Http404
+    result = _report_args(request, code)
+    content, content_type, filename = stats_exports.render(result, fmt, user=request.user)
+    audit_record(
+        actor=request.user,
+        action=Action.EXPORT,
+        region_code=result.region.code,
+        detail={"report": "exchange", "period": result.first, "format": fmt},
+        ip=client_ip(request),
+    )
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = stats_exports.content_disposition(filename)
+    return response

@@ -30,3 +30,11 @@ def _message(ctx):
 @scope_targets.register("pk", routes=["exchange:", "api:exchange_"])
 def _messages(ctx):
     return [_message(ctx).pk]
+
+
+@scope_targets.register("fmt", routes=["exchange:"])
+def _formats(ctx):
+    from pims.stats.exports import FORMATS
+    from pims.testing.scope_targets import Sample
+
+    return [Sample(fmt, scoped=False, label="format") for fmt in FORMATS]
