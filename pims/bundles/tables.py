@@ -39,6 +39,8 @@ ORDER = [
 # Travelling models that do not (yet) go in a county's bundle, with the reason.
 STAYS = {
     "exchange.Message": "messages to another instance travel in their own section once inter-instance exchange exists",
+    "exchange.HandoverList": "a handover list travels with its 交接 (exchange.Message)",
+    "exchange.HandoverEntry": "a handover list's persons travel with its 交接 (exchange.Message)",
     "programmes.PersonFact": "programme facts are confirmed at the county; the province reads programme lists",
     "documents.BirthRegistration": "registrations are issued and verified at the county; they join bundles with 19.3",
 }
