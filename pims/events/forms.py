@@ -15,11 +15,13 @@ from django.db.models import Q
 from pims.codes.selectors import code_map
 from pims.lib import citizen_id as cid
 from pims.lib import clock, crypto
+from pims.registry.checks.limits import SEX_LABEL
 from pims.registry.models import Household, Person
 from pims.registry.selectors import household_list_visible_to, person_list_visible_to
 
 from .handlers import handler_for
 from .handlers.base import Field
+from .handlers.catalogue import refuse
 from .models import Event
 
 REGION_CODE_LEN = 12
@@ -79,7 +81,7 @@ def parse_event(*, actor, report, event_type: str, data: dict) -> Parsed:
     out = Parsed()
     handler = handler_for(event_type)
     if handler is None:
-        out.errors.append(f"变动类型“{event_type}”不存在或不能通过变更单登记")
+        out.errors.append(refuse("E301", event_type=event_type))
         return out
     reader = _Reader(actor, report)
     _read_common(reader, handler, data, out)
@@ -96,15 +98,15 @@ def parse_event(*, actor, report, event_type: str, data: dict) -> Parsed:
 def _read_common(reader: _Reader, handler, data: dict, out: Parsed) -> None:
     day = _date(_text(data, "effective_date"))
     if day is None:
-        out.errors.append(f"发生日期“{_text(data, 'effective_date')}”不是有效日期（格式 YYYY-MM-DD）")
+        out.errors.append(refuse("E302", value=_text(data, "effective_date")))
     out.fields["effective_date"] = day
     raw = _text(data, "person")
     if handler.PERSON is not None and (raw or not getattr(handler, "PERSON_OPTIONAL", False)):
         person = reader.visible_person(raw)
         if person is None:
-            out.errors.append(f"{handler.PERSON.split('（')[0]}：未选择或不在您的辖区内")
+            out.errors.append(refuse("E303", label=handler.PERSON.split("（")[0]))
         elif not reader.in_report_region(person):
-            out.errors.append(f"“{person.name}”不属于本变更单的区划（规则：变更单只登记本区划人员的变动）")
+            out.errors.append(refuse("E304", person=f"“{person.name}”"))
         out.fields["person"] = person
     if handler.RELATED is not None:
         out.fields["related_person"] = _related(reader, handler, data, out)
@@ -112,7 +114,7 @@ def _read_common(reader: _Reader, handler, data: dict, out: Parsed) -> None:
     if handler.HOUSEHOLD is not None and raw:
         household = reader.visible_household(raw)
         if household is None:
-            out.errors.append(f"{handler.HOUSEHOLD.split('（')[0]}：不存在或不在您的辖区内")
+            out.errors.append(refuse("E315", label=handler.HOUSEHOLD.split("（")[0]))
         out.fields["household"] = household
     raw = _text(data, "supersedes")
     if raw:
@@ -121,7 +123,7 @@ def _read_common(reader: _Reader, handler, data: dict, out: Parsed) -> None:
         )
         out.fields["supersedes"] = target.first()
         if out.fields["supersedes"] is None:
-            out.errors.append(f"所指向的事件 {raw} 不存在或不属于本区划（规则：更正或撤销只能指向本区划的事件）")
+            out.errors.append(refuse("E305", value=raw))
 
 
 def _related(reader: _Reader, handler, data: dict, out: Parsed) -> Person | None:
@@ -132,9 +134,9 @@ def _related(reader: _Reader, handler, data: dict, out: Parsed) -> Person | None
     if raw:
         person = reader.visible_person(raw)
         if person is None:
-            out.errors.append(f"{what}：不存在或不在您的辖区内")
+            out.errors.append(refuse("E315", label=what))
         elif handler.PERSON is None and not reader.in_report_region(person):
-            out.errors.append(f"{what}“{person.name}”不属于本变更单的区划")
+            out.errors.append(refuse("E304", person=f"{what}“{person.name}”"))
         return person
     if number:
         from pims.registry.services import citizen_id_index
@@ -142,13 +144,13 @@ def _related(reader: _Reader, handler, data: dict, out: Parsed) -> Person | None
         try:
             parsed = cid.parse(number)
         except cid.CitizenIdError as exc:
-            out.errors.append(f"{what}的公民身份号码无效——{exc}")
+            out.errors.append(refuse("E306", label=what, reason=exc))
             return None
         person = Person.objects.filter(id_index=citizen_id_index(parsed.number)).first()
         if person is None:
-            out.errors.append(f"{what}的公民身份号码 {parsed.masked} 未在册（规则：婚姻双方须为在册人员）")
+            out.errors.append(refuse("E307", label=what, masked=parsed.masked))
         return person
-    out.errors.append(f"{what}：必须选择（或填写其公民身份号码）")
+    out.errors.append(refuse("E308", label=what))
     return None
 
 
@@ -156,7 +158,7 @@ def _read_item(reader: _Reader, spec: Field, data: dict, out: Parsed) -> None:
     if spec.kind == "members":
         out.payload["members"] = _members(reader, data.get("members") or [], out)
         if spec.required and not out.payload["members"]:
-            out.errors.append(f"{spec.label}：至少选择一人")
+            out.errors.append(refuse("E309", label=spec.label))
         return
     if spec.kind == "bool":
         value = data.get(spec.name)
@@ -165,7 +167,7 @@ def _read_item(reader: _Reader, spec: Field, data: dict, out: Parsed) -> None:
     raw = _text(data, spec.name)
     if not raw:
         if spec.required:
-            out.errors.append(f"{spec.label}为必填项")
+            out.errors.append(refuse("E310", label=spec.label))
         return
     reader_for = {
         "date": _read_date,
@@ -185,21 +187,21 @@ def _read_item(reader: _Reader, spec: Field, data: dict, out: Parsed) -> None:
 def _read_date(reader, spec, raw, out):
     day = _date(raw)
     if day is None or day > clock.today():
-        out.errors.append(f"{spec.label}“{raw}”不是有效日期或晚于今天（格式 YYYY-MM-DD）")
+        out.errors.append(refuse("E311", label=spec.label, value=raw))
     else:
         out.payload[spec.name] = day.isoformat()
 
 
 def _read_code(reader, spec, raw, out):
     if raw not in reader.codes(spec.table):
-        out.errors.append(f"{spec.label}代码“{raw}”不在代码表中")
+        out.errors.append(refuse("E312", label=spec.label, value=raw))
     else:
         out.payload[spec.name] = raw
 
 
 def _read_region(reader, spec, raw, out):
     if not (raw.isdigit() and len(raw) == REGION_CODE_LEN):
-        out.errors.append(f"{spec.label}“{raw}”不是 12 位区划代码")
+        out.errors.append(refuse("E313", label=spec.label, value=raw))
     else:
         out.payload[spec.name] = raw
 
@@ -207,7 +209,7 @@ def _read_region(reader, spec, raw, out):
 def _read_person(reader, spec, raw, out):
     person = reader.visible_person(raw)
     if person is None:
-        out.errors.append(f"{spec.label}：不存在或不在您的辖区内")
+        out.errors.append(refuse("E315", label=spec.label))
     else:
         out.payload[spec.name] = person.pk
 
@@ -215,7 +217,7 @@ def _read_person(reader, spec, raw, out):
 def _read_household(reader, spec, raw, out):
     household = reader.visible_household(raw)
     if household is None:
-        out.errors.append(f"{spec.label}：不存在或不在您的辖区内")
+        out.errors.append(refuse("E315", label=spec.label))
     else:
         out.payload[spec.name] = household.pk
 
@@ -226,7 +228,7 @@ def _read_citizen_id(reader, spec, raw, out):
     try:
         parsed = cid.parse(raw)
     except cid.CitizenIdError as exc:
-        out.errors.append(f"{spec.label}无效——{exc}")
+        out.errors.append(refuse("E314", label=spec.label, reason=exc))
         return
     out.payload.update(
         id_cipher=crypto.encrypt(parsed.number, aad=b"citizen_id"),
@@ -240,9 +242,9 @@ def _read_citizen_id(reader, spec, raw, out):
 def check_id_matches(out: Parsed) -> None:
     p = out.payload
     if p.get("id_sex") and p.get("sex") and p["id_sex"] != p["sex"]:
-        out.errors.append("性别与公民身份号码第 17 位不符")
+        out.errors.append(refuse("I06", expected=SEX_LABEL.get(p["id_sex"], p["id_sex"])))
     if p.get("id_birth_date") and p.get("birth_date") and p["id_birth_date"] != p["birth_date"]:
-        out.errors.append(f"出生日期与公民身份号码不符（号码表示 {p['id_birth_date']}）")
+        out.errors.append(refuse("I07", expected=p["id_birth_date"]))
 
 
 def _members(reader: _Reader, items, out: Parsed) -> list[dict]:
@@ -257,10 +259,10 @@ def _members(reader: _Reader, items, out: Parsed) -> list[dict]:
     for item in items:
         raw, rel = str(item.get("person_id", "")), str(item.get("relationship", "")).strip()
         if not raw.isdigit() or int(raw) not in visible:
-            out.errors.append(f"成员 {raw}：不存在或不在您的辖区内")
+            out.errors.append(refuse("E315", label=f"成员 {raw}"))
             continue
         if rel not in relationships:
-            out.errors.append(f"成员 {raw} 的与户主关系代码“{rel}”不在代码表中")
+            out.errors.append(refuse("E312", label=f"成员 {raw} 的与户主关系", value=rel))
             continue
         rows.append({"person_id": int(raw), "relationship": rel})
     return rows

@@ -313,3 +313,32 @@ _event_rule(
     "relationship",
     "{head}已成为户主，必须填写“恢复后与户主关系”（规则：撤销不改变之后确定的户主）",
 )
+
+# --- the event form's input (pims.events.forms) ------------------------------------------
+# The citizen ID against the typed sex and birth date: I06/I07, the household
+# form's own input rules.
+_event_rule("E301", "变动类型", "event_type", "变动类型“{event_type}”不存在或不能通过变更单登记")
+_event_rule("E302", "发生日期格式", "effective_date", "发生日期“{value}”不是有效日期（格式 YYYY-MM-DD）")
+_event_rule("E303", "辖区内的人员或户", "person", "{label}：未选择或不在您的辖区内")
+_event_rule("E304", "本区划人员", "person", "{person}不属于本变更单的区划（规则：变更单只登记本区划人员的变动）")
+_event_rule(
+    "E305",
+    "更正或撤销指向本区划的事件",
+    "supersedes",
+    "所指向的事件 {value} 不存在或不属于本区划（规则：更正或撤销只能指向本区划的事件）",
+)
+_event_rule("E306", "关系人身份号码校验", "related_citizen_id", "{label}的公民身份号码无效——{reason}")
+_event_rule(
+    "E307",
+    "关系人在册",
+    "related_citizen_id",
+    "{label}的公民身份号码 {masked} 未在册（规则：婚姻双方须为在册人员）",
+)
+_event_rule("E308", "关系人必选", "related_person", "{label}：必须选择（或填写其公民身份号码）")
+_event_rule("E309", "至少选择一名成员", "members", "{label}：至少选择一人")
+_event_rule("E310", "必填项", "", "{label}为必填项")
+_event_rule("E311", "日期格式", "", "{label}“{value}”不是有效日期或晚于今天（格式 YYYY-MM-DD）")
+_event_rule("E312", "代码在代码表中", "", "{label}代码“{value}”不在代码表中")
+_event_rule("E313", "区划代码为 12 位", "", "{label}“{value}”不是 12 位区划代码")
+_event_rule("E314", "身份号码校验", "citizen_id", "{label}无效——{reason}")
+_event_rule("E315", "辖区内的记录", "", "{label}：不存在或不在您的辖区内")

@@ -209,6 +209,39 @@ def _birth_date(event, person, state) -> list[str]:
         errors.append(refuse("E151", new=new, person=base.label(person), start=min(started)))
     if person.id_birth_date and person.id_birth_date != new:
         errors.append(refuse("R29", name=person.name, birth_date=new))
+    return errors + _family_limits(person, new, state)
+
+
+def _family_limits(person, born: dt.date, state) -> list[str]:
+    """The shared limits a new birth date must still keep: parents older
+    than their children (R07), the mother's age at each birth (R08) — as the
+    child and as the mother — and the legal age at the current marriage
+    (R01/R02)."""
+    errors: list[str] = []
+    birth = state.birth_of(person)
+    for parent_id, parent in ((birth.mother_id, "母亲"), (birth.father_id, "父亲")) if birth else ():
+        other = state.fetch_person(parent_id) if parent_id else None
+        if other is None:
+            continue
+        if other.birth_date >= born:
+            errors.append(limits.parent_older(name=person.name, parent=parent))
+        elif parent == "母亲" and (
+            found := limits.mother_age(name=person.name, age=base.age_on(other.birth_date, born), born=born)
+        ):
+            errors.append(found)
+    for b in state.births_of(person) if person.sex == "2" else ():
+        child = b.child
+        if born >= child.birth_date:
+            errors.append(limits.parent_older(name=child.name, parent="母亲"))
+        elif found := limits.mother_age(
+            name=child.name, age=base.age_on(born, child.birth_date), born=child.birth_date
+        ):
+            errors.append(found)
+    marriage = state.marriage(person)
+    if marriage is not None and marriage.date is not None and marriage.date > born:
+        age = base.age_on(born, marriage.date)
+        if found := limits.marriage_age(name=person.name, sex=person.sex, age=age, on=marriage.date):
+            errors.append(found)
     return errors
 
 

@@ -215,3 +215,16 @@ def test_reversal_of_a_heads_death_keeps_the_new_head(personas, regions, family)
     assert Household.objects.get(pk=hh.pk).head_id == m["李四"].pk
     assert Event.objects.filter(event_type="reversal", review_status="approved").count() == 1
     assert selectors.spell_violations() == []
+
+
+def test_birth_date_correction_keeps_the_shared_family_limits(personas, regions, family):
+    """A corrected birth date is judged by the same rules as the register:
+    the mother's age at her children's births (R08), parents older than
+    children (R07) and the legal age at the current marriage (R02)."""
+    hh, m = family
+    report = village_report(personas, regions)
+    wife = {"person": m["李四"].pk, "field": "birth_date", "before": m["李四"].birth_date.isoformat()}
+    assert "[R08]" in refused(personas, report, "correction", **wife, after="1999-01-01")  # 13 at 张小明's birth
+    assert "[R02]" in refused(personas, report, "correction", **wife, after="1992-06-01")  # 17 at the 2010 wedding
+    son = {"person": m["张小明"].pk, "field": "birth_date", "before": m["张小明"].birth_date.isoformat()}
+    assert "[R07]" in refused(personas, report, "correction", **son, after="1987-01-01")  # born before his mother

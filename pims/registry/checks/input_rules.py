@@ -14,6 +14,7 @@ from pims.lib.text import is_ascii_digits
 from pims.regions.models import Level, Region
 
 from .base import Rule, Severity, register, violation
+from .limits import SEX_LABEL
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -199,7 +200,6 @@ NAME_RE = re.compile(r"^[\u3400-\u9fff\u00b7·A-Za-z\s]{1,50}$")
 HH_NUMBER_RE = re.compile(r"^[0-9A-Za-z]{1,20}$")
 MOBILE_RE = re.compile(r"^1\d{10}$")
 LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
-SEX_LABEL = {"1": "男", "2": "女"}
 
 
 def parse_date(text: str) -> dt.date | None:
