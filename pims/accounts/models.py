@@ -52,3 +52,49 @@ class User(AbstractUser):
             return False
         addr = ipaddress.ip_address(ip)
         return any(addr in net for net in nets)
+
+
+class AccountApproval(models.Model):
+    """A change that gives an account access to personal data (or user
+    management) waits here for a second person (four-eyes, issue 14.1): the
+    creation or re-enabling of such an account, or a promotion into a role
+    or region with more access. It takes effect when someone other than the
+    requester, who could have made the change themselves, approves it."""
+
+    class Kind(models.TextChoices):
+        CREATE = "create", _("新建账户")
+        REACTIVATE = "reactivate", _("重新启用")
+        PROMOTE = "promote", _("变更角色或区划")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待批准")
+        APPROVED = "approved", _("已批准")
+        REFUSED = "refused", _("已驳回")
+
+    user = models.ForeignKey(User, verbose_name=_("账户"), on_delete=models.CASCADE, related_name="approvals")
+    kind = models.CharField(_("申请事项"), max_length=12, choices=Kind.choices)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
+    # For a promotion: the role and region the account gets on approval.
+    role = models.CharField(_("申请角色"), max_length=20, choices=Role.choices)
+    region = models.ForeignKey("regions.Region", verbose_name=_("申请区划"), on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        User, verbose_name=_("申请人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("申请时间"))
+    decided_by = models.ForeignKey(
+        User, verbose_name=_("批准人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("账户权限审批")
+        verbose_name_plural = _("账户权限审批")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(state="pending"), name="accounts_one_pending_approval"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.user_id} ({self.state})"

@@ -101,6 +101,9 @@ class Cap(models.TextChoices):
     # Reproductive-health service lists (health data: not for village clerks).
     VIEW_HEALTH_LISTS = "view_health_lists", _("查看生殖健康服务名单")
     RECORD_HEALTH_SERVICE = "record_health_service", _("登记生殖健康服务")
+    # Accounts that read personal data are created, reset and re-enabled only by
+    # a county administrator of their subtree (issue 14.1; pims.accounts.privilege).
+    GRANT_PERSONAL = "grant_personal", _("管理可查看个人信息的账户")
 
 
 ROLE_CAPS: dict[str, set[str]] = {
@@ -167,6 +170,8 @@ ROLE_CAPS: dict[str, set[str]] = {
         Cap.VIEW_REPORTS,
         Cap.EXPORT,
         Cap.IMPORT_DATA,
+        Cap.MANAGE_USERS,
+        Cap.GRANT_PERSONAL,
         Cap.VIEW_PARAMETERS,
         Cap.VIEW_EXCHANGE,
         Cap.EXCHANGE,
@@ -261,3 +266,39 @@ def roles_markdown() -> str:
     lines.append(f"| 导出行数上限 | {limits} |")
     lines.append("")
     return "\n".join(lines)
+
+
+# --- comparing access (issue 14.1) -------------------------------------------------
+
+# Capabilities that read the register's personal data.
+PERSONAL_DATA_CAPS: frozenset[str] = frozenset({Cap.VIEW_PERSONAL, Cap.UNMASK_PERSONAL})
+# An account holding one of these is privileged: creating, promoting into or
+# re-enabling it takes effect only when a second person approves (four-eyes).
+PRIVILEGED_CAPS: frozenset[str] = PERSONAL_DATA_CAPS | {Cap.MANAGE_USERS}
+# A capability that includes another when accesses are compared: an editor may
+# collect; the county that accepts months stands above the township that approves them.
+CAP_INCLUDES: dict[str, frozenset[str]] = {
+    Cap.EDIT_REGISTER: frozenset({Cap.COLLECT}),
+    Cap.ACCEPT_PERIOD: frozenset({Cap.APPROVE_PERIOD}),
+}
+
+
+def role_access(role: str) -> frozenset[str]:
+    """The capabilities of `role`, with those they include."""
+    caps = set(ROLE_CAPS.get(role, set()))
+    for cap in list(caps):
+        caps |= CAP_INCLUDES.get(cap, frozenset())
+    return frozenset(caps)
+
+
+def role_within(role: str, holder_role: str) -> bool:
+    """True when `role` gives no access beyond what `holder_role` has."""
+    return role_access(role) <= role_access(holder_role)
+
+
+def role_reads_personal(role: str) -> bool:
+    return bool(role_access(role) & PERSONAL_DATA_CAPS)
+
+
+def role_is_privileged(role: str) -> bool:
+    return bool(role_access(role) & PRIVILEGED_CAPS)

@@ -32,6 +32,7 @@ from pims.regions.selectors import region_list_visible_to
 from . import selectors, services
 from .forms import LoginForm, OTPTokenForm, PasswordResetForm, UserCreateForm, UserEditForm, UserFilterForm
 from .models import User
+from .privilege import grant_problem, may_manage
 from .requests import AuthedRequest
 from .roles import Cap, has_capability
 
@@ -198,7 +199,13 @@ def user_create(request: AuthedRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
-            messages.success(request, _("已创建用户 %(username)s。") % {"username": user.username})
+            if user.is_active:
+                messages.success(request, _("已创建用户 %(username)s。") % {"username": user.username})
+            else:
+                messages.success(
+                    request,
+                    _("已创建用户 %(username)s，待另一位管理员批准后启用。") % {"username": user.username},
+                )
             return redirect("accounts:user_detail", pk=user.pk)
     return render(
         request,
@@ -210,10 +217,17 @@ def user_create(request: AuthedRequest) -> HttpResponse:
 @manage_users_required
 def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     target = selectors.access_user(request.user, pk)
+    pending = selectors.approval_pending_for(target)
     context = {
         "target": target,
         "locked": selectors.user_is_locked_out(target),
         "has_2fa": selectors.user_has_2fa(target),
+        "may_manage": may_manage(request.user, target),
+        "pending": pending,
+        "may_approve": pending is not None
+        and pending.requested_by_id != request.user.pk
+        and may_manage(request.user, target)
+        and grant_problem(request.user, role=pending.role, region=pending.region) is None,
     }
     return render(request, "accounts/user_detail.html", context)
 
@@ -221,7 +235,7 @@ def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @manage_users_required
 @require_http_methods(["GET", "POST"])
 def user_edit(request: AuthedRequest, pk: int) -> HttpResponse:
-    target = selectors.access_user(request.user, pk)
+    target = selectors.access_user(request.user, pk, for_write=True)
     initial = {name: getattr(target, name) for name in services.EDITABLE_FIELDS}
     form = UserEditForm(request.POST or None, initial=initial, actor=request.user)
     if request.method == "POST" and form.is_valid():
@@ -242,7 +256,7 @@ def user_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 @manage_users_required
 @require_http_methods(["GET", "POST"])
 def user_reset_password(request: AuthedRequest, pk: int) -> HttpResponse:
-    target = selectors.access_user(request.user, pk)
+    target = selectors.access_user(request.user, pk, for_write=True)
     form = PasswordResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -261,18 +275,53 @@ def user_set_active(request: AuthedRequest, pk: int) -> HttpResponse:
     target = selectors.access_user(request.user, pk)
     active = request.POST.get("active") == "1"
     try:
-        services.user_set_active(actor=request.user, user=target, active=active)
+        target = services.user_set_active(actor=request.user, user=target, active=active)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("账户已启用。") if active else _("账户已停用。"))
+        if not active:
+            messages.success(request, _("账户已停用。"))
+        elif target.is_active:
+            messages.success(request, _("账户已启用。"))
+        else:
+            messages.success(request, _("已提交启用申请，待另一位管理员批准后生效。"))
     return redirect("accounts:user_detail", pk=target.pk)
+
+
+@manage_users_required
+def approval_list(request: AuthedRequest) -> HttpResponse:
+    """Pending four-eyes requests in the user's jurisdiction."""
+    approvals = list(selectors.approval_list_visible_to(user=request.user)[:200])
+    rows = [
+        {
+            "approval": approval,
+            "may_approve": approval.requested_by_id != request.user.pk
+            and may_manage(request.user, approval.user)
+            and grant_problem(request.user, role=approval.role, region=approval.region) is None,
+        }
+        for approval in approvals
+    ]
+    return render(request, "accounts/approval_list.html", {"rows": rows})
+
+
+@manage_users_required
+@require_POST
+def approval_decide(request: AuthedRequest, pk: int) -> HttpResponse:
+    approval = selectors.access_approval(request.user, pk)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.user_approval_decide(actor=request.user, approval=approval, approve=approve)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已批准，变更已生效。") if approve else _("已驳回申请。"))
+    return redirect("accounts:user_detail", pk=approval.user_id)
 
 
 @manage_users_required
 @require_POST
 def user_unlock(request: AuthedRequest, pk: int) -> HttpResponse:
-    target = selectors.access_user(request.user, pk)
+    target = selectors.access_user(request.user, pk, for_write=True)
     services.user_unlock(actor=request.user, user=target)
     messages.success(request, _("账户已解锁。"))
     return redirect("accounts:user_detail", pk=target.pk)
@@ -281,7 +330,7 @@ def user_unlock(request: AuthedRequest, pk: int) -> HttpResponse:
 @manage_users_required
 @require_POST
 def user_reset_2fa(request: AuthedRequest, pk: int) -> HttpResponse:
-    target = selectors.access_user(request.user, pk)
+    target = selectors.access_user(request.user, pk, for_write=True)
     services.user_reset_2fa(actor=request.user, user=target)
     messages.success(request, _("双因素认证已重置，用户下次登录时需重新绑定。"))
     return redirect("accounts:user_detail", pk=target.pk)

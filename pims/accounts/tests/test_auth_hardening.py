@@ -102,12 +102,12 @@ def test_five_failures_lock_the_account_for_30_minutes(client, personas):
     assert client.session["_auth_user_id"] == str(personas["clerk"].pk)
 
 
-def test_unlock_by_sysadmin_lifts_lockout(client, client_for, personas):
+def test_unlock_by_county_admin_lifts_lockout(client, client_for, personas):
     username = personas["clerk"].username
     for _ in range(5):
         _login(client, username, "wrong-password-1")
     assert _login(client, username, PASSWORD).status_code == 429
-    client_for("sysadmin").post(reverse("accounts:user_unlock", args=[personas["clerk"].pk]))
+    client_for("county").post(reverse("accounts:user_unlock", args=[personas["clerk"].pk]))
     assert _login(client, username, PASSWORD).status_code == 302
 
 

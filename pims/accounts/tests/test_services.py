@@ -33,12 +33,12 @@ def _create(actor, regions, **kw):
 
 
 def test_create_hashes_with_argon2_and_audits_field_names_only(personas, regions):
-    user = _create(personas["sysadmin"], regions)
+    user = _create(personas["county"], regions)
     assert user.password.startswith("argon2")
     assert user.check_password(GOOD)
     assert user.password_changed_at is not None
     entry = AuditEntry.objects.get(action=Action.CREATE, object_id=str(user.pk))
-    assert entry.actor == personas["sysadmin"]
+    assert entry.actor == personas["county"]
     assert entry.region_code == regions["village_a1"].code
     text = str(entry.detail)
     assert "password" in entry.detail["fields"]
@@ -124,22 +124,22 @@ def test_sysadmin_cannot_place_user_outside_own_county(regions):
 
 def test_non_admin_actor_is_refused(personas, regions):
     with pytest.raises(NotPermitted):
-        _create(personas["county"], regions)
+        _create(personas["reviewer"], regions)
 
 
 def test_update_changes_fields_and_audits_names(personas, regions):
-    admin, clerk = personas["sysadmin"], personas["clerk"]
-    user_update(actor=admin, user=clerk, region=regions["village_a2"], phone="13900000000")
+    admin, clerk = personas["county"], personas["clerk"]
+    user_update(actor=admin, user=clerk, full_name="李四", phone="13900000000")
     clerk.refresh_from_db()
-    assert clerk.region == regions["village_a2"]
+    assert clerk.phone == "13900000000"
     entry = AuditEntry.objects.filter(action=Action.UPDATE, object_id=str(clerk.pk)).first()
-    assert sorted(entry.detail["fields"]) == ["phone", "region"]
+    assert sorted(entry.detail["fields"]) == ["full_name", "phone"]
     assert "13900000000" not in str(entry.detail)
 
 
 def test_update_rejects_wrong_level(personas, regions):
     with pytest.raises(ValidationError) as exc:
-        user_update(actor=personas["sysadmin"], user=personas["clerk"], role=Role.TOWNSHIP_OPERATOR)
+        user_update(actor=personas["county"], user=personas["clerk"], role=Role.TOWNSHIP_OPERATOR)
     assert "region" in exc.value.message_dict
 
 
@@ -166,7 +166,7 @@ def test_set_active_and_not_self(personas):
 
 
 def test_reset_password_validates_and_audits(personas):
-    admin, clerk = personas["sysadmin"], personas["clerk"]
+    admin, clerk = personas["county"], personas["clerk"]
     with pytest.raises(ValidationError) as exc:
         user_reset_password(actor=admin, user=clerk, password="short")
     assert "password" in exc.value.message_dict
@@ -188,14 +188,14 @@ def test_unlock_clears_axes_attempts(personas):
         attempt_time=timezone.now(),
         failures_since_start=5,
     )
-    assert user_unlock(actor=personas["sysadmin"], user=clerk) == 1
+    assert user_unlock(actor=personas["county"], user=clerk) == 1
     assert not AccessAttempt.objects.filter(username=clerk.username).exists()
 
 
 def test_reset_2fa_deletes_devices(personas):
-    county = personas["county"]
+    county = personas["operator"]
     TOTPDevice.objects.create(user=county, name="phone", confirmed=True)
-    assert user_reset_2fa(actor=personas["sysadmin"], user=county) == 1
+    assert user_reset_2fa(actor=personas["county"], user=county) == 1
     assert not TOTPDevice.objects.filter(user=county).exists()
     entry = AuditEntry.objects.filter(action=Action.UPDATE, object_id=str(county.pk)).first()
     assert entry.detail["op"] == "reset_2fa"

@@ -8,7 +8,7 @@ from pims.audit.models import Action, AuditEntry
 from pims.testing.fixtures import login
 
 GOOD = "Kp7-wq2m-Vt9x"
-OTHERS = ["clerk", "operator", "reviewer", "county", "auditor", "outsider"]
+OTHERS = ["clerk", "operator", "reviewer", "auditor", "outsider"]
 
 
 def _new_user_data(**kw):
@@ -26,17 +26,25 @@ def _new_user_data(**kw):
     return data
 
 
-def test_sysadmin_creates_village_clerk(client_for, personas):
-    resp = client_for("sysadmin").post(reverse("accounts:user_create"), _new_user_data())
+def test_county_admin_creates_village_clerk_pending_approval(client_for, personas):
+    resp = client_for("county").post(reverse("accounts:user_create"), _new_user_data())
     assert resp.status_code == 302
     user = personas["clerk"].__class__.objects.get(username="clerk_new")
     assert user.region.code == "210124101201" and user.role == Role.VILLAGE_CLERK
+    assert not user.is_active  # four-eyes: active once a second administrator approves
     assert resp["Location"] == reverse("accounts:user_detail", args=[user.pk])
     assert AuditEntry.objects.filter(action=Action.CREATE, object_id=str(user.pk)).exists()
 
 
+def test_sysadmin_cannot_create_village_clerk(client_for, personas):
+    resp = client_for("sysadmin").post(reverse("accounts:user_create"), _new_user_data())
+    assert resp.status_code == 200
+    assert "县管理员" in resp.content.decode()
+    assert not personas["clerk"].__class__.objects.filter(username="clerk_new").exists()
+
+
 def test_wrong_role_level_is_refused_with_clear_message(client_for, personas):
-    resp = client_for("sysadmin").post(
+    resp = client_for("county").post(
         reverse("accounts:user_create"), _new_user_data(role=Role.COUNTY_ADMIN, region="210124101000")
     )
     assert resp.status_code == 200
@@ -46,7 +54,7 @@ def test_wrong_role_level_is_refused_with_clear_message(client_for, personas):
 
 
 def test_weak_password_is_refused_on_create(client_for, personas):
-    resp = client_for("sysadmin").post(
+    resp = client_for("county").post(
         reverse("accounts:user_create"), _new_user_data(password1="abc12345", password2="abc12345")
     )
     assert resp.status_code == 200
@@ -54,7 +62,7 @@ def test_weak_password_is_refused_on_create(client_for, personas):
 
 
 def test_region_outside_subtree_is_refused(client_for, personas):
-    resp = client_for("sysadmin").post(reverse("accounts:user_create"), _new_user_data(region="210200000000"))
+    resp = client_for("county").post(reverse("accounts:user_create"), _new_user_data(region="210200000000"))
     assert resp.status_code == 200
     assert "不在您的管辖范围内" in resp.content.decode()
 
@@ -114,27 +122,27 @@ def test_list_filters_and_shows_no_personal_data(client_for, personas):
 
 
 def test_list_and_forms_render(client_for, personas):
-    client = client_for("sysadmin")
+    client = client_for("county")
     assert "用户管理" in client.get(reverse("web:module", args=["system"])).content.decode()
     assert client.get(reverse("accounts:user_create")).status_code == 200
-    pk = personas["county"].pk
+    pk = personas["operator"].pk
     body = client.get(reverse("accounts:user_detail", args=[pk])).content.decode()
-    assert "县管理员" in body
+    assert "乡镇录入员" in body
     resp = client.get(reverse("accounts:user_edit", args=[pk]))
-    assert resp.status_code == 200 and 'value="210124000000"' in resp.content.decode()
+    assert resp.status_code == 200 and 'value="210124101000"' in resp.content.decode()
     assert client.get(reverse("accounts:user_reset_password", args=[pk])).status_code == 200
 
 
 def test_edit_deactivate_reset_unlock_2fa(client_for, personas):
-    client = client_for("sysadmin")
-    clerk, county = personas["clerk"], personas["county"]
+    client = client_for("county")
+    clerk, county = personas["clerk"], personas["operator"]
     resp = client.post(
         reverse("accounts:user_edit", args=[clerk.pk]),
-        {"role": Role.VILLAGE_CLERK, "region": "210124101201", "full_name": "x", "phone": "", "allowed_networks": ""},
+        {"role": Role.VILLAGE_CLERK, "region": "210124101200", "full_name": "x", "phone": "", "allowed_networks": ""},
     )
     assert resp.status_code == 302
     clerk.refresh_from_db()
-    assert clerk.region.code == "210124101201"
+    assert clerk.full_name == "x"
 
     client.post(reverse("accounts:user_set_active", args=[clerk.pk]), {"active": "0"})
     clerk.refresh_from_db()
