@@ -111,6 +111,12 @@ def household_save(
     `members` are dicts of raw strings keyed like the form's member columns,
     each with an integer `row`. Returns the saved household, or None with the
     violations that stopped it.
+
+    An edit is a compare-and-set: the version the user's form was read at
+    (`expected_version`, else the one of `household` as passed) is compared
+    again with the row locked inside the write's transaction, so of two
+    concurrent saves of one version exactly one is written and the other
+    gets `HouseholdChanged` (409) with nothing changed.
     """
     _check_can_collect(actor)
     if household is None:
@@ -119,7 +125,9 @@ def household_save(
         village = household.village
         if household.form_state not in EDITABLE_STATES:
             raise Conflict(errors.FORM_NOT_EDITABLE)
-        if expected_version is not None and expected_version != household.version:
+        if expected_version is None:
+            expected_version = household.version
+        if expected_version != household.version:
             raise HouseholdChanged()
     for m in members:
         m.setdefault("registered_code", "")
@@ -142,6 +150,8 @@ def household_save(
         return SaveResult(None, violations + [v for v in preview if (v.row, v.field) not in flagged])
     try:
         with transaction.atomic():
+            if household is not None:
+                _lock_version(household, expected_version)
             saved = _write(actor, village, household, data, cleaned, existing)
             found = violations + check_households([saved.pk])
             if any(v.severity == Severity.ERROR for v in found) or (
@@ -163,6 +173,16 @@ def household_save(
         # A concurrent save took the same household number or ID first.
         raise HouseholdChanged() from None
     return SaveResult(saved, found)
+
+
+def _lock_version(household: Household, expected_version: int | None) -> None:
+    """Lock the household's row and refuse if it moved on since it was read
+    (another save, a submission, a review) — inside the caller's transaction."""
+    current = Household.objects.select_for_update().filter(pk=household.pk).values("version", "form_state").first()
+    if current is None or current["version"] != expected_version:
+        raise HouseholdChanged()
+    if current["form_state"] not in EDITABLE_STATES:
+        raise Conflict(errors.FORM_NOT_EDITABLE)
 
 
 def _register_preview(actor, village, household, data, cleaned, existing) -> list[Violation]:
