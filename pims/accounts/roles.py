@@ -276,10 +276,16 @@ PERSONAL_DATA_CAPS: frozenset[str] = frozenset({Cap.VIEW_PERSONAL, Cap.UNMASK_PE
 # re-enabling it takes effect only when a second person approves (four-eyes).
 PRIVILEGED_CAPS: frozenset[str] = PERSONAL_DATA_CAPS | {Cap.MANAGE_USERS}
 # A capability that includes another when accesses are compared: an editor may
-# collect; the county that accepts months stands above the township that approves them.
+# collect; the county that accepts months stands above the township that approves
+# them; who issues documents may receive the applications; the county's programme
+# review stands above the township's and the village's. (A capability given to a
+# township or village role must be held — or included — by the county
+# administrator, who creates those accounts: pims/accounts/tests/test_privilege.py.)
 CAP_INCLUDES: dict[str, frozenset[str]] = {
     Cap.EDIT_REGISTER: frozenset({Cap.COLLECT}),
     Cap.ACCEPT_PERIOD: frozenset({Cap.APPROVE_PERIOD}),
+    Cap.ISSUE_DOCUMENTS: frozenset({Cap.APPLY_DOCUMENTS}),
+    Cap.PROGRAMME_COUNTY: frozenset({Cap.PROGRAMME_TOWNSHIP, Cap.PROGRAMME_VILLAGE}),
 }
 
 
