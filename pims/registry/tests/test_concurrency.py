@@ -6,7 +6,7 @@ import pytest
 
 from pims.events import services as events
 from pims.events.models import ChangeReport, ReportState
-from pims.events.tests.conftest import village_report
+from pims.events.tests.conftest import approved_household, village_report
 from pims.lib.errors import Conflict
 from pims.registry import services
 from pims.registry.errors import HouseholdChanged
@@ -43,7 +43,8 @@ def test_two_saves_of_one_version_give_one_success_and_one_conflict(personas, re
     assert stored.address == won[0].household.address
 
 
-def test_approve_and_return_of_one_report_race_to_one_success(family, personas, regions):
+def test_approve_and_return_of_one_report_race_to_one_success(personas, regions):
+    approved_household(personas, regions["village_a1"])
     report = village_report(personas, regions)
     events.change_report_submit(actor=personas["clerk"], report=report)
     reviewer, county = personas["reviewer"], personas["county"]
