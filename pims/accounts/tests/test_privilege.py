@@ -181,12 +181,11 @@ def test_promotion_waits_for_approval(regions, admins):
 
 
 def test_narrowing_takes_effect_at_once(regions, admins):
-    first, _ = admins
-    operator = _account(regions, Role.TOWNSHIP_OPERATOR, "op1")
-    user_update(actor=first, user=operator, role=Role.VILLAGE_CLERK, region=regions["village_a1"])
-    operator.refresh_from_db()
-    assert operator.role == Role.VILLAGE_CLERK
-    assert not AccountApproval.objects.filter(user=operator).exists()
+    first, second = admins
+    user_update(actor=first, user=second, role=Role.TOWNSHIP_OPERATOR, region=regions["township_a"])
+    second.refresh_from_db()
+    assert second.role == Role.TOWNSHIP_OPERATOR and second.region == regions["township_a"]
+    assert not AccountApproval.objects.filter(user=second).exists()
 
 
 def test_county_admin_of_another_county_cannot_approve(regions, admins):
