@@ -14,9 +14,10 @@ from django.db.models import Q
 
 from pims.codes.selectors import code_map
 from pims.lib import citizen_id as cid
-from pims.lib import clock, crypto
+from pims.lib import clock
 from pims.registry.checks.limits import SEX_LABEL
 from pims.registry.models import Household, Person
+from pims.registry.personal import citizen_id_index, citizen_id_payload
 from pims.registry.selectors import household_list_visible_to, person_list_visible_to
 
 from .handlers import handler_for
@@ -139,8 +140,6 @@ def _related(reader: _Reader, handler, data: dict, out: Parsed) -> Person | None
             out.errors.append(refuse("E304", person=f"{what}“{person.name}”"))
         return person
     if number:
-        from pims.registry.services import citizen_id_index
-
         try:
             parsed = cid.parse(number)
         except cid.CitizenIdError as exc:
@@ -223,20 +222,12 @@ def _read_household(reader, spec, raw, out):
 
 
 def _read_citizen_id(reader, spec, raw, out):
-    from pims.registry.services import citizen_id_index
-
     try:
         parsed = cid.parse(raw)
     except cid.CitizenIdError as exc:
         out.errors.append(refuse("E314", label=spec.label, reason=exc))
         return
-    out.payload.update(
-        id_cipher=crypto.encrypt(parsed.number, aad=b"citizen_id"),
-        id_index=citizen_id_index(parsed.number),
-        id_masked=parsed.masked,
-        id_sex=parsed.sex,
-        id_birth_date=parsed.birth_date.isoformat(),
-    )
+    out.payload.update(citizen_id_payload(parsed))
 
 
 def check_id_matches(out: Parsed) -> None:

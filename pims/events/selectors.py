@@ -33,6 +33,7 @@ from pims.accounts.roles import Cap, has_capability
 from pims.lib import clock
 from pims.regions.models import Level, Region
 from pims.regions.scope import scope_q
+from pims.registry.models import Birth, Marriage
 
 from . import rules
 from .handlers import handler_for
@@ -342,8 +343,6 @@ def _timeline_register_records(person):
     """The certificate-like records the register holds: the person's own
     birth record (出生医学证明, number masked), the births they are recorded
     as mother or father of, and marriage registrations and their ends."""
-    from pims.registry.models import Birth, Marriage
-
     own = Birth.objects.filter(child=person).select_related("mother", "father").first()
     if own is not None:
         parents = "、".join(f"{w}“{p.name}”" for w, p in (("母亲", own.mother), ("父亲", own.father)) if p)

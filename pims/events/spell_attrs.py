@@ -10,6 +10,8 @@ just got) spells calls `spell_person_attrs_sync` in the same transaction.
 
 from django.db import connection
 
+from pims.registry.models import Person
+
 from .models import Spell
 
 PERSON_ATTRS = ("sex", "birth_date", "ethnicity", "hukou_type", "residence_status")
@@ -26,8 +28,6 @@ def spell_person_attrs_sync(person_ids) -> int:
     """Copy the persons' current attributes onto all their spells (open and
     closed) where they differ: one UPDATE … FROM per batch of persons.
     Returns the number of spells changed."""
-    from pims.registry.models import Person
-
     ids = sorted({int(pk) for pk in person_ids if pk is not None})
     if not ids:
         return 0

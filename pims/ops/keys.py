@@ -19,7 +19,6 @@ database without records takes them from the data itself (one scan).
 
 import hashlib
 import hmac
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -28,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from pims.lib import crypto
 from pims.lib.errors import Failure
+from pims.registry.personal import SEALED_COLUMNS
 
 FINGERPRINT_LABEL = b"pims-key-fingerprint"
 SAMPLE_ROWS = 3
@@ -35,25 +35,6 @@ SAMPLE_ROWS = 3
 
 class KeyMismatch(Failure):
     """The keys in the settings cannot read or search the data: refuse to start."""
-
-
-@dataclass(frozen=True)
-class Sealed:
-    """A personal value stored encrypted (`cipher`) with its blind index (`index`)."""
-
-    model: str
-    cipher: str
-    aad: bytes
-    index: str
-    kind: str
-
-
-# Every encrypted column with its blind index. Event payloads (births and
-# corrections waiting for approval) carry sealed IDs too: see _rotate_events.
-SEALED = (
-    Sealed("registry.Person", "id_cipher", b"citizen_id", "id_index", "citizen_id"),
-    Sealed("registry.Person", "phone_cipher", b"phone", "phone_index", "phone"),
-)
 
 
 def _model(label: str):
@@ -75,7 +56,7 @@ def _key_id(token: str) -> str | None:
 def field_key_ids_in_data(using: str = "default") -> list[str]:
     """The ids of every field key some stored value is encrypted under (a scan)."""
     found: set[str] = set()
-    for sealed in SEALED:
+    for sealed in SEALED_COLUMNS:
         model = _model(sealed.model)
         values = model.objects.using(using).exclude(**{sealed.cipher: ""}).exclude(**{f"{sealed.cipher}__isnull": True})
         # Key ids are 8 hex characters after "v1:"; substr is the same on both engines.
@@ -112,24 +93,24 @@ def _table_exists(using: str) -> bool:
 
 
 def _has_personal_data(using: str) -> bool:
-    return any(_model(s.model).objects.using(using).exclude(**{s.cipher: ""}).exists() for s in SEALED)
+    return any(_model(s.model).objects.using(using).exclude(**{s.cipher: ""}).exists() for s in SEALED_COLUMNS)
 
 
 def _sample_checks(using: str) -> None:
     """A few stored values must decrypt and hash to their stored index."""
-    for sealed in SEALED:
+    for sealed in SEALED_COLUMNS:
         model = _model(sealed.model)
         rows = model.objects.using(using).exclude(**{sealed.cipher: ""}).order_by("pk")
         for row in list(rows[:SAMPLE_ROWS]) + list(rows.reverse()[:1]):
             token = getattr(row, sealed.cipher)
             try:
-                plain = crypto.decrypt(token, aad=sealed.aad)
+                plain = sealed.kind.open(token)
             except Exception:  # DecryptionError, or InvalidTag from a wrong key with the same id
                 raise KeyMismatch(
                     _("数据库中的%(kind)s用字段密钥 %(kid)s 加密，FIELD_ENCRYPTION_KEYS 中没有能解密它的密钥")
-                    % {"kind": sealed.kind, "kid": _key_id(token) or "?"}
+                    % {"kind": sealed.kind.label, "kid": _key_id(token) or "?"}
                 ) from None
-            if crypto.blind_index(sealed.kind, plain) != getattr(row, sealed.index):
+            if sealed.kind.index(plain) != getattr(row, sealed.index):
                 raise KeyMismatch(_blind_index_message())
 
 

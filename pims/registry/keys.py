@@ -18,38 +18,31 @@ from django.utils.translation import gettext as _
 
 from pims.audit.models import Action
 from pims.audit.services import audit_record
-from pims.lib import crypto
+from pims.events.models import Event
+from pims.integration.models import StagedRow
 from pims.lib.errors import Conflict
+from pims.ops.keys import record_rotation
 
 from .models import Person
+from .personal import CITIZEN_ID, SEALED_COLUMNS
 
-ENCRYPTED_FIELDS = (
-    ("id_cipher", b"citizen_id", "id_index", "citizen_id"),
-    ("phone_cipher", b"phone", "phone_index", "phone"),
-)
+PERSON_COLUMNS = [c for c in SEALED_COLUMNS if c.model == "registry.Person"]
 
 
 class RotationRefused(Conflict):
     """Rotation cannot run now (an import is still staging rows)."""
 
 
-def _reseal(token: str, aad: bytes, kind: str) -> tuple[str, str, str]:
-    """(new ciphertext, new index, old plaintext) of one stored value."""
-    plain = crypto.decrypt(token, aad=aad)
-    cipher = crypto.encrypt(plain, aad=aad) if crypto.needs_rotation(token) else token
-    return cipher, crypto.blind_index(kind, plain), plain
-
-
 def _rotate_person(person) -> bool:
     dirty = False
-    for cipher_field, aad, index_field, kind in ENCRYPTED_FIELDS:
-        token = getattr(person, cipher_field)
+    for column in PERSON_COLUMNS:
+        token = getattr(person, column.cipher)
         if not token:
             continue
-        cipher, index, _plain = _reseal(token, aad, kind)
-        if (cipher, index) != (token, getattr(person, index_field)):
-            setattr(person, cipher_field, cipher)
-            setattr(person, index_field, index)
+        cipher, index, _plain = column.kind.reseal(token)
+        if (cipher, index) != (token, getattr(person, column.index)):
+            setattr(person, column.cipher, cipher)
+            setattr(person, column.index, index)
             dirty = True
     return dirty
 
@@ -57,7 +50,7 @@ def _rotate_person(person) -> bool:
 def _rotate_persons(batch_size: int, progress) -> tuple[int, dict[int, tuple[str, str]]]:
     """Returns the count changed and {person id: (old index, new index)} of changed ID indexes."""
     changed_total, last_pk, moved = 0, 0, {}
-    fields = [f for group in ENCRYPTED_FIELDS for f in (group[0], group[2])]
+    fields = [f for column in PERSON_COLUMNS for f in (column.cipher, column.index)]
     while True:
         batch = list(Person.objects.filter(pk__gt=last_pk).order_by("pk").only("pk", *fields)[:batch_size])
         if not batch:
@@ -77,13 +70,11 @@ def _rotate_persons(batch_size: int, progress) -> tuple[int, dict[int, tuple[str
 def _rotate_events(moved: dict[int, tuple[str, str]]) -> int:
     """Re-seal the IDs in event payloads; a correction's `before_index` (the
     index of the ID it corrects) follows its person's index."""
-    from pims.events.models import Event
-
     changed = []
     for event in Event.objects.filter(payload__has_key="id_cipher").only("pk", "person_id", "payload").iterator():
         p = dict(event.payload)
         if p.get("id_cipher"):
-            p["id_cipher"], p["id_index"], _plain = _reseal(p["id_cipher"], b"citizen_id", "citizen_id")
+            p["id_cipher"], p["id_index"], _plain = CITIZEN_ID.reseal(p["id_cipher"])
         old_new = moved.get(event.person_id)
         if p.get("before_index") and old_new and p["before_index"] == old_new[0]:
             p["before_index"] = old_new[1]
@@ -99,15 +90,11 @@ def rotate_keys(*, actor=None, batch_size: int = 2000, progress=None, ip: str | 
     """Re-encrypt every value not sealed with the current field key and
     recompute every blind index with the current BLIND_INDEX_KEY; returns the
     number of persons changed."""
-    from pims.integration.models import StagedRow
-
     running = StagedRow.objects.values_list("job_id", flat=True).first()
     if running is not None:
         raise RotationRefused(_("导入任务 %(job)s 尚未完成：等它完成（或取消）后再轮换密钥") % {"job": running})
     changed_total, moved = _rotate_persons(batch_size, progress)
     events = _rotate_events(moved)
-    from pims.ops.keys import record_rotation
-
     with transaction.atomic():
         record_rotation()
         audit_record(

@@ -15,15 +15,14 @@ from pims.accounts.roles import Cap, has_capability
 from pims.audit.models import Action
 from pims.audit.services import audit_record
 from pims.events.services import baseline_open
-from pims.lib import clock, crypto
+from pims.lib import clock
 from pims.lib.errors import Conflict, Invalid, NotPermitted
-from pims.lib.masking import mask_phone
 from pims.lib.names import name_pinyin
 from pims.lib.text import is_ascii_digits
 from pims.regions.models import Level, Region
 from pims.regions.scope import code_in_scope
 
-from . import errors
+from . import errors, personal
 from .checks import Severity, Violation
 from .checks.input_rules import HH_NUMBER_RE, validate_household_input
 from .checks.runner import check_households
@@ -57,18 +56,10 @@ class _Rollback(Exception):
         self.violations = violations
 
 
-def citizen_id_index(number: str) -> str:
-    return crypto.blind_index("citizen_id", number)
-
-
-def phone_index(phone: str) -> str:
-    return crypto.blind_index("phone", phone)
-
-
 def _where_registered(user, exclude_household_id):
     def lookup(number: str) -> str | None:
         hit = (
-            Person.objects.filter(id_index=citizen_id_index(number))
+            Person.objects.filter(id_index=personal.citizen_id_index(number))
             .exclude(household_id=exclude_household_id)
             .select_related("household__village")
             .first()
@@ -242,9 +233,9 @@ def _keep_masked(m: dict, stored: Person | None) -> dict:
         return m
     m = dict(m)
     if stored.id_cipher and (m.get("citizen_id") or "").strip() == stored.id_masked:
-        m["citizen_id"] = crypto.decrypt(stored.id_cipher, aad=b"citizen_id")
+        m["citizen_id"] = personal.citizen_id_open(stored.id_cipher)
     if stored.phone_cipher and (m.get("phone") or "").strip() == stored.phone_masked:
-        m["phone"] = crypto.decrypt(stored.phone_cipher, aad=b"phone")
+        m["phone"] = personal.phone_open(stored.phone_cipher)
     return m
 
 
@@ -301,13 +292,8 @@ def _fill_person(p: Person, c: dict) -> None:
     # Surname readings (曾 zeng, 单 shan …) come from pims.lib.names.
     p.name_pinyin, p.name_initials = name_pinyin(p.name)
     number = c.get("citizen_id") or ""
-    if number:
-        p.id_cipher = crypto.encrypt(number, aad=b"citizen_id")
-        p.id_index = citizen_id_index(number)
-        p.id_masked = crypto_mask(number)
-        p.id_sex, p.id_birth_date = c["id_sex"], c["id_birth_date"]
-    else:
-        p.id_cipher, p.id_index, p.id_masked, p.id_sex, p.id_birth_date = "", None, "", "", None
+    p.id_cipher, p.id_index, p.id_masked = personal.citizen_id_stored(number)
+    p.id_sex, p.id_birth_date = (c["id_sex"], c["id_birth_date"]) if number else ("", None)
     p.no_id_reason = c.get("no_id_reason", "")
     for f in (
         "sex",
@@ -323,16 +309,7 @@ def _fill_person(p: Person, c: dict) -> None:
         "residence_status",
     ):
         setattr(p, f, c.get(f) or "")
-    phone = c.get("phone") or ""
-    p.phone_cipher = crypto.encrypt(phone, aad=b"phone") if phone else ""
-    p.phone_index = phone_index(phone) if phone else ""
-    p.phone_masked = mask_phone(phone)
-
-
-def crypto_mask(number: str) -> str:
-    from pims.lib.citizen_id import mask_citizen_id
-
-    return mask_citizen_id(number)
+    p.phone_cipher, p.phone_index, p.phone_masked = personal.phone_stored(c.get("phone") or "")
 
 
 def _set_responsible(persons: dict[int, Person], cleaned) -> None:
@@ -504,7 +481,7 @@ def person_reveal_citizen_id(*, actor, person: Person, ip: str | None = None) ->
             detail={"field": "citizen_id"},
             ip=ip,
         )
-    return crypto.decrypt(person.id_cipher, aad=b"citizen_id")
+    return personal.citizen_id_open(person.id_cipher)
 
 
 SCAN_MAX_BYTES = 10 * 1024 * 1024

@@ -17,7 +17,7 @@ from pims.params.policy import childbearing_ages
 from pims.regions.scope import code_in_scope
 from pims.regions.selectors import region_list_visible_to
 from pims.registry.models import PersonStatus, ResidenceStatus
-from pims.registry.services import citizen_id_index
+from pims.registry.personal import citizen_id_index
 
 from .selectors import MARRIED, NO_CONTRACEPTION
 

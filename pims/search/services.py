@@ -14,8 +14,9 @@ from pims.accounts.roles import Cap, export_row_limit, has_capability
 from pims.audit.models import Action
 from pims.audit.services import audit_record
 from pims.codes.selectors import code_map
-from pims.lib import clock, crypto, spreadsheet
+from pims.lib import clock, spreadsheet
 from pims.lib.errors import Conflict, Invalid, NotPermitted
+from pims.registry.personal import citizen_id_open, phone_open
 
 from . import errors
 from .forms import audit_criteria
@@ -96,8 +97,7 @@ def _rows(qs, *, masked: bool, today: dt.date) -> Iterator[list]:
             if masked:
                 number, phone = p.id_masked, p.phone_masked
             else:
-                number = crypto.decrypt(p.id_cipher, aad=b"citizen_id") if p.id_cipher else ""
-                phone = crypto.decrypt(p.phone_cipher, aad=b"phone") if p.phone_cipher else ""
+                number, phone = citizen_id_open(p.id_cipher), phone_open(p.phone_cipher)
             yield [
                 p.pk,
                 p.name,

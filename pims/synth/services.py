@@ -21,11 +21,11 @@ from pims.events.models import Event, EventType, Spell
 from pims.events.periods import period_of
 from pims.events.spell_attrs import PERSON_ATTRS
 from pims.integration.bulk import TableWriter, adapt_value, lock_tables, max_id, quote, reset_sequences
-from pims.integration.personal import citizen_id_stored, name_pinyin, phone_stored
 from pims.lib import clock
+from pims.lib.names import name_pinyin
 from pims.regions.models import Level, Region
 from pims.registry.models import Birth, Contraception, FormState, Household, Marriage, Person, Pregnancy
-from pims.registry.services import citizen_id_index
+from pims.registry.personal import citizen_id_index, citizen_id_stored, phone_stored
 
 from .generator import Generator, Population
 

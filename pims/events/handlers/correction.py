@@ -36,6 +36,7 @@ from pims.lib import clock
 from pims.regions.models import Level, Region
 from pims.registry.checks import limits
 from pims.registry.models import Person, PersonStatus
+from pims.registry.personal import citizen_id_index, citizen_id_payload
 
 from ..models import Spell
 from . import base
@@ -126,9 +127,6 @@ def clean(payload: dict) -> list[str]:
 
 
 def _clean_citizen_id(payload: dict) -> list[str]:
-    from pims.lib import crypto
-    from pims.registry.services import citizen_id_index
-
     try:
         parsed = cid.parse(payload["after"])
     except cid.CitizenIdError as exc:
@@ -143,14 +141,7 @@ def _clean_citizen_id(payload: dict) -> list[str]:
             return [refuse("E149", reason=exc)]
         payload["before_index"] = citizen_id_index(old.number)
         payload["before"] = old.masked
-    payload.update(
-        after=parsed.masked,
-        id_cipher=crypto.encrypt(parsed.number, aad=b"citizen_id"),
-        id_index=citizen_id_index(parsed.number),
-        id_masked=parsed.masked,
-        id_sex=parsed.sex,
-        id_birth_date=parsed.birth_date.isoformat(),
-    )
+    payload.update(after=parsed.masked, **citizen_id_payload(parsed))
     return []
 
 

@@ -12,7 +12,7 @@ from pims.events.models import Event, Spell
 from pims.lib import clock, crypto
 from pims.lib.citizen_id import make_citizen_id
 from pims.registry.models import Birth, Household, Marriage, Person
-from pims.registry.services import citizen_id_index
+from pims.registry.personal import citizen_id_index
 from pims.registry.tests.factories import make_person
 
 from .conftest import approved_household, members, this_month, village_report

@@ -127,7 +127,7 @@ def test_one_bad_event_applies_nothing_and_names_the_event(personas, regions, fa
 
 def test_marriage_moves_wife_and_recomputes_responsible_region(personas, regions, codes):
     from pims.lib.citizen_id import make_citizen_id
-    from pims.registry.services import citizen_id_index
+    from pims.registry.personal import citizen_id_index
 
     from .conftest import approved_household
 

@@ -16,7 +16,7 @@ from pims.integration.sources.police import run as police_run
 from pims.registry.checks.base import Severity
 from pims.registry.checks.runner import check_households
 from pims.registry.models import Birth, Household, Marriage, Person
-from pims.registry.services import citizen_id_index
+from pims.registry.personal import citizen_id_index
 from pims.synth.police_file import write_police_file
 from pims.testing.identity import assert_uuids_whole
 

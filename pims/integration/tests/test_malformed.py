@@ -16,7 +16,7 @@ from pims.integration.services import police_import
 from pims.lib import clock
 from pims.lib.citizen_id import make_citizen_id
 from pims.registry.models import FormState, Household, Person
-from pims.registry.services import citizen_id_index
+from pims.registry.personal import citizen_id_index
 from pims.registry.tests.factories import make_household, make_person
 from pims.synth.police_file import police_rows
 

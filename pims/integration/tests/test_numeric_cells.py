@@ -12,7 +12,7 @@ from pims.integration.rejected import rejected_path
 from pims.integration.services import police_import
 from pims.lib.citizen_id import check_char, make_citizen_id
 from pims.registry.models import Marriage, Person
-from pims.registry.services import citizen_id_index
+from pims.registry.personal import citizen_id_index
 from pims.registry.tests.factories import make_household, make_person
 
 COL = {h: i for i, h in enumerate(HEADERS)}

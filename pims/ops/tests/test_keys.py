@@ -13,7 +13,7 @@ from pims.lib import crypto
 from pims.ops.keys import KeyMismatch, check_keys_against_data, field_key_ids_in_data
 from pims.ops.models import KeyFingerprint
 from pims.ops.startup import verify_startup
-from pims.registry import services
+from pims.registry import personal, services
 from pims.registry.models import Person
 from pims.registry.tests.conftest import family_form
 
@@ -42,7 +42,7 @@ def codes(db):
 
 
 def found_by_id(number: str) -> bool:
-    return Person.objects.filter(id_index=services.citizen_id_index(number)).exists()
+    return Person.objects.filter(id_index=personal.citizen_id_index(number)).exists()
 
 
 def test_start_records_what_the_data_needs(family):
@@ -96,11 +96,11 @@ def test_rotating_both_keys_keeps_every_id_readable_and_searchable(family, setti
         check_keys_against_data()
         for number in family:
             assert found_by_id(number), number
-            person = Person.objects.get(id_index=services.citizen_id_index(number))
+            person = Person.objects.get(id_index=personal.citizen_id_index(number))
             assert crypto.decrypt(person.id_cipher, aad=b"citizen_id") == number
         head = Person.objects.get(row=1)
         assert crypto.decrypt(head.phone_cipher, aad=b"phone") == "13812345678"
-        assert head.phone_index == services.phone_index("13812345678")
+        assert head.phone_index == personal.phone_index("13812345678")
         assert field_key_ids_in_data() == [crypto.key_id(base64.b64decode(field))]
 
 

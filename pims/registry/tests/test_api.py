@@ -4,7 +4,7 @@ import json
 import pytest
 
 from pims.lib.citizen_id import make_citizen_id
-from pims.registry import services
+from pims.registry import personal, services
 from pims.registry.models import FormState, Household, Person
 
 from .conftest import family_form
@@ -110,7 +110,7 @@ def test_update_with_stale_version_is_409_and_nothing_changes(client_for, person
     assert fresh.status_code == 200, fresh.content.decode()
     assert fresh.json()["version"] == hh.version + 1
     # The masked ID sent back unchanged keeps the stored number.
-    assert Person.objects.get(household=hh, row=1).id_index == services.citizen_id_index(HEAD_ID)
+    assert Person.objects.get(household=hh, row=1).id_index == personal.citizen_id_index(HEAD_ID)
 
     stale = put(clerk, f"{BASE}/households/{hh.pk}", {**payload, "address": "另一个地址", "version": hh.version})
     assert stale.status_code == 409

@@ -7,7 +7,7 @@ from pims.events.models import Event, Spell
 from pims.lib import crypto
 from pims.lib.citizen_id import make_citizen_id
 from pims.lib.errors import Conflict, NotPermitted
-from pims.registry import errors, services
+from pims.registry import errors, personal, services
 from pims.registry.errors import HouseholdChanged
 from pims.registry.models import Birth, FormState, Household, Marriage, Person
 from pims.testing.errors import refused
@@ -41,7 +41,7 @@ def test_citizen_id_is_encrypted_indexed_and_masked(personas, regions):
     number = make_citizen_id("210124", dt.date(1985, 6, 15), 11, "1")
     assert number not in head.id_cipher
     assert crypto.decrypt(head.id_cipher, aad=b"citizen_id") == number
-    assert head.id_index == services.citizen_id_index(number)
+    assert head.id_index == personal.citizen_id_index(number)
     assert head.id_masked == number[:6] + "********" + number[-4:]
 
 

@@ -14,7 +14,7 @@ from pims.lib import clock, crypto
 from pims.registry.checks.base import Severity
 from pims.registry.checks.runner import check_households
 from pims.registry.models import FormState, Household, Person
-from pims.registry.services import citizen_id_index
+from pims.registry.personal import citizen_id_index
 from pims.synth.generator import Generator, VillageSpec
 from pims.synth.services import population_write
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pims.integration.fastpath import quick_member
 from pims.integration.format import BY_KEY, Normaliser, normalise_date
 from pims.integration.models import ImportJob, StagedRow
-from pims.integration.personal import name_pinyin, phone_stored
 from pims.integration.pipeline.job import (
     OK,
     REJECTED,
@@ -14,11 +13,11 @@ from pims.integration.pipeline.job import (
 from pims.integration.pipeline.sql import LINE_RE
 from pims.integration.reader import SourceRow
 from pims.lib import citizen_id as cid
-from pims.lib import crypto
-from pims.lib.citizen_id import mask_citizen_id
+from pims.lib.names import name_pinyin
 from pims.regions.scope import code_in_scope, user_prefix
 from pims.registry.checks.base import Severity, violation
 from pims.registry.checks.input_rules import FIELD_LABELS, CodeBook, validate_household_input
+from pims.registry.personal import citizen_id_index, citizen_id_stored, phone_stored
 
 LINK_KEYS = ("spouse_id", "mother_id", "father_id")
 
@@ -99,7 +98,7 @@ class RowJudge:
         if hit is None:
             if len(self.indexes) >= self.ID_CACHE:
                 self.indexes.clear()
-            hit = self.indexes[number] = citizen_index(number)
+            hit = self.indexes[number] = citizen_id_index(number)
         return hit
 
     def stage_row(self, source: SourceRow) -> tuple:
@@ -169,12 +168,7 @@ class RowJudge:
         registered = codes["registered_code"] or village.code
         residence = codes["residence_code"] or village.code
         number = c["citizen_id"]
-        if number:
-            id_cipher, id_index, id_masked = (
-                crypto.encrypt(number, aad=b"citizen_id"), self.index(number), mask_citizen_id(number)
-            )  # fmt: skip
-        else:
-            id_cipher, id_index, id_masked = "", None, ""
+        id_cipher, id_index, id_masked = citizen_id_stored(number, index=self.index(number) if number else None)
         phone_cipher, phone_idx, phone_masked = phone_stored(c["phone"])
         pinyin, initials = name_pinyin(c["name"])
         hh_number = data["number"].strip()
@@ -207,9 +201,3 @@ def with_line(message: str, line: int) -> str:
         return message
     tag, _, rest = message.partition("] ")
     return f"{tag}] 第 {line} 行：{rest}" if rest else f"第 {line} 行：{message}"
-
-
-def citizen_index(number: str) -> str:
-    from pims.registry.services import citizen_id_index
-
-    return citizen_id_index(number)
