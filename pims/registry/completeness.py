@@ -21,6 +21,7 @@ from pims.accounts.roles import Cap, has_capability
 from pims.audit.models import Action
 from pims.audit.services import audit_record
 from pims.lib import clock
+from pims.lib.dates import years_before
 from pims.lib.errors import Invalid, NotPermitted
 from pims.regions.models import LEVEL_DIGITS, LEVEL_ORDER, Level, Region
 from pims.regions.scope import code_in_scope, scope_q
@@ -144,13 +145,6 @@ class CompletenessReport:
     total: VillageFigures = field(default_factory=lambda: VillageFigures(village=None))
 
 
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
 def complete_person_q(today: dt.date) -> Q:
     """人不漏项: every required item filled; education only from age 6."""
     q = Q()
@@ -158,7 +152,7 @@ def complete_person_q(today: dt.date) -> Q:
         q &= ~Q(**{f: ""})
     q &= Q(birth_date__isnull=False)
     q &= ~Q(id_cipher="") | ~Q(no_id_reason="")
-    q &= ~Q(education="") | Q(birth_date__gt=_years_before(today, EDUCATION_FROM_AGE))
+    q &= ~Q(education="") | Q(birth_date__gt=years_before(today, EDUCATION_FROM_AGE))
     return q
 
 

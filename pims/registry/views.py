@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from pims.accounts.roles import Cap, has_capability
 from pims.audit.services import client_ip
 from pims.lib import clock
+from pims.lib.dates import age_on
 from pims.lib.text import is_ascii_digits
 from pims.regions.models import Level
 from pims.regions.selectors import access_region, region_list_visible_to
@@ -260,7 +261,7 @@ def person_detail(request, pk):
 
     from django.urls import NoReverseMatch, reverse
 
-    from pims.search.selectors import age_on, person_code_names, person_relatives, region_names
+    from pims.search.selectors import person_code_names, person_relatives, region_names
 
     person = selectors.access_person(request.user, pk)
     try:

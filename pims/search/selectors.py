@@ -19,6 +19,7 @@ from django.utils.functional import cached_property
 
 from pims.accounts.roles import Cap, has_capability
 from pims.lib import clock
+from pims.lib.dates import age_on, aged_q
 from pims.lib.names import has_han, pinyin_query
 from pims.params.policy import childbearing_ages
 from pims.regions.models import Level, Region
@@ -49,24 +50,6 @@ REGION_FIELDS = {
     "responsible": ("responsible_code",),
     "any": ("registered_code", "residence_code", "responsible_code"),
 }
-
-
-def years_before(day: dt.date, years: int) -> dt.date:
-    """The same day `years` earlier (29 February → 28 February)."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
-
-
-def age_q(low: int | None, high: int | None, today: dt.date) -> Q:
-    """Age in completed years at `today` between low and high (inclusive)."""
-    q = Q()
-    if low is not None:
-        q &= Q(birth_date__lte=years_before(today, low))
-    if high is not None:
-        q &= Q(birth_date__gt=years_before(today, high + 1))
-    return q
 
 
 @dataclass(frozen=True)
@@ -252,7 +235,7 @@ def person_search(*, user, criteria: dict, today: dt.date | None = None) -> Quer
     if c.get("birth_to"):
         qs = qs.filter(birth_date__lte=dt.date.fromisoformat(c["birth_to"]))
     if c.get("age_min") is not None or c.get("age_max") is not None:
-        qs = qs.filter(age_q(c.get("age_min"), c.get("age_max"), today))
+        qs = qs.filter(aged_q(today, c.get("age_min"), c.get("age_max")))
     if c.get("region"):
         region = region_list_visible_to(user=user).filter(code=c["region"]).first()
         if region is None:
@@ -272,7 +255,7 @@ def person_search(*, user, criteria: dict, today: dt.date | None = None) -> Quer
     if c.get("flowing"):
         qs = qs.filter(residence_status__in=(ResidenceStatus.AWAY, ResidenceStatus.ABSENT))
     if c.get("childbearing"):
-        qs = qs.filter(age_q(*childbearing_ages(today), today), sex="2")
+        qs = qs.filter(aged_q(today, *childbearing_ages(today)), sex="2")
     if c.get("contraception"):
         open_spells = Contraception.objects.filter(woman=OuterRef("pk"), end_date__isnull=True)
         if c["contraception"] == NO_CONTRACEPTION:
@@ -380,11 +363,6 @@ def search_paginator(*, user, criteria: dict, per_page: int) -> CappedPaginator:
     picks the page)."""
     qs = person_search(user=user, criteria=criteria).prefetch_related("household")
     return CappedPaginator(qs, per_page, walk=page_walk(user=user, criteria=criteria))
-
-
-def age_on(birth: dt.date, day: dt.date) -> int:
-    """Age in completed years on `day`."""
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def decorate(persons, today: dt.date | None = None) -> list[Person]:

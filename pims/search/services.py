@@ -15,13 +15,14 @@ from pims.audit.models import Action
 from pims.audit.services import audit_record
 from pims.codes.selectors import code_map
 from pims.lib import clock, spreadsheet
+from pims.lib.dates import age_on
 from pims.lib.errors import Conflict, Invalid, NotPermitted
 from pims.registry.personal import citizen_id_open, phone_open
 
 from . import errors
 from .forms import audit_criteria
 from .models import SavedQuery
-from .selectors import age_on, person_search, region_names
+from .selectors import person_search, region_names
 
 EXPORT_FORMATS = {"csv", "xlsx"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

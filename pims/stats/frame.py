@@ -36,22 +36,6 @@ KIND_LABELS: dict[str, str | Promise] = {
 }
 
 
-def years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
-def born_aged(ref: dt.date, lo: int, hi: int | None, field: str = "person__birth_date") -> Q:
-    """Aged lo..hi completed years at `ref` (hi None: lo and over):
-    born in (ref − (hi+1) years, ref − lo years]."""
-    q = Q(**{f"{field}__lte": years_before(ref, lo)})
-    if hi is not None:
-        q &= Q(**{f"{field}__gt": years_before(ref, hi + 1)})
-    return q
-
-
 def stock_q(period: str) -> Q:
     """Spells open at the end of `period` as approved by then (the stock that
     no later report changes; pims.events.selectors.population_end_of)."""
@@ -171,25 +155,6 @@ class Frame:
             for r in [*rows, total]:
                 r.values.update(derive(r.values))
         return rows, total
-
-
-def _yyyymmdd(field: str):
-    from django.db.models import IntegerField
-    from django.db.models.functions import Cast, ExtractDay, ExtractMonth, ExtractYear
-
-    def part(fn):
-        return Cast(fn(field), IntegerField())
-
-    return part(ExtractYear) * 10000 + part(ExtractMonth) * 100 + part(ExtractDay)
-
-
-def completed_years(born_field: str, on_field: str):
-    """Completed years between two date columns, in SQL: the difference of
-    the dates written as YYYYMMDD numbers, divided by 10000 (integer
-    division; the dates are both real, the difference non-negative)."""
-    from django.db.models import ExpressionWrapper, IntegerField
-
-    return ExpressionWrapper((_yyyymmdd(on_field) - _yyyymmdd(born_field)) / 10000, output_field=IntegerField())
 
 
 @contextmanager

@@ -18,12 +18,16 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from pims.events.models import Spell
+from pims.lib.dates import AgeInYears, aged_q
 from pims.registry.models import Contraception
 
-from .frame import Frame, Params, born_aged, completed_years, report_session
+from .frame import Frame, Params, report_session
 from .reports.base import spell_base
 from .reports.population import household_sizes_live
 from .tables import Column, Row, Section, ratio
+
+# Spells are counted by their person's age.
+PERSON_BORN = "person__birth_date"
 
 FERTILE_GROUPS = [(15 + 5 * i, 19 + 5 * i) for i in range(7)]  # 15–19 … 45–49
 MARRIED = ("20", "21", "22", "23")
@@ -145,7 +149,7 @@ def compute(c: Counts) -> dict[str, float | None]:
 
 def _women(ref, i: int) -> Q:
     lo, hi = FERTILE_GROUPS[i]
-    return Q(person__sex="2") & born_aged(ref, lo, hi)
+    return Q(person__sex="2") & aged_q(ref, lo, hi, PERSON_BORN)
 
 
 def gather(frame: Frame) -> dict[str, Counts]:
@@ -162,7 +166,7 @@ def gather(frame: Frame) -> dict[str, Counts]:
         .filter(Q(end_date__isnull=True) | Q(end_date__gt=ref))
         .exclude(method__in=NO_METHOD)
     )
-    married_15_49 = Q(person__sex="2", person__marital_status__in=MARRIED) & born_aged(ref, 15, 49)
+    married_15_49 = Q(person__sex="2", person__marital_status__in=MARRIED) & aged_q(ref, 15, 49, PERSON_BORN)
     end = (
         spell_base(frame, "stock_end")
         .annotate(using=Exists(using))
@@ -171,9 +175,9 @@ def gather(frame: Frame) -> dict[str, Counts]:
             n=Count("id"),
             males=Count("id", filter=Q(person__sex="1")),
             females=Count("id", filter=Q(person__sex="2")),
-            young=Count("id", filter=born_aged(ref, 0, 14)),
-            working=Count("id", filter=born_aged(ref, 15, 64)),
-            old=Count("id", filter=born_aged(ref, 65, None)),
+            young=Count("id", filter=aged_q(ref, 0, 14, PERSON_BORN)),
+            working=Count("id", filter=aged_q(ref, 15, 64, PERSON_BORN)),
+            old=Count("id", filter=aged_q(ref, 65, None, PERSON_BORN)),
             married=Count("id", filter=married_15_49),
             married_using=Count("id", filter=married_15_49 & Q(using=True)),
             **{f"w{i}": Count("id", filter=_women(ref, i)) for i in range(7)},
@@ -199,7 +203,7 @@ def gather(frame: Frame) -> dict[str, Counts]:
     births = (
         spell_base(frame, "opened")
         .filter(open_reason=Spell.Opened.BIRTH)
-        .annotate(mage=completed_years("person__birth__mother__birth_date", "person__birth_date"))
+        .annotate(mage=AgeInYears("person__birth__mother__birth_date", "person__birth_date"))
         .values("g")
         .annotate(
             n=Count("id"),

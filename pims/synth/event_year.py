@@ -39,10 +39,10 @@ from django.db.models import Max, Q
 from pims.events.models import Event, EventType, Spell
 from pims.events.periods import first_day, last_day
 from pims.lib.citizen_id import make_citizen_id
+from pims.lib.dates import age_on
 from pims.registry.models import Contraception, Household, Marriage, Person, PersonStatus, Pregnancy
 from pims.registry.personal import citizen_id_stored
 
-from .generator import age_on
 from .names import FEMALE_CHARS, MALE_CHARS, surname_table
 
 # Places outside the county that people move to and come from (Shenyang's

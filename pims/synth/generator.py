@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from pims.lib import clock
 from pims.lib.citizen_id import CHECK_CHARS, WEIGHTS, region_known
+from pims.lib.dates import age_on, turns, years_before
 
 from . import census
 from .names import FEMALE_CHARS, MALE_CHARS, surname_table
@@ -162,17 +163,6 @@ class VillageSpec:
     urban: bool = False
 
 
-def add_years(d: dt.date, years: int) -> dt.date:
-    try:
-        return d.replace(year=d.year + years)
-    except ValueError:  # 29 February → 1 March
-        return dt.date(d.year + years, 3, 1)
-
-
-def age_on(birth: dt.date, on: dt.date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
 class _Draft:
     """A candidate household: people and family records by object, not yet numbered."""
 
@@ -261,8 +251,8 @@ class Generator:
     def _birth_for_age(self, age: int) -> dt.date:
         span = self._age_spans.get(age)
         if span is None:
-            lo = add_years(self.as_of, -(age + 1)).toordinal() + 1
-            span = self._age_spans[age] = (lo, add_years(self.as_of, -age).toordinal() - lo + 1)
+            lo = years_before(self.as_of, age + 1).toordinal() + 1
+            span = self._age_spans[age] = (lo, years_before(self.as_of, age).toordinal() - lo + 1)
         return dt.date.fromordinal(span[0] + int(self.rnd.random() * span[1]))
 
     def _name(self, sex: str, surname: str | None = None) -> str:
@@ -324,7 +314,7 @@ class Generator:
             if w_age < 20 or w_age > census.MAX_AGE:
                 continue
             h_birth, w_birth = self._birth_for_age(h_age), self._birth_for_age(w_age)
-            legal = max(add_years(h_birth, 22), add_years(w_birth, 20))
+            legal = max(turns(h_birth, 22), turns(w_birth, 20))
             if legal >= self.as_of:
                 continue
             wed = legal + dt.timedelta(days=1 + int(min(r.expovariate(1 / 2.5), 12) * 365))
@@ -370,8 +360,8 @@ class Generator:
             n = self._weighted(((0, 20), (1, 50), (2, 30)))
         out = []
         at = wed + dt.timedelta(days=r.randint(300, 900))
-        earliest = add_years(mother.birth_date, 20)
-        latest = add_years(mother.birth_date, 40)
+        earliest = turns(mother.birth_date, 20)
+        latest = turns(mother.birth_date, 40)
         for _ in range(n):
             at = max(at, earliest)
             if at > latest or at > self.as_of:
@@ -482,11 +472,11 @@ class Generator:
         both = r.random() < 0.35
         grandma = grandpa = None
         if both or r.random() < 0.7:
-            m_birth = add_years(head.birth_date, -r.randint(20, 38)) - dt.timedelta(days=r.randint(1, 300))
+            m_birth = years_before(head.birth_date, r.randint(20, 38)) - dt.timedelta(days=r.randint(1, 300))
             if age_on(m_birth, self.as_of) <= census.MAX_AGE:
                 grandma = d.add(self._person(FEMALE, m_birth, MOTHER, marital_status=WIDOWED, ethnicity=head.ethnicity))
         if both or grandma is None:
-            f_birth = add_years(head.birth_date, -r.randint(24, 40)) - dt.timedelta(days=r.randint(1, 300))
+            f_birth = years_before(head.birth_date, r.randint(24, 40)) - dt.timedelta(days=r.randint(1, 300))
             if age_on(f_birth, self.as_of) <= census.MAX_AGE:
                 grandpa = d.add(
                     self._person(
@@ -496,7 +486,7 @@ class Generator:
         if grandma is None and grandpa is None:
             return None
         if grandma is not None and grandpa is not None:
-            legal = max(add_years(grandpa.birth_date, 22), add_years(grandma.birth_date, 20))
+            legal = max(turns(grandpa.birth_date, 22), turns(grandma.birth_date, 20))
             if legal < head.birth_date - dt.timedelta(days=300):
                 wed = legal + dt.timedelta(days=r.randint(1, (head.birth_date - legal).days - 299))
                 grandma.marital_status = grandpa.marital_status = "20"
@@ -530,7 +520,7 @@ class Generator:
         else:
             return None
         dil_birth = self._birth_for_age(dil_age)
-        legal = max(add_years(son_birth, 22), add_years(dil_birth, 20))
+        legal = max(turns(son_birth, 22), turns(dil_birth, 20))
         if legal >= self.as_of:
             return None
         wed = legal + dt.timedelta(days=r.randint(1, min(4 * 365, (self.as_of - legal).days)))
@@ -689,7 +679,7 @@ class Generator:
         paired = {id(w) for w, _ in couples}
         for p in d.people:  # married women whose husband is not in the household (collective households)
             if p.sex == FEMALE and p.marital_status in MARRIED and id(p) not in paired:
-                since = add_years(p.birth_date, 20) + dt.timedelta(days=r.randint(1, 2000))
+                since = turns(p.birth_date, 20) + dt.timedelta(days=r.randint(1, 2000))
                 couples.append((p, min(since, self.as_of - dt.timedelta(days=1))))
         for wife, wed in couples:
             age = age_on(wife.birth_date, self.as_of)
@@ -706,7 +696,7 @@ class Generator:
                 method = "03"
             begin = max([wed, *(c + dt.timedelta(days=90) for c in children)])
             start = min(begin + dt.timedelta(days=r.randint(0, 700)), self.as_of)
-            last = add_years(wife.birth_date, 50) - dt.timedelta(days=1)  # still 49
+            last = turns(wife.birth_date, 50) - dt.timedelta(days=1)  # still 49
             pop.contraceptions.append((wife.key, method, min(start, last)))
 
 

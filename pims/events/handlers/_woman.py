@@ -1,5 +1,6 @@
 """Checks shared by the women's-health events (pregnancy, contraception)."""
 
+from pims.lib.dates import age_on
 from pims.params.policy import childbearing_ages
 
 from . import base
@@ -14,7 +15,7 @@ def woman(event, state, errors: list[str], *, childbearing: bool = True):
         errors.append(refuse("E101", person=base.label(person)))
         return None
     base.check_date(event, person, state, errors)
-    age = base.age_on(person.birth_date, event.effective_date)
+    age = age_on(person.birth_date, event.effective_date)
     low, high = childbearing_ages(event.effective_date)
     if childbearing and not low <= age <= high:
         errors.append(refuse("E102", person=base.label(person), age=age, low=low, high=high))

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from pims.lib import clock
+from pims.lib.dates import age_on as age_on  # the one age rule; handlers call base.age_on
 from pims.lib.names import name_pinyin
 from pims.registry.models import Household, Person, PersonStatus, ResidenceStatus
 
@@ -59,10 +60,6 @@ NEW_HOUSEHOLD_FIELDS = [
 
 def label(person: Person | None) -> str:
     return f"“{person.name}”" if person is not None else "“（未知人员）”"
-
-
-def age_on(birth: dt.date, day: dt.date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 # --- common checks ------------------------------------------------------------

@@ -6,7 +6,7 @@ values its message needs. Every rule is one SQL statement (joins and
 correlated subqueries, never a Python loop over rows), so the same rule checks
 one household at entry and a whole county in batch (`batch`). Dates are only
 compared, never subtracted: an age between two dates goes through `age`
-(`age_at`'s completed years), and an age *now* against a limit becomes a
+(pims.lib.dates.AgeInYears), and an age *now* against a limit becomes a
 comparison of the birth date with a cutoff date, which the birth-date index
 serves.
 
@@ -27,13 +27,11 @@ import datetime as dt
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db import connection
 from django.db.models import (
     CharField,
     Count,
     Exists,
     F,
-    Func,
     IntegerField,
     Max,
     Min,
@@ -47,6 +45,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, Rank
 
 from pims.codes.models import Code, CodeVersion
 from pims.lib import clock
+from pims.lib.dates import AgeInYears, years_before
 from pims.params.policy import (
     CHILDBEARING_AGE_MAX,
     CHILDBEARING_AGE_MIN,
@@ -65,7 +64,6 @@ from pims.params.selectors import param_expression, param_value
 
 from ..models import Birth, Contraception, Marriage, Person, Pregnancy
 from .base import ROW, Rule, Severity, register
-from .expressions import age_at
 from .limits import (
     MARRIAGE_AGE,
     MARRIAGE_AGE_TEXT,
@@ -141,41 +139,18 @@ def today():
     return clock.today()
 
 
-class _PgAge(Func):
-    """Completed years from the second argument to the first with
-    PostgreSQL's age(): one C call per row instead of numeric EXTRACT
-    arithmetic (10× faster over a county). Equal to `age_at` for every
-    non-negative age; a negative one (the later date first) may differ by
-    one, and rules only ever compare those with positive limits."""
-
-    template = "CAST(date_part('year', age(%(expressions)s)) AS integer)"
-    output_field = IntegerField()
-
-
-def _ref(x):
-    if isinstance(x, dt.date):
-        return Value(x)
-    return F(x) if isinstance(x, str) else x
-
-
 def age(birth, on):
     """Completed years from `birth` to `on` (field paths, dates or expressions)."""
-    if connection.vendor == "postgresql":
-        return _PgAge(_ref(on), _ref(birth))
-    return age_at(birth, on)
+    return AgeInYears(birth, on)
 
 
 def age_now():
-    return age("birth_date", today())
+    return AgeInYears("birth_date", today())
 
 
 def _cutoff(years: int) -> dt.date:
     """The latest birth date of someone aged at least `years` today."""
-    t = today()
-    try:
-        return t.replace(year=t.year - years)
-    except ValueError:  # 29 February
-        return t.replace(year=t.year - years, day=28)
+    return years_before(today(), years)
 
 
 def aged_under(years: int) -> Q:

@@ -12,9 +12,10 @@ from django.db.models import BooleanField, Case, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from pims.events.models import Spell
+from pims.lib.dates import AgeInYears
 
 from ..closes import current_closes
-from ..frame import Frame, completed_years
+from ..frame import Frame
 from ..models import ClosedBirth
 from ..tables import Column, Section, ratio
 from .base import CLOSED_NOTE, Measure, ReportDef, closed_cells, grouped_counts, result, spell_base
@@ -89,7 +90,7 @@ class BirthsReport(ReportDef):
             .annotate(
                 x_sex=F("person__sex"),
                 x_order=F("person__birth__birth_order"),
-                mage=completed_years("person__birth__mother__birth_date", "person__birth_date"),
+                mage=AgeInYears("person__birth__mother__birth_date", "person__birth_date"),
                 x_cert=Case(
                     When(person__birth__certificate_no__gt="", then=Value(True)),
                     default=Value(False),

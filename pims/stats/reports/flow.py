@@ -14,9 +14,10 @@ from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
 from pims.events.models import Event, EventType
+from pims.lib.dates import aged_q
 
 from ..closes import current_closes
-from ..frame import Frame, born_aged
+from ..frame import Frame
 from ..models import ClosedMigrant
 from ..tables import Column, Section
 from .base import CLOSED_NOTE, Measure, ReportDef, closed_cells, grouped_counts, result
@@ -65,7 +66,7 @@ def _q(frame: Frame, side: str) -> dict[str, Q]:
     ref = frame.params.ref
     out = {f"{side}_total": Q(), f"{side}_male": Q(x_sex="1"), f"{side}_female": Q(x_sex="2")}
     for k, _text, lo, hi in AGES:
-        out[f"{side}_{k}"] = born_aged(ref, lo, hi, "x_birth")
+        out[f"{side}_{k}"] = aged_q(ref, lo, hi, "x_birth")
     for k, _text in PLACES:
         out[f"{side}_{k}"] = _place_q(frame, k)
     return out

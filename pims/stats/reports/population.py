@@ -17,8 +17,10 @@ from django.db.models.functions import Substr
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from pims.lib.dates import aged_q, years_before
+
 from ..closes import current_closes
-from ..frame import Frame, born_aged, years_before
+from ..frame import Frame
 from ..models import ClosedHousehold, ClosedStock
 from ..tables import Column, Row, Section, ratio, sum_rows
 from .base import CLOSED_NOTE, Measure, ReportDef, result, spell_base
@@ -94,9 +96,9 @@ def _stock_measures(frame: Frame) -> dict[str, Measure]:
         "total": m(Q(), _("总人口")),
         "male": m(Q(sex="1"), _("男")),
         "female": m(Q(sex="2"), _("女")),
-        "age_0_14": m(born_aged(ref, 0, 14, "birth_date"), _("0–14岁")),
-        "age_15_64": m(born_aged(ref, 15, 64, "birth_date"), _("15–64岁")),
-        "age_65": m(born_aged(ref, 65, None, "birth_date"), _("65岁及以上")),
+        "age_0_14": m(aged_q(ref, 0, 14, "birth_date"), _("0–14岁")),
+        "age_15_64": m(aged_q(ref, 15, 64, "birth_date"), _("15–64岁")),
+        "age_65": m(aged_q(ref, 65, None, "birth_date"), _("65岁及以上")),
         "han": m(Q(ethnicity="01"), _("汉族")),
         "minority": m(~Q(ethnicity="01"), _("少数民族")),
         "agri": m(Q(hukou_type__in=AGRI), _("农业户口")),
@@ -107,7 +109,7 @@ def _stock_measures(frame: Frame) -> dict[str, Measure]:
         "rs3": m(Q(residence_status="3"), _("户在人不在")),
     }
     for i, (lo, hi) in enumerate(age_groups(frame.params.single_years)):
-        aged = born_aged(ref, lo, hi, "birth_date")
+        aged = aged_q(ref, lo, hi, "birth_date")
         out[f"a{i}"] = m(aged, age_label(lo, hi))
         out[f"a{i}m"] = m(aged & Q(sex="1"), _("%(age)s 男") % {"age": age_label(lo, hi)})
         out[f"a{i}f"] = m(aged & Q(sex="2"), _("%(age)s 女") % {"age": age_label(lo, hi)})

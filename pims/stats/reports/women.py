@@ -13,10 +13,11 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from pims.codes.selectors import current_codes
+from pims.lib.dates import aged_q
 from pims.registry.models import Contraception
 
 from ..closes import current_closes
-from ..frame import Frame, born_aged
+from ..frame import Frame
 from ..models import ClosedWoman
 from ..tables import Column, Section, ratio
 from .base import CLOSED_NOTE, Measure, ReportDef, closed_cells, grouped_counts, result, spell_base
@@ -84,7 +85,7 @@ class WomenReport(ReportDef):
         )
         return (
             spell_base(frame, "stock_end")
-            .filter(Q(sex="2") & born_aged(ref, 15, 49, "birth_date"))
+            .filter(Q(sex="2") & aged_q(ref, 15, 49, "birth_date"))
             .annotate(
                 x_marital=F("person__marital_status"),
                 x_method=Coalesce(Subquery(current), Value(""), output_field=CharField()),

@@ -8,8 +8,9 @@ import pytest
 
 from pims.lib import clock
 from pims.lib.citizen_id import make_citizen_id, parse
+from pims.lib.dates import age_on
 from pims.synth import census
-from pims.synth.generator import Generator, VillageSpec, age_on
+from pims.synth.generator import Generator, VillageSpec
 
 AS_OF = clock.today() - dt.timedelta(days=30)  # ages are as of a month before the pinned today
 CODES = [f"2101241012{i:02d}" for i in range(6)]

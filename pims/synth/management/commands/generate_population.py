@@ -13,8 +13,9 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from pims.lib import clock
+from pims.lib.dates import age_on
 from pims.synth.census import LIAONING_2020
-from pims.synth.generator import Generator, Population, age_on
+from pims.synth.generator import Generator, Population
 from pims.synth.selectors import flow_codes, village_specs, villages_under
 
 
