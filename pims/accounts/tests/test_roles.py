@@ -41,3 +41,27 @@ def test_sysadmin_and_auditor_hold_nothing_over_personal_data():
     personal = {Cap.VIEW_PERSONAL, Cap.UNMASK_PERSONAL, Cap.EXPORT, Cap.ENTER_FORMS, Cap.EDIT_REGISTER}
     assert not ROLE_CAPS[Role.SYSADMIN] & personal
     assert ROLE_CAPS[Role.AUDITOR] == {Cap.READ_AUDIT}
+
+
+def _sources():
+    root = Path(settings.BASE_DIR) / "pims"
+    for path in root.rglob("*.py"):
+        if "tests" not in path.relative_to(root).parts and "migrations" not in path.parts:
+            yield path, path.read_text(encoding="utf-8")
+
+
+def test_no_predicate_combines_capabilities_or_names_roles():
+    """Rights live in ROLE_CAPS: a predicate asks one capability (an OR of two
+    is a hidden role table) and no module outside accounts compares roles."""
+    import re
+
+    ored = re.compile(r"has_capability\([^()]*\)\s+or\s+has_capability\(")
+    role_test = re.compile(r"\.role\s*(==|!=|in\b)|Role\.[A-Z_]+\s*(==|!=)")
+    found = []
+    for path, text in _sources():
+        flat = " ".join(text.split())
+        if ored.search(flat):
+            found.append(f"{path}: capabilities ORed")
+        if "pims/accounts/" not in str(path) and role_test.search(text):
+            found.append(f"{path}: compares roles")
+    assert found == []
