@@ -28,7 +28,7 @@ from django.db import IntegrityError, models, transaction
 
 from pims.lib.errors import Invalid, Problem
 from pims.regions.models import Region
-from pims.registry.services import citizen_id_index, phone_index
+from pims.registry.personal import CITIZEN_ID, Kind
 
 from . import errors, export, keys, tables
 from .models import Peer
@@ -214,20 +214,16 @@ def _build(label, m, n, row, ids, regions, user) -> models.Model:
                 raise refuse(errors.MISSING_REFERENCE, record=label, table=label, row=n, field=f.name, uuid=code)
         elif tables.travelling_fk(f) and not tables.deferred(label, f):
             values[f.attname] = _resolve(label, n, f, row.get(f.name), ids)
-    for key, cipher, index, aad in tables.PERSONAL.get(label, []):
-        _store_personal(values, key, cipher, index, aad, row.get(key) or "")
+    for key, cipher, index, kind in tables.PERSONAL.get(label, []):
+        _store_personal(values, cipher, index, kind, row.get(key) or "")
     return m(**values)
 
 
-def _store_personal(values: dict, key: str, cipher: str, index: str, aad: bytes, plain: str) -> None:
-    """The province's own encryption and blind index of a personal value."""
-    from pims.lib import crypto
-
-    values[cipher] = crypto.encrypt(plain, aad=aad) if plain else ""
-    if key == "id_number":
-        values[index] = citizen_id_index(plain) if plain else None
-    else:
-        values[index] = phone_index(plain) if plain else ""
+def _store_personal(values: dict, cipher: str, index: str, kind: Kind, plain: str) -> None:
+    """The province's own encryption and blind index of a personal value
+    (no ID number: a null index, which the unique index allows many of)."""
+    values[cipher] = kind.seal(plain) if plain else ""
+    values[index] = kind.index(plain) if plain else (None if kind is CITIZEN_ID else "")
 
 
 def _set_deferred(label: str, rows: list[dict], ids: dict[str, dict[str, int]]) -> None:

@@ -19,8 +19,8 @@ from typing import Any
 from django.apps import apps
 from django.db import models
 
-from pims.lib import crypto
 from pims.lib.identity import TravellingRecord
+from pims.registry.personal import CITIZEN_ID, PHONE, Kind
 
 # Import order: a row's foreign keys point to tables before it, except the
 # deferred ones (a later table or itself), set in a second pass.
@@ -54,11 +54,11 @@ HOME_FIELD = {
     "approval.PeriodApproval": "region_code",
 }
 
-# Stored personal values: (plaintext key in the bundle, cipher field, index field, AAD).
-PERSONAL = {
+# Stored personal values: (plaintext key in the bundle, cipher field, index field, kind).
+PERSONAL: dict[str, list[tuple[str, str, str, Kind]]] = {
     "registry.Person": [
-        ("id_number", "id_cipher", "id_index", b"citizen_id"),
-        ("phone", "phone_cipher", "phone_index", b"phone"),
+        ("id_number", "id_cipher", "id_index", CITIZEN_ID),
+        ("phone", "phone_cipher", "phone_index", PHONE),
     ],
 }
 # Fields the province computes again from the plaintext.
@@ -128,9 +128,8 @@ def row_of(label: str, obj: models.Model, uuids: dict[tuple[str, int], str], cod
             row[f.name] = uuids.get((f.related_model._meta.label, pk)) if pk is not None else None  # type: ignore[union-attr]
         elif region_fk(f):
             row[f.name] = codes.get(pk) if pk is not None else None
-    for key, cipher, _index, aad in PERSONAL.get(label, []):
-        token = getattr(obj, cipher)
-        row[key] = crypto.decrypt(token, aad=aad) if token else ""
+    for key, cipher, _index, kind in PERSONAL.get(label, []):
+        row[key] = kind.open(getattr(obj, cipher))
     return row
 
 

@@ -14,6 +14,7 @@ from pims.audit.models import Action
 from pims.audit.services import audit_record, client_ip
 from pims.lib.errors import NotFound, Refused
 from pims.regions.models import Level
+from pims.registry.personal import citizen_id_index
 from pims.registry.selectors import access_person, person_list_visible_to
 from pims.web.errors import refusals_as_messages
 
@@ -70,8 +71,6 @@ def _find_person(request, find: FindPersonForm):
     if pk:
         return access_person(request.user, pk)
     if find.is_bound and find.is_valid():
-        from pims.registry.services import citizen_id_index
-
         number = find.cleaned_data["citizen_id"].strip().upper()
         found = person_list_visible_to(user=request.user).filter(id_index=citizen_id_index(number)).first()
         if found is None:

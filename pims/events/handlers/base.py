@@ -11,7 +11,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from pims.lib import clock
-from pims.lib.dates import age_on as age_on  # the one age rule; handlers call base.age_on
 from pims.lib.names import name_pinyin
 from pims.registry.models import Household, Person, PersonStatus, ResidenceStatus
 

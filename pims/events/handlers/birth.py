@@ -2,6 +2,7 @@
 named), opens its registered and resident spells, records the birth with the
 mother's birth order (孩次) and closes her open pregnancy as a live birth."""
 
+from pims.lib.dates import age_on
 from pims.registry.checks import limits
 from pims.registry.models import Birth, Household
 
@@ -42,7 +43,7 @@ def validate(event, state) -> list[str]:
         errors.append(limits.parent_older(name=child_name, parent="母亲"))
     elif found := limits.mother_age(
         name=child_name,
-        age=base.age_on(mother.birth_date, event.effective_date),
+        age=age_on(mother.birth_date, event.effective_date),
         born=event.effective_date,
     ):
         errors.append(found)

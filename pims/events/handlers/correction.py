@@ -33,6 +33,7 @@ import datetime as dt
 from pims.codes.selectors import code_map
 from pims.lib import citizen_id as cid
 from pims.lib import clock
+from pims.lib.dates import age_on
 from pims.regions.models import Level, Region
 from pims.registry.checks import limits
 from pims.registry.models import Person, PersonStatus
@@ -306,7 +307,7 @@ def _link(event, person, state, field) -> list[str]:
     if new.birth_date >= person.birth_date:
         return [limits.parent_older(name=person.name, parent=PARENT[field])]
     if field == "birth_mother":
-        age = base.age_on(new.birth_date, person.birth_date)
+        age = age_on(new.birth_date, person.birth_date)
         if found := limits.mother_age(name=person.name, age=age, born=person.birth_date):
             return [found]
     return []

@@ -3,6 +3,7 @@
 husband's household, and recomputes the couple's responsible region by the
 seed rule (registered apart → the wife's registered location)."""
 
+from pims.lib.dates import age_on
 from pims.registry.checks import limits
 from pims.registry.models import Marriage
 
@@ -32,7 +33,7 @@ SPOUSE = "10"
 
 def marriage_age(person, day):
     """R01/R02 for one spouse of a marriage on `day` (limits.marriage_age)."""
-    age = base.age_on(person.birth_date, day)
+    age = age_on(person.birth_date, day)
     return limits.marriage_age(name=person.name, sex=person.sex, age=age, on=day)
 
 

@@ -19,6 +19,7 @@ from django.db.models import Q
 
 from pims.lib import citizen_id as cid
 from pims.registry.models import Person
+from pims.registry.personal import citizen_id_index
 
 EXACT, DIFFERS, UNKNOWN, INVALID, MISSING = "exact", "differs", "unknown", "invalid", "missing"
 KIND_LABELS = {
@@ -82,12 +83,6 @@ def parse_id(raw: str) -> tuple[str, str]:
         return "", str(exc)
 
 
-def _index(number: str) -> str:
-    from pims.registry.services import citizen_id_index
-
-    return citizen_id_index(number)
-
-
 def _differences(person: FilePerson, row: dict) -> list[str]:
     out = []
     if not same_name(person.name, row["name"]):
@@ -111,7 +106,7 @@ def match_persons(people: list[FilePerson], *, prefix: str = "") -> list[Match]:
         number, problem = parse_id(person.raw_id)
         if number:
             out.append(Match(UNKNOWN, number=number))
-            by_index.setdefault(_index(number), []).append(i)
+            by_index.setdefault(citizen_id_index(number), []).append(i)
         else:
             out.append(Match(INVALID if problem else MISSING, id_problem=problem))
     keys = list(by_index)

@@ -9,9 +9,10 @@ from pims.integration.format import normalise_date
 from pims.integration.pipeline.match import FilePerson, parse_id
 from pims.integration.reader import SourceRow
 from pims.lib import citizen_id as cid
-from pims.lib import clock, crypto
+from pims.lib import clock
 from pims.lib.citizen_id import mask_citizen_id
 from pims.registry.checks.base import Violation, violation
+from pims.registry.personal import CITIZEN_ID, citizen_id_index
 
 from .columns import BY_KEY, PARTIES
 
@@ -31,12 +32,6 @@ class Judged:
     parties: dict[str, dict] = field(default_factory=dict)  # role → stored values
     people: dict[str, FilePerson] = field(default_factory=dict)  # role → for the matcher
     problems: list[Violation] = field(default_factory=list)
-
-
-def _index(number: str) -> str:
-    from pims.registry.services import citizen_id_index
-
-    return citizen_id_index(number)
 
 
 def judge_row(source: SourceRow, columns: dict[str, int]) -> Judged:
@@ -115,8 +110,8 @@ def _party(out: Judged, role: str, label: str, cell) -> str:
         "nationality": cell(f"{role}_nationality"),
         "address": cell(f"{role}_address"),
         "id_masked": mask_citizen_id(number) if number else mask_citizen_id(cid.normalise(raw_id)),
-        "id_cipher": crypto.encrypt(number or cid.normalise(raw_id), aad=b"citizen_id") if raw_id else "",
-        "id_index": _index(number) if number else "",
+        "id_cipher": CITIZEN_ID.seal(number or cid.normalise(raw_id)) if raw_id else "",
+        "id_index": citizen_id_index(number) if number else "",
         "id_problem": problem,
     }
     return number
