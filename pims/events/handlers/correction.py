@@ -218,20 +218,18 @@ def _family_limits(person, born: dt.date, state) -> list[str]:
         if other.birth_date >= born:
             errors.append(limits.parent_older(name=person.name, parent=parent))
         elif parent == "母亲" and (
-            found := limits.mother_age(name=person.name, age=base.age_on(other.birth_date, born), born=born)
+            found := limits.mother_age(name=person.name, age=age_on(other.birth_date, born), born=born)
         ):
             errors.append(found)
     for b in state.births_of(person) if person.sex == "2" else ():
         child = b.child
         if born >= child.birth_date:
             errors.append(limits.parent_older(name=child.name, parent="母亲"))
-        elif found := limits.mother_age(
-            name=child.name, age=base.age_on(born, child.birth_date), born=child.birth_date
-        ):
+        elif found := limits.mother_age(name=child.name, age=age_on(born, child.birth_date), born=child.birth_date):
             errors.append(found)
     marriage = state.marriage(person)
     if marriage is not None and marriage.date is not None and marriage.date > born:
-        age = base.age_on(born, marriage.date)
+        age = age_on(born, marriage.date)
         if found := limits.marriage_age(name=person.name, sex=person.sex, age=age, on=marriage.date):
             errors.append(found)
     return errors
