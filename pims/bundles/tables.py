@@ -43,6 +43,10 @@ STAYS = {
     "exchange.HandoverEntry": "a handover list's persons travel with its 交接 (exchange.Message)",
     "programmes.PersonFact": "programme facts are confirmed at the county; the province reads programme lists",
     "documents.BirthRegistration": "registrations are issued and verified at the county; they join bundles with 19.3",
+    "documents.HonourCertificate": "certificates are issued and verified at the county; they join bundles with 19.3",
+    "programmes.Cycle": "a programme year is run and confirmed at the county; the province reads its lists (19.3)",
+    "programmes.Entry": "a programme year's entries travel with their cycle (19.3)",
+    "programmes.Roster": "the 名册 goes to finance from the county; it travels with its cycle (19.3)",
 }
 
 # The field whose region code must lie inside the bundle's county.
