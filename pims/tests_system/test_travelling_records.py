@@ -1,3 +1,8 @@
+"""Every travelling model (pims.lib.identity.TravellingRecord) either travels in the
+province bundles or says why it stays (pims/bundles/tables.py); every stored cipher
+of a travelling model is re-encrypted under the province's keys. Lives here so that
+every app's gate runs it."""
+
 from django.apps import apps
 
 from pims.bundles import tables
