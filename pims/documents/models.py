@@ -206,3 +206,45 @@ class HonourCertificate(TravellingRecord):
 
     def __str__(self) -> str:
         return self.number or f"光荣证 {self.uuid}"
+
+
+class HistoricKind(models.TextChoices):
+    SERVICE_CERT = "service_cert", _("生育服务证")
+    REBIRTH_CERT = "rebirth_cert", _("再生育证")
+    MIGRANT_CERT = "migrant_cert", _("流动人口婚育证明")
+    SOCIAL_FEE = "social_fee", _("社会抚养费")
+    OLD_HONOUR = "old_honour", _("独生子女父母光荣证（历史）")
+
+
+class HistoricDocument(TravellingRecord):
+    """A family-planning document of an earlier era (DOMAIN.md §3), held
+    read-only because old rights depend on it: imported, never issued. Its
+    政策属性 matters only for the historic 奖扶/特扶 conditions; no current
+    service may depend on it (the 2021 decision)."""
+
+    kind = models.CharField(_("证件类型"), max_length=14, choices=HistoricKind.choices)
+    number = models.CharField(_("证号"), max_length=40)
+    holder = models.ForeignKey("registry.Person", verbose_name=_("持证人"), on_delete=models.PROTECT, related_name="+")
+    holder_uuid = models.UUIDField()
+    region_code = models.CharField(max_length=12, db_index=True)
+    issuer = models.CharField(_("发证单位"), max_length=100)
+    issue_date = models.DateField(_("发证日期"))
+    valid_to = models.DateField(_("有效期至"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=20, blank=True)
+    birth_order = models.PositiveSmallIntegerField(_("孩次"), null=True, blank=True)
+    policy = models.CharField(_("政策属性"), max_length=6, blank=True)
+    parentage = models.CharField(_("亲生关系"), max_length=8, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+    source = models.CharField(_("来源文件"), max_length=200)
+    source_line = models.PositiveIntegerField(_("原行号"))
+    imported_at = models.DateTimeField(_("导入时间"))
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["holder", "issue_date", "id"]
+        verbose_name = _("历史证件")
+        verbose_name_plural = _("历史证件")
+        constraints = [models.UniqueConstraint(fields=["kind", "number"], name="documents_historic_number")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"

@@ -17,7 +17,7 @@ from pims.regions.scope import scope_q, user_prefix
 from pims.registry.models import Birth, Marriage, Person
 
 from . import counting
-from .models import BirthRegistration, HonourCertificate, HonourState, RegistrationState
+from .models import BirthRegistration, HistoricDocument, HonourCertificate, HonourState, RegistrationState
 
 
 def registration_list_visible_to(*, user) -> QuerySet[BirthRegistration]:
@@ -146,3 +146,9 @@ def honour_needing_review(*, user) -> QuerySet[HonourCertificate]:
         child__birth_date__gte=OuterRef("marriage__date"),
     ).exclude(child_id=OuterRef("child_id"))
     return honour_list_visible_to(user=user).filter(state=HonourState.ISSUED).filter(Exists(other_child))
+
+
+def historic_list_visible_to(*, user) -> QuerySet[HistoricDocument]:
+    if not has_capability(user, Cap.VIEW_DOCUMENTS) or user_prefix(user) is None:
+        return HistoricDocument.objects.none()
+    return HistoricDocument.objects.filter(scope_q(user, "region_code"))

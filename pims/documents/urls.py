@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import honour_views, views
+from . import historic_views, honour_views, views
 
 app_name = "documents"
 urlpatterns = [
@@ -17,6 +17,8 @@ urlpatterns = [
         path(f"honour/<int:pk>/{action}/", honour_views.honour_action, {"action": action}, name=f"honour_{action}")
         for action in honour_views.ACTIONS
     ),
+    path("historic/", historic_views.historic_list, name="historic_list"),
+    path("historic/import/", historic_views.historic_import, name="historic_import"),
     # Public (no sign-in): the URL a document's QR code holds.
     path("verify/<str:token>/", views.verify, name="verify"),
 ]

@@ -69,3 +69,33 @@ def _tokens(ctx):
     # walk tries a token that names nothing; test_certificates checks what
     # the page shows for a real one.
     return [scope_targets.Sample("x" * 43, scoped=False)]
+
+
+def _historic(ctx):
+    def make():
+        from django.utils import timezone
+
+        from pims.documents.models import HistoricDocument
+
+        cert = _honour(ctx)
+        ctx.plant("历史证号寅卯辰")
+        return HistoricDocument.objects.create(
+            kind="service_cert",
+            number="历史证号寅卯辰",
+            holder=cert.wife,
+            holder_uuid=cert.wife.uuid,
+            region_code=cert.wife.responsible_code,
+            issuer="大孤家子镇",
+            issue_date=dt.date(2010, 1, 1),
+            source="walk.csv",
+            source_line=2,
+            imported_at=timezone.now(),
+            imported_by=ctx.personas["county"],
+        )
+
+    return ctx.once("documents_historic_a", make)
+
+
+@scope_targets.register("person", routes=["documents:historic_"])
+def _historic_holders(ctx):
+    return [_historic(ctx).holder_id]
