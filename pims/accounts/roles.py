@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -233,8 +234,37 @@ EXPORT_ROW_LIMITS: dict[str, int] = {
 }
 
 
+# At the province (PIMS_TIER=province) county data is read-only except
+# through bundles (issue 19.3): nobody holds a capability that writes it.
+COUNTY_WRITE_CAPS = frozenset(
+    {
+        Cap.COLLECT,
+        Cap.EDIT_REGISTER,
+        Cap.REVIEW,
+        Cap.COUNTY_ADMIN,
+        Cap.IMPORT_DATA,
+        Cap.ENTER_FORMS,
+        Cap.ENTER_BASELINE,
+        Cap.EXCHANGE,
+        Cap.ROUTE_EXCHANGE,
+        Cap.APPROVE_PERIOD,
+        Cap.ACCEPT_PERIOD,
+        Cap.APPLY_DOCUMENTS,
+        Cap.ISSUE_DOCUMENTS,
+        Cap.EXPORT_BUNDLES,
+        Cap.RECORD_PROGRAMME_FACTS,
+        Cap.PROGRAMME_VILLAGE,
+        Cap.PROGRAMME_TOWNSHIP,
+        Cap.PROGRAMME_COUNTY,
+        Cap.RECORD_HEALTH_SERVICE,
+    }
+)
+
+
 def has_capability(user: AnyUser | None, cap: str) -> bool:
     if user is None or isinstance(user, AnonymousUser) or not user.is_active:
+        return False
+    if cap in COUNTY_WRITE_CAPS and settings.PIMS_TIER == "province":
         return False
     return cap in ROLE_CAPS.get(user.role, set())
 
