@@ -29,6 +29,7 @@ from pims.integration.rejected import rejected_path
 from pims.integration.services import police_import
 from pims.lib import clock
 from pims.lib.citizen_id import make_citizen_id
+from pims.lib.spreadsheet import csv_writer
 from pims.params import services as params
 from pims.params.policy import MARRIAGE_MIN_AGE, MOTHER_AGE_MIN
 from pims.registry.checks import RULES
@@ -136,7 +137,7 @@ def via_police_import(case, ctx):
         row[HEADERS.index("村(居)委会代码")] = village
     path = ctx["tmp_path"] / f"{case}.csv"
     with open(path, "w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows([HEADERS, *rows])
+        csv_writer(fh).writerows([HEADERS, *rows])
     job = police_import(actor=None, path=path)
     if not job.rows_rejected:
         return said, []
