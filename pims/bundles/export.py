@@ -80,6 +80,31 @@ def _accepted_keys(county: Region) -> set[tuple[str, str]]:
     }
 
 
+CHUNK = 5000  # ids per IN (…): below every backend's limit on bound parameters
+
+
+def _chunks(ids) -> list[list[int]]:
+    ordered = sorted(ids)
+    return [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
+
+
+def _rows_where_in(model, fields: tuple[str, ...], ids) -> list:
+    """Rows whose any of `fields` is in `ids`, queried in chunks, each row once, in pk order."""
+    found: dict[int, object] = {}
+    for name in fields:
+        for chunk in _chunks(ids):
+            for obj in model._default_manager.filter(**{f"{name}__in": chunk}):
+                found[obj.pk] = obj
+    return [found[pk] for pk in sorted(found)]
+
+
+def _values_where_in(model, column: str, ids, **extra) -> set:
+    out: set = set()
+    for chunk in _chunks(ids):
+        out |= set(model._default_manager.filter(pk__in=chunk, **extra).values_list(column, flat=True))
+    return out
+
+
 def select(county: Region, months: list[PeriodApproval]) -> Selection:
     events = list(Event.objects.filter(_month_q(months), review_status=Event.Review.APPROVED).order_by("id"))
     person_ids = {e.person_id for e in events if e.person_id} | {
@@ -88,32 +113,24 @@ def select(county: Region, months: list[PeriodApproval]) -> Selection:
     household_ids = {e.household_id for e in events if e.household_id}
     family: dict[str, list] = {}
     for _ in range(2):  # the persons on the other side of a link, and their households
-        household_ids |= set(Person.objects.filter(pk__in=person_ids).values_list("household_id", flat=True))
-        person_ids |= set(
-            Household.objects.filter(pk__in=household_ids, head__isnull=False).values_list("head_id", flat=True)
-        )
+        household_ids |= _values_where_in(Person, "household_id", person_ids)
+        person_ids |= _values_where_in(Household, "head_id", household_ids, head__isnull=False)
         family = {
-            "registry.Marriage": list(
-                Marriage.objects.filter(Q(husband_id__in=person_ids) | Q(wife_id__in=person_ids))
-            ),
-            "registry.Birth": list(
-                Birth.objects.filter(
-                    Q(child_id__in=person_ids) | Q(mother_id__in=person_ids) | Q(father_id__in=person_ids)
-                )
-            ),
-            "registry.Pregnancy": list(Pregnancy.objects.filter(woman_id__in=person_ids)),
-            "registry.Contraception": list(Contraception.objects.filter(woman_id__in=person_ids)),
+            "registry.Marriage": _rows_where_in(Marriage, ("husband_id", "wife_id"), person_ids),
+            "registry.Birth": _rows_where_in(Birth, ("child_id", "mother_id", "father_id"), person_ids),
+            "registry.Pregnancy": _rows_where_in(Pregnancy, ("woman_id",), person_ids),
+            "registry.Contraception": _rows_where_in(Contraception, ("woman_id",), person_ids),
         }
         for m in family["registry.Marriage"]:
             person_ids |= {m.husband_id, m.wife_id}
         for b in family["registry.Birth"]:
             person_ids |= {b.child_id} | {p for p in (b.mother_id, b.father_id) if p}
-    household_ids |= set(Person.objects.filter(pk__in=person_ids).values_list("household_id", flat=True))
+    household_ids |= _values_where_in(Person, "household_id", person_ids)
     sel = Selection()
-    sel.objects["registry.Household"] = list(Household.objects.filter(pk__in=household_ids).order_by("id"))
-    sel.objects["registry.Person"] = list(Person.objects.filter(pk__in=person_ids).order_by("id"))
-    sel.objects["events.ChangeReport"] = list(
-        ChangeReport.objects.filter(pk__in={e.report_id for e in events if e.report_id}).order_by("id")
+    sel.objects["registry.Household"] = _rows_where_in(Household, ("pk",), household_ids)
+    sel.objects["registry.Person"] = _rows_where_in(Person, ("pk",), person_ids)
+    sel.objects["events.ChangeReport"] = _rows_where_in(
+        ChangeReport, ("pk",), {e.report_id for e in events if e.report_id}
     )
     sel.objects["events.Event"] = events
     sel.objects["events.Spell"] = _spells(county, person_ids)
@@ -130,8 +147,11 @@ def _spells(county: Region, person_ids: set[int]) -> list[Spell]:
     def ok(event: Event | None) -> bool:
         return event is not None and (event.region_code[:9], event.approved_period) in accepted
 
+    spells: list[Spell] = []
+    for chunk in _chunks(person_ids):
+        spells += Spell.objects.filter(person_id__in=chunk).select_related("opened_by", "closed_by")
     out = []
-    for spell in Spell.objects.filter(person_id__in=person_ids).select_related("opened_by", "closed_by").order_by("id"):
+    for spell in sorted(spells, key=lambda s: s.pk):
         if not ok(spell.opened_by):
             continue
         if spell.closed_by_id and not ok(spell.closed_by):
@@ -152,8 +172,9 @@ def _uuid_map(sel: Selection) -> dict[tuple[str, int], str]:
                 wanted[target] |= {getattr(o, f.attname) for o in objs if getattr(o, f.attname) is not None}
     out = {}
     for target, pks in wanted.items():
-        for pk, value in tables.model(target)._default_manager.filter(pk__in=pks).values_list("pk", "uuid"):
-            out[(target, pk)] = str(value)
+        for chunk in _chunks(pks):
+            for pk, value in tables.model(target)._default_manager.filter(pk__in=chunk).values_list("pk", "uuid"):
+                out[(target, pk)] = str(value)
     return out
 
 
@@ -163,7 +184,9 @@ def _region_codes(sel: Selection) -> dict[int, str]:
         for f in tables.fk_fields(tables.model(label)):
             if tables.region_fk(f):
                 pks |= {getattr(o, f.attname) for o in objs}
-    return dict(Region.objects.filter(pk__in=pks).values_list("pk", "code"))
+    return {
+        pk: code for chunk in _chunks(pks) for pk, code in Region.objects.filter(pk__in=chunk).values_list("pk", "code")
+    }
 
 
 def canonical(obj) -> bytes:

@@ -198,3 +198,13 @@ def test_a_bundle_after_a_gap_waits_until_the_gap_is_filled(instances, february,
         services.bundle_import(data=one)
         states = dict(Bundle.objects.filter(direction=Direction.IN).values_list("sequence", "state"))
     assert states == {1: BundleState.APPLIED, 2: BundleState.APPLIED}
+
+
+def test_selection_does_not_depend_on_the_query_chunk_size(instances, february, regions, monkeypatch):
+    from pims.approval.models import PeriodApproval as Month
+
+    county, months = regions["county"], list(Month.objects.all())
+    whole = {label: [o.pk for o in objs] for label, objs in export.select(county, months).objects.items()}
+    monkeypatch.setattr(export, "CHUNK", 1)
+    assert {label: [o.pk for o in objs] for label, objs in export.select(county, months).objects.items()} == whole
+    assert len(whole["registry.Person"]) == 8
