@@ -40,3 +40,19 @@ def test_keys_commands_set_up_and_trust(settings, tmp_path, regions):
     (tmp_path / "bad.json").write_text('{"format": "x"}')
     with pytest.raises(Exception, match="格式不对"):
         call_command("bundle_keys", "trust", str(tmp_path / "bad.json"))
+
+
+def test_the_province_sees_each_countys_upload_status(instances, february, regions, client):
+    from pims.accounts.roles import Role
+    from pims.bundles import services
+    from pims.testing.fixtures import login, make_user
+
+    from .conftest import bundle_bytes
+
+    data = bundle_bytes(services.bundle_export(county_code=regions["county"].code))
+    with instances["province"]():
+        services.bundle_import(data=data, name="b1")
+        viewer = make_user("province_viewer", Role.PROVINCE_VIEWER, regions["province"])
+        login(client, viewer)
+        page = client.get(reverse("bundles:overview")).content.decode()
+    assert 'data-county="210124000000"' in page and "#1" in page and "2027-02" in page
