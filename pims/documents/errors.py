@@ -21,7 +21,6 @@ OUT_OF_PROVINCE = _("双方户籍均不在本省，且未都在本省居住满%(
 DUE_OR_CHILD = _("请填写预产期，或选择已出生的子女办理补登（二者只能选一）")
 DUE_PASSED = _("预产期 %(due)s 已过：孩子出生后请按补登办理（选择已出生的子女）")
 DUE_TOO_FAR = _("预产期 %(due)s 距今超过 %(days)s 日（规则：预产期范围）")
-MOTHER_AGE = _("女方在预产期时 %(age)s 岁，不在 %(low)s–%(high)s 岁之间（规则：母亲生育年龄）")
 CHILD_NOT_JOINT = _("%(name)s不计入这对夫妻的孩次：%(why)s（规则：补登的子女须为夫妻共同子女）")
 COMMITMENT_REQUIRED = _("申请人须签署承诺书（规则：承诺）")
 REASON_REQUIRED = _("注销必须选择原因")

@@ -25,9 +25,9 @@ from pims.codes.selectors import code_is_valid, code_map
 from pims.events.models import Spell
 from pims.lib import clock
 from pims.lib.errors import Conflict, Invalid, NotPermitted, Problem
-from pims.params.policy import mother_age_limits
 from pims.params.selectors import param_value
 from pims.regions.models import Level
+from pims.registry.checks import limits
 from pims.registry.models import Person, PersonStatus
 from pims.registry.selectors import person_list_visible_to
 
@@ -177,10 +177,11 @@ def _child_problems(prefill: Prefill, application: Application, wife: Person, to
     days = param_value("birth_registration.due_date_max_days", today)
     if (due - today).days > days:
         return [_problem(errors.DUE_TOO_FAR, "due_date", "due_date", due=due, days=days)]
-    low, high = mother_age_limits(due)
     age = due.year - wife.birth_date.year - ((due.month, due.day) < (wife.birth_date.month, wife.birth_date.day))
-    if not low <= age <= high:
-        return [_problem(errors.MOTHER_AGE, "due_date", "mother_age", age=age, low=low, high=high)]
+    # The register's own rule (R08, params birth.mother_age.min/max): one definition.
+    finding = limits.mother_age(name=wife.name, age=age, born=due)
+    if finding is not None:
+        return [Problem(str(finding), rule=finding.rule_id, field="due_date", record=RECORD)]
     return []
 
 

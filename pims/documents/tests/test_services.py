@@ -209,3 +209,14 @@ def test_the_childs_birth_links_to_the_registration(couple, personas):
     services.registration_link_birth(actor=personas["operator"], registration=reg, child=child)
     reg.refresh_from_db()
     assert reg.child == child and reg.child_uuid == child.uuid
+
+
+def test_a_wife_too_old_at_the_due_date_is_refused_by_the_registers_rule(couple, personas):
+    from pims.registry.checks import limits
+
+    _, husband, wife = couple
+    wife.birth_date = dt.date(1960, 1, 1)
+    wife.save()
+    with pytest.raises(Invalid) as exc:
+        register(personas["operator"], husband)
+    assert rules_of(exc) == [limits.MOTHER_AGE]
