@@ -11,7 +11,10 @@ class IntegrationConfig(AppConfig):
         from pims.web.modules import Item, register_item
 
         from . import rules  # noqa: F401  (import rules join the catalogue)
+        from .queues import register as register_queues
         from .sources.civil import rules as civil_rules  # noqa: F401
+
+        register_queues()
 
         register_item(
             "registry",
@@ -20,5 +23,14 @@ class IntegrationConfig(AppConfig):
                 "integration:import_list",
                 Cap.IMPORT_DATA,
                 _("上传公安户籍数据文件，后台导入并查看进度和退回行"),
+            ),
+        )
+        register_item(
+            "registry",
+            Item(
+                _("部门数据待核对"),
+                "integration:review_list",
+                Cap.REVIEW,
+                _("民政等部门数据中未能与登记库完全对上的记录：对照核对后确认或驳回"),
             ),
         )

@@ -194,5 +194,16 @@ class IntakeRecord(models.Model):
         verbose_name = _("部门数据记录")
         verbose_name_plural = _("部门数据记录")
 
+    KIND_LABELS = {"marriage": _("结婚"), "divorce": _("离婚"), "reissue": _("补领"), "revoke": _("撤销")}
+    SOURCE_LABELS = {"civil": _("民政"), "health": _("卫健"), "police": _("公安")}
+
     def __str__(self):
         return f"{self.source} {self.kind} {self.doc_number} ({self.state})"
+
+    @property
+    def kind_label(self):
+        return self.KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def source_label(self):
+        return self.SOURCE_LABELS.get(self.source, self.source)

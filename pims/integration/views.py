@@ -9,12 +9,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from pims.accounts.roles import Cap, has_capability
 from pims.audit.services import client_ip
 from pims.jobs.selectors import job_status
 from pims.lib.errors import Refused
 from pims.web.errors import refusals_as_messages
 
-from . import launch, selectors
+from . import launch, selectors, services
 from .forms import ImportForm
 from .rejected import may_fetch_rejected, rejected_rows_open
 from .services import may_import
@@ -93,3 +94,41 @@ def import_rejected(request, pk):
     response = FileResponse(handle, as_attachment=True, filename=f"rejected-{job.pk}.csv", content_type="text/csv")
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- the review queue of departmental records -------------------------------------------
+
+
+@login_required
+@require_GET
+def review_list(request):
+    """Records of departmental files waiting for this reviewer (404 without the review capability)."""
+    if not has_capability(request.user, Cap.REVIEW):
+        raise Http404
+    records = selectors.intake_review_list_visible_to(user=request.user).select_related("job")[:200]
+    return render(request, "integration/review_list.html", {"records": records})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_detail(request, pk):
+    record = selectors.access_intake_record(request.user, pk)
+    if request.method == "POST":
+        action, note = request.POST.get("action"), request.POST.get("note", "")
+        with refusals_as_messages(request):
+            if action == "accept":
+                choices = {role: _int(request.POST.get(role)) for role in ("husband", "wife")}
+                record = services.intake_record_accept(actor=request.user, record=record, choices=choices, note=note)
+                messages.success(request, _("已确认：%(state)s") % {"state": record.get_state_display()})
+            elif action == "dismiss":
+                services.intake_record_dismiss(actor=request.user, record=record, note=note)
+                messages.success(request, _("已驳回该记录。"))
+            else:
+                raise Http404
+            return redirect("integration:review_list")
+    sides = selectors.intake_record_sides(user=request.user, record=record)
+    return render(request, "integration/review_detail.html", {"record": record, "sides": sides})
+
+
+def _int(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None

@@ -35,3 +35,29 @@ def _jobs(ctx):
     job = _job_a(ctx)
     ctx.plant(job.file_name, "走查退回人员", "210124199001010011")
     return [job.pk]
+
+
+def _review_item_a(ctx):
+    def build():
+        from pims.integration.models import ImportJob, IntakeRecord
+
+        county = ctx.personas["county"]
+        job = ImportJob.objects.create(
+            kind="civil", file_name="走查民政婚姻登记.csv", file_path="/nonexistent/walk-civil.csv",
+            file_sha256="b" * 64, region_code=county.region.code, actor=county, username=county.username,
+            state=ImportJob.State.DONE,
+        )  # fmt: skip
+        return IntakeRecord.objects.create(
+            job=job, source="civil", line=2, kind="marriage", doc_number="走查J2027-0001", state="review",
+            region_code=ctx.regions["village_a1"].code,
+            parties={"husband": {"name": "走查男方甲"}, "wife": {"name": "走查女方乙"}},
+        )  # fmt: skip
+
+    return ctx.once("integration_review_a", build)
+
+
+@scope_targets.register("pk", routes=["integration:review_"])
+def _review_items(ctx):
+    record = _review_item_a(ctx)
+    ctx.plant("走查J2027-0001", "走查男方甲", "走查女方乙")
+    return [record.pk]

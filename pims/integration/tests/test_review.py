@@ -65,3 +65,40 @@ def test_dismissing_needs_a_reason(waiting, personas):
         intake_record_dismiss(actor=personas["reviewer"], record=waiting, note=" ")
     record = intake_record_dismiss(actor=personas["reviewer"], record=waiting, note="不是本县人员")
     assert record.state == S.DISMISSED and record.decision_note == "不是本县人员"
+
+
+def test_the_reviewer_compares_and_accepts_on_the_page(waiting, personas, regions, client_for, couple):  # noqa: F811
+    from django.urls import reverse
+
+    from pims.testing.fixtures import login
+
+    client = client_for("reviewer")
+    listing = client.get(reverse("integration:review_list")).content.decode()
+    assert reverse("integration:review_detail", args=[waiting.pk]) in listing and "结婚" in listing
+    page = client.get(reverse("integration:review_detail", args=[waiting.pk])).content.decode()
+    assert "<mark>王五</mark>" in page and "王伍" in page and "身份号码已登记，但其他项目与登记不同" in page
+    wang, zhao = couple["wang"][0], couple["zhao"][0]
+    response = client.post(
+        reverse("integration:review_detail", args=[waiting.pk]),
+        {"action": "accept", "husband": wang.pk, "wife": zhao.pk, "note": "姓名为同音误写"},
+    )
+    assert response.status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.state == S.FILED and waiting.decision_note == "姓名为同音误写"
+    # Another township's reviewer and the outsider: 404, as if it did not exist.
+    reviewer_b = make_user("reviewer_b", Role.TOWNSHIP_REVIEWER, regions["township_b"])
+    from django.test import Client
+
+    for c in (login(Client(), reviewer_b), client_for("outsider")):
+        assert c.get(reverse("integration:review_detail", args=[waiting.pk])).status_code == 404
+        assert c.post(reverse("integration:review_detail", args=[waiting.pk]), {"action": "dismiss"}).status_code == 404
+    assert client_for("outsider").get(reverse("integration:review_list")).status_code == 404
+
+
+def test_waiting_records_are_on_the_reviewers_work_queue(waiting, personas, regions):
+    from pims.integration.queues import records_to_review
+
+    items = records_to_review(personas["reviewer"])
+    assert [(i.count, "hy.csv" in i.title) for i in items] == [(1, True)]
+    assert records_to_review(make_user("reviewer_b", Role.TOWNSHIP_REVIEWER, regions["township_b"])) == []
+    assert records_to_review(personas["outsider"]) == []
