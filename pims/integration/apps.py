@@ -13,6 +13,7 @@ class IntegrationConfig(AppConfig):
         from . import rules  # noqa: F401  (import rules join the catalogue)
         from .queues import register as register_queues
         from .sources.civil import rules as civil_rules  # noqa: F401
+        from .sources.health import rules as health_rules  # noqa: F401
 
         register_queues()
 
@@ -23,6 +24,24 @@ class IntegrationConfig(AppConfig):
                 "integration:import_list",
                 Cap.IMPORT_DATA,
                 _("上传公安户籍数据文件，后台导入并查看进度和退回行"),
+            ),
+        )
+        register_item(
+            "registry",
+            Item(
+                _("民政婚姻登记导入"),
+                "integration:civil_import",
+                Cap.COUNTY_ADMIN,
+                _("上传民政部门的婚姻登记数据：结婚、离婚自动生成变更事件，对不上的记录进入待核对"),
+            ),
+        )
+        register_item(
+            "registry",
+            Item(
+                _("卫健出生医学证明导入"),
+                "integration:health_import",
+                Cap.IMPORT_DATA,
+                _("上传卫健部门的出生医学证明数据：对上的出生自动生成变更事件，对不上的记录进入待核对"),
             ),
         )
         register_item(

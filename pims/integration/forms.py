@@ -18,3 +18,8 @@ class ImportForm(forms.Form):
         self.fields["village_default"].choices = [("", _("（按文件中的村级区划代码）"))] + [
             (v.code, f"{v.name}（{v.code}）") for v in villages.order_by("code")
         ]
+
+
+class DepartmentImportForm(forms.Form):
+    file = forms.FileField(label=_("部门数据文件（CSV 或 XLSX）"))
+    mapping = forms.FileField(label=_("列映射文件（JSON，可选）"), required=False)

@@ -31,7 +31,16 @@ from pims.jobs.selectors import job_latest_for
 from pims.jobs.services import job_enqueue
 
 from .models import ImportJob
-from .services import ImportRefused, import_dir, police_import, police_import_prepare
+from .services import (
+    ImportRefused,
+    civil_import,
+    civil_import_prepare,
+    health_import,
+    health_import_prepare,
+    import_dir,
+    police_import,
+    police_import_prepare,
+)
 
 MAPPING_MAX_BYTES = 64 * 1024
 STALE_AFTER = 120  # seconds without progress before a job run outside the queue counts as interrupted
@@ -73,15 +82,19 @@ def parse_mapping(upload) -> dict | None:
     return data
 
 
-def import_start(*, actor, upload, mapping_upload=None, village_default: str = "") -> ImportJob:
-    """Store the upload, create (or find the unfinished) job and queue its run.
+def import_start(*, actor, upload, mapping_upload=None, village_default: str = "", prepare=None) -> ImportJob:
+    """Store the upload, create (or find the unfinished) job and queue its run
+    (`prepare`: a departmental source's, else the police extract's).
     Raises ImportRefused with a message for the page; nothing is kept then."""
     mapping = parse_mapping(mapping_upload)
     path = _save_upload(upload)
     try:
-        job = police_import_prepare(
-            actor=actor, path=path, mapping=mapping, village_default=village_default, username=actor.get_username()
-        )
+        if prepare is not None:
+            job = prepare(actor=actor, path=path, mapping=mapping)
+        else:
+            job = police_import_prepare(
+                actor=actor, path=path, mapping=mapping, village_default=village_default, username=actor.get_username()
+            )
     except ImportRefused:
         _remove_upload(path)
         raise
@@ -135,11 +148,28 @@ def job_is_stale(job: ImportJob) -> bool:
     return (timezone.now() - job.updated_at).total_seconds() > STALE_AFTER
 
 
+QUEUE_KINDS = {"police": "police_import", "civil": "civil_import", "health": "health_import"}
+RUN = {"civil": civil_import, "health": health_import}
+
+
 def import_launch(job: ImportJob) -> Job:
     """Queue a run of the job, as the user who started it."""
     return job_enqueue(
-        kind="police_import", actor=job.actor, region_code=job.region_code, args={"import_job": job.pk}, subject=job
+        kind=QUEUE_KINDS[job.kind],
+        actor=job.actor,
+        region_code=job.region_code,
+        args={"import_job": job.pk},
+        subject=job,
     )
+
+
+PREPARE = {"civil": civil_import_prepare, "health": health_import_prepare}
+
+
+def department_import_start(*, actor, kind: str, upload, mapping_upload=None) -> ImportJob:
+    """Store a departmental file (civil affairs, health), create (or find the
+    unfinished) job and queue its run."""
+    return import_start(actor=actor, upload=upload, mapping_upload=mapping_upload, prepare=PREPARE[kind])
 
 
 def job_run(pk: int, *, progress=None, baseline_date=None) -> ImportJob:
@@ -155,13 +185,16 @@ def job_run(pk: int, *, progress=None, baseline_date=None) -> ImportJob:
     if job.message.startswith(INTERRUPTED):
         ImportJob.objects.filter(pk=pk).update(message="")
     try:
-        done = police_import(
-            actor=job.actor,
-            path=job.file_path,
-            username=job.username,
-            baseline_date=baseline_date,
-            progress=progress,
-        )
+        if job.kind in RUN:
+            done = RUN[job.kind](actor=job.actor, path=job.file_path, mapping=job.mapping, progress=progress)
+        else:
+            done = police_import(
+                actor=job.actor,
+                path=job.file_path,
+                username=job.username,
+                baseline_date=baseline_date,
+                progress=progress,
+            )
     except ImportRefused as exc:
         ImportJob.objects.filter(pk=pk).update(state=ImportJob.State.FAILED, message=str(exc)[:2000])
         raise

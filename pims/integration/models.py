@@ -166,6 +166,8 @@ class IntakeRecord(models.Model):
     authority = models.CharField(_("登记机关"), max_length=100, blank=True)
     parties = models.JSONField(_("文件中的人员"), default=dict, blank=True)
     matches = models.JSONField(_("比对结果"), default=dict, blank=True)
+    # What else the record says (a newborn's particulars …), as judged.
+    details = models.JSONField(_("其他项目"), default=dict, blank=True)
     state = models.CharField(_("状态"), max_length=10, choices=State.choices)
     rule_ids = models.CharField(_("规则"), max_length=200, blank=True)
     field = models.CharField(_("项目"), max_length=60, blank=True)

@@ -15,13 +15,13 @@ from pims.regions.scope import scope_q
 from .models import ImportJob, IntakeRecord
 
 
-def import_job_list_visible_to(*, user) -> QuerySet[ImportJob]:
+def import_job_list_visible_to(*, user, kinds: tuple[str, ...] = ("police", "civil")) -> QuerySet[ImportJob]:
     """Jobs started on the import page in the user's subtree (a county
     administrator sees the townships' jobs). Command-line jobs have no
     region and are not shown."""
     if not has_capability(user, Cap.IMPORT_DATA):
         return ImportJob.objects.none()
-    return ImportJob.objects.filter(scope_q(user, "region_code"), kind="police").exclude(region_code="")
+    return ImportJob.objects.filter(scope_q(user, "region_code"), kind__in=kinds).exclude(region_code="")
 
 
 def access_import_job(user, pk) -> ImportJob:
@@ -146,13 +146,13 @@ def intake_record_sides(*, user, record: IntakeRecord) -> list[PartyView]:
     differences marked, with the matcher's finding in words. Candidates the
     user may not see are left out."""
     from pims.integration.pipeline.match import KIND_LABELS
+    from pims.integration.pipeline.records import SOURCES
     from pims.integration.pipeline.review import allowed
-    from pims.integration.sources.civil.columns import PARTIES
     from pims.regions.models import Region
     from pims.registry.selectors import person_list_visible_to
 
     out = []
-    for role, label in PARTIES.items():
+    for role, label in SOURCES[record.source].roles.items():
         party = record.parties.get(role) or {}
         match = record.matches.get(role) or {}
         pks = allowed(record, role)

@@ -5,17 +5,23 @@ these; the stages live in pims.integration.sources.<source>."""
 from pims.integration.pipeline.job import ImportRefused, import_dir, may_import, rejected_store
 from pims.integration.pipeline.review import intake_record_accept, intake_record_dismiss
 from pims.integration.pipeline.sql import insert_select
-from pims.integration.sources.civil.run import civil_import
+from pims.integration.sources.civil.run import civil_import, civil_import_prepare, may_import_civil
+from pims.integration.sources.health.run import health_import, health_import_prepare, may_import_health
 from pims.integration.sources.police.run import police_import, police_import_prepare
 
 __all__ = [
     "ImportRefused",
     "civil_import",
+    "civil_import_prepare",
+    "health_import",
+    "health_import_prepare",
     "import_dir",
     "insert_select",
     "intake_record_accept",
     "intake_record_dismiss",
     "may_import",
+    "may_import_civil",
+    "may_import_health",
     "police_import",
     "police_import_prepare",
     "rejected_store",

@@ -1,5 +1,5 @@
-"""The import page's import as a job of the task queue (kind `police_import`,
-pims/jobs/kinds.py): run or resume the import job as the user who started it."""
+"""The import pages' imports as jobs of the task queue (kinds `police_import`,
+`civil_import` and `health_import`, pims/jobs/kinds.py): run or resume the import job as the user who started it."""
 
 from pims.jobs.errors import JobRefused
 
@@ -25,3 +25,7 @@ def police_import_job(ctx, *, import_job: int) -> dict:
         "rows_loaded": job.rows_loaded,
         "rows_rejected": job.rows_rejected,
     }
+
+
+# The civil-affairs import runs the same way (launch.job_run picks the source by the job's kind).
+civil_import_job = health_import_job = police_import_job

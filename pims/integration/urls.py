@@ -9,6 +9,8 @@ urlpatterns = [
     path("<int:pk>/progress/", views.import_progress, name="import_progress"),
     path("<int:pk>/resume/", views.import_resume, name="import_resume"),
     path("<int:pk>/rejected/", views.import_rejected, name="import_rejected"),
+    path("civil/", views.department_import, {"kind": "civil"}, name="civil_import"),
+    path("health/", views.department_import, {"kind": "health"}, name="health_import"),
     path("review/", views.review_list, name="review_list"),
     path("review/<int:pk>/", views.review_detail, name="review_detail"),
 ]

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pims.accounts.roles import Cap, has_capability
@@ -16,7 +17,7 @@ from pims.lib.errors import Refused
 from pims.web.errors import refusals_as_messages
 
 from . import launch, selectors, services
-from .forms import ImportForm
+from .forms import DepartmentImportForm, ImportForm
 from .rejected import may_fetch_rejected, rejected_rows_open
 from .services import may_import
 
@@ -45,8 +46,63 @@ def import_list(request):
         else:
             messages.success(request, _("文件已上传，导入在后台进行。"))
             return redirect("integration:import_detail", pk=job.pk)
-    jobs = selectors.import_job_list_visible_to(user=request.user).select_related("actor")[:50]
+    jobs = selectors.import_job_list_visible_to(user=request.user, kinds=("police",)).select_related("actor")[:50]
     return render(request, "integration/import_list.html", {"form": form, "jobs": jobs})
+
+
+DEPARTMENTS = {
+    "civil": {
+        "title": _lazy("民政婚姻登记导入"),
+        "may": services.may_import_civil,
+        "hint": _lazy(
+            "民政部门的婚姻登记记录（结婚、离婚、补领、撤销）按公民身份号码与登记库比对（15 位旧号码按 18 位号码处理）："
+            "男女双方都完全对上的结婚、离婚记录生成女方所在乡镇本月民政变更单中的事件，由乡镇审核员审核；"
+            "对不上的记录进入“部门数据待核对”；有错误的行退回并说明规则。同一证件字号再次导入不会重复登记。"
+        ),
+        "columns": _lazy(
+            "标准列名：业务类型、登记日期、登记机关、结婚证字号，以及男方/女方的姓名、公民身份号码、性别、出生日期、民族、国籍、户籍地址。"
+        ),
+    },
+    "health": {
+        "title": _lazy("卫健出生医学证明导入"),
+        "may": services.may_import_health,
+        "hint": _lazy(
+            "卫健部门的出生医学证明按母亲（及父亲）的公民身份号码与登记库比对：完全对上的出生生成母亲所在乡镇本月卫健变更单中的出生事件"
+            "（婴儿落户母亲所在户），由乡镇审核员审核；对不上或尚未取名的进入“部门数据待核对”；有错误的行退回并说明规则。"
+            "同一证明编号再次导入不会重复登记。"
+        ),
+        "columns": _lazy(
+            "标准列名：出生医学证明编号、新生儿姓名、性别、出生日期时间、出生地点、出生体重、孕周、母亲姓名、母亲公民身份号码、"
+            "父亲姓名、父亲公民身份号码、签发日期、签发机构。"
+        ),
+    },
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def department_import(request, kind):
+    """Upload a departmental file (civil affairs, health): who files that source's reports."""
+    department = DEPARTMENTS.get(kind)
+    if department is None or not department["may"](request.user):
+        raise Http404
+    form = DepartmentImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = launch.department_import_start(
+                actor=request.user,
+                kind=kind,
+                upload=form.cleaned_data["file"],
+                mapping_upload=form.cleaned_data["mapping"],
+            )
+        except Refused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("文件已上传，导入在后台进行。"))
+            return redirect("integration:import_detail", pk=job.pk)
+    jobs = selectors.import_job_list_visible_to(user=request.user, kinds=(kind,)).select_related("actor")[:50]
+    context = {"form": form, "jobs": jobs, "department": department, "loaded_label": _("生成事件")}
+    return render(request, "integration/department_import.html", context)
 
 
 def _progress_context(request, job):
@@ -117,7 +173,7 @@ def review_detail(request, pk):
         action, note = request.POST.get("action"), request.POST.get("note", "")
         with refusals_as_messages(request):
             if action == "accept":
-                choices = {role: _int(request.POST.get(role)) for role in ("husband", "wife")}
+                choices = {role: _int(request.POST.get(role)) for role in record.parties}
                 record = services.intake_record_accept(actor=request.user, record=record, choices=choices, note=note)
                 messages.success(request, _("已确认：%(state)s") % {"state": record.get_state_display()})
             elif action == "dismiss":

@@ -52,6 +52,8 @@ KINDS: dict[str, Kind] = {
         Kind("police_import", _("公安户籍数据导入"), "pims.integration.tasks.police_import_job", max_failures=5),
         Kind("bundle_export", _("导出上报数据包"), "pims.bundles.tasks.bundle_export_job"),
         Kind("programme_candidates", _("扶助对象资格判定"), "pims.programmes.services.candidates_job"),
+        Kind("civil_import", _("民政婚姻登记导入"), "pims.integration.tasks.civil_import_job", max_failures=5),
+        Kind("health_import", _("卫健出生医学证明导入"), "pims.integration.tasks.health_import_job", max_failures=5),
     )
 }
 

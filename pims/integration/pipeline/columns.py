@@ -49,3 +49,13 @@ def resolve(columns: list[Column], headers: list, mapping: dict[str, str] | None
 def text_only(columns: list[Column], resolved: dict[str, int]) -> frozenset[int]:
     keys = {c.key for c in columns if c.text_only}
     return frozenset(i for key, i in resolved.items() if key in keys)
+
+
+def cell_reader(cells: list[str], resolved: dict[str, int]):
+    """`cell(key)`: the row's stripped text in that column ("" when the file has none)."""
+
+    def cell(key: str) -> str:
+        i = resolved.get(key)
+        return cells[i].strip() if i is not None and i < len(cells) else ""
+
+    return cell

@@ -43,11 +43,23 @@ def report_for(*, actor, source: str, person: Person) -> ChangeReport:
     return found
 
 
-def file_event(*, actor, source: str, event_type: str, person: Person, related: Person | None, date) -> Event:
-    """File one event in its own savepoint (a refusal leaves nothing behind)."""
+def file_event(
+    *,
+    actor,
+    source: str,
+    event_type: str,
+    person: Person,
+    related: Person | None,
+    date,
+    subject_role: str = "person",
+    data: dict | None = None,
+) -> Event:
+    """File one event in its own savepoint (a refusal leaves nothing behind).
+    `person` decides the township's report and is the event's `subject_role`
+    (the related person of a birth: the mother); `data` the type's items."""
     with transaction.atomic():
         report = report_for(actor=actor, source=source, person=person)
-        data = {"person": str(person.pk), "effective_date": date.isoformat()}
+        data = {**(data or {}), subject_role: str(person.pk), "effective_date": date.isoformat()}
         if related is not None:
             data["related_person"] = str(related.pk)
         return events.event_file(actor=actor, report=report, event_type=event_type, data=data)

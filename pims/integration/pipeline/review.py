@@ -35,18 +35,24 @@ def _locked(record: IntakeRecord) -> IntakeRecord:
 def intake_record_accept(
     *, actor, record: IntakeRecord, choices: dict[str, int | None], note: str = ""
 ) -> IntakeRecord:
-    from pims.integration.sources.civil.columns import PARTIES
-    from pims.integration.sources.civil.run import file_record
+    from pims.integration.pipeline.records import SOURCES
     from pims.registry.selectors import person_list_visible_to
 
     visible = person_list_visible_to(user=actor)
     with transaction.atomic():
         record = _locked(record)
+        src = SOURCES[record.source]
+
+        def acceptable(role: str) -> bool:
+            choice = choices.get(role)
+            if choice is None and role in src.optional and not allowed(record, role):
+                return True
+            return choice in allowed(record, role) and visible.filter(pk=choice).exists()
+
         problems = [
             Problem(CHOOSE.format(label=label), field=role)
-            for role, label in PARTIES.items()
-            if record.kind != "revoke"
-            and (choices.get(role) not in allowed(record, role) or not visible.filter(pk=choices.get(role)).exists())
+            for role, label in src.roles.items()
+            if record.kind != "revoke" and not acceptable(role)
         ]
         if problems:
             raise Invalid(problems[0].message, problems=problems)
@@ -55,8 +61,9 @@ def intake_record_accept(
             record.state = S.NO_CHANGE
             record.save()
         else:
-            record.person_id, record.related_person_id = choices["wife"], choices["husband"]
-            file_record(record, actor=record.job.actor)
+            first, second = src.subject
+            record.person_id, record.related_person_id = choices.get(first), choices.get(second)
+            src.file(record, actor=record.job.actor)
         audit_record(actor=actor, action=Action.UPDATE, obj=record, region_code=record.region_code,
                      detail={"what": "intake_review_accept", "state": record.state, "choices": choices})  # fmt: skip
     return record

@@ -41,14 +41,14 @@ def row(kind="结婚", date="2027-02-10", doc="J210124-2027-000001", husband=Non
     return out | extra
 
 
-def write(path, rows: list[dict]):
+def write(path, rows: list[dict], headers: list[str] = HEADERS):
     import csv
 
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(HEADERS)
+        w.writerow(headers)
         for r in rows:
-            w.writerow([r.get(h, "") for h in HEADERS])
+            w.writerow([r.get(h, "") for h in headers])
     return path
 
 

@@ -184,3 +184,25 @@ def test_a_file_without_the_required_columns_imports_nothing(couple, personas, t
     with pytest.raises(ImportRefused, match="结婚证字号"):
         civil_import(actor=personas["county"], path=path)
     assert not ImportJob.objects.exists()
+
+
+def test_the_county_uploads_a_civil_file_and_sees_what_waits(couple, personas, client_for, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    path = write(
+        tmp_path / "hy.csv",
+        [marriage_row(couple), marriage_row(couple, doc="J2", husband=("王伍", couple["wang"][1], "男", ""))],
+    )
+    client = client_for("county")
+    assert "民政婚姻登记导入" in client.get(reverse("integration:civil_import")).content.decode()
+    data = {"file": SimpleUploadedFile(path.name, path.read_bytes(), content_type="text/csv")}
+    response = client.post(reverse("integration:civil_import"), data)
+    job = ImportJob.objects.get(kind="civil")
+    assert response["Location"] == reverse("integration:import_detail", args=[job.pk])
+    assert (job.state, job.rows_loaded, job.warnings) == ("done", 1, {"review": 1})
+    page = client.get(reverse("integration:import_detail", args=[job.pk])).content.decode()
+    assert "1 条记录待核对" in page and reverse("integration:review_list") in page
+    # Who does not file civil reports does not see the page.
+    for name in ("operator", "reviewer", "outsider"):
+        assert client_for(name).get(reverse("integration:civil_import")).status_code == 404

@@ -38,7 +38,8 @@ def test_the_queue_is_the_reviewers_region_only(waiting, personas, regions):
 
 
 def test_side_by_side_marks_what_differs(waiting, personas, couple):  # noqa: F811
-    husband, wife = selectors.intake_record_sides(user=personas["reviewer"], record=waiting)
+    sides = {s.role: s for s in selectors.intake_record_sides(user=personas["reviewer"], record=waiting)}
+    husband, wife = sides["husband"], sides["wife"]
     assert [c.pk for c in husband.candidates] == [couple["wang"][0].pk]
     name = next(r for r in husband.rows if r.label == "姓名")
     assert (name.file, name.register) == ("王伍", [("王五", True)])

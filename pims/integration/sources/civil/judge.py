@@ -3,15 +3,16 @@ parties' IDs encrypted, blind-indexed and masked as the register stores
 them) or the rules it breaks, each naming the line, the column and the rule."""
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 from pims.integration.format import normalise_date
+from pims.integration.pipeline.columns import cell_reader
 from pims.integration.pipeline.match import FilePerson, parse_id
+from pims.integration.pipeline.records import Judged
 from pims.integration.reader import SourceRow
 from pims.lib import citizen_id as cid
 from pims.lib import clock
 from pims.lib.citizen_id import mask_citizen_id
-from pims.registry.checks.base import Violation, violation
+from pims.registry.checks.base import violation
 from pims.registry.personal import CITIZEN_ID, citizen_id_index
 
 from .columns import BY_KEY, PARTIES
@@ -22,29 +23,13 @@ SEXES = {"男": "1", "女": "2", "1": "1", "2": "2", "男性": "1", "女性": "2
 EXPECTED_SEX = {"husband": "1", "wife": "2"}
 
 
-@dataclass
-class Judged:
-    line: int
-    kind: str = ""
-    doc_number: str = ""
-    date: dt.date | None = None
-    authority: str = ""
-    parties: dict[str, dict] = field(default_factory=dict)  # role → stored values
-    people: dict[str, FilePerson] = field(default_factory=dict)  # role → for the matcher
-    problems: list[Violation] = field(default_factory=list)
-
-
 def judge_row(source: SourceRow, columns: dict[str, int]) -> Judged:
     line = source.line
     out = Judged(line)
     if source.problem is not None:
         out.problems.append(source.problem)
         return out
-    cells = source.cells
-
-    def cell(key: str) -> str:
-        i = columns.get(key)
-        return cells[i].strip() if i is not None and i < len(cells) else ""
+    cell = cell_reader(source.cells, columns)
 
     kind_text = cell("kind")
     out.kind = KINDS.get(kind_text, "")
