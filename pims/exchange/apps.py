@@ -7,6 +7,8 @@ class ExchangeConfig(AppConfig):
     verbose_name = _("信息交换")
 
     def ready(self):
+        from .queues import register as register_queues
         from .views import register_nav
 
         register_nav()
+        register_queues()

@@ -32,3 +32,8 @@ LIST_NOT_RECEIVABLE = _("交接尚未送达本单位，或已经办结")
 LIST_CONFIRMED = _("交接清单已经确认，不能再次确认")
 RECEIPT_UNKNOWN = _("接收状态“%(receipt)s”无效")
 RECEIPT_REASON_REQUIRED = _("%(name)s：有疑问或拒收必须说明原因")
+
+# --- entry that starts an exchange ---------------------------------------------------------
+ID_NOT_REGISTERED = _("该公民身份号码未在册，无需协查")
+ID_REGISTERED_HERE = _("该人员在本辖区，请直接办理")
+INQUIRY_TEXT_REGISTERED_ELSEWHERE = _("本辖区采集时发现该人员户籍在贵处，请核实其户籍与现居住情况并反馈。")

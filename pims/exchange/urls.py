@@ -6,6 +6,7 @@ app_name = "exchange"
 urlpatterns = [
     path("", views.queue_view, name="queue"),
     path("new/", views.message_new, name="message_new"),
+    path("inquiry-by-id/", views.inquiry_by_id, name="inquiry_by_id"),
     path("report/", views.report_home, name="report_home"),
     path("report/<str:code>/", views.report_view, name="report"),
     path("report/<str:code>/export.<slug:fmt>", views.report_export, name="report_export"),

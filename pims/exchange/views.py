@@ -309,3 +309,27 @@ def report_export(request, code, fmt):
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = stats_exports.content_disposition(filename)
     return response
+
+
+@login_required
+@require_POST
+def inquiry_by_id(request):
+    """The collection form's offer: a 协查 to the registered place of a
+    citizen ID met on the form, instead of a second record."""
+    from .entry import inquiry_registered_elsewhere
+
+    if not has_capability(request.user, Cap.EXCHANGE):
+        raise Http404
+    try:
+        message = inquiry_registered_elsewhere(
+            actor=request.user,
+            citizen_id=request.POST.get("citizen_id", ""),
+            name=request.POST.get("name", ""),
+            residence_code=request.POST.get("residence_code", ""),
+        )
+    except Refused as exc:
+        for m in exc.messages:
+            messages.error(request, m)
+        return redirect("exchange:queue")
+    messages.success(request, _("协查草稿已生成，核对后发出；该人员不在本户重复登记。"))
+    return redirect("exchange:message_detail", pk=message.pk)

@@ -15,6 +15,7 @@ from pims.accounts.roles import Cap, has_capability
 from pims.audit.models import Action
 from pims.audit.services import audit_record
 from pims.events.services import baseline_open
+from pims.exchange.entry import notify_split_couples
 from pims.lib import clock
 from pims.lib.errors import Conflict, Invalid, NotPermitted
 from pims.lib.names import name_pinyin
@@ -456,6 +457,7 @@ def household_approve(*, actor, household: Household, baseline_date: dt.date | N
             persons=members,
             baseline_date=baseline_date or household.collected_on or clock.today(),
         )
+        notify_split_couples(actor=actor, household=household)
         audit_record(
             actor=actor,
             action=Action.UPDATE,

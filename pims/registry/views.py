@@ -78,7 +78,18 @@ def _form_context(request, *, household=None, village=None, data=None, rows=None
         "codes": code_options(),
         "conflict": conflict,
         "comments": household.review_comments.filter(resolved=False) if household else [],
+        "exchange_offers": _exchange_offers(request.user, violations, rows),
     }
+
+
+def _exchange_offers(user, violations, rows):
+    """Rows whose ID is registered in another jurisdiction (rule I09): the
+    form offers a 协查 to that place instead of a second record."""
+    if not any(v.rule_id == "I09" for v in violations):
+        return []
+    from pims.exchange.entry import offers_for_rows
+
+    return offers_for_rows(user, rows)
 
 
 def _cells(row: dict, vmap) -> dict:
