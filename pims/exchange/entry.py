@@ -48,7 +48,7 @@ class Offer:
 
 
 def _registered_person(number: str) -> Person | None:
-    from pims.registry.services import citizen_id_index
+    from pims.registry.personal import citizen_id_index
 
     return Person.objects.filter(id_index=citizen_id_index(number)).first()
 
