@@ -157,6 +157,8 @@ MIDDLEWARE = [
     "pims.ops.middleware.UserContextMiddleware",
     "pims.accounts.middleware.SecurityPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # NUL and control characters in parameters, form fields and JSON bodies: 422 naming the field.
+    "pims.web.input.InputGuardMiddleware",
     # Domain errors that reach no handler: 404 for NotFound, the refusal page otherwise.
     "pims.web.errors.DomainErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -197,6 +197,7 @@ def job_run(pk: int, *, progress=None, baseline_date=None) -> ImportJob:
             )
     except ImportRefused as exc:
         ImportJob.objects.filter(pk=pk).update(state=ImportJob.State.FAILED, message=str(exc)[:2000])
+        _remove_upload(Path(job.file_path))  # failed for good: nothing will read it again
         raise
     except Exception as exc:
         ImportJob.objects.filter(pk=pk).update(message=f"{INTERRUPTED}{type(exc).__name__}: {exc}"[:2000])

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pims.lib import spreadsheet
+from pims.lib.controlchars import describe, has_control
 from pims.registry.checks.base import Violation, violation
 
 from . import rules  # noqa: F401  (P-rules registered)
@@ -57,7 +58,10 @@ def detect(path: Path) -> tuple[str, str]:
         return "xlsx", ""
     if sample.startswith(XLS_MAGIC) or path.suffix.lower() == ".xls":
         raise SourceError("不支持旧版 Excel（.xls）文件，请另存为 .xlsx 或 CSV 后再导入")
-    if b"\x00" in sample:
+    # A NUL in the header line: UTF-16 or a binary file — refused whole. A NUL
+    # (or another control character) in a data row, wherever in the file, is
+    # that row's problem (P13), so the first 4 MB are judged as the rest.
+    if b"\x00" in sample.split(b"\n", 1)[0]:
         raise SourceError("无法识别文件编码：文件含有空字节（可能是 UTF-16 编码或二进制文件），请另存为 UTF-8 CSV")
     if sample.startswith(b"\xef\xbb\xbf"):
         return "csv", "utf-8-sig"
@@ -98,6 +102,27 @@ def read_header(path: Path, fmt: str, encoding: str) -> list[str]:
         return next(rows).cells
     except StopIteration:
         raise SourceError("文件没有表头行") from None
+
+
+NO_ROWS = "文件只有表头，没有数据行"
+
+
+def check_readable(path: Path, fmt: str, encoding: str) -> None:
+    """Refuse, before a job is made, a file whose header cannot be read (a
+    workbook without a worksheet, a damaged file) or that has no data row."""
+    rows = iter_rows(path, fmt, encoding, text_only=())
+    try:
+        next(rows)
+    except StopIteration:
+        raise SourceError("文件没有表头行") from None
+    try:
+        next(rows)
+    except StopIteration:
+        raise SourceError(NO_ROWS) from None
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
 
 
 def iter_rows(
@@ -158,6 +183,9 @@ def _csv_rows(path, encoding, start_line, start_offset, header_only, text_only):
                 yield SourceRow(line, [], offset, violation("P01", row=line, encoding=label))
                 continue
             if not text.strip():
+                continue
+            if has_control(text):
+                yield SourceRow(line, [], offset, violation("P13", row=line, char=describe(text)))
                 continue
             if '"' in text:
                 try:

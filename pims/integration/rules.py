@@ -19,6 +19,7 @@ IMPORT_RULES = [
     Rule("P10", "与已登记信息不一致", E, "citizen_id", "第 {row} 行：此人已登记在本户，但{items}与登记不同；登记后的变化请通过更正事件处理", category="import"),
     Rule("P11", "号码列为数字格式", E, "", "第 {row} 行：单元格 {cells} 是数字格式，Excel 只保留 15 位有效数字，号码可能已被改变，不能导入；{how}", category="import"),
     Rule("P12", "号码被 Excel 转成科学计数法", E, "", "第 {row} 行：单元格 {cells} 是 Excel 把号码当作数字保存后的科学计数法，原号码已丢失，不能导入；{how}，再另存为 CSV", category="import"),
+    Rule("P13", "控制字符", E, "", "第 {row} 行：含有空字节或其他控制字符（{char}），文件可能已损坏或编码有误，该行不能导入", category="import"),
 ]  # fmt: skip
 
 for _rule in IMPORT_RULES:

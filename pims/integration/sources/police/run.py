@@ -76,7 +76,15 @@ from pims.integration.pipeline.job import (
 )
 from pims.integration.pipeline.rejected_file import write_rejected
 from pims.integration.pipeline.sql import analyze, reject, tune_session
-from pims.integration.reader import SourceError, SourceRow, detect, file_sha256, iter_rows, read_header
+from pims.integration.reader import (
+    SourceError,
+    SourceRow,
+    check_readable,
+    detect,
+    file_sha256,
+    iter_rows,
+    read_header,
+)
 from pims.integration.sources.police.judge import (
     STAGE_COLUMNS,
     RowJudge,
@@ -124,6 +132,7 @@ def police_import(
     path = Path(path).resolve()
     try:
         fmt, encoding = detect(path)
+        check_readable(path, fmt, encoding)
     except SourceError as exc:
         raise ImportRefused(str(exc)) from None
     sha = file_sha256(path)
@@ -157,6 +166,7 @@ def police_import_prepare(
     path = Path(path).resolve()
     try:
         fmt, encoding = detect(path)
+        check_readable(path, fmt, encoding)
     except SourceError as exc:
         raise ImportRefused(str(exc)) from None
     sha = file_sha256(path)
