@@ -296,6 +296,7 @@ def person_detail(request, pk):
             "relatives": person_relatives(user=request.user, person=person),
             "timeline_url": timeline_url,
             "can_unmask": has_capability(request.user, Cap.UNMASK_PERSONAL),
+            "can_exchange": has_capability(request.user, Cap.EXCHANGE),
         },
     )
 

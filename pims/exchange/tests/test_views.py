@@ -59,3 +59,11 @@ def test_outsider_and_clerk_get_404_for_a_message_between_others(client_for, per
         assert client.post(reverse("exchange:message_receive", args=[m.pk])).status_code == 404
     assert client_for("outsider").get(reverse("exchange:message_new") + f"?person={couple[1].pk}").status_code == 404
     assert client_for("clerk").get(reverse("exchange:message_new")).status_code == 404
+
+
+def test_person_page_links_to_a_new_message_about_the_person(client_for, couple):
+    husband = couple[1]
+    page = client_for("operator").get(reverse("registry:person_detail", args=[husband.pk])).content.decode()
+    assert f"/exchange/new/?person={husband.pk}" in page
+    clerk_page = client_for("clerk").get(reverse("registry:person_detail", args=[husband.pk])).content.decode()
+    assert 'data-testid="exchange-link"' not in clerk_page
