@@ -17,6 +17,7 @@ from pims.audit.services import audit_record
 from pims.events.services import baseline_open
 from pims.exchange.entry import notify_split_couples
 from pims.lib import clock
+from pims.lib.citizen_id import mask_citizen_id
 from pims.lib.errors import Conflict, Invalid, NotPermitted
 from pims.lib.names import name_pinyin
 from pims.lib.text import is_ascii_digits
@@ -25,7 +26,7 @@ from pims.regions.scope import code_in_scope
 
 from . import errors, personal
 from .checks import Severity, Violation
-from .checks.input_rules import HH_NUMBER_RE, validate_household_input
+from .checks.input_rules import HH_NUMBER_RE, OUTSIDE_SCOPE, validate_household_input
 from .checks.runner import check_households
 from .errors import HouseholdChanged
 from .models import Birth, Contraception, FormState, Household, Marriage, Person, Pregnancy, ReviewComment
@@ -69,7 +70,7 @@ def _where_registered(user, exclude_household_id):
             return None
         if code_in_scope(user, hit.household.region_code):
             return f"{hit.household.village.name} {hit.household.number} 号户"
-        return "本辖区以外"
+        return OUTSIDE_SCOPE
 
     return lookup
 
@@ -131,6 +132,7 @@ def household_save(
     violations, cleaned = validate_household_input(
         data, members, village=village, lookup_id=_where_registered(actor, household.pk if household else None)
     )
+    _audit_probes(actor, village, household, violations, cleaned)
     if _number_taken(village, data.get("number", ""), household):
         from .checks.base import violation
 
@@ -165,6 +167,24 @@ def household_save(
         # A concurrent save took the same household number or ID first.
         raise HouseholdChanged() from None
     return SaveResult(saved, found)
+
+
+def _audit_probes(actor, village, household, violations, cleaned) -> None:
+    """An ID refused because it is registered outside the user's jurisdiction
+    (I29) is audited — who tried which (masked) number where — so that
+    probing the register for IDs is seen, though the user learns nothing."""
+    rows = [v.row for v in violations if v.rule_id == "I29"]
+    if not rows:
+        return
+    numbers = {c["row"]: c.get("citizen_id") or "" for c in cleaned}
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=Action.ACCESS_DENIED,
+            obj=household,
+            region_code=village.code,
+            detail={"rule": "I29", "rows": rows, "ids": [mask_citizen_id(numbers.get(r, "")) for r in rows]},
+        )
 
 
 def _lock_version(household: Household, expected_version: int | None) -> None:

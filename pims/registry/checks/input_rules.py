@@ -16,6 +16,10 @@ from pims.regions.models import Level, Region
 from .base import Rule, Severity, register, violation
 from .limits import SEX_LABEL
 
+# What a lookup of an ID answers when the household holding it lies outside
+# the user's jurisdiction (I29): the user is told nothing more.
+OUTSIDE_SCOPE = "本辖区以外"
+
 E, W = Severity.ERROR, Severity.WARNING
 
 for _rule in [
@@ -49,6 +53,17 @@ for _rule in [
         E,
         "citizen_id",
         "第 {row} 行：公民身份号码已登记在其他户（{where}），同一人不能在两户中登记",
+        category="input",
+    ),
+    # I09 when the other household is in the user's jurisdiction; outside it the
+    # user may not learn whether or where the ID is registered (issue 14.9): I29
+    # says only that it cannot be registered here, and the probe is audited.
+    Rule(
+        "I29",
+        "身份号码不能在本辖区登记",
+        E,
+        "citizen_id",
+        "第 {row} 行：此身份证号不能在本辖区登记，请联系县级管理员",
         category="input",
     ),
     Rule("I10", "性别代码", E, "sex", "第 {row} 行：性别代码“{value}”无效（1 男，2 女）", category="input"),
@@ -265,7 +280,9 @@ def validate_household_input(
             else:
                 seen_ids[number] = row
                 where = lookup_id(number) if lookup_id else None
-                if where:
+                if where == OUTSIDE_SCOPE:
+                    out.append(violation("I29", row=row))
+                elif where:
                     out.append(violation("I09", row=row, where=where))
         cleaned.append(c)
     return out, cleaned

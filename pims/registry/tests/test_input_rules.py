@@ -94,10 +94,17 @@ def test_id_registered_elsewhere_is_i09(regions):
     assert "I09" in run(regions, lookup_id=lambda number: "拉马桥村委会 0007 号户")
 
 
+def test_id_registered_outside_the_jurisdiction_is_i29_and_names_no_place(regions):
+    from pims.registry.checks.input_rules import OUTSIDE_SCOPE
+
+    found = run(regions, lookup_id=lambda number: OUTSIDE_SCOPE)
+    assert "I29" in found and "I09" not in found
+
+
 def test_every_input_rule_has_a_case():
     input_rules = {r.id for r in RULES.values() if r.category == "input"}
     # H04 (number taken in the village) needs the database: see test_services.
-    assert input_rules - set(CASES) == {"I08", "I09", "H04"}
+    assert input_rules - set(CASES) == {"I08", "I09", "I29", "H04"}
 
 
 def test_catalogue_has_at_least_40_rules_each_with_chinese_message():

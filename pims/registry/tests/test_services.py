@@ -184,3 +184,21 @@ def test_reveal_full_id_is_audited_and_role_limited(personas, regions):
     assert number.startswith("210124")
     entry = AuditEntry.objects.filter(action="view_unmasked").get()
     assert number not in str(entry.detail)
+
+
+def test_id_registered_outside_jurisdiction_says_only_it_cannot_be_registered_and_is_audited(personas, regions):
+    """Issue 14.9: no existence oracle — the outsider learns neither whether nor where."""
+    first = save(personas["clerk"], regions["village_a1"])
+    assert first.saved
+    probe = save(personas["outsider"], regions["village_b1"], form={"number": "0009"})
+    ids = {v.rule_id for v in probe.errors}
+    assert "I29" in ids and "I09" not in ids
+    text = " ".join(v.message for v in probe.errors)
+    assert "本辖区以外" not in text and "大孤家子" not in text and "请联系县级管理员" in text
+    entry = AuditEntry.objects.get(action="access_denied", actor=personas["outsider"])
+    assert entry.detail["rule"] == "I29" and entry.detail["rows"]
+    head_id = make_citizen_id("210124", dt.date(1985, 6, 15), 11, "1")
+    assert head_id not in str(entry.detail) and head_id[:6] + "********" + head_id[-4:] in entry.detail["ids"]
+    # inside the jurisdiction the clerk is still told where
+    again = save(personas["operator"], regions["village_a2"], form={"number": "0002"})
+    assert "I09" in {v.rule_id for v in again.errors}

@@ -151,8 +151,11 @@ class Chunk:
                 verdicts.append((sid, "P10", violation("P10", row=line, items=items or "登记项").message))
             else:
                 actor = self.runner.actor
-                where = f"{village} {number} 号户" if actor is None or code_in_scope(actor, code) else "本辖区以外"
-                verdicts.append((sid, "I09", violation("I09", row=line, where=where).message))
+                if actor is None or code_in_scope(actor, code):
+                    where = f"{village} {number} 号户"
+                    verdicts.append((sid, "I09", violation("I09", row=line, where=where).message))
+                else:  # outside the user's jurisdiction: say nothing of where (issue 14.9)
+                    verdicts.append((sid, "I29", violation("I29", row=line).message))
         reject(cur, t, verdicts)
 
     def _create_households(self, cur) -> None:
