@@ -22,6 +22,8 @@ class Action(models.TextChoices):
     ACCESS_DENIED = "access_denied", _("拒绝访问")
     # A lookup on the public verification page of a document (pims.documents).
     VERIFY = "verify", _("证件核验")
+    # Health data (the reproductive-health service lists): every view is recorded.
+    VIEW_HEALTH = "view_health", _("查看健康服务名单")
 
 
 class AuditEntry(models.Model):

@@ -108,3 +108,21 @@ def roster_xlsx(roster: Roster) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def health_xlsx(title: str, rows: list[dict]) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("名单")
+    ws.append(spreadsheet.xlsx_row(ws, [f"{title}（{clock.today().isoformat()}）"]))
+    ws.append(spreadsheet.xlsx_row(ws, ["序号", "对象", "出生日期", "公民身份号码", "责任区划", "孩次", "说明"]))
+    for i, r in enumerate(rows, start=1):
+        ws.append(
+            spreadsheet.xlsx_row(
+                ws, [i, r["who"], r["birth"].isoformat(), r["id"], r["code"], r.get("order") or "", r["note"]]
+            )
+        )
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -214,3 +214,40 @@ class Stop(models.Model):
 
     def __str__(self):
         return f"stop {self.entry_id} {self.reason}"
+
+
+class HealthServiceKind(models.TextChoices):
+    CANCER_SCREENING = "cancer_screening", _("两癌筛查")
+    PRECONCEPTION = "preconception", _("孕前优生健康检查")
+    PREMARITAL = "premarital", _("婚前医学检查")
+
+
+class HealthService(TravellingRecord):
+    """A reproductive-health service a person received (or declined): the
+    date and status only — results are never stored (DOMAIN.md §7)."""
+
+    class Status(models.TextChoices):
+        DONE = "done", _("已检查")
+        DECLINED = "declined", _("本人拒绝")
+        ELSEWHERE = "elsewhere", _("外地已检查")
+
+    class Source(models.TextChoices):
+        HAND = "hand", _("手工登记")
+        FILE = "file", _("文件导入")
+
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="health_services")
+    kind = models.CharField(_("服务项目"), max_length=20, choices=HealthServiceKind.choices)
+    service_date = models.DateField(_("服务日期"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DONE)
+    birth_order = models.PositiveSmallIntegerField(_("孩次"), null=True, blank=True)  # 孕前检查: for which child
+    source = models.CharField(_("登记方式"), max_length=6, choices=Source.choices, default=Source.HAND)
+    recorded_at = models.DateTimeField(_("登记时间"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "kind", "service_date"], name="health_service_person")]
+        verbose_name = _("生殖健康服务")
+        verbose_name_plural = _("生殖健康服务")
+
+    def __str__(self):
+        return f"{self.kind} {self.person_id} {self.service_date}"

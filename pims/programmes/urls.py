@@ -24,4 +24,8 @@ urlpatterns = [
     ),
     path("person/<int:pk>/", views.person_eligibility, name="person"),
     path("person/<int:pk>/fact/", views.fact_new, name="fact_new"),
+    path("health/", views.health_lists, name="health"),
+    path("health/<str:kind>/", views.health_list, name="health_list"),
+    path("health/<str:kind>/import/", views.health_import, name="health_import"),
+    path("health/<str:kind>/<int:pk>/", views.health_record, name="health_record"),
 ]

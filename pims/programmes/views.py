@@ -24,8 +24,8 @@ from pims.registry.selectors import access_person
 from pims.stats.exports import content_disposition
 from pims.web.errors import refusals_as_messages
 
-from . import eligibility, exports, selectors, services
-from .models import FactKind, Programme, Stage, StopReason
+from . import eligibility, exports, health, selectors, services
+from .models import FactKind, HealthService, HealthServiceKind, Programme, Stage, StopReason
 
 
 def register_nav() -> None:
@@ -305,3 +305,110 @@ def fact_new(request, pk):
         )
         messages.success(request, _("已记录。"))
     return redirect("programmes:person", pk=person.pk)
+
+
+# --- reproductive-health service lists (health data: audited, no village clerk) ---
+
+
+def _health_rows(kind: str, qs) -> list[dict]:
+    if kind == HealthServiceKind.CANCER_SCREENING:
+        return [
+            {
+                "person": p,
+                "who": p.name,
+                "birth": p.birth_date,
+                "id": p.id_masked,
+                "code": p.responsible_code,
+                "note": f"上次筛查 {p.last_service}" if p.last_service else "无筛查记录",
+            }
+            for p in qs
+        ]
+    return [
+        {
+            "person": m.wife,
+            "who": f"{m.wife.name}（夫 {m.husband.name}）",
+            "birth": m.wife.birth_date,
+            "id": m.wife.id_masked,
+            "code": m.wife.responsible_code,
+            "order": getattr(m, "next_order", None),
+            "note": f"结婚 {m.date}" if m.date else "",
+        }
+        for m in qs
+    ]
+
+
+@login_required
+def health_lists(request):
+    health.require_view(request.user)
+    return render(request, "programmes/health_index.html", {"lists": list(health.LISTS.items())})
+
+
+@login_required
+def health_list(request, kind):
+    health.require_view(request.user)
+    if kind not in health.LISTS:
+        raise Http404
+    qs = health.health_list(request.user, kind)
+    fmt = request.GET.get("format", "")
+    if fmt == "xlsx":
+        rows = _health_rows(kind, qs)
+        health.audit_list_view(request.user, kind, rows=len(rows), export="xlsx")
+        resp = HttpResponse(exports.health_xlsx(health.LISTS[kind], rows), content_type=exports.XLSX)
+        resp["Content-Disposition"] = content_disposition(f"{health.LISTS[kind]}.xlsx")
+        return resp
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    rows = _health_rows(kind, page)
+    health.audit_list_view(request.user, kind, rows=len(rows))
+    context = {
+        "kind": kind,
+        "title": health.LISTS[kind],
+        "page": page,
+        "rows": rows,
+        "statuses": HealthService.Status.choices,
+        "can_record": has_capability(request.user, Cap.RECORD_HEALTH_SERVICE),
+        "today": clock.today(),
+    }
+    return render(request, "programmes/health_list.html", context)
+
+
+@login_required
+@require_POST
+def health_record(request, kind, pk):
+    health.require_view(request.user)
+    if kind not in health.LISTS:
+        raise Http404
+    person = access_person(request.user, pk)
+    try:
+        day = dt.date.fromisoformat(request.POST.get("service_date", ""))
+    except ValueError:
+        day = clock.today()
+    order = request.POST.get("birth_order", "")
+    with refusals_as_messages(request):
+        health.service_record(
+            actor=request.user,
+            person=person,
+            kind=kind,
+            service_date=day,
+            status=request.POST.get("status", HealthService.Status.DONE),
+            birth_order=int(order) if order.isdigit() else None,
+        )
+        messages.success(request, _("已登记。"))
+    return redirect("programmes:health_list", kind=kind)
+
+
+@login_required
+@require_POST
+def health_import(request, kind):
+    health.require_view(request.user)
+    if kind not in health.LISTS or not has_capability(request.user, Cap.RECORD_HEALTH_SERVICE):
+        raise Http404
+    upload = request.FILES.get("file")
+    data = upload.read(5 << 20) if upload else b""
+    with refusals_as_messages(request):
+        result = health.services_import(actor=request.user, kind=kind, data=data)
+        if result.problems:
+            for p in result.problems[:20]:
+                messages.error(request, p)
+        else:
+            messages.success(request, _("已导入 %(n)d 条服务记录。") % {"n": result.recorded})
+    return redirect("programmes:health_list", kind=kind)

@@ -73,3 +73,31 @@ def _rosters(ctx):
 @scope_targets.register("pk", routes=["programmes:person", "programmes:fact_new"])
 def _persons(ctx):
     return [_cycle(ctx)["person"].pk]
+
+
+def _health_woman(ctx):
+    def make():
+        import datetime as dt
+
+        from pims.lib import clock
+        from pims.registry.tests.factories import make_household, make_person
+
+        hh = make_household(ctx.regions["village_a1"])
+        ctx.plant("筛查甲乙丙")
+        return make_person(hh, 1, "2", clock.today() - dt.timedelta(days=365 * 40), "02", name="筛查甲乙丙")
+
+    return ctx.once("health_woman_a", make)
+
+
+@scope_targets.register("kind", routes=["programmes:health_"])
+def _health_kinds(ctx):
+    from pims.programmes.models import HealthServiceKind
+    from pims.testing.scope_targets import Sample
+
+    _health_woman(ctx)
+    return [Sample(k, scoped=False) for k in HealthServiceKind.values]
+
+
+@scope_targets.register("pk", routes=["programmes:health_record"])
+def _health_persons(ctx):
+    return [_health_woman(ctx).pk]
