@@ -7,6 +7,8 @@ class ProgrammesConfig(AppConfig):
     verbose_name = _("奖励扶助与特别扶助")
 
     def ready(self):
+        from . import queues
         from .views import register_nav
 
         register_nav()
+        queues.register()

@@ -143,14 +143,17 @@ def report_list(request):
     url_name="stats_report",
     summary="统计报表（本辖区的区划、统计期，按下级区划汇总）",
 )
-def report_get(request, report: str, code: str, period: str = "", to: str = "", kind: str = "", ages: str = ""):
+def report_get(
+    request, report: str, code: str, period: str = "", to: str = "", kind: str = "", ages: str = "", preset: str = ""
+):
     """Report `report` for region `code`: `period` (YYYY-MM, default this
-    month) to `to` (default `period`), `kind` registered | resident, `ages`
-    single for single-year ages in report 1. Drill down by asking again with
-    a row's `code`."""
+    month) to `to` (default `period`), or `preset` stat_year:YYYY (统计年度,
+    10-01 of the year before → 09-30), half_year:YYYY (10-01 → 03-31) or
+    year:YYYY; `kind` registered | resident, `ages` single for single-year
+    ages in report 1. Drill down by asking again with a row's `code`."""
     if report not in REPORTS or not selectors.can_view_reports(request.user):
         raise Http404
-    params, errors = parse_params({"period": period, "to": to, "kind": kind, "ages": ages})
+    params, errors = parse_params({"period": period, "to": to, "kind": kind, "ages": ages, "preset": preset})
     if errors:
         messages = [str(e) for e in errors]
         raise Invalid(PARAMS_INVALID, problems=[Problem(m) for m in messages], extra={"errors": messages})

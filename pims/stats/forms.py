@@ -12,10 +12,46 @@ from .frame import Params
 
 MAX_MONTHS = 120
 
+# Period presets (DOMAIN.md §9): the statistical year runs 10-01 → 09-30 and
+# is named by the year it ends in; its half-year 10-01 → 03-31.
+PRESETS = {
+    "stat_year": (_("统计年度"), lambda y: (f"{y - 1}-10", f"{y}-09")),
+    "half_year": (_("统计半年"), lambda y: (f"{y - 1}-10", f"{y}-03")),
+    "year": (_("日历年度"), lambda y: (f"{y}-01", f"{y}-12")),
+}
+
+
+def preset_months(preset: str) -> tuple[str, str] | None:
+    """ "stat_year:2026" → ("2025-10", "2026-09"); None for anything else."""
+    name, _sep, year = preset.partition(":")
+    if name not in PRESETS or not year.isdigit() or not 1900 < int(year) < 2200:
+        return None
+    return PRESETS[name][1](int(year))
+
+
+def preset_choices(today=None) -> list[tuple[str, str]]:
+    """The presets offered on the report pages: this year's and the last two."""
+    year = (today or clock.today()).year
+    out = []
+    for y in (year + 1, year, year - 1, year - 2):
+        for name, (label, months) in PRESETS.items():
+            first, last = months(y)
+            if first <= period_of(today or clock.today()):
+                out.append((f"{name}:{y}", f"{y} {label}（{first} 至 {last}）"))
+    return out
+
 
 def parse_params(query) -> tuple[Params, list[str | Promise]]:
     errors: list[str | Promise] = []
     this_month = period_of(clock.today())
+    preset = (query.get("preset") or "").strip()
+    months = preset_months(preset) if preset else None
+    if preset and months is None:
+        errors.append(_("统计期预设“%(value)s”无效，已按起止月份查询") % {"value": preset[:20]})
+    if months:
+        # A year still running is reported to date (this month), without a warning.
+        to = min(months[1], this_month) if months[0] <= this_month else months[1]
+        query = {**{k: query.get(k) for k in ("kind", "ages")}, "period": months[0], "to": to}
     first = (query.get("period") or "").strip() or this_month
     if not is_period(first):
         errors.append(_("统计月份“%(value)s”无效（格式 YYYY-MM），已改为本月") % {"value": first[:20]})

@@ -18,7 +18,7 @@ from pims.web.errors import refusals_as_messages
 
 from . import exports, indicators, selectors, services
 from .closes import close_list_visible_to
-from .forms import params_query, parse_params
+from .forms import params_query, parse_params, preset_choices
 from .reports import REPORTS
 from .reports.base import cell_target
 
@@ -103,6 +103,7 @@ def report_view(request, report, code):
             "ancestors": [r for r in region_ancestors(result.region) if r.code.startswith(user.region.prefix)],
             "can_export": selectors.can_export(user),
             "reports": REPORTS.values(),
+            "presets": preset_choices(),
         },
     )
 

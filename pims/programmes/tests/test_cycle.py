@@ -242,3 +242,20 @@ def test_outsider_and_roles_without_the_capability_get_404(county_cycle, persona
     page = outsider.get(reverse("programmes:entries", args=[cycle.pk])).content.decode()
     assert personas["clerk"].region.code not in page and families[2][1].registered_code in page
     assert Entry.objects.filter(village_code=personas["clerk"].region.code).exists()
+
+
+def test_the_work_queues_name_each_levels_work_and_the_county_sees_the_death_stop(county_cycle, personas, travel):
+    from pims.programmes import queues
+
+    cycle, families = county_cycle
+    [item] = queues.village_review(personas["clerk"])
+    assert item.count == 4 and "待村级评议" in item.title
+    assert queues.village_review(personas["outsider"]) == [] and queues.county_stops(personas["outsider"]) == []
+    _through_the_township(cycle, personas, travel)
+    assert queues.township_review(personas["reviewer"]) == []  # township_review_all took them all
+    services.cycle_confirm(actor=personas["county"], cycle=cycle)
+    assert queues.county_stops(personas["county"]) == []
+    Person.objects.filter(pk=families[0][1].pk).update(status="2", death_date=clock.today())
+    [stop] = queues.county_stops(personas["county"])
+    assert stop.count == 1 and stop.urgent and stop.detail == "死亡"
+    assert stop.url == reverse("programmes:stops", args=[cycle.pk])

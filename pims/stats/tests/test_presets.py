@@ -1,0 +1,50 @@
+"""Statistical-year and half-year presets (DOMAIN.md §9): 10-01 → 09-30 and
+10-01 → 03-31, named by the year they end in, on every report page, export
+and the API; the figures match an independent count of the events."""
+
+from django.urls import reverse
+
+from pims.events.models import Event
+from pims.lib import clock
+from pims.stats.forms import parse_params, preset_choices, preset_months
+
+from .conftest import THIS_MONTH
+from .test_views import page_cells
+
+
+def test_presets_name_the_months():
+    assert preset_months("stat_year:2026") == ("2025-10", "2026-09")
+    assert preset_months("half_year:2026") == ("2025-10", "2026-03")
+    assert preset_months("year:2026") == ("2026-01", "2026-12")
+    assert preset_months("stat_year:20x6") is None and preset_months("week:2026") is None
+
+
+def test_a_preset_replaces_the_months_and_a_bad_one_is_named(db):
+    params, errors = parse_params({"preset": "half_year:2020", "period": "2001-01"})
+    assert (params.first, params.last, errors) == ("2019-10", "2020-03", [])
+    params, errors = parse_params({"preset": "stat_year:zz"})
+    assert "统计期预设“stat_year:zz”无效" in str(errors[0])
+    assert any(v == f"stat_year:{clock.today().year}" for v, _ in preset_choices())
+
+
+def test_the_statistical_year_report_counts_the_events_approved_in_it(world, regions, client_for):
+    year = int(THIS_MONTH[:4]) + (1 if THIS_MONTH[5:] >= "10" else 0)
+    first, last = preset_months(f"stat_year:{year}")
+    county = client_for("county")
+    code = regions["county"].code
+    page = county.get(reverse("stats:report", args=["change", code]), {"preset": f"stat_year:{year}"})
+    cells = page_cells(page.content.decode())
+    by_months = page_cells(
+        county.get(reverse("stats:report", args=["change", code]), {"period": first, "to": THIS_MONTH}).content.decode()
+    )
+    assert cells == by_months
+    births = Event.objects.filter(
+        event_type="birth",
+        review_status="approved",
+        region_code__startswith=code[:6],
+        approved_period__gte=first,
+        approved_period__lte=last,
+    ).count()
+    assert int(cells[("total", "births")]) == births >= 1
+    api = county.get(reverse("api:stats_report", args=["change", code]), {"preset": f"stat_year:{year}"})
+    assert api.status_code == 200
