@@ -43,6 +43,7 @@ from pims.lib.dates import age_on
 from pims.registry.models import Contraception, Household, Marriage, Person, PersonStatus, Pregnancy
 from pims.registry.personal import citizen_id_stored
 
+from .generator import BIRTH_RATE
 from .names import FEMALE_CHARS, MALE_CHARS, surname_table
 
 # Places outside the county that people move to and come from (Shenyang's
@@ -70,6 +71,9 @@ CONTRA_CHANGE = 0.04
 CONTRA_STOP = 0.03  # 0.08 at 22–35 (to have a child), 0.15 from 45
 EARLY_LOSS = 0.02  # per month of an open pregnancy in its first five months
 PREGNANCY_WEEKS = 40
+# The share of conceptions that end in a birth: EARLY_LOSS in each of the
+# first five months, 1 % stillborn.
+SURVIVAL = (1 - EARLY_LOSS) ** 5 * 0.99
 # Newcomers per year, per person in the register.
 MOVE_IN = 0.004
 MIGRANT_ARRIVES = 0.003
@@ -253,6 +257,7 @@ class EventPlanner:
             single = w.sex == "2" and w.marital in SINGLE and w.pk not in self.reg.spouse
             if single and w.resident is not None and 20 <= age_on(w.birth, self.start) <= 38:
                 self.brides[w.code[:9]].append(w)
+        self.conception_scale = self._conception_scale()
         rng = self.rng
         for p in self.reg.persons:
             if p.pk in self.used_persons:
@@ -269,6 +274,26 @@ class EventPlanner:
         self._newcomers(EventType.MOVE_IN, MOVE_IN)
         self._newcomers(EventType.FLOW_IN, MIGRANT_ARRIVES)
         return self.events
+
+    def _at_risk(self, p: _P, age: int) -> bool:
+        """A married woman 15–49 using no method and not pregnant."""
+        if p.sex != "2" or p.pk not in self.reg.spouse or not 15 <= age <= 49 or p.pk in self.reg.pregnancy:
+            return False
+        current = self.reg.contraception.get(p.pk)
+        return current is None or current[0] == NO_METHOD
+
+    def _conception_scale(self) -> float:
+        """The factor on each woman's age-specific pregnancy rate that makes
+        the month's expected conceptions those of BIRTH_RATE over the
+        register (less the pregnancies that end early): births stay steady
+        month by month instead of following the contraception mix."""
+        weights = sum(
+            monthly(pregnancy_rate(age_on(p.birth, self.start)))
+            for p in self.reg.persons
+            if self._at_risk(p, age_on(p.birth, self.start))
+        )
+        self.conception_target = BIRTH_RATE * self.reg.size / 12 / SURVIVAL
+        return self.conception_target / weights if weights else 0.0
 
     def _hazards(self, p: _P, age: int):
         """(monthly probability, action) pairs; one draw picks at most one."""
@@ -291,7 +316,7 @@ class EventPlanner:
         if p.sex == "2" and p.pk in self.reg.spouse and 15 <= age <= 49 and p.pk not in self.reg.pregnancy:
             current = self.reg.contraception.get(p.pk)
             if current is None or current[0] == NO_METHOD:
-                out.append((monthly(pregnancy_rate(age)), self._pregnancy))
+                out.append((min(0.5, monthly(pregnancy_rate(age)) * self.conception_scale), self._pregnancy))
                 # Taking up a method: a start, or a change from the recorded 00 (none).
                 out.append((monthly(CONTRA_START), self._contra_start if current is None else self._contra_change))
             else:

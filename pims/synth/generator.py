@@ -63,7 +63,16 @@ ETHNICITY = [("01", 85.0), ("11", 11.5), ("02", 2.0), ("03", 0.8), ("10", 0.4), 
 # Contraceptive methods for married women 15–49 (codes of the contraceptive_method table).
 METHODS = [("03", 45), ("02", 18), ("07", 17), ("05", 8), ("00", 5), ("04", 4), ("06", 3)]
 OCCUPATIONS = [("5", 55), ("6", 15), ("4", 15), ("2", 6), ("3", 5), ("8", 4)]
-PREGNANT_SHARE = 0.06
+# Births per person per year the generated register and its event years aim
+# at (Liaoning's crude birth rate has been 4–7 ‰ in recent years). The share
+# of married women ≤ 40 who are pregnant at the baseline is set so that the
+# pregnancies open then give this rate in the months they come due (measured:
+# 6.0 ‰ on 20,000 persons, seed 3), and pims.synth.event_year draws the
+# year's conceptions at the same rate (docs/synthetic-population.md).
+BIRTH_RATE = 0.006
+PREGNANT_SHARE = 0.049
+PREGNANCY_DAYS = 280
+KNOWN_AFTER_DAYS = 14  # a pregnancy is recorded from about two weeks on
 CALIBRATION_STRENGTH = 10.0  # how hard full age–sex cells push back (see Generator._accept)
 
 
@@ -687,7 +696,9 @@ class Generator:
                 continue
             children = d.children_born.get(id(wife), [])
             if age <= 40 and r.random() < PREGNANT_SHARE:
-                start = self.as_of - dt.timedelta(days=r.randint(14, 250))
+                # Started any day of the last 40 weeks (known after two): the due
+                # dates fall evenly over the coming months, January included.
+                start = self.as_of - dt.timedelta(days=r.randint(KNOWN_AFTER_DAYS, PREGNANCY_DAYS - 1))
                 if start > wed and age_on(wife.birth_date, start) >= 20:
                     pop.pregnancies.append((wife.key, start))
                     continue

@@ -6,6 +6,7 @@ import datetime as dt
 from collections import Counter
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
@@ -144,3 +145,37 @@ def test_generate_population_with_events_year(regions, codes):
     assert {e.effective_date for e in baseline} == {dt.date(YEAR - 1, 12, 31)}
     assert {e.approved_period for e in baseline} == {f"{YEAR - 1}-12"}
     assert Event.objects.exclude(event_type="baseline").filter(approved_period__startswith=str(YEAR)).exists()
+
+
+def test_births_are_steady_month_by_month():
+    """The baseline's open pregnancies come due evenly over the months
+    (January included), at the calibrated rate; the year's conceptions are
+    drawn at the same rate (below)."""
+    from pims.synth.event_year import SURVIVAL
+    from pims.synth.generator import BIRTH_RATE, PREGNANCY_DAYS
+
+    g = Generator(seed=3, as_of=BASELINE, other_codes=["210124101200", "210124101201"])
+    pop = g.population([VillageSpec("210124101200", "a", 10000), VillageSpec("210124101201", "b", 10000)])
+    due = Counter((start + dt.timedelta(days=PREGNANCY_DAYS)).month for _, start in pop.pregnancies)
+    months = [due[m] for m in range(1, 10)]
+    mean = sum(months) / len(months)
+    assert min(months) >= 0.4 * mean and max(months) <= 2.0 * mean, months
+    per_month = BIRTH_RATE * len(pop.persons) / 12
+    assert 0.7 * per_month <= mean * SURVIVAL <= 1.3 * per_month
+
+
+def test_the_year_draws_conceptions_at_the_calibrated_rate(regions, codes):
+    from pims.lib.dates import age_on
+    from pims.synth.event_year import EventPlanner, monthly, pregnancy_rate
+    from pims.synth.generator import BIRTH_RATE
+
+    write_population(regions)
+    planner = EventPlanner(seed=5, year=YEAR, prefixes=["210124"], today=dt.date(YEAR, 12, 31), after=BASELINE)
+    planner.plan(f"{YEAR}-01")
+    expected = sum(
+        min(0.5, monthly(pregnancy_rate(age_on(p.birth, planner.start))) * planner.conception_scale)
+        for p in planner.reg.persons
+        if planner._at_risk(p, age_on(p.birth, planner.start))
+    )
+    assert planner.conception_target == pytest.approx(BIRTH_RATE * planner.reg.size / 12 / 0.894, rel=0.01)
+    assert expected == pytest.approx(planner.conception_target, rel=0.05)
