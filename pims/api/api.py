@@ -24,6 +24,7 @@ def _mount_routers():
     from pims.codes.api import router as codes_router
     from pims.events.api import router as events_router
     from pims.exchange.api import router as exchange_router
+    from pims.programmes.api import router as programmes_router
     from pims.regions.api import router as regions_router
     from pims.registry.api import router as registry_router
     from pims.search.api import router as search_router
@@ -37,6 +38,7 @@ def _mount_routers():
     api.add_router("/search", search_router)
     api.add_router("/stats", stats_router)
     api.add_router("/exchange", exchange_router)
+    api.add_router("/programmes", programmes_router)
 
 
 _mount_routers()

@@ -48,6 +48,8 @@ def _cycle(ctx):
         "programmes:roster_build",
         "programmes:stops",
         "programmes:changes",
+        "api:programmes_entries",
+        "api:programmes_stops",
     ],
 )
 def _cycles(ctx):
@@ -70,7 +72,7 @@ def _rosters(ctx):
     return [_cycle(ctx)["roster"].pk]
 
 
-@scope_targets.register("pk", routes=["programmes:person", "programmes:fact_new"])
+@scope_targets.register("pk", routes=["programmes:person", "programmes:fact_new", "api:programmes_person"])
 def _persons(ctx):
     return [_cycle(ctx)["person"].pk]
 
@@ -89,7 +91,7 @@ def _health_woman(ctx):
     return ctx.once("health_woman_a", make)
 
 
-@scope_targets.register("kind", routes=["programmes:health_"])
+@scope_targets.register("kind", routes=["programmes:health_", "api:programmes_health"])
 def _health_kinds(ctx):
     from pims.programmes.models import HealthServiceKind
     from pims.testing.scope_targets import Sample

@@ -259,3 +259,25 @@ def test_the_work_queues_name_each_levels_work_and_the_county_sees_the_death_sto
     [stop] = queues.county_stops(personas["county"])
     assert stop.count == 1 and stop.urgent and stop.detail == "死亡"
     assert stop.url == reverse("programmes:stops", args=[cycle.pk])
+
+
+def test_the_api_lists_cycles_entries_stops_and_a_persons_eligibility(county_cycle, personas, client_for):
+    cycle, families = county_cycle
+    clerk = client_for("clerk")
+    assert [c["year"] for c in clerk.get("/api/programmes/cycles").json()] == [2026]
+    items = clerk.get(f"/api/programmes/cycles/{cycle.pk}/entries").json()["items"]
+    assert {i["village_code"] for i in items} == {personas["clerk"].region.code} and len(items) == 4
+    assert items[0]["verdicts"][3]["rule"] == "R4"
+    res = clerk.get(f"/api/programmes/persons/{families[0][1].pk}/eligibility?year=2026").json()
+    assert [r["outcome"] for r in res] == ["pass", "fail"] and "programme.notice_days" not in res[0][
+        "unverified_parameters"
+    ]
+    assert clerk.get(f"/api/programmes/cycles/{cycle.pk}/stops").status_code == 404
+    assert client_for("county").get(f"/api/programmes/cycles/{cycle.pk}/stops").json() == []
+    outsider = client_for("outsider")
+    assert outsider.get(f"/api/programmes/persons/{families[0][1].pk}/eligibility").status_code == 404
+    assert (
+        personas["clerk"].region.code not in outsider.get(f"/api/programmes/cycles/{cycle.pk}/entries").content.decode()
+    )
+    assert client_for("clerk").get("/api/programmes/health/cancer_screening").status_code == 404
+    assert client_for("operator").get("/api/programmes/health/cancer_screening").status_code == 200
