@@ -4,6 +4,7 @@ from .base import ReportDef
 from .births import BirthsReport
 from .change import ChangeReport
 from .flow import FlowReport
+from .national import NationalPopulationReport
 from .population import PopulationReport
 from .progress import BaselineReport, ProgressReport
 from .quality import QualityReport
@@ -20,6 +21,7 @@ REPORTS: dict[str, ReportDef] = {
         BaselineReport(),
         ProgressReport(),
         QualityReport(),
+        NationalPopulationReport(),
     )
 }
 

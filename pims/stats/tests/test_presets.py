@@ -2,6 +2,7 @@
 10-01 → 03-31, named by the year they end in, on every report page, export
 and the API; the figures match an independent count of the events."""
 
+from django.db.models import Q
 from django.urls import reverse
 
 from pims.events.models import Event
@@ -48,3 +49,43 @@ def test_the_statistical_year_report_counts_the_events_approved_in_it(world, reg
     assert int(cells[("total", "births")]) == births >= 1
     api = county.get(reverse("api:stats_report", args=["change", code]), {"preset": f"stat_year:{year}"})
     assert api.status_code == 200
+
+
+def test_national_table_1_matches_an_independent_count(world, regions, client_for):
+    """国人口统1表 over the statistical year against counts taken another way
+    (persons, births and marriages rather than spells)."""
+    import datetime as dt
+
+    from pims.events.periods import last_day
+    from pims.registry.models import Birth, Person
+
+    year = int(THIS_MONTH[:4]) + (1 if THIS_MONTH[5:] >= "10" else 0)
+    first, _last = preset_months(f"stat_year:{year}")
+    county = client_for("county")
+    code = regions["county"].code
+    page = county.get(reverse("stats:report", args=["national1", code]), {"preset": f"stat_year:{year}"})
+    html = page.content.decode()
+    cells = page_cells(html)
+    assert "其中计划内" not in html  # a period after 2021-08
+    born = Event.objects.filter(
+        event_type="birth", review_status="approved", approved_period__gte=first, region_code__startswith=code[:6]
+    ).values("person_id")
+    births = Birth.objects.filter(child_id__in=born)
+    assert int(cells[("total", "births")]) == births.count()
+    start = dt.date.fromisoformat(first + "-01")
+    assert int(cells[("total", "late")]) == births.filter(child__birth_date__lt=start).count()
+    assert int(cells[("total", "order1")]) == births.filter(birth_order=1).count()
+    urban = births.filter(Q(mother__hukou_type__in=("1", "3")) | Q(father__hukou_type__in=("1", "3")))
+    assert int(cells[("total", "urban")]) == urban.count()
+    end = last_day(THIS_MONTH)
+    women = Person.objects.filter(
+        registered_code__startswith=code[:6],
+        status="1",
+        sex="2",
+        marital_status__in=("20", "21", "22", "23"),
+        birth_date__gt=dt.date(end.year - 50, end.month, end.day),
+        birth_date__lte=dt.date(end.year - 15, end.month, end.day),
+    )
+    assert int(cells[("total", "married_women")]) == women.count() > 0
+    old = county.get(reverse("stats:report", args=["national1", code]), {"period": "2020-10", "to": "2021-07"})
+    assert "其中计划内" in old.content.decode()
