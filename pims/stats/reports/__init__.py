@@ -4,7 +4,7 @@ from .base import ReportDef
 from .births import BirthsReport
 from .change import ChangeReport
 from .flow import FlowReport
-from .national import NationalPopulationReport
+from .national import NationalContraceptionReport, NationalPopulationReport
 from .population import PopulationReport
 from .progress import BaselineReport, ProgressReport
 from .quality import QualityReport
@@ -22,6 +22,7 @@ REPORTS: dict[str, ReportDef] = {
         ProgressReport(),
         QualityReport(),
         NationalPopulationReport(),
+        NationalContraceptionReport(),
     )
 }
 

@@ -1,4 +1,4 @@
-"""国人口统1表 年度人口与出生情况 — the historic national table (国统制〔2008〕78号,
+"""国人口统1表 年度人口与出生情况 and 国人口统2表 年度节育情况 — the historic national table (国统制〔2008〕78号,
 DOMAIN.md §9) in its printed columns, over the period chosen (normally the
 statistical year, 10-01 → 09-30: the 统计年度 preset).
 
@@ -10,13 +10,13 @@ ending before 2021-08, when births stopped being planned. 其中城镇: the coup
 attribution rule — a birth is urban if either parent holds a 非农业 hukou.
 """
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from pims.events.models import Spell
 
 from ..frame import Frame, born_aged
-from ..tables import Column, Section
+from ..tables import Column, Section, ratio
 from .base import Measure, ReportDef, grouped_counts, result, spell_base
 
 MARRIED = ("20", "21", "22", "23")
@@ -111,4 +111,101 @@ class NationalPopulationReport(ReportDef):
             [section],
             basis=_("%(kind)s；国统制〔2008〕78号 国人口统1表的口径（统计年度为上年 10 月 1 日至本年 9 月 30 日）")
             % {"kind": frame.params.kind_label},
+        )
+
+
+# --- 国人口统2表 年度节育情况 ------------------------------------------------------
+
+# The printed methods and the codes of the contraceptive_method table behind each.
+METHODS = [
+    ("vasectomy", _("男扎"), ("01",)),
+    ("tubal", _("女扎"), ("02",)),
+    ("iud", _("上环"), ("03",)),
+    ("implant", _("皮埋"), ("04",)),
+    ("pill", _("口服及注射"), ("05", "06")),
+    ("condom", _("避孕套"), ("07",)),
+    ("topical", _("外用药"), ("08",)),
+    ("other", _("其它"), ("99",)),
+]
+OPERATIONS = METHODS[:4]  # the operations of the period: sterilisations, IUD insertions, implants
+
+
+def _current_method(ref):
+    from pims.registry.models import Contraception
+
+    current = Contraception.objects.filter(woman_id=OuterRef("person_id"), start_date__lte=ref).filter(
+        Q(end_date__isnull=True) | Q(end_date__gt=ref)
+    )
+    return Subquery(current.order_by("-start_date", "-pk").values("method")[:1])
+
+
+def _women_q(frame: Frame) -> dict[str, Q]:
+    out = {"married_women": Q(), "any_method": Q(x_method__isnull=False) & ~Q(x_method="00")}
+    for key, _label, codes in METHODS:
+        out[key] = Q(x_method__in=codes)
+    return out
+
+
+def _operation_q() -> dict[str, Q]:
+    return {f"op_{key}": Q(method__in=codes) for key, _label, codes in OPERATIONS}
+
+
+def columns2() -> list[Column]:
+    return [
+        Column("married_women", _("已婚育龄妇女"), measure="married_women"),
+        Column("any_method", _("落实节育措施合计"), _("期末节育措施"), measure="any_method"),
+        *[Column(key, label, _("期末节育措施"), measure=key) for key, label, _c in METHODS],
+        Column("rate", _("综合节育率（%）"), fmt="dec1"),
+        *[Column(f"op_{key}", label, _("本期节育手术")) for key, label, _c in OPERATIONS],
+    ]
+
+
+class NationalContraceptionReport(ReportDef):
+    key = "national2"
+    number = 10
+    title = _("国人口统2表 年度节育情况")
+    description = _(
+        "历史国家报表：期末已婚育龄妇女的节育措施（男扎、女扎、上环、皮埋、口服及注射、避孕套、外用药、其它）和本期节育手术"
+    )
+    drillable = False
+
+    def base(self, frame: Frame):
+        p = frame.params
+        married = Q(person__sex="2", person__marital_status__in=MARRIED) & born_aged(p.ref, 15, 49)
+        return spell_base(frame, "stock_end").filter(married).annotate(x_method=_current_method(p.ref))
+
+    def run(self, frame: Frame):
+        from pims.registry.models import Contraception
+
+        p = frame.params
+        women = grouped_counts(self.base(frame), _women_q(frame))
+        ops = Contraception.objects.filter(start_date__gt=p.start_ref, start_date__lte=p.ref)
+        ops = frame.grouped(frame.scoped(ops, "woman__responsible_code"), "woman__responsible_code")
+        operations = grouped_counts(ops, _operation_q())
+        data: dict[str, dict] = {}
+        for g in set(women) | set(operations):
+            data[g] = {**women.get(g, {}), **operations.get(g, {})}
+
+        def derive(v: dict) -> dict:
+            return {"rate": ratio(v.get("any_method", 0), v.get("married_women", 0), 100)}
+
+        cols = columns2()
+        rows, total = frame.rows(data, cols, derive)
+        section = Section(
+            "main",
+            _("年度节育情况"),
+            _("区划"),
+            cols,
+            rows,
+            total,
+            note=_(
+                "期末节育措施：期末已婚育龄妇女（15–49 岁）当日在用的措施；综合节育率 = 落实节育措施合计 ÷ 已婚育龄妇女。"
+                "本期节育手术：期内开始的男扎、女扎、上环、皮埋（按妇女的责任区划）。"
+            ),
+        )
+        return result(
+            self,
+            frame,
+            [section],
+            basis=_("%(kind)s；国统制〔2008〕78号 国人口统2表的口径") % {"kind": frame.params.kind_label},
         )

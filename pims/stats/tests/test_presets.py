@@ -89,3 +89,37 @@ def test_national_table_1_matches_an_independent_count(world, regions, client_fo
     assert int(cells[("total", "married_women")]) == women.count() > 0
     old = county.get(reverse("stats:report", args=["national1", code]), {"period": "2020-10", "to": "2021-07"})
     assert "其中计划内" in old.content.decode()
+
+
+def test_national_table_2_counts_methods_and_operations(world, regions, client_for):
+    import datetime as dt
+
+    from pims.events.periods import last_day
+    from pims.registry.models import Contraception, Person
+
+    county = client_for("county")
+    code = regions["county"].code
+    year = int(THIS_MONTH[:4]) + (1 if THIS_MONTH[5:] >= "10" else 0)
+    first, _last = preset_months(f"stat_year:{year}")
+    cells = page_cells(
+        county.get(reverse("stats:report", args=["national2", code]), {"preset": f"stat_year:{year}"}).content.decode()
+    )
+    end = last_day(THIS_MONTH)
+    women = Person.objects.filter(
+        registered_code__startswith=code[:6],
+        status="1",
+        sex="2",
+        marital_status__in=("20", "21", "22", "23"),
+        birth_date__gt=dt.date(end.year - 50, end.month, end.day),
+        birth_date__lte=dt.date(end.year - 15, end.month, end.day),
+    )
+    in_use = Contraception.objects.filter(woman__in=women, start_date__lte=end).filter(
+        Q(end_date__isnull=True) | Q(end_date__gt=end)
+    )
+    assert int(cells[("total", "married_women")]) == women.count() > 0
+    assert int(cells[("total", "iud")]) == in_use.filter(method="03").values("woman").distinct().count()
+    start = dt.date.fromisoformat(first + "-01")
+    ops = Contraception.objects.filter(
+        woman__responsible_code__startswith=code[:6], start_date__gte=start, start_date__lte=end, method="03"
+    )
+    assert int(cells[("total", "op_iud")]) == ops.count()
