@@ -8,6 +8,7 @@ from django.urls import reverse
 from pims.events.models import Event
 from pims.lib import clock
 from pims.stats.forms import parse_params, preset_choices, preset_months
+from pims.stats.frame import years_before
 
 from .conftest import THIS_MONTH
 from .test_views import page_cells
@@ -83,8 +84,8 @@ def test_national_table_1_matches_an_independent_count(world, regions, client_fo
         status="1",
         sex="2",
         marital_status__in=("20", "21", "22", "23"),
-        birth_date__gt=dt.date(end.year - 50, end.month, end.day),
-        birth_date__lte=dt.date(end.year - 15, end.month, end.day),
+        birth_date__gt=years_before(end, 50),
+        birth_date__lte=years_before(end, 15),
     )
     assert int(cells[("total", "married_women")]) == women.count() > 0
     old = county.get(reverse("stats:report", args=["national1", code]), {"period": "2020-10", "to": "2021-07"})
@@ -110,8 +111,8 @@ def test_national_table_2_counts_methods_and_operations(world, regions, client_f
         status="1",
         sex="2",
         marital_status__in=("20", "21", "22", "23"),
-        birth_date__gt=dt.date(end.year - 50, end.month, end.day),
-        birth_date__lte=dt.date(end.year - 15, end.month, end.day),
+        birth_date__gt=years_before(end, 50),
+        birth_date__lte=years_before(end, 15),
     )
     in_use = Contraception.objects.filter(woman__in=women, start_date__lte=end).filter(
         Q(end_date__isnull=True) | Q(end_date__gt=end)
