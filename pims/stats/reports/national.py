@@ -14,8 +14,9 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from pims.events.models import Spell
+from pims.lib.dates import aged_q
 
-from ..frame import Frame, born_aged
+from ..frame import Frame
 from ..tables import Column, Section, ratio
 from .base import Measure, ReportDef, grouped_counts, result, spell_base
 
@@ -51,7 +52,9 @@ def _birth_q(frame: Frame) -> dict[str, Q]:
 
 
 def _stock_q(frame: Frame) -> dict[str, Q]:
-    married_women = Q(person__sex="2", person__marital_status__in=MARRIED) & born_aged(frame.params.ref, 15, 49)
+    married_women = Q(person__sex="2", person__marital_status__in=MARRIED) & aged_q(
+        frame.params.ref, 15, 49, "person__birth_date"
+    )
     return {"population": Q(), "married_women": married_women}
 
 
@@ -171,7 +174,7 @@ class NationalContraceptionReport(ReportDef):
 
     def base(self, frame: Frame):
         p = frame.params
-        married = Q(person__sex="2", person__marital_status__in=MARRIED) & born_aged(p.ref, 15, 49)
+        married = Q(person__sex="2", person__marital_status__in=MARRIED) & aged_q(p.ref, 15, 49, "person__birth_date")
         return spell_base(frame, "stock_end").filter(married).annotate(x_method=_current_method(p.ref))
 
     def run(self, frame: Frame):

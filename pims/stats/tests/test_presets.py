@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from pims.events.models import Event
 from pims.lib import clock
+from pims.lib.dates import years_before
 from pims.stats.forms import parse_params, preset_choices, preset_months
-from pims.stats.frame import years_before
 
 from .conftest import THIS_MONTH
 from .test_views import page_cells
