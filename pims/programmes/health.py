@@ -224,7 +224,7 @@ def services_import(*, actor, kind: str, data: bytes) -> ImportResult:
     """A CSV from the health department (公民身份号码, 服务日期, 状态[, 孩次]):
     persons found by the blind index of the ID within the actor's region (one
     query), every row checked first; nothing is recorded if any row is bad."""
-    from pims.registry.services import citizen_id_index
+    from pims.registry.personal import citizen_id_index
 
     if not has_capability(actor, Cap.RECORD_HEALTH_SERVICE) or kind not in HealthServiceKind.values:
         raise NotPermitted("record_health_service")

@@ -42,8 +42,8 @@ def sign_in(page, username: str, *, otp: bool = False) -> None:
 def roster_names(page, link) -> list[str]:
     with page.expect_download() as info:
         link.click()
-    ws = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).active
-    return sorted(r[3] for r in ws.iter_rows(min_row=4, values_only=True) if isinstance(r[0], int))
+    ws = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).worksheets[0]
+    return sorted(str(r[3]) for r in ws.iter_rows(min_row=4, values_only=True) if isinstance(r[0], int))
 
 
 def test_a_reward_year_from_candidates_to_the_roster_and_a_death_stop(browser_page, live_server):

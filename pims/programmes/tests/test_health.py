@@ -85,7 +85,7 @@ def test_premarital_lists_new_marriages_without_an_exam(regions, personas):
 
 def test_services_import_by_file_records_all_or_nothing(women, personas):
     from pims.lib.citizen_id import make_citizen_id
-    from pims.registry.services import citizen_id_index
+    from pims.registry.personal import citizen_id_index
 
     number = make_citizen_id("210124", women["35"].birth_date, 33, "2")
     women["35"].id_index = citizen_id_index(number)
