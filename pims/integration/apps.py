@@ -14,6 +14,7 @@ class IntegrationConfig(AppConfig):
         from .queues import register as register_queues
         from .sources.civil import rules as civil_rules  # noqa: F401
         from .sources.health import rules as health_rules  # noqa: F401
+        from .sources.police_changes import rules as police_change_rules  # noqa: F401
 
         register_queues()
 
@@ -42,6 +43,15 @@ class IntegrationConfig(AppConfig):
                 "integration:health_import",
                 Cap.IMPORT_DATA,
                 _("上传卫健部门的出生医学证明数据：对上的出生自动生成变更事件，对不上的记录进入待核对"),
+            ),
+        )
+        register_item(
+            "registry",
+            Item(
+                _("公安户口变动导入"),
+                "integration:police_changes_import",
+                Cap.IMPORT_DATA,
+                _("上传公安的户口变动数据：对上的迁出、死亡、注销自动生成变更事件，其余进入待核对"),
             ),
         )
         register_item(

@@ -38,6 +38,8 @@ from .services import (
     health_import,
     health_import_prepare,
     import_dir,
+    police_changes_import,
+    police_changes_import_prepare,
     police_import,
     police_import_prepare,
 )
@@ -148,8 +150,13 @@ def job_is_stale(job: ImportJob) -> bool:
     return (timezone.now() - job.updated_at).total_seconds() > STALE_AFTER
 
 
-QUEUE_KINDS = {"police": "police_import", "civil": "civil_import", "health": "health_import"}
-RUN = {"civil": civil_import, "health": health_import}
+QUEUE_KINDS = {
+    "police": "police_import",
+    "civil": "civil_import",
+    "health": "health_import",
+    "police_changes": "police_changes_import",
+}
+RUN = {"civil": civil_import, "health": health_import, "police_changes": police_changes_import}
 
 
 def import_launch(job: ImportJob) -> Job:
@@ -163,7 +170,11 @@ def import_launch(job: ImportJob) -> Job:
     )
 
 
-PREPARE = {"civil": civil_import_prepare, "health": health_import_prepare}
+PREPARE = {
+    "civil": civil_import_prepare,
+    "health": health_import_prepare,
+    "police_changes": police_changes_import_prepare,
+}
 
 
 def department_import_start(*, actor, kind: str, upload, mapping_upload=None) -> ImportJob:

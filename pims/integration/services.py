@@ -8,6 +8,11 @@ from pims.integration.pipeline.sql import insert_select
 from pims.integration.sources.civil.run import civil_import, civil_import_prepare, may_import_civil
 from pims.integration.sources.health.run import health_import, health_import_prepare, may_import_health
 from pims.integration.sources.police.run import police_import, police_import_prepare
+from pims.integration.sources.police_changes.run import (
+    may_import_police_changes,
+    police_changes_import,
+    police_changes_import_prepare,
+)
 
 __all__ = [
     "ImportRefused",
@@ -22,6 +27,9 @@ __all__ = [
     "may_import",
     "may_import_civil",
     "may_import_health",
+    "may_import_police_changes",
+    "police_changes_import",
+    "police_changes_import_prepare",
     "police_import",
     "police_import_prepare",
     "rejected_store",

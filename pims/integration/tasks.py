@@ -28,4 +28,4 @@ def police_import_job(ctx, *, import_job: int) -> dict:
 
 
 # The civil-affairs import runs the same way (launch.job_run picks the source by the job's kind).
-civil_import_job = health_import_job = police_import_job
+civil_import_job = health_import_job = police_changes_import_job = police_import_job

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/rejected/", views.import_rejected, name="import_rejected"),
     path("civil/", views.department_import, {"kind": "civil"}, name="civil_import"),
     path("health/", views.department_import, {"kind": "health"}, name="health_import"),
+    path("police-changes/", views.department_import, {"kind": "police_changes"}, name="police_changes_import"),
     path("review/", views.review_list, name="review_list"),
     path("review/<int:pk>/", views.review_detail, name="review_detail"),
 ]

@@ -54,6 +54,12 @@ KINDS: dict[str, Kind] = {
         Kind("programme_candidates", _("扶助对象资格判定"), "pims.programmes.services.candidates_job"),
         Kind("civil_import", _("民政婚姻登记导入"), "pims.integration.tasks.civil_import_job", max_failures=5),
         Kind("health_import", _("卫健出生医学证明导入"), "pims.integration.tasks.health_import_job", max_failures=5),
+        Kind(
+            "police_changes_import",
+            _("公安户口变动导入"),
+            "pims.integration.tasks.police_changes_import_job",
+            max_failures=5,
+        ),
     )
 }
 

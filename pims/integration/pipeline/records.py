@@ -78,6 +78,8 @@ class RecordSource:
     subject: tuple[str, str]
     # Roles a record may lack (a certificate that names no father).
     optional: tuple[str, ...] = ()
+    # Kinds a reviewer handles by hand (on the form): accepting marks them handled, nothing is filed.
+    manual: tuple[str, ...] = ()
 
 
 SOURCES: dict[str, RecordSource] = {}

@@ -52,12 +52,12 @@ def intake_record_accept(
         problems = [
             Problem(CHOOSE.format(label=label), field=role)
             for role, label in src.roles.items()
-            if record.kind != "revoke" and not acceptable(role)
+            if record.kind not in src.manual and not acceptable(role)
         ]
         if problems:
             raise Invalid(problems[0].message, problems=problems)
         record.decided_by, record.decided_at, record.decision_note = actor, timezone.now(), note
-        if record.kind == "revoke":
+        if record.kind in src.manual:
             record.state = S.NO_CHANGE
             record.save()
         else:

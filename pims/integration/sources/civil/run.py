@@ -103,6 +103,7 @@ CIVIL = register(
         duplicate=_duplicate,
         file=file_record,
         subject=("wife", "husband"),
+        manual=("revoke",),
     )
 )
 
