@@ -61,6 +61,38 @@ class Judged:
     problems: list[Violation] = field(default_factory=list)
 
 
+def judged_start(
+    source: SourceRow, columns: dict[str, int], kinds: dict[str, str], rules: tuple[str, str, str]
+) -> tuple[Judged, Callable | None]:
+    """The start every judge shares: the reader's problem, the kind (column
+    ``kind`` through `kinds`) and the day (column ``date``, not after today),
+    with the source's three rule ids for them. Returns the record and its
+    cell reader (None when the reader already rejected the row)."""
+    from pims.integration.format import normalise_date
+    from pims.integration.pipeline.columns import cell_reader
+    from pims.lib import clock
+    from pims.registry.checks.base import violation
+
+    out = Judged(source.line)
+    if source.problem is not None:
+        out.problems.append(source.problem)
+        return out, None
+    cell = cell_reader(source.cells, columns)
+    kind_text = cell("kind")
+    out.kind = kinds.get(kind_text, "")
+    if not out.kind:
+        out.problems.append(violation(rules[0], row=source.line, value=kind_text))
+    date_text = normalise_date(cell("date"))
+    try:
+        out.date = dt.date.fromisoformat(date_text)
+    except ValueError:
+        out.problems.append(violation(rules[1], row=source.line, value=date_text))
+    else:
+        if out.date > clock.today():
+            out.problems.append(violation(rules[2], row=source.line, value=date_text))
+    return out, cell
+
+
 @dataclass(frozen=True)
 class RecordSource:
     kind: str  # ImportJob.kind

@@ -5,12 +5,10 @@ them) or the rules it breaks, each naming the line, the column and the rule."""
 import datetime as dt
 
 from pims.integration.format import normalise_date
-from pims.integration.pipeline.columns import cell_reader
 from pims.integration.pipeline.match import FilePerson, parse_id
-from pims.integration.pipeline.records import Judged
+from pims.integration.pipeline.records import Judged, judged_start
 from pims.integration.reader import SourceRow
 from pims.lib import citizen_id as cid
-from pims.lib import clock
 from pims.lib.citizen_id import mask_citizen_id
 from pims.registry.checks.base import violation
 from pims.registry.personal import CITIZEN_ID, citizen_id_index
@@ -25,24 +23,9 @@ EXPECTED_SEX = {"husband": "1", "wife": "2"}
 
 def judge_row(source: SourceRow, columns: dict[str, int]) -> Judged:
     line = source.line
-    out = Judged(line)
-    if source.problem is not None:
-        out.problems.append(source.problem)
+    out, cell = judged_start(source, columns, KINDS, ("M01", "M02", "M03"))
+    if cell is None:
         return out
-    cell = cell_reader(source.cells, columns)
-
-    kind_text = cell("kind")
-    out.kind = KINDS.get(kind_text, "")
-    if not out.kind:
-        out.problems.append(violation("M01", row=line, value=kind_text))
-    date_text = normalise_date(cell("date"))
-    try:
-        out.date = dt.date.fromisoformat(date_text)
-    except ValueError:
-        out.problems.append(violation("M02", row=line, value=date_text))
-    else:
-        if out.date > clock.today():
-            out.problems.append(violation("M03", row=line, value=date_text))
     out.doc_number = cell("doc_number")
     if not out.doc_number:
         out.problems.append(violation("M04", row=line))

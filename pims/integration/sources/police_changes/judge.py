@@ -3,15 +3,11 @@ encrypted, blind-indexed and masked as the register stores it) or the rules
 it breaks. A change is known by its kind, person and day (the file has no
 document number): that is the record's document key."""
 
-import datetime as dt
-
 from pims.integration.format import normalise_date
-from pims.integration.pipeline.columns import cell_reader
 from pims.integration.pipeline.match import FilePerson, parse_id
-from pims.integration.pipeline.records import Judged
+from pims.integration.pipeline.records import Judged, judged_start
 from pims.integration.reader import SourceRow
 from pims.lib import citizen_id as cid
-from pims.lib import clock
 from pims.lib.citizen_id import mask_citizen_id
 from pims.registry.checks.base import violation
 from pims.registry.personal import CITIZEN_ID, citizen_id_index
@@ -24,23 +20,9 @@ SEXES = {"男": "1", "女": "2", "1": "1", "2": "2"}
 
 def judge_row(source: SourceRow, columns: dict[str, int]) -> Judged:
     line = source.line
-    out = Judged(line)
-    if source.problem is not None:
-        out.problems.append(source.problem)
+    out, cell = judged_start(source, columns, KINDS, ("G01", "G02", "G03"))
+    if cell is None:
         return out
-    cell = cell_reader(source.cells, columns)
-    kind_text = cell("kind")
-    out.kind = KINDS.get(kind_text, "")
-    if not out.kind:
-        out.problems.append(violation("G01", row=line, value=kind_text))
-    date_text = normalise_date(cell("date"))
-    try:
-        out.date = dt.date.fromisoformat(date_text)
-    except ValueError:
-        out.problems.append(violation("G02", row=line, value=date_text))
-    else:
-        if out.date > clock.today():
-            out.problems.append(violation("G03", row=line, value=date_text))
     name = cell("name")
     if not name:
         out.problems.append(violation("G04", row=line))
@@ -61,7 +43,7 @@ def judge_row(source: SourceRow, columns: dict[str, int]) -> Judged:
     if out.kind == "cancel" and not reason:
         out.problems.append(violation("G09", row=line))
     index = citizen_id_index(number) if number else ""
-    out.doc_number = f"{out.date.isoformat() if out.date else date_text}:{index[:40]}"
+    out.doc_number = f"{out.date.isoformat() if out.date else cell('date')}:{index[:40]}"
     out.authority = "公安"
     out.people["person"] = FilePerson(name=name, sex=sex or (parsed.sex if parsed else ""), birth_date=birth,
                                       raw_id=raw_id)  # fmt: skip
