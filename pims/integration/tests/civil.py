@@ -31,9 +31,15 @@ def single(personas, village, *, number, name, sex, birth: dt.date, seq: int):
     return hh.members.get(), number_id
 
 
-def row(kind="结婚", date="2027-02-10", doc="J210124-2027-000001", husband=None, wife=None, **extra) -> dict:
+def days_ago(n: int) -> str:
+    from pims.lib import clock
+
+    return (clock.today() - dt.timedelta(days=n)).isoformat()
+
+
+def row(kind="结婚", date=None, doc="J210124-2027-000001", husband=None, wife=None, **extra) -> dict:
     """One record as civil affairs writes it; `husband` / `wife`: (name, ID, sex, birth date)."""
-    out = {"业务类型": kind, "登记日期": date, "登记机关": "法库县民政局", "结婚证字号": doc}
+    out = {"业务类型": kind, "登记日期": date or days_ago(21), "登记机关": "法库县民政局", "结婚证字号": doc}
     for label, party in (("男方", husband), ("女方", wife)):
         name, number, sex, birth = party or ("", "", "", "")
         out |= {f"{label}姓名": name, f"{label}公民身份号码": number, f"{label}性别": sex, f"{label}出生日期": birth,

@@ -12,11 +12,16 @@ from pims.events.models import ChangeReport, Event, EventType
 from pims.events.tests.conftest import approved_household, members
 from pims.integration.models import ImportJob, IntakeRecord
 from pims.integration.services import ImportRefused, civil_import
+from pims.lib import clock
 from pims.registry.models import Marriage, Person
 
-from .civil import legacy, row, single, write
+from .civil import days_ago, legacy, row, single, write
 
 S = IntakeRecord.State
+
+
+def tomorrow() -> str:
+    return (clock.today() + dt.timedelta(days=1)).isoformat()
 
 
 @pytest.fixture
@@ -50,13 +55,13 @@ def test_an_exact_marriage_becomes_a_civil_event_the_township_approves(couple, p
     assert record.region_code == zhao.registered_code
     event = record.event
     assert (event.event_type, event.source, event.review_status) == (EventType.MARRIAGE, "civil", "pending")
-    assert event.effective_date == dt.date(2027, 2, 10)
+    assert event.effective_date == dt.date.fromisoformat(days_ago(21))
     report = event.report
     assert (report.source, report.region_code) == ("civil", "210124101000")
     # The township's reviewer approves the civil report like any other.
     events.change_report_submit(actor=personas["county"], report=report)
     events.change_report_approve(actor=personas["reviewer"], report=ChangeReport.objects.get(pk=report.pk))
-    assert Marriage.objects.filter(husband=wang, wife=zhao, date=dt.date(2027, 2, 10)).exists()
+    assert Marriage.objects.filter(husband=wang, wife=zhao, date=dt.date.fromisoformat(days_ago(21))).exists()
     assert set(Person.objects.filter(pk__in=[wang.pk, zhao.pk]).values_list("marital_status", flat=True)) == {"21"}
 
 
@@ -111,7 +116,7 @@ def test_bad_rows_are_rejected_with_their_rule_and_every_good_row_is_kept(couple
     rows = [
         row("订婚", doc="A1", husband=h, wife=w),  # 2 M01
         row(date="2027-02-30", doc="A2", husband=h, wife=w),  # 3 M02
-        row(date="2027-12-01", doc="A3", husband=h, wife=w),  # 4 M03
+        row(date=tomorrow(), doc="A3", husband=h, wife=w),  # 4 M03
         row(doc="", husband=h, wife=w),  # 5 M04
         row(doc="A5", husband=("", wang_id, "男", ""), wife=w),  # 6 M05
         row(doc="A6", husband=("王五", "", "男", ""), wife=w),  # 7 M06
@@ -137,7 +142,7 @@ def test_bad_rows_are_rejected_with_their_rule_and_every_good_row_is_kept(couple
 
 def test_an_under_age_marriage_is_refused_by_the_events_engine(codes, personas, regions, tmp_path):
     young, young_id = single(personas, regions["village_a1"], number="0201", name="孙七", sex="1",
-                             birth=dt.date(2006, 1, 1), seq=51)  # fmt: skip
+                             birth=dt.date(clock.today().year - 20, 1, 1), seq=51)  # fmt: skip
     bride, bride_id = single(personas, regions["village_a1"], number="0202", name="周八", sex="2",
                              birth=dt.date(2000, 1, 1), seq=62)  # fmt: skip
     path = write(tmp_path / "u.csv", [row(husband=("孙七", young_id, "男", ""), wife=("周八", bride_id, "女", ""))])

@@ -12,12 +12,19 @@ from pims.events.tests.conftest import approved_household, members
 from pims.integration.models import IntakeRecord
 from pims.integration.services import ImportRefused, intake_record_accept, police_changes_import
 from pims.integration.sources.police_changes.columns import COLUMNS
+from pims.lib import clock
 from pims.lib.citizen_id import make_citizen_id
 
 from . import civil
-from .civil import legacy
+from .civil import days_ago, legacy
 
 S = IntakeRecord.State
+
+
+def tomorrow() -> str:
+    return (clock.today() + dt.timedelta(days=1)).isoformat()
+
+
 HEADERS = [c.header for c in COLUMNS]
 HEAD_ID = make_citizen_id("210124", dt.date(1985, 6, 15), 11, "1")
 WIFE_ID = make_citizen_id("210124", dt.date(1988, 4, 2), 22, "2")
@@ -28,8 +35,8 @@ def family(codes, personas, regions):
     return members(approved_household(personas, regions["village_a1"]))
 
 
-def change(kind="死亡注销", date="2027-02-11", number=WIFE_ID, name="李四", **extra) -> dict:
-    return {"变动类型": kind, "变动日期": date, "公民身份号码": number, "姓名": name, "性别": "", "出生日期": "",
+def change(kind="死亡注销", date=None, number=WIFE_ID, name="李四", **extra) -> dict:
+    return {"变动类型": kind, "变动日期": date or days_ago(20), "公民身份号码": number, "姓名": name, "性别": "", "出生日期": "",
             "户号": "0001", "迁自/迁往地址": "", "迁自/迁往区划代码": "", "原因": ""} | extra  # fmt: skip
 
 
@@ -78,11 +85,11 @@ def test_bad_change_rows_are_rejected_with_their_rule(family, personas, tmp_path
     rows = [
         change("户口冻结"),  # 2 G01
         change(date="2027-13-01"),  # 3 G02
-        change(date="2027-06-01"),  # 4 G03
-        change(date="2027-02-01", name=""),  # 5 G04
+        change(date=tomorrow()),  # 4 G03
+        change(date=days_ago(30), name=""),  # 5 G04
         change(number="210124198804020000"),  # 6 G05
-        change(date="2027-02-02", 性别="男"),  # 7 G06
-        change(date="2027-02-03", 出生日期="1988-04-03"),  # 8 G07
+        change(date=days_ago(31), 性别="男"),  # 7 G06
+        change(date=days_ago(32), 出生日期="1988-04-03"),  # 8 G07
         change("迁出", number=HEAD_ID, name="张三"),  # 9 G08
         change("迁出", number=HEAD_ID, name="张三"),  # 10 G08
         change("其他注销"),  # 11 G09
