@@ -126,3 +126,52 @@ def health_xlsx(title: str, rows: list[dict]) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+ENTRY_HEADER = [
+    "序号",
+    "村",
+    "姓名",
+    "性别",
+    "出生年份",
+    "公民身份号码",
+    "环节",
+    "变动",
+    "资格判定",
+    "未通过或缺少资料的理由",
+]
+
+
+def entries_xlsx(cycle: Cycle, entries) -> bytes:
+    """The candidate / entry list with the reasons (the review worksheet)."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("对象名单")
+    ws.append(spreadsheet.xlsx_row(ws, [f"{cycle.year} 年度{Programme(cycle.programme).label}对象名单"]))
+    ws.append(spreadsheet.xlsx_row(ws, ENTRY_HEADER))
+    rows = list(entries)
+    names = _names({e.village_code for e in rows})
+    for i, e in enumerate(rows, start=1):
+        p = e.person
+        reasons = "；".join(text for _rule, outcome, text in e.verdicts if outcome != "pass")
+        ws.append(
+            spreadsheet.xlsx_row(
+                ws,
+                [
+                    i,
+                    names.get(e.village_code, e.village_code),
+                    p.name,
+                    SEX.get(p.sex, ""),
+                    p.birth_date.year,
+                    p.id_masked,
+                    e.get_stage_display(),
+                    e.get_change_display(),
+                    "符合条件" if e.outcome == "pass" else "待补充资料",
+                    reasons,
+                ],
+            )
+        )
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -102,6 +102,14 @@ def entry_list(request, pk):
     stage = request.GET.get("stage", "")
     if stage in Stage.values:
         entries = entries.filter(stage=stage)
+    if request.GET.get("format") == "xlsx":
+        data = exports.entries_xlsx(cycle, entries)
+        audit_request(
+            request, action=Action.EXPORT, obj=cycle, region_code=request.user.region.code, detail={"list": "entries"}
+        )
+        resp = HttpResponse(data, content_type=exports.XLSX)
+        resp["Content-Disposition"] = content_disposition(f"对象名单-{cycle.year}.xlsx")
+        return resp
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     user = request.user
     context = {

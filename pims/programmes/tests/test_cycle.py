@@ -281,3 +281,17 @@ def test_the_api_lists_cycles_entries_stops_and_a_persons_eligibility(county_cyc
     )
     assert client_for("clerk").get("/api/programmes/health/cancer_screening").status_code == 404
     assert client_for("operator").get("/api/programmes/health/cancer_screening").status_code == 200
+
+
+def test_the_entry_list_exports_to_excel_with_the_reasons_and_is_audited(county_cycle, personas, client_for):
+    cycle, families = county_cycle
+    resp = client_for("clerk").get(reverse("programmes:entries", args=[cycle.pk]) + "?format=xlsx")
+    ws = load_workbook(io.BytesIO(resp.content)).worksheets[0]
+    rows = [r for r in ws.iter_rows(min_row=3, values_only=True) if isinstance(r[0], int)]
+    assert len(rows) == 4 and {r[1] for r in rows} == {personas["clerk"].region.name}
+    assert AuditEntry.objects.filter(action=Action.EXPORT, detail__list="entries").exists()
+    outsider = client_for("outsider").get(reverse("programmes:entries", args=[cycle.pk]) + "?format=xlsx")
+    names = [
+        r[2] for r in load_workbook(io.BytesIO(outsider.content)).worksheets[0].iter_rows(min_row=3, values_only=True)
+    ]
+    assert len([n for n in names if n]) == 2  # township B's couple only
