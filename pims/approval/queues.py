@@ -1,6 +1,6 @@
 """The approval's work-queue sources (pims.web.queues): a township reviewer's
-finished month still to approve; a county administrator's approved months
-still to accept. Two queries at most per user."""
+finished month whose work is all done, still to approve; a county
+administrator's approved months still to accept. A few counts per user."""
 
 from __future__ import annotations
 
@@ -30,7 +30,9 @@ def months_to_approve(user) -> list[QueueItem]:
     period = selectors.recent_periods(1)[0]
     township = user.region
     approval = selectors.approval_of(township, period)
-    if approval.state != ApprovalState.OPEN:
+    # Only once the month's work is done is the approval itself what waits
+    # (missing reports and forms to review are on the queues of their own).
+    if approval.state != ApprovalState.OPEN or not selectors.open_work(township, period).empty:
         return []
     url = reverse("approval:overview") + f"?period={period}"
     return [

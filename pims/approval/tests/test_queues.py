@@ -23,3 +23,13 @@ def test_others_get_no_approval_items(personas, regions, month_done):
     services.period_approve(actor=personas["reviewer"], township=regions["township_a"], period=PERIOD)
     for who in ("clerk", "operator", "outsider", "sysadmin", "auditor"):
         assert queues.months_to_approve(personas[who]) == [] and queues.months_to_accept(personas[who]) == []
+
+
+def test_no_approval_item_while_the_months_work_is_open(personas, clerks, regions):
+    from .conftest import file_village_report
+
+    assert queues.months_to_approve(personas["reviewer"]) == []  # no village has reported
+    file_village_report(clerks["village_a1"], regions["village_a1"], approve_by=personas["reviewer"])
+    assert queues.months_to_approve(personas["reviewer"]) == []  # village A2 has not
+    file_village_report(clerks["village_a2"], regions["village_a2"], approve_by=personas["reviewer"])
+    assert len(queues.months_to_approve(personas["reviewer"])) == 1
