@@ -510,7 +510,10 @@ def bench(vendor: str) -> int:
     assert all(row.values["balance"] == 0 for row in r2.section("main").all_rows())
 
     t0 = time.perf_counter()
-    closes = [services.month_close(actor=user, region=county, period=p).pk for p in (previous_period(last), last)]
+    closes = [
+        services.month_close(actor=user, region=county, period=p, override_reason="基准测试：合成数据无村报告").pk
+        for p in (previous_period(last), last)
+    ]
     print(f"bench: month_close_two_months {time.perf_counter() - t0:.2f} s")
     c1 = measure("report1_closed_county", lambda: report(PopulationReport(), county, user), scan_stock)
     c2 = measure("report2_closed_county", lambda: report(ChangeReport(), county, user), scan_all)

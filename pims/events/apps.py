@@ -11,6 +11,9 @@ class EventsConfig(AppConfig):
         from pims.web.modules import Item, register_item
 
         from .handlers import catalogue  # noqa: F401  (event rules join the catalogue)
+        from .queues import register as register_queues
+
+        register_queues()
 
         register_item(
             "registry",

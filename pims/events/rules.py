@@ -14,11 +14,13 @@ whose jurisdiction covers the report's region, who did not file it.
 import datetime as dt
 
 from pims.accounts.roles import Cap, has_capability
+from pims.lib import clock
 from pims.params.policy import change_report_due_day
 from pims.regions.models import Level
 from pims.regions.scope import code_in_scope
 
 from .models import Event, EventType
+from .periods import period_of, previous_period
 
 Source = Event.Source
 T = EventType
@@ -49,6 +51,16 @@ def due_day(on: dt.date) -> int:
     """A month's report is due by this day of the month `on` falls in (the
     month after the report's), as the parameter table says for that month."""
     return change_report_due_day(on)
+
+
+def reporting_period(today: dt.date | None = None) -> str:
+    """The month a change report filed today is for — the one rule every page
+    uses (new reports, 报送情况, the work queue): last month until its due day
+    (inclusive, from the parameter table), this month after it. The seed's
+    monthly cycle: villages report the month just ended by the due day."""
+    today = today or clock.today()
+    this_month = period_of(today)
+    return previous_period(this_month) if today.day <= due_day(today) else this_month
 
 
 def sources_for(user) -> list[str]:

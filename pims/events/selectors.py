@@ -208,6 +208,20 @@ def report_due_date(period: str) -> dt.date:
     return month.replace(day=rules.due_day(month))
 
 
+def villages_without_report(prefix: str, period: str) -> QuerySet[Region]:
+    """The active villages under `prefix` with no village report (信息变更单 of
+    source village, in any state) for `period` — a village with no changes
+    files an empty one. Month close refuses while there are any."""
+    reported = ChangeReport.objects.filter(
+        region_code__startswith=prefix, period=period, source=Event.Source.VILLAGE
+    ).values("region_id")
+    return (
+        Region.objects.filter(code__startswith=prefix, level=Level.VILLAGE, valid_to__isnull=True)
+        .exclude(pk__in=reported)
+        .order_by("code")
+    )
+
+
 @dataclass
 class VillageStatus:
     village: Region

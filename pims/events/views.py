@@ -24,7 +24,7 @@ from pims.web.errors import refusals_as_messages
 from . import rules, selectors, services
 from .handlers import handler_for
 from .models import Event, EventType, ReportState, Spell
-from .periods import is_period, period_of, previous_period
+from .periods import is_period, period_of
 from .widgets import attach_comments, event_widgets, villages_for
 
 
@@ -65,11 +65,17 @@ def report_list(request):
             "states": ReportState.choices,
             "state": state,
             "period": period,
-            "this_month": period_of(clock.today()),
+            "this_month": rules.reporting_period(),
+            **_period_rule(),
             "sources": [(s, Event.Source(s).label) for s in sources],
             "regions": regions if sources else [],
         },
     )
+
+
+def _period_rule() -> dict:
+    """What pages say about the month rule (events/_period_rule.html)."""
+    return {"due_day": rules.due_day(clock.today()), "reporting_period": rules.reporting_period()}
 
 
 def _can_file(user, report) -> bool:
@@ -259,7 +265,7 @@ def village_status(request):
     township = access_region(user, code) if code else townships.first()
     if township is None or township.level != Level.TOWNSHIP:
         raise Http404
-    period = _period(request, previous_period(period_of(clock.today())))
+    period = _period(request, rules.reporting_period())
     return render(
         request,
         "events/village_status.html",
@@ -270,6 +276,7 @@ def village_status(request):
             "due": selectors.report_due_date(period),
             "rows": selectors.village_report_status(user=user, township=township, period=period),
             "can_review": has_capability(user, Cap.REVIEW),
+            **_period_rule(),
         },
     )
 

@@ -29,6 +29,10 @@ class MonthClose(models.Model):
     )
     reopened_at = models.DateTimeField(_("撤销月结时间"), null=True, blank=True)
     reopen_reason = models.TextField(_("撤销原因"), blank=True)
+    # Closed although these villages had not reported ([{"code", "name"}]):
+    # only with the administrator's stated reason, both audited.
+    missing_villages = models.JSONField(_("未报送的村"), default=list, blank=True)
+    override_reason = models.TextField(_("缺报仍月结的原因"), blank=True)
 
     class Meta:
         ordering = ["-period", "region_code", "-closed_at"]

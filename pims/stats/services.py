@@ -19,6 +19,7 @@ from pims.audit.services import audit_record
 from pims.events.models import ChangeReport, Spell
 from pims.events.models.report import OPEN_STATES
 from pims.events.periods import is_period, last_day, period_of
+from pims.events.selectors import villages_without_report
 from pims.lib import clock
 from pims.lib.errors import Conflict, Invalid, NotPermitted
 from pims.regions.models import Level
@@ -170,10 +171,16 @@ def _write_migrants(close: MonthClose) -> None:
         _write_cells(ClosedMigrant, {"close_id": close.pk, "side": side}, qs, columns)
 
 
-def month_close(*, actor, region, period: str) -> MonthClose:
-    """Close a county's month once it is over and every change report of
-    the month in the county is approved. Writes the month's cells for both
-    kinds of population in one transaction, with its audit row."""
+def month_close(*, actor, region, period: str, override_reason: str = "") -> MonthClose:
+    """Close a county's month once it is over, every change report of the
+    month in the county is approved and every village has reported. Writes
+    the month's cells for both kinds of population in one transaction, with
+    its audit row.
+
+    With villages missing it is refused, unless the administrator gives
+    `override_reason`: the close then records the missing villages and the
+    reason, and its audit row names both."""
+    override_reason = (override_reason or "").strip()
     if not can_close(actor) or region.level != Level.COUNTY or not region.code.startswith(actor.region.prefix):
         raise NotPermitted(errors.CLOSE_NOT_YOURS)
     if not is_period(period):
@@ -186,6 +193,12 @@ def month_close(*, actor, region, period: str) -> MonthClose:
         ).count()
         if open_reports:
             raise Conflict(errors.CLOSE_REPORTS_OPEN, period=period, n=open_reports)
+        missing = [{"code": v.code, "name": v.name} for v in villages_without_report(region.prefix, period)]
+        if missing and not override_reason:
+            names = "、".join(v["name"] for v in missing[:10]) + ("等" if len(missing) > 10 else "")
+            raise Conflict(errors.CLOSE_VILLAGES_MISSING, period=period, n=len(missing), villages=names)
+        if missing and len(override_reason) < 4:
+            raise Invalid(errors.CLOSE_OVERRIDE_NEEDS_REASON)
         if (
             MonthClose.objects.select_for_update()
             .filter(region_code=region.code, period=period, reopened_at__isnull=True)
@@ -193,7 +206,13 @@ def month_close(*, actor, region, period: str) -> MonthClose:
         ):
             raise Conflict(errors.CLOSE_ALREADY, region=region.name, period=period)
         close = MonthClose.objects.create(
-            region=region, region_code=region.code, period=period, closed_by=actor, closed_at=clock.now()
+            region=region,
+            region_code=region.code,
+            period=period,
+            closed_by=actor,
+            closed_at=clock.now(),
+            missing_villages=missing,
+            override_reason=override_reason if missing else "",
         )
         total = 0
         with report_session():
@@ -211,7 +230,8 @@ def month_close(*, actor, region, period: str) -> MonthClose:
             action=Action.CREATE,
             obj=close,
             region_code=region.code,
-            detail={"transition": "close", "period": period, "spells": total},
+            detail={"transition": "close", "period": period, "spells": total}
+            | ({"missing_villages": missing, "override_reason": override_reason[:500]} if missing else {}),
         )
     return close
 

@@ -212,10 +212,21 @@ def close_create(request):
     _require_closer(request.user)
     period = (request.POST.get("period") or "").strip()
     with refusals_as_messages(request):
-        close = services.month_close(actor=request.user, region=request.user.region, period=period)
+        close = services.month_close(
+            actor=request.user,
+            region=request.user.region,
+            period=period,
+            override_reason=request.POST.get("override_reason", ""),
+        )
         messages.success(
             request, _("%(region)s %(period)s 已月结。") % {"region": close.region.name, "period": close.period}
         )
+        if close.missing_villages:
+            messages.warning(
+                request,
+                _("本次月结时以下村未报送信息变更单，已记入审计日志：%(villages)s")
+                % {"villages": "、".join(v["name"] for v in close.missing_villages)},
+            )
     return redirect("stats:close_list")
 
 

@@ -13,6 +13,7 @@ from pims.audit.models import AuditEntry
 from pims.events import services as events
 from pims.events.models import ChangeReport, Event, Spell
 from pims.events.periods import previous_period
+from pims.lib import clock
 from pims.lib.errors import Conflict, Invalid, NotPermitted
 from pims.registry.models import Person
 from pims.stats import errors, selectors, services
@@ -21,6 +22,31 @@ from pims.stats.models import ClosedStock, MonthClose
 from pims.testing.errors import refused
 
 from .conftest import LAST_MONTH, THIS_MONTH, TODAY
+
+TODAY_AWARE = clock.now()
+
+
+@pytest.fixture(autouse=True)
+def every_village_reported(db, personas):
+    """Every village filed its (empty) report for the months these tests close
+    — month close refuses while a village has not reported (tested below).
+    Written directly: the state the services would reach, without their steps."""
+    from pims.regions.models import Level, Region
+
+    made = []
+    for village in Region.objects.filter(level=Level.VILLAGE):
+        for period in (previous_period(LAST_MONTH), LAST_MONTH, THIS_MONTH):
+            made.append(
+                ChangeReport(
+                    region=village,
+                    region_code=village.code,
+                    period=period,
+                    state="approved",
+                    created_by=personas["county"],
+                    submitted_at=TODAY_AWARE,
+                )
+            )
+    ChangeReport.objects.bulk_create(made)
 
 
 def correct_sex(personas, regions, *changes):
@@ -202,3 +228,40 @@ def test_reclose_recounts_a_closed_month_through_an_audited_reopen(past_world, p
     assert MonthClose.objects.filter(period=LAST_MONTH).count() == 2
     reopen = AuditEntry.objects.get(object_type="stats.monthclose", detail__transition="reopen")
     assert reopen.detail["reason"] == "户规模口径修正"
+
+
+def test_close_is_refused_while_villages_have_not_reported_or_closed_with_an_audited_override(
+    world, personas, regions, client_for
+):
+    county = personas["county"]
+    ChangeReport.objects.filter(region=regions["village_a2"], period=LAST_MONTH).delete()
+    ChangeReport.objects.filter(region=regions["village_b1"], period=LAST_MONTH).delete()
+    with refused(Conflict, errors.CLOSE_VILLAGES_MISSING) as exc:
+        services.month_close(actor=county, region=regions["county"], period=LAST_MONTH)
+    assert "拉马桥村委会" in str(exc.value) and "三面船村委会" in str(exc.value) and "2 个村" in str(exc.value)
+    with refused(Invalid, errors.CLOSE_OVERRIDE_NEEDS_REASON):
+        services.month_close(actor=county, region=regions["county"], period=LAST_MONTH, override_reason="好")
+    assert not MonthClose.objects.exists()
+
+    page = client_for("county")
+    refusal = page.post(reverse("stats:close_create"), {"period": LAST_MONTH}, follow=True).content.decode()
+    assert "拉马桥村委会" in refusal and not MonthClose.objects.exists()
+    reason = "拉马桥村撤并中，经县局同意先行月结"
+    page.post(reverse("stats:close_create"), {"period": LAST_MONTH, "override_reason": reason})
+    close = MonthClose.objects.get()
+    assert [v["name"] for v in close.missing_villages] == ["拉马桥村委会", "三面船村委会"]
+    assert close.override_reason == reason
+    entry = AuditEntry.objects.get(object_type="stats.monthclose", detail__transition="close")
+    assert entry.actor == county and entry.detail["override_reason"] == reason
+    assert {v["code"] for v in entry.detail["missing_villages"]} == {"210124101201", "210124102200"}
+    listing = page.get(reverse("stats:close_list")).content.decode()
+    assert "缺报仍月结" in listing and reason in listing
+
+
+def test_close_needs_no_override_once_every_village_reported(world, personas, regions):
+    close = services.month_close(
+        actor=personas["county"], region=regions["county"], period=LAST_MONTH, override_reason="不需要的原因"
+    )
+    assert close.missing_villages == [] and close.override_reason == ""
+    entry = AuditEntry.objects.get(object_type="stats.monthclose", detail__transition="close")
+    assert "missing_villages" not in entry.detail

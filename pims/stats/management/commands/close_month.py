@@ -1,4 +1,4 @@
-"""manage.py close_month REGION YYYY-MM [--user NAME] [--reopen | --reclose] [--reason TEXT]
+"""manage.py close_month REGION YYYY-MM [--user NAME] [--reopen | --reclose] [--reason TEXT] [--override-reason TEXT]
 
 Close (or reopen) a county's month with the same service as the page; the
 acting user is a county administrator of that county (by default the only
@@ -27,8 +27,13 @@ class Command(BaseCommand):
         parser.add_argument("--reopen", action="store_true", help="撤销该月的月结")
         parser.add_argument("--reclose", action="store_true", help="撤销该月的月结并重新月结（按现行口径重算）")
         parser.add_argument("--reason", default="", help="撤销原因（撤销或重新月结时必填）")
+        parser.add_argument(
+            "--override-reason", default="", help="有村未报送变更单仍要月结时的原因（缺报的村和原因记入审计日志）"
+        )
 
-    def handle(self, *args, region, period, user=None, reopen=False, reclose=False, reason="", **options):
+    def handle(
+        self, *args, region, period, user=None, reopen=False, reclose=False, reason="", override_reason="", **options
+    ):
         county = Region.objects.filter(code=region, valid_to__isnull=True).first()
         if county is None:
             raise CommandError(f"区划 {region} 不存在")
@@ -43,13 +48,13 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     month_reopen(actor=actor, close=close, reason=reason)
                     if reclose:
-                        close = month_close(actor=actor, region=county, period=period)
+                        close = month_close(actor=actor, region=county, period=period, override_reason=override_reason)
                 if reclose:
                     self.stdout.write(f"{county.name} {period} 已重新月结：月末人数（户籍+常住）{close.spells}")
                 else:
                     self.stdout.write(f"{county.name} {period} 的月结已撤销")
             else:
-                close = month_close(actor=actor, region=county, period=period)
+                close = month_close(actor=actor, region=county, period=period, override_reason=override_reason)
                 self.stdout.write(f"{county.name} {period} 已月结：月末人数（户籍+常住）{close.spells}")
         except PimsError as exc:
             raise CommandError(str(exc)) from None
