@@ -61,7 +61,10 @@ _CACHE_LIMIT = 200
 
 
 def code_cache_clear() -> None:
+    from .names import names_cache_clear
+
     _CACHE.clear()
+    names_cache_clear()
 
 
 def _current_entries(table_key: str) -> tuple[Code, ...]:

@@ -30,6 +30,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from pims.accounts.roles import Cap, has_capability
+from pims.codes.names import code_label
 from pims.lib import clock
 from pims.regions.models import Level, Region
 from pims.regions.scope import scope_q
@@ -408,10 +409,18 @@ def event_summary(event: Event) -> str:
     """A short description of an event's payload, without personal numbers."""
     p = event.payload or {}
     bits = []
+    handler = handler_for(event.event_type)
+    # Payload items that hold a code: shown by the code manual's name, with the code.
+    code_tables = {f.name: f.table for f in getattr(handler, "FIELDS", []) if f.kind == "code" and f.table}
     if event.event_type == EventType.CORRECTION:
-        from .handlers.correction import field_label
+        from .handlers.correction import DESCRIPTIVE, field_label
 
-        bits.append(f"{field_label(p.get('field', ''))}：“{p.get('before', '')}” → “{p.get('after', '')}”")
+        field = p.get("field", "")
+        before, after = p.get("before", ""), p.get("after", "")
+        table = DESCRIPTIVE.get(field, ("", ""))[1]
+        if table:  # a code: its name, with the code
+            before, after = code_label(table, before), code_label(table, after)
+        bits.append(f"{field_label(field)}：“{before}” → “{after}”")
     if event.event_type == EventType.REVERSAL:
         bits.append(f"撤销事件 {event.supersedes_id}")
         if p.get("reason"):
@@ -426,7 +435,8 @@ def event_summary(event: Event) -> str:
         ("new_household_number", "新户编号"),
     ):
         if p.get(key) and event.event_type not in (EventType.CORRECTION, EventType.REVERSAL):
-            bits.append(f"{label} {p[key]}")
+            table = code_tables.get(key)
+            bits.append(f"{label} {code_label(table, p[key]) if table else p[key]}")
     return "；".join(bits)
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pims.accounts.roles import Cap, has_capability
+from pims.regions.models import Level
 from pims.web.queues import QueueItem, register_source
 
 from .checks.batch import check_run_list_visible_to
@@ -22,13 +23,16 @@ LIMIT = 50
 
 
 def returned_forms(user) -> list[QueueItem]:
-    """Forms a reviewer returned, for those who enter them (clerk, operator)."""
-    if not has_capability(user, Cap.COLLECT):
+    """Forms a reviewer returned, for those who enter them: the village clerk
+    and township operator of the village; above a township, only the forms
+    the user entered."""
+    if not has_capability(user, Cap.ENTER_FORMS) or user.region is None:
         return []
+    rows = household_list_visible_to(user=user).filter(form_state=FormState.RETURNED)
+    if user.region.level not in (Level.VILLAGE, Level.TOWNSHIP):
+        rows = rows.filter(created_by=user)
     rows = (
-        household_list_visible_to(user=user)
-        .filter(form_state=FormState.RETURNED)
-        .annotate(open_comments=Count("review_comments", filter=Q(review_comments__resolved=False)))
+        rows.annotate(open_comments=Count("review_comments", filter=Q(review_comments__resolved=False)))
         .select_related("village")
         .order_by("-updated_at")[:LIMIT]
     )

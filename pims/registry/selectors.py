@@ -5,6 +5,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from pims.accounts.roles import Cap, has_capability
+from pims.regions.models import Region
 from pims.regions.scope import scope_q, user_prefix
 
 from .models import Household, Person
@@ -112,6 +113,45 @@ def household_form_rows(household: Household) -> list[dict]:
             }
         )
     return rows
+
+
+# Member columns holding a row number of the same form, and region codes.
+_ROW_FIELDS = {"spouse_row", "mother_row", "father_row"}
+_REGION_FIELDS = {"registered_code", "residence_code"}
+
+
+def household_review_rows(household: Household) -> list[list[tuple[str, str, str]]]:
+    """Every collected column of every member as a reviewer reads it:
+    (field, Chinese label, value) with code manual names beside the codes,
+    region names for region codes and "第 N 行 姓名" for row references."""
+    from pims.codes.names import code_label
+
+    from .checks.input_rules import MEMBER_LABELS
+    from .forms import CODE_FIELDS, MEMBER_FIELDS
+
+    rows = household_form_rows(household)
+    names = {r["row"]: r["name"] for r in rows}
+    regions = dict(
+        Region.objects.filter(code__in={r[f] for r in rows for f in _REGION_FIELDS if r[f]}).values_list("code", "name")
+    )
+    out = []
+    for r in rows:
+        cells = []
+        for f in MEMBER_FIELDS:
+            value = r.get(f, "")
+            if value in ("", None):
+                shown = "—"
+            elif f in CODE_FIELDS:
+                shown = code_label(CODE_FIELDS[f], value)
+            elif f in _REGION_FIELDS:
+                shown = regions.get(value, value)
+            elif f in _ROW_FIELDS:
+                shown = f"第 {value} 行 {names.get(int(value), '')}".strip()
+            else:
+                shown = str(value)
+            cells.append((f, MEMBER_LABELS[f], shown))
+        out.append(cells)
+    return out
 
 
 def _spouse_rows(members) -> dict:

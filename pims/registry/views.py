@@ -245,8 +245,8 @@ def household_review(request, pk):
         "registry/household_review.html",
         {
             "household": household,
-            "members": selectors.household_members(household),
-            "fields": MEMBER_FIELDS,
+            "members": selectors.household_review_rows(household),
+            "fields": [(f, MEMBER_LABELS[f]) for f in MEMBER_FIELDS],
         },
     )
 

@@ -220,12 +220,15 @@ def _parameter_cache_cleared(monkeypatch):
     long a test runs (a test of the re-check sets CHECK_SECONDS itself)."""
     import math
 
+    from pims.codes.names import names_cache_clear
     from pims.params import selectors
 
     monkeypatch.setattr(selectors, "CHECK_SECONDS", math.inf)
     selectors.param_cache_clear()
+    names_cache_clear()  # the code names (pims.codes.names) likewise
     yield
     selectors.param_cache_clear()
+    names_cache_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,8 @@ from string import Formatter
 
 from django.db.models import QuerySet
 
+from pims.codes.names import code_label
+
 from ..models import Household, Person
 from .base import RULES, Rule, Violation
 
@@ -40,6 +42,10 @@ def check_households(household_ids: list[int]) -> list[Violation]:
     return out
 
 
+# Person columns holding codes (the household form's code columns).
+CODE_COLUMNS = {"sex", "ethnicity", "relationship", "marital_status", "education", "occupation", "hukou_type"}
+
+
 def message_columns(rule: Rule, qs: QuerySet) -> list[str]:
     """Stored columns named in the rule's message (e.g. `{marital_status}`)
     that the query does not annotate itself."""
@@ -61,7 +67,8 @@ def _violation(rule: Rule, hit: dict) -> Violation:
         household_id, person_id, row, name = hit["id"], None, None, ""
     else:
         household_id, person_id, row, name = hit["household_id"], hit["id"], hit.get("row"), hit.get("name", "")
-    fmt = {k: ("" if v is None else v) for k, v in hit.items()}
+    # A stored code is named as the code manual names it: 婚姻状况却为“已婚（20）”.
+    fmt = {k: ("" if v is None else code_label(k, v) if k in CODE_COLUMNS else v) for k, v in hit.items()}
     fmt.update(row=row, name=name)
     return Violation(
         rule_id=rule.id,

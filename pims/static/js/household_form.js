@@ -18,6 +18,9 @@
     tr.classList.remove("has-error");
     for (const input of tr.querySelectorAll("input")) {
       input.name = "m-" + n + "-" + input.dataset.field;
+      // "第 3 行 联系电话": the row number is the label's only digits.
+      const label = input.getAttribute("aria-label");
+      if (label) input.setAttribute("aria-label", label.replace(/\d+/, String(n)));
       input.value = "";
     }
     for (const err of tr.querySelectorAll(".err")) err.remove();
