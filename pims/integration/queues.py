@@ -1,14 +1,21 @@
-"""The integration app's work-queue source (pims.web.queues): departmental
-records waiting for this reviewer, one item per file and region."""
+"""The integration app's work-queue sources (pims.web.queues): departmental
+records waiting for this reviewer, one item per file and region; and the
+user's own import jobs that failed or finished lately — to look at the
+rejected rows or start again."""
+
+import datetime as dt
 
 from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from pims.lib import clock
+from pims.params.selectors import param_value
 from pims.web.queues import QueueItem, register_source
 
-from .selectors import intake_review_list_visible_to
+from .models import ImportJob
+from .selectors import import_job_list_visible_to, intake_review_list_visible_to
 
 LIMIT = 20
 
@@ -32,5 +39,40 @@ def records_to_review(user) -> list[QueueItem]:
     ]
 
 
+def finished_imports(user) -> list[QueueItem]:
+    days = param_value("work_queue.finished_import_days", clock.today())
+    since = clock.now() - dt.timedelta(days=days)
+    jobs = (
+        import_job_list_visible_to(user=user)
+        .filter(actor=user, state__in=[ImportJob.State.DONE, ImportJob.State.FAILED], finished_at__gte=since)
+        .order_by("-finished_at")[:LIMIT]
+    )
+    out = []
+    for job in jobs:
+        failed = job.state == ImportJob.State.FAILED
+        if failed:
+            title = _("导入 %(file)s 失败，请查看原因后继续或重新导入") % {"file": job.file_name}
+            detail = job.message[:80]
+        else:
+            title = _("导入 %(file)s 已完成") % {"file": job.file_name}
+            detail = _("新增 %(loaded)s 人，已登记未变 %(present)s 人，退回 %(rejected)s 行") % {
+                "loaded": job.rows_loaded,
+                "present": job.rows_present,
+                "rejected": job.rows_rejected,
+            }
+        out.append(
+            QueueItem(
+                key=f"integration.import:{job.pk}:{job.state}",
+                title=title,
+                url=reverse("integration:import_detail", args=[job.pk]),
+                created=job.finished_at or job.updated_at,
+                urgent=failed or job.rows_rejected > 0,
+                detail=detail,
+            )
+        )
+    return out
+
+
 def register() -> None:
     register_source("integration.review", gettext_lazy("部门数据待核对"), records_to_review)
+    register_source("integration.imports", gettext_lazy("已结束的导入"), finished_imports)
