@@ -9,6 +9,14 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label=_("操作"), choices=[("", _("全部")), *Action.choices], required=False)
     object_type = forms.CharField(label=_("对象类型"), max_length=60, required=False)
     object_id = forms.CharField(label=_("对象编号"), max_length=64, required=False)
+    region = forms.RegexField(
+        label=_("区划代码"),
+        regex=r"^\d{2,12}$",
+        max_length=12,
+        required=False,
+        help_text=_("12 位代码（含下级）或代码前缀"),
+        error_messages={"invalid": _("区划代码只能是 2 至 12 位数字")},
+    )
     date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 

@@ -60,6 +60,7 @@ KINDS: dict[str, Kind] = {
             "pims.integration.tasks.police_changes_import_job",
             max_failures=5,
         ),
+        Kind("audit_verify", _("审计链验证"), "pims.audit.tasks.audit_verify_job", max_failures=2),
     )
 }
 
