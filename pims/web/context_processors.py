@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from .modules import MODULES
+from .modules import MODULES, items_for
 
 
 def navigation(request):
@@ -14,6 +14,8 @@ def navigation(request):
     current = request.path
     nav = []
     for key, module in MODULES.items():
+        if not items_for(user, module):
+            continue  # each role sees only the modules it can use
         url = reverse("web:module", args=[key])
         nav.append({"title": module.title, "url": url, "active": current.startswith(url)})
     return {"nav_modules": nav}

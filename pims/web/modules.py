@@ -41,6 +41,7 @@ MODULES["system"].items += [
     Item(_("代码手册"), "codes:table_list", None, _("查看国家标准与本系统定义的代码表")),
     Item(_("行政区划"), "regions:browse", None, _("浏览本辖区的行政区划树及其变更记录")),
     Item(_("审计日志"), "audit:entry_list", Cap.READ_AUDIT, _("按用户、操作、对象和日期查看审计记录")),
+    Item(_("角色与权限"), "web:role_list", Cap.MANAGE_USERS, _("各角色的所属层级、双因素认证和功能权限（只读）")),
 ]
 
 

@@ -7,5 +7,6 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("queue/", views.queue, name="queue"),
     path("queue/poll.json", views.queue_poll, name="queue_poll"),
+    path("system/roles/", views.role_list, name="role_list"),
     path("m/<slug:key>/", views.module, name="module"),
 ]

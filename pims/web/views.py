@@ -5,6 +5,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 
+from pims.accounts.roles import (
+    EXPORT_ROW_LIMITS,
+    ROLE_CAPS,
+    ROLE_LEVEL,
+    ROLES_REQUIRING_2FA,
+    Cap,
+    Role,
+    has_capability,
+)
 from pims.lib import clock
 
 from .modules import MODULES, items_for
@@ -70,6 +79,28 @@ class _PollResponse(JsonResponse):
     def set_cookie(self, key: str, *args: Any, **kwargs: Any) -> None:
         if key != settings.SESSION_COOKIE_NAME:
             super().set_cookie(key, *args, **kwargs)
+
+
+@login_required
+def role_list(request):
+    """The roles and what each may do — read-only: roles are fixed in
+    pims/accounts/roles.py (the design has no custom roles)."""
+    user = request.user
+    if not (has_capability(user, Cap.MANAGE_USERS) or has_capability(user, Cap.COUNTY_ADMIN)):
+        raise Http404
+    caps = list(Cap)
+    rows = [
+        {
+            "role": role,
+            "levels": [level.label for level in ROLE_LEVEL.get(role) or []],
+            "two_factor": role in ROLES_REQUIRING_2FA,
+            "caps": [cap.label for cap in caps if cap in ROLE_CAPS.get(role, set())],
+            "export_limit": EXPORT_ROW_LIMITS.get(role),
+        }
+        for role in Role
+    ]
+    matrix = [(cap.label, [cap in ROLE_CAPS.get(role, set()) for role in Role]) for cap in caps]
+    return render(request, "web/roles.html", {"rows": rows, "roles": list(Role), "matrix": matrix})
 
 
 @login_required
