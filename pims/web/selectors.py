@@ -6,6 +6,16 @@ from pims.regions.selectors import region_list_visible_to
 # Apps that own registers add a callable(user) -> list[(label, value)] here so
 # that the dashboard shows their counts without the web app importing them.
 DASHBOARD_COUNTERS: list = []
+# Likewise callable(user) -> list of panels (a chart, its table, its report
+# page; see pims.stats.dashboard.Panel) for the dashboard's charts.
+DASHBOARD_PANELS: list = []
+
+
+def dashboard_panels(*, user) -> list:
+    panels = []
+    for source in DASHBOARD_PANELS:
+        panels.extend(source(user))
+    return panels
 
 
 def dashboard_figures(*, user) -> dict:

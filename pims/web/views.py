@@ -2,7 +2,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from pims.accounts.roles import (
@@ -18,7 +18,7 @@ from pims.lib import clock
 
 from .modules import MODULES, items_for
 from .queues import work_queue
-from .selectors import dashboard_figures
+from .selectors import dashboard_figures, dashboard_panels
 
 # The dashboard lists this many queue items; the 待办 page lists them all.
 DASHBOARD_QUEUE_ITEMS = 20
@@ -28,7 +28,12 @@ DASHBOARD_QUEUE_ITEMS = 20
 def dashboard(request):
     context = dashboard_figures(user=request.user)
     queue = work_queue(user=request.user)
-    context.update(queue=queue, queue_entries=queue.entries[:DASHBOARD_QUEUE_ITEMS], today=clock.today())
+    context.update(
+        queue=queue,
+        queue_entries=queue.entries[:DASHBOARD_QUEUE_ITEMS],
+        today=clock.today(),
+        panels=dashboard_panels(user=request.user),
+    )
     return render(request, "web/dashboard.html", context)
 
 
@@ -79,6 +84,36 @@ class _PollResponse(JsonResponse):
     def set_cookie(self, key: str, *args: Any, **kwargs: Any) -> None:
         if key != settings.SESSION_COOKIE_NAME:
             super().set_cookie(key, *args, **kwargs)
+
+
+class _Line:
+    def write(self, value):
+        return value
+
+
+@login_required
+def panel_export(request, key: str):
+    """A dashboard chart's table as CSV (audited, as every export)."""
+    from pims.audit.models import Action
+    from pims.audit.services import audit_record, client_ip
+    from pims.lib import spreadsheet
+
+    panel = next((p for p in dashboard_panels(user=request.user) if p.key == key), None)
+    if panel is None:
+        raise Http404
+    audit_record(
+        actor=request.user,
+        action=Action.EXPORT,
+        obj=("web.dashboard", key),
+        region_code=request.user.region.code,
+        ip=client_ip(request),
+        detail={"what": "dashboard_panel", "report": key, "rows": len(panel.rows)},
+    )
+    writer = spreadsheet.csv_writer(_Line())
+    body = "\ufeff" + writer.writerow(panel.headers) + "".join(writer.writerow(r) for r in panel.rows)
+    response = HttpResponse(body.encode(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="dashboard-{key}-{clock.today():%Y%m%d}.csv"'
+    return response
 
 
 @login_required
