@@ -16,6 +16,7 @@ class RegistryConfig(AppConfig):
         from .quality_views import register_nav as register_quality_nav
         from .queues import register as register_queues
         from .selectors import dashboard_counts
+        from .volume_views import register_nav as register_volume_nav
 
         register_item(
             "registry",
@@ -24,5 +25,6 @@ class RegistryConfig(AppConfig):
         register_check_nav()
         register_queues()
         register_quality_nav()
+        register_volume_nav()
         if dashboard_counts not in DASHBOARD_COUNTERS:
             DASHBOARD_COUNTERS.append(dashboard_counts)

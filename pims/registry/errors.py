@@ -82,3 +82,11 @@ class FormRefused(Invalid):
             extra={"violations": [v.as_dict() for v in violations]},
             n=summary[1],
         )
+
+
+# --- volume register (装订册) -----------------------------------------------------
+VOLUME_NOT_YOURS = _("只能登记本辖区村的装订册")
+VOLUME_INVALID = _("装订册信息不完整")
+VOLUME_FIELD_REQUIRED = _("此项必填")
+VOLUME_FIELD_TOO_LONG = _("内容过长")
+VOLUME_NUMBER_TAKEN = _("%(village)s 已有册号为 %(number)s 的装订册")

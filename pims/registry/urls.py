@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import views, volume_views
 
 app_name = "registry"
 urlpatterns = [
@@ -13,6 +13,8 @@ urlpatterns = [
     path("households/<int:pk>/scan/", views.household_scan, name="household_scan"),
     path("persons/<int:pk>/", views.person_detail, name="person_detail"),
     path("persons/<int:pk>/reveal/", views.person_reveal, name="person_reveal"),
+    path("volumes/", volume_views.volume_list, name="volume_list"),
+    path("volumes/<int:pk>/", volume_views.volume_detail, name="volume_detail"),
     path("checks/", include("pims.registry.check_urls")),
     path("quality/", include("pims.registry.quality_urls")),
 ]

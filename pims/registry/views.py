@@ -21,6 +21,7 @@ from .checks.input_rules import MEMBER_LABELS
 from .errors import HouseholdChanged
 from .forms import CODE_FIELDS, DATE_FIELDS, MEMBER_FIELDS, code_options, parse_household_post
 from .models import FormState
+from .volumes import household_volume
 
 EMPTY_ROWS = 4
 
@@ -201,6 +202,7 @@ def household_detail(request, pk):
             "household": household,
             "members": members,
             "comments": household.review_comments.all(),
+            "volume": household_volume(household),
             "can_edit": household.form_state in services.EDITABLE_STATES and has_capability(user, Cap.ENTER_FORMS),
             "can_review": household.form_state == FormState.SUBMITTED and has_capability(user, Cap.REVIEW),
             "fields": MEMBER_FIELDS,

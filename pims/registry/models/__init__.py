@@ -3,6 +3,7 @@ from .family import Birth, Contraception, Marriage, Pregnancy
 from .household import FormState, Household, ReviewComment
 from .person import Person, PersonStatus, ResidenceStatus
 from .sampling import SampleDraw, SampleItem, VillageBaseline
+from .volume import Volume
 
 __all__ = [
     "Birth",
@@ -21,4 +22,5 @@ __all__ = [
     "SampleDraw",
     "SampleItem",
     "VillageBaseline",
+    "Volume",
 ]

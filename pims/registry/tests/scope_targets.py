@@ -73,3 +73,19 @@ def _sample_draws(ctx):
 @scope_targets.register("pk", routes=["registry:quality:sample_item_record"])
 def _sample_items(ctx):
     return list(_sample_draw_a(ctx).items.values_list("pk", flat=True))
+
+
+@scope_targets.register("pk", routes=["registry:volume_"])
+def _volumes(ctx):
+    from pims.registry.volumes import volume_save
+
+    def build():
+        return volume_save(
+            actor=ctx.personas["operator"],
+            data={"number": "WALKVOL01", "kept_at": "走查档案室甲柜", "holder": "走查保管员"},
+            village=ctx.regions["village_a1"],
+        )
+
+    volume = ctx.once("volume_a1", build)
+    ctx.plant("走查档案室甲柜", "走查保管员")
+    return [volume.pk]
