@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pims.accounts.roles import Cap, has_capability
 from pims.audit.services import client_ip
+from pims.codes.selectors import code_lookup
 from pims.lib import clock
 from pims.lib.dates import age_on
 from pims.lib.text import is_ascii_digits
@@ -98,17 +99,29 @@ def _cells(row: dict, vmap) -> dict:
     row_errors = vmap.get(f"{n}:", [])
     cells = []
     for f in MEMBER_FIELDS:
+        value = row.get(f, "") if row.get(f) is not None else ""
+        found = vmap.get(f"{n}:{f}", [])
         cells.append(
             {
                 "field": f,
                 "name": f"m-{n}-{f}",
-                "value": row.get(f, "") if row.get(f) is not None else "",
-                "errors": vmap.get(f"{n}:{f}", []),
+                "value": value,
+                "errors": found,
                 "list": f"codes-{f}" if f in CODE_FIELDS else "",
                 "date": f in DATE_FIELDS,
+                "candidates": code_candidates(f, value) if found and f in CODE_FIELDS else [],
             }
         )
     return {"row": n, "cells": cells, "errors": row_errors}
+
+
+def code_candidates(field: str, text: str) -> list[str]:
+    """What a refused code input may have meant — pinyin initials shared by
+    several names ("hz": 回族, 哈尼族 …) — as "名称（代码）", at most eight."""
+    text = str(text or "").strip()
+    if not text:
+        return []
+    return [f"{c.name}（{c.code}）" for c in code_lookup(CODE_FIELDS[field], text)[:8]]
 
 
 def _rows_from_members(members):
