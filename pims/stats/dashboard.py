@@ -51,7 +51,8 @@ def _report_link(key: str, code: str, **query: str) -> str:
 def pyramid_panel(user) -> Panel:
     code, period = user.region.code, previous_period(period_of(clock.today()))
     kinds = [(Spell.Kind.REGISTERED, _("户籍人口")), (Spell.Kind.RESIDENT, _("常住人口"))]
-    charts, rows = [], {}
+    charts: list[dict[str, Any]] = []
+    rows: dict[str, list[Any]] = {}
     for kind, label in kinds:
         result = report_run(user=user, key="population", code=code, params=Params(period, period, kind))
         pyramid = result.charts["pyramid"]
@@ -98,14 +99,14 @@ def monthly_panel(user) -> Panel:
         (_("迁入"), lambda p: opened.get((p, OPENED.MOVE), 0)),
         (_("迁出"), lambda p: closed.get((p, CLOSED.MOVE), 0)),
     ]
-    series = []
+    series: list[dict[str, Any]] = []
     for label, count in measures:
         for year, dashed in ((this_year, False), (last_year, True)):
             series.append(
                 {"name": f"{label}（{year}）", "data": [count(f"{year}-{m}") for m in months], "dashed": dashed}
             )
     labels = [f"{int(m)}月" for m in months]
-    headers = [_("月份")] + [s["name"] for s in series]
+    headers = [_("月份")] + [str(s["name"]) for s in series]
     rows = [[labels[i]] + [s["data"][i] for s in series] for i in range(len(months))]
     return Panel(
         "monthly",

@@ -110,7 +110,8 @@ def panel_export(request, key: str):
         detail={"what": "dashboard_panel", "report": key, "rows": len(panel.rows)},
     )
     writer = spreadsheet.csv_writer(_Line())
-    body = "\ufeff" + writer.writerow(panel.headers) + "".join(writer.writerow(r) for r in panel.rows)
+    lines = [str(writer.writerow(panel.headers)), *(str(writer.writerow(r)) for r in panel.rows)]
+    body = "\ufeff" + "".join(lines)
     response = HttpResponse(body.encode(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="dashboard-{key}-{clock.today():%Y%m%d}.csv"'
     return response
