@@ -7,7 +7,7 @@ the kept input; a user who may not act at all gets 404, so nothing leaks."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -25,7 +25,8 @@ from . import rules, selectors, services
 from .handlers import handler_for
 from .models import Event, EventType, ReportState, Spell
 from .periods import is_period, period_of
-from .widgets import attach_comments, event_widgets, villages_for
+from .widgets import PersonFilter, attach_comments, event_widgets, villages_for
+from .widgets import person_search as person_search_persons
 
 
 def _period(request, default: str) -> str:
@@ -80,6 +81,24 @@ def _period_rule() -> dict:
 
 def _can_file(user, report) -> bool:
     return report.state in services.EDITABLE and rules.may_file(user, source=report.source, region=report.region)
+
+
+@login_required
+def person_search(request, pk):
+    """Search-as-you-type for the event form's person items: the report
+    region's persons the user may see, filtered by sex and age (JSON)."""
+    report = selectors.access_report(request.user, pk)
+    if not _can_file(request.user, report):
+        raise Http404
+
+    def number(name: str) -> int | None:
+        value = request.GET.get(name, "")
+        return int(value) if value.isdigit() and len(value) <= 3 else None
+
+    sex = request.GET.get("sex", "")
+    f = PersonFilter(sex if sex in ("1", "2") else "", number("min_age"), number("max_age"))
+    found = person_search_persons(user=request.user, report=report, text=request.GET.get("q", "")[:40], f=f)
+    return JsonResponse({"results": [{"id": pk, "label": label} for pk, label in found]})
 
 
 @login_required
