@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pims.audit.models import Action
 from pims.audit.services import audit_record
@@ -204,3 +205,56 @@ def _retire_absent(
         history.append(_history(region, RegionHistory.Change.RETIRED, effective, source, region.name))
     Region.objects.bulk_update(retired, ["valid_to"], batch_size=_CHUNK)
     result.counts["retired"] = len(retired)
+
+
+# --- the region screen (系统管理 › 行政区划) ------------------------------------------------
+
+RENAME_NOT_YOURS = gettext_lazy("只有系统管理员可以修改本辖区的区划名称")
+RENAME_INVALID = gettext_lazy("新名称须为 2 至 100 个字且与原名称不同，并写明依据（至少 4 个字）")
+
+
+def may_rename_regions(user: User | None) -> bool:
+    from pims.accounts.roles import Cap, has_capability
+
+    return has_capability(user, Cap.EDIT_CODES)
+
+
+def region_rename(*, actor: User, region: Region, name: str, effective: date, basis: str) -> Region:
+    """Rename a region (更名): the code stays, so every household, person and
+    spell under it keeps pointing at it; the old name stays in the history
+    with the date and the basis (e.g. the approval document), audited."""
+    from pims.lib.errors import Invalid, NotPermitted
+    from pims.regions.scope import code_in_scope
+
+    if not may_rename_regions(actor) or not code_in_scope(actor, region.code):
+        raise NotPermitted(RENAME_NOT_YOURS)
+    name, basis = (name or "").strip(), (basis or "").strip()
+    if not 2 <= len(name) <= 100 or name == region.name or len(basis) < 4 or len(basis) > 250:
+        raise Invalid(RENAME_INVALID)
+    with transaction.atomic():
+        locked = Region.objects.select_for_update().get(pk=region.pk)
+        old = locked.name
+        locked.name = name
+        locked.save(update_fields=["name"])
+        RegionHistory.objects.create(
+            region=locked,
+            change=RegionHistory.Change.RENAMED,
+            old_value=old,
+            new_value=name,
+            effective=effective,
+            source=_("系统管理·区划更名：%(basis)s") % {"basis": basis},
+        )
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=locked,
+            region_code=locked.code,
+            detail={
+                "what": "region_rename",
+                "before": old,
+                "after": name,
+                "valid_from": str(effective),
+                "reason": basis,
+            },
+        )
+    return locked
