@@ -29,6 +29,11 @@ def sign_in(page, username):
     page.wait_for_url(re.compile(r"/$"))
 
 
+# The form's items; the clerk's and reviewer's queues also hold the month's
+# change reports due (pims.events.queues), which this journey leaves alone.
+FORM_ITEM = re.compile("份采集表待审核|户 0001 的采集表已退回")
+
+
 def queue_text(page) -> str:
     return page.locator("#work-queue").inner_text()
 
@@ -49,12 +54,12 @@ def test_returned_form_travels_through_both_queues_and_approval_clears_them(brow
     page = browser_page
 
     sign_in(page, "clerk_a1")
-    assert "目前没有等待您办理的事项" in queue_text(page)
+    assert not FORM_ITEM.search(queue_text(page))
     page.wait_for_load_state("networkidle")  # the page script has noted what this browser has seen
 
     sign_in(page, "reviewer_a")
     assert "大孤家子村委会：1 份采集表待审核" in queue_text(page)
-    expect(menu_badge(page)).to_have_text("1")
+    expect(menu_badge(page)).to_have_text(re.compile(r"^[1-9][0-9]*$"))
     page.locator("#work-queue").get_by_role("link", name=re.compile("份采集表待审核")).click()
     page.wait_for_url(re.compile(rf"/registry/households/{household.pk}/review/$"))
     page.fill("input[name='c-1-row']", "2")
@@ -62,14 +67,14 @@ def test_returned_form_travels_through_both_queues_and_approval_clears_them(brow
     page.fill("input[name='c-1-message']", "请补充联系电话")
     page.click("button:has-text('退回修改')")
     page.goto("/")
-    assert "目前没有等待您办理的事项" in queue_text(page)
+    assert not FORM_ITEM.search(queue_text(page))
 
     sign_in(page, "clerk_a1")
     assert "户 0001 的采集表已退回" in queue_text(page)
     notice = page.locator("#queue-notice")
     notice.wait_for(state="visible")
     assert "户 0001 的采集表已退回" in notice.inner_text()
-    expect(menu_badge(page)).to_have_text("1")
+    expect(menu_badge(page)).to_have_text(re.compile(r"^[1-9][0-9]*$"))
     screenshot(page, "queue-clerk-returned")
     page.locator("#work-queue").get_by_role("link", name=re.compile("户 0001 的采集表已退回")).click()
     page.wait_for_url(re.compile(rf"/registry/households/{household.pk}/edit/$"))
@@ -79,7 +84,7 @@ def test_returned_form_travels_through_both_queues_and_approval_clears_them(brow
     page.get_by_test_id("submit-household").click()
     assert page.get_by_test_id("form-state").inner_text() == "已提交"
     page.goto("/")
-    assert "目前没有等待您办理的事项" in queue_text(page)
+    assert not FORM_ITEM.search(queue_text(page))
     # Seen once, the notice does not come back on the next page.
     page.wait_for_load_state("networkidle")
     assert page.locator("#queue-notice").is_hidden()
@@ -89,10 +94,10 @@ def test_returned_form_travels_through_both_queues_and_approval_clears_them(brow
     page.click("button:has-text('审核通过')")
     assert page.get_by_test_id("form-state").inner_text() == "已审核通过"
     page.goto("/")
-    assert "目前没有等待您办理的事项" in queue_text(page)
+    assert not FORM_ITEM.search(queue_text(page))
 
     sign_in(page, "clerk_a1")
-    assert "目前没有等待您办理的事项" in queue_text(page)
+    assert not FORM_ITEM.search(queue_text(page))
 
     sign_in(page, "outsider_b")
     assert "目前没有等待您办理的事项" in queue_text(page)
