@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('regions', '0001_initial'),
-        ('registry', '0009_uuid_unique'),
+        ('registry', '0010_person_handover_code'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
