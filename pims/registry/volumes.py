@@ -26,8 +26,8 @@ REQUIRED = ("number", "kept_at", "holder")
 
 
 def may_manage_volumes(user) -> bool:
-    """Those who enter or review the forms register their volumes."""
-    return has_capability(user, Cap.ENTER_FORMS) or has_capability(user, Cap.REVIEW)
+    """Those who enter the forms register the volumes they bind them in."""
+    return has_capability(user, Cap.ENTER_FORMS)
 
 
 def volume_list_visible_to(*, user) -> QuerySet[Volume]:

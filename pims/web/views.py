@@ -122,7 +122,7 @@ def role_list(request):
     """The roles and what each may do — read-only: roles are fixed in
     pims/accounts/roles.py (the design has no custom roles)."""
     user = request.user
-    if not (has_capability(user, Cap.MANAGE_USERS) or has_capability(user, Cap.COUNTY_ADMIN)):
+    if not has_capability(user, Cap.MANAGE_USERS):
         raise Http404
     caps = list(Cap)
     rows = [

@@ -29,7 +29,7 @@ def test_registered_volume_says_where_each_form_is(personas, regions, client_for
 def test_moving_a_volume_is_audited_and_keeps_village_and_number(personas, regions):
     volume = volumes.volume_save(actor=personas["clerk"], data=VOLUME, village=regions["village_a1"])
     moved = volumes.volume_save(
-        actor=personas["reviewer"],
+        actor=personas["operator"],
         data={**VOLUME, "number": "X-99", "kept_at": "镇档案室", "holder": "李主任"},
         volume=volume,
     )
