@@ -12,7 +12,7 @@ from pims.regions.models import Region
 
 from . import lockout
 from .models import User
-from .roles import Role
+from .roles import Cap, Role, has_capability, role_reads_personal, role_within
 from .selectors import assignable_regions_for
 
 
@@ -90,6 +90,16 @@ class _ActorForm(forms.Form):
         for field in self.fields.values():
             if isinstance(field, RegionCodeField):
                 field.queryset = self.regions
+        role = self.fields.get("role")
+        if isinstance(role, forms.ChoiceField):
+            # Only the roles the actor may give (pims.accounts.privilege); the
+            # service still decides, with the region.
+            role.choices = [
+                (value, label)
+                for value, label in Role.choices
+                if role_within(value, actor.role)
+                and (not role_reads_personal(value) or has_capability(actor, Cap.GRANT_PERSONAL))
+            ]
 
     def add_service_errors(self, exc: ValidationError) -> None:
         """Attach a service's ValidationError to the matching fields."""
