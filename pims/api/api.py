@@ -22,6 +22,7 @@ install(api)  # the one mapping of domain errors to answers
 def _mount_routers():
     from pims.audit.api import router as audit_router
     from pims.codes.api import router as codes_router
+    from pims.documents.api import router as documents_router
     from pims.events.api import router as events_router
     from pims.exchange.api import router as exchange_router
     from pims.programmes.api import router as programmes_router
@@ -39,6 +40,7 @@ def _mount_routers():
     api.add_router("/stats", stats_router)
     api.add_router("/exchange", exchange_router)
     api.add_router("/programmes", programmes_router)
+    api.add_router("/documents", documents_router)
 
 
 _mount_routers()

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from pims.accounts.roles import Cap, has_capability
 from pims.lib import clock
-from pims.lib.errors import NotFound, Refused
+from pims.lib.errors import Refused
 from pims.regions.models import Level
 from pims.registry.selectors import access_person
 from pims.web.errors import refusals_as_messages
@@ -135,9 +135,6 @@ def honour_action(request, pk, action):
     _require(request.user, Cap.ISSUE_DOCUMENTS)
     cert = selectors.access_honour(request.user, pk)
     with refusals_as_messages(request):
-        try:
-            ACTIONS[action](request.user, cert, request.POST)
-        except NotFound:
-            raise Http404 from None
+        ACTIONS[action](request.user, cert, request.POST)
         messages.success(request, _("已办理。"))
     return redirect("documents:honour_detail", pk=pk)

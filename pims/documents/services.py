@@ -292,14 +292,18 @@ def _locked(registration: BirthRegistration) -> BirthRegistration:
     return BirthRegistration.objects.select_for_update().get(pk=registration.pk)
 
 
-def check_issuer(actor, registration: BirthRegistration) -> None:
+def may_issue(actor, registration: BirthRegistration) -> bool:
     """Only the receiving township (its own users) registers and cancels;
     the county over it may cancel."""
     region = getattr(actor, "region", None)
     if not has_capability(actor, Cap.ISSUE_DOCUMENTS) or region is None:
-        raise NotPermitted(errors.NOT_YOUR_OFFICE)
+        return False
     own = region.level == Level.TOWNSHIP and region.code == registration.issuer_code
-    if not own and not (region.level == Level.COUNTY and registration.issuer_code.startswith(region.prefix)):
+    return own or (region.level == Level.COUNTY and registration.issuer_code.startswith(region.prefix))
+
+
+def check_issuer(actor, registration: BirthRegistration) -> None:
+    if not may_issue(actor, registration):
         raise NotPermitted(errors.NOT_YOUR_OFFICE)
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from pims.accounts.roles import Cap, has_capability
 from pims.audit.models import Action
 from pims.audit.services import audit_record, client_ip
-from pims.lib.errors import NotFound, Refused
+from pims.lib.errors import Refused
 from pims.regions.models import Level
 from pims.registry.personal import citizen_id_index
 from pims.registry.selectors import access_person, person_list_visible_to
@@ -155,11 +155,7 @@ def registration_detail(request, pk):
 
 
 def _may_issue(user, registration) -> bool:
-    try:
-        services.check_issuer(user, registration)
-    except NotFound:
-        return False
-    return True
+    return services.may_issue(user, registration)
 
 
 @login_required

@@ -62,7 +62,7 @@ def _children(ctx):
     return [_honour(ctx).child_id]
 
 
-@scope_targets.register("token", routes=["documents:verify"])
+@scope_targets.register("token", routes=["documents:verify", "api:documents_verify"])
 def _tokens(ctx):
     # The public verification page shows, by design, the issuing township
     # (here township A) and masked holders to anyone holding the token: the
