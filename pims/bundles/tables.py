@@ -45,6 +45,7 @@ STAYS = {
     "programmes.HealthService": "health data stays at the county (reproductive-health services, DOMAIN.md §7)",
     "documents.BirthRegistration": "registrations are issued and verified at the county; they join bundles with 19.3",
     "documents.HonourCertificate": "certificates are issued and verified at the county; they join bundles with 19.3",
+    "documents.HistoricDocument": "historic documents are imported at the county; they join bundles with 19.3",
     "programmes.Cycle": "a programme year is run and confirmed at the county; the province reads its lists (19.3)",
     "programmes.Entry": "a programme year's entries travel with their cycle (19.3)",
     "programmes.Roster": "the 名册 goes to finance from the county; it travels with its cycle (19.3)",

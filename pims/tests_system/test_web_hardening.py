@@ -18,7 +18,12 @@ from pims.testing.fixtures import PASSWORD, login
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 # Templates rendered to PDF on the server, never served to a browser.
-SERVER_ONLY = {"stats/report_pdf.html", "programmes/notice_pdf.html", "exchange/handover_pdf.html"}
+SERVER_ONLY = {
+    "stats/report_pdf.html",
+    "programmes/notice_pdf.html",
+    "exchange/handover_pdf.html",
+    "documents/registration_pdf.html",
+}
 
 
 def _login(client, username, password=PASSWORD, ip="10.0.0.1"):
