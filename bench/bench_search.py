@@ -66,8 +66,9 @@ def enrich(rows: list[tuple]) -> list[tuple]:
     """Fill what the search needs and the checks generator leaves blank: the
     name's pinyin and the stored forms of a citizen ID (cipher, blind index,
     masked), as the bulk writers store them; `id_index` goes last."""
-    from pims.integration.personal import citizen_id_stored, name_pinyin
     from pims.lib.citizen_id import make_citizen_id
+    from pims.lib.names import name_pinyin
+    from pims.registry.personal import citizen_id_stored
 
     cols = base.PERSON_COLS
     i_name, i_py, i_ini = cols.index("name"), cols.index("name_pinyin"), cols.index("name_initials")
@@ -225,7 +226,7 @@ def report(name, values, p):
 def bench(vendor: str) -> int:
     from pims.lib.citizen_id import parse
     from pims.registry.models import Person
-    from pims.registry.services import citizen_id_index
+    from pims.registry.personal import citizen_id_index
     from pims.search.selectors import search_paginator
 
     target = int(50_000 * scale())
