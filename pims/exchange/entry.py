@@ -1,12 +1,13 @@
 """Entry that starts an exchange (issue 18.4).
 
 When the collection form meets a citizen ID already registered outside the
-user's jurisdiction, the register refuses the second record (rule I09) and
-the form offers a 协查 to the place of registration instead: the draft
+user's jurisdiction, the register refuses the second record (rule I29, which
+does not say where) and the form offers a 协查 to the node that sees both
+sides — the county (or the city), which forwards or answers it: the draft
 names the person by the ID the operator typed, and carries only what the
 receiver needs (the name as typed, the masked ID, where the person now
 lives, the record's UUID). Nothing of the other jurisdiction's record is
-shown to the sender beyond the township it goes to.
+shown to the sender, not even the township of registration.
 
 Split couples (夫妻不在同一户籍地的，信息录入由女方户籍地负责): the seed rule
 puts the couple under the wife's registered place (pims.events.handlers.base
@@ -72,8 +73,13 @@ def offers_for_rows(user, rows: list[dict]) -> list[Offer]:
         if person is None or person_list_visible_to(user=user).filter(pk=person.pk).exists():
             continue
         place = rules.node_code(person.registered_code, Level.TOWNSHIP)
-        region = Region.objects.filter(code=place, valid_to__isnull=True).first()
-        if region is None or place == user.region.code:
+        if place == user.region.code:
+            continue
+        # Ask the node that sees both sides (the county, or the city): the
+        # form must not tell where the number is registered (rule I29, 14.9).
+        via = rules.route_code(user.region.code, place)
+        region = Region.objects.filter(code=via, valid_to__isnull=True).first()
+        if region is None or via == user.region.code:
             continue
         out.append(
             Offer(
@@ -81,7 +87,7 @@ def offers_for_rows(user, rows: list[dict]) -> list[Offer]:
                 name=(r.get("name") or "").strip(),
                 citizen_id=parsed.number,
                 id_masked=parsed.masked,
-                receiver_code=place,
+                receiver_code=via,
                 receiver_name=region.name,
                 open_inquiry=_open_inquiry(user.region.code, person),
             )
@@ -112,7 +118,7 @@ def inquiry_registered_elsewhere(*, actor, citizen_id: str, name: str, residence
         raise services._invalid(errors.ID_NOT_REGISTERED, "citizen_id")
     if person_list_visible_to(user=actor).filter(pk=person.pk).exists():
         raise Conflict(errors.ID_REGISTERED_HERE)
-    receiver_code = rules.node_code(person.registered_code, Level.TOWNSHIP)
+    receiver_code = rules.route_code(sender_code, rules.node_code(person.registered_code, Level.TOWNSHIP))
     services._check_receiver(sender_code, receiver_code)
     if not residence_code.startswith(actor.region.prefix):
         residence_code = ""

@@ -85,9 +85,9 @@ def _form_context(request, *, household=None, village=None, data=None, rows=None
 
 
 def _exchange_offers(user, violations, rows):
-    """Rows whose ID is registered in another jurisdiction (rule I09): the
-    form offers a 协查 to that place instead of a second record."""
-    if not any(v.rule_id == "I09" for v in violations):
+    """Rows whose ID is registered outside the user's jurisdiction (rule I29):
+    the form offers a 协查 (through the county) instead of a second record."""
+    if not any(v.rule_id == "I29" for v in violations):
         return []
     from pims.exchange.entry import offers_for_rows
 

@@ -119,7 +119,9 @@ def test_no_module_but_this_one_opens_workbooks_for_reading():
     offenders = [
         str(path.relative_to(root.parent))
         for path in root.rglob("*.py")
-        if "tests" not in path.parts and path.name != "spreadsheet.py" and "load_workbook" in path.read_text("utf-8")
+        if not {"tests", "tests_system"} & set(path.parts)  # tests read back what the product wrote
+        and path.name != "spreadsheet.py"
+        and "load_workbook" in path.read_text("utf-8")
     ]
     assert offenders == []
 
