@@ -3,6 +3,7 @@ township A, so every page and action of a registration is tried."""
 
 import datetime as dt
 
+from pims.lib import clock
 from pims.testing import scope_targets
 
 
@@ -21,7 +22,9 @@ def _registration(ctx):
         husband.save()
         wife.save()
         ctx.plant("登记测试甲乙", "登记测试丙丁")
-        application = services.Application(due_date=dt.date(2027, 6, 1), commitment=True, husband_employer="单位戊己庚")
+        application = services.Application(
+            due_date=clock.today() + dt.timedelta(days=90), commitment=True, husband_employer="单位戊己庚"
+        )
         ctx.plant("单位戊己庚")
         return services.birth_registration_apply(
             actor=ctx.personas["operator"], person=husband, application=application
