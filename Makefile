@@ -15,8 +15,9 @@ PIP_COMPILE := $(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-ex
 
 .PHONY: run test bench lint typecheck fmt install install-prod install-offline wheelhouse lock demo messages check-deploy clean
 
-$(BIN)/.installed: requirements/dev.txt
+$(BIN)/.installed: requirements/dev.txt requirements/bootstrap.txt
 	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --require-hashes -r requirements/bootstrap.txt
 	$(BIN)/pip install -q --require-hashes -r requirements/dev.txt
 	touch $@
 
@@ -25,6 +26,7 @@ install: $(BIN)/.installed
 # A server with access to a package index: the production set only.
 install-prod:
 	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --require-hashes -r requirements/bootstrap.txt
 	$(BIN)/pip install -q --require-hashes -r requirements/prod.txt
 
 # On a connected machine: every wheel of the production lock into $(WHEELHOUSE)/
