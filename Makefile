@@ -31,8 +31,12 @@ install-prod:
 
 # On a connected machine: every wheel of the production lock into $(WHEELHOUSE)/
 # (for a server of another kind: WHEEL_PLATFORM=manylinux_2_28_x86_64 WHEEL_PYTHON=3.11).
-wheelhouse:
-	$(PY) -m pip download -q --require-hashes --only-binary=:all: --dest $(WHEELHOUSE) \
+# The venv's pip (bootstrap.txt), not the system's: Debian's pip 23.2 fails on the lock.
+wheelhouse: $(BIN)/.installed
+	$(BIN)/pip download -q --require-hashes --only-binary=:all: --dest $(WHEELHOUSE) \
+		$(if $(WHEEL_PLATFORM),--platform $(WHEEL_PLATFORM)) $(if $(WHEEL_PYTHON),--python-version $(WHEEL_PYTHON)) \
+		-r requirements/bootstrap.txt
+	$(BIN)/pip download -q --require-hashes --only-binary=:all: --dest $(WHEELHOUSE) \
 		$(if $(WHEEL_PLATFORM),--platform $(WHEEL_PLATFORM)) $(if $(WHEEL_PYTHON),--python-version $(WHEEL_PYTHON)) \
 		-r requirements/prod.txt
 	@echo "wheelhouse: $$(ls $(WHEELHOUSE) | wc -l) files in $(WHEELHOUSE)/ — copy it with the code to the server"
@@ -40,6 +44,7 @@ wheelhouse:
 # On the server, without network: only the wheels in $(WHEELHOUSE)/, checked against the hashes.
 install-offline:
 	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --isolated --no-index --find-links $(WHEELHOUSE) --require-hashes -r requirements/bootstrap.txt
 	$(BIN)/pip install -q --isolated --no-index --find-links $(WHEELHOUSE) --require-hashes -r requirements/prod.txt
 
 # Re-lock after editing requirements/*.in (keeps existing pins; `make lock UPGRADE=1` upgrades them).
