@@ -7,6 +7,9 @@ citizen ID number becomes its blind index there and then: the number itself
 goes no further than this form.
 """
 
+import datetime as dt
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -113,9 +116,11 @@ class SearchForm(forms.Form):
         self.fields["childbearing"].label = _("育龄妇女（%(low)s–%(high)s 周岁女性）") % {"low": low, "high": high}
         self.allow_citizen_id = allow_citizen_id
         marital = [(c.code, c.name) for c in current_codes("marital_status")]
-        self.fields["marital"].choices = _choices_with_blank([(MARRIED, _("已婚（含初婚、再婚、复婚）")), *marital])
+        cast(forms.ChoiceField, self.fields["marital"]).choices = _choices_with_blank(
+            [(MARRIED, _("已婚（含初婚、再婚、复婚）")), *marital]
+        )
         methods = [(c.code, c.name) for c in current_codes("contraceptive_method")]
-        self.fields["contraception"].choices = _choices_with_blank(
+        cast(forms.ChoiceField, self.fields["contraception"]).choices = _choices_with_blank(
             [(NO_CONTRACEPTION, _("未采取节育措施（无有效措施）")), *methods]
         )
 
@@ -163,7 +168,7 @@ class SearchForm(forms.Form):
     def criteria(self) -> dict:
         """The cleaned conditions as a JSON-ready dict, blanks left out."""
         data = self.cleaned_data
-        out = {}
+        out: dict[str, Any] = {}
         if data.get("citizen_id"):
             out["id_index"] = citizen_id_index(data["citizen_id"])
         for key in CRITERIA_KEYS:
@@ -172,7 +177,7 @@ class SearchForm(forms.Form):
             value = data.get(key)
             if value in (None, "", False):
                 continue
-            out[key] = value.isoformat() if hasattr(value, "isoformat") else value
+            out[key] = value.isoformat() if isinstance(value, dt.date) else value
         if out.get("name_mode") == "auto":
             del out["name_mode"]
         if out.get("region_basis") == "any":

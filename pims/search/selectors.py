@@ -6,8 +6,10 @@ only ever be about persons of the user's own scope, whatever the conditions.
 """
 
 import datetime as dt
+from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.db import connection, transaction
@@ -189,7 +191,7 @@ def page_walk(*, user, criteria: dict) -> PageWalk | None:
     return PageWalk(match.walks, _ordering(c.get("sort"), walk=True), match.arms)
 
 
-def _ordering(key: str, *, walk: bool) -> tuple:
+def _ordering(key: str | None, *, walk: bool) -> tuple:
     keys = ORDERINGS.get(key or "name", ORDERINGS["name"])
     if walk or keys[0].lstrip("-") != "name_pinyin":
         return keys
@@ -283,8 +285,9 @@ class CappedPaginator(Paginator):
     `walk`: the range and index order the page (not the count) uses when the
     result is capped (`page_walk`): the same rows in the same order."""
 
-    def __init__(self, object_list, per_page, *, walk: PageWalk | None = None, **kwargs):
+    def __init__(self, object_list: QuerySet[Person], per_page, *, walk: PageWalk | None = None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
+        self.queryset = object_list  # object_list as the queryset it is (the base class types it loosely)
         self.walk = walk
 
     def page(self, number):
@@ -294,36 +297,35 @@ class CappedPaginator(Paginator):
         if top + self.orphans >= self.count:  # as Paginator.page: the last page ends at the (capped) count
             top = self.count
         if self.walk is not None and self.capped:
-            return self._get_page(self._walked(bottom, top), number, self)
+            return self._get_page(self._walked(self.walk, bottom, top), number, self)
         return self._get_page(self.object_list[bottom:top], number, self)
 
-    def _walked(self, bottom: int, top: int) -> list:
+    def _walked(self, walk: PageWalk, bottom: int, top: int) -> list:
         """The rows bottom..top of the merged arms (each read up to `top`)."""
-        walk = self.walk
         found = {}
         with transaction.atomic(), _index_order_only():
             for arm in walk.arms:
-                for person in self.object_list.filter(arm).order_by(*walk.ordering)[:top]:
+                for person in self.queryset.filter(arm).order_by(*walk.ordering)[:top]:
                     found[person.pk] = person
         return sorted(found.values(), key=walk.key, reverse=walk.descending)[bottom:top]
 
     @cached_property
     def _matches(self) -> int:
         # Without the page's joins (select_related): they cannot change the count.
-        matches = self.object_list.select_related(None).prefetch_related(None).order_by()
+        matches = self.queryset.select_related(None).prefetch_related(None).order_by()
         if self.walk is None:
             return matches[: COUNT_CAP + 1].count()
-        return self._walked_count(matches)
+        return self._walked_count(self.walk, matches)
 
-    def _walked_count(self, matches) -> int:
+    def _walked_count(self, walk: PageWalk, matches: QuerySet[Person]) -> int:
         """A city or province name search counts arm by arm, stopping at the
         cap: the keys of each arm come from its pattern index alone (it
         includes the three scope codes), where a bitmap of the register-wide
         250,000 `ly` entries plus 10,001 row reads took 60–130 ms. The union
         of the arms' keys is the count."""
-        seen = set()
+        seen: set[int] = set()
         with transaction.atomic(), _index_order_only():
-            for arm in self.walk.matches:
+            for arm in walk.matches:
                 seen.update(matches.filter(arm).values_list("pk", flat=True)[: COUNT_CAP + 1])
                 if len(seen) > COUNT_CAP:
                     break
@@ -365,21 +367,22 @@ def search_paginator(*, user, criteria: dict, per_page: int) -> CappedPaginator:
     return CappedPaginator(qs, per_page, walk=page_walk(user=user, criteria=criteria))
 
 
-def decorate(persons, today: dt.date | None = None) -> list[Person]:
+def decorate(persons: Iterable[Person], today: dt.date | None = None) -> list[Any]:
     """A page of results with what a result row shows attached (`age`,
     `region_name`, `marital_name`): one query for region names, the code
-    table from its cache."""
+    table from its cache. The persons come back as Any: typing has no
+    "Person with these attributes" (they are set on the instances)."""
     from pims.codes.selectors import code_map
 
     today = today or clock.today()
-    persons = list(persons)
-    names = region_names(p.registered_code for p in persons)
+    rows: list[Any] = list(persons)
+    names = region_names(p.registered_code for p in rows)
     marital = code_map("marital_status")
-    for p in persons:
+    for p in rows:
         p.age = age_on(p.birth_date, today)
         p.region_name = names.get(p.registered_code, "")
         p.marital_name = marital.get(p.marital_status, p.marital_status)
-    return persons
+    return rows
 
 
 def region_names(codes) -> dict[str, str]:

@@ -4,6 +4,7 @@ import datetime as dt
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -127,16 +128,20 @@ def _rows(qs, *, masked: bool, today: dt.date) -> Iterator[list]:
 class _Line:
     """A file-like object that hands back what csv.writer writes."""
 
-    def write(self, value):
+    def write(self, value: str) -> str:
         return value
 
 
 def _csv_body(rows: Iterator[list]) -> Iterator[bytes]:
     writer = spreadsheet.csv_writer(_Line())
+
+    def line(row: list) -> bytes:
+        return cast(str, writer.writerow(row)).encode()  # what _Line.write handed back
+
     # The byte-order mark makes Excel open the file as UTF-8.
-    yield "\ufeff".encode() + writer.writerow([str(c) for c in COLUMNS]).encode()
+    yield "\ufeff".encode() + line([str(c) for c in COLUMNS])
     for row in rows:
-        yield writer.writerow(row).encode()
+        yield line(row)
 
 
 def _xlsx_body(rows: Iterator[list]) -> bytes:
