@@ -34,13 +34,14 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 
 class PimsError(Exception):
     """The root of every error the product raises on purpose."""
 
     status: ClassVar[int] = 400
-    default_message: ClassVar[str] = ""
+    default_message: ClassVar[StrOrPromise] = ""
 
     def __init__(self, message: Any = "", /, *, code: str = "", **params: Any):
         self.template = message or self.default_message
@@ -100,7 +101,7 @@ class Problem:
     """One broken rule: which record, which field, which rule, and the message.
     `details` carry what a path adds (the form's row, the severity, an event's id)."""
 
-    message: str
+    message: StrOrPromise  # a message constant (lazy) or a formatted text
     rule: str = ""
     field: str = ""
     record: str = ""

@@ -15,7 +15,7 @@ same services and selectors as the pages.
 """
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 from django.core.paginator import Paginator
@@ -47,12 +47,19 @@ class _MemberBase(Schema):
     row: int = Field(..., ge=1, le=MAX_ROWS, description="表内行号（1–60），行号引用（配偶/父母行号）指向它")
 
 
-# One string per member column of the paper form, in the form's order.
-MemberIn = create_model(
-    "MemberIn",
-    __base__=_MemberBase,
-    **dict.fromkeys(MEMBER_FIELDS, (Text, "")),
-)
+class _MemberOutBase(Schema):
+    row: int
+    person_id: int
+
+
+# One string per member column of the paper form, in the form's order. The
+# type checker cannot see create_model's fields: to it a member is its base.
+if TYPE_CHECKING:
+    MemberIn = _MemberBase
+    MemberOut = _MemberOutBase
+else:
+    MemberIn = create_model("MemberIn", __base__=_MemberBase, **dict.fromkeys(MEMBER_FIELDS, (Text, "")))
+    MemberOut = create_model("MemberOut", __base__=_MemberOutBase, **dict.fromkeys(MEMBER_FIELDS, (str, "")))
 
 
 class _HouseholdFields(Schema):
@@ -138,15 +145,6 @@ class HouseholdPageOut(Schema):
     items: list[HouseholdSummaryOut]
 
 
-MemberOut = create_model(
-    "MemberOut",
-    __base__=Schema,
-    row=(int, ...),
-    person_id=(int, ...),
-    **dict.fromkeys(MEMBER_FIELDS, (str, "")),
-)
-
-
 class HouseholdOut(HouseholdSummaryOut):
     collected_on: date | None
     approved_at: datetime | None
@@ -196,7 +194,7 @@ def _summary(h: Household) -> dict:
         "number": h.number,
         "hh_type": h.hh_type,
         "address": h.address,
-        "head_name": h.head.name if h.head_id else "",
+        "head_name": h.head.name if h.head is not None else "",
         "form_number": h.form_number,
         "volume_number": h.volume_number,
         "form_state": h.form_state,

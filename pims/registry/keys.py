@@ -47,9 +47,14 @@ def _rotate_person(person) -> bool:
     return dirty
 
 
-def _rotate_persons(batch_size: int, progress) -> tuple[int, dict[int, tuple[str, str]]]:
+# person pk → (blind index before, after) for the persons whose index moved
+Moved = dict[int, tuple[str | None, str | None]]
+
+
+def _rotate_persons(batch_size: int, progress) -> tuple[int, Moved]:
     """Returns the count changed and {person id: (old index, new index)} of changed ID indexes."""
-    changed_total, last_pk, moved = 0, 0, {}
+    changed_total, last_pk = 0, 0
+    moved: Moved = {}
     fields = [f for column in PERSON_COLUMNS for f in (column.cipher, column.index)]
     while True:
         batch = list(Person.objects.filter(pk__gt=last_pk).order_by("pk").only("pk", *fields)[:batch_size])
@@ -67,7 +72,7 @@ def _rotate_persons(batch_size: int, progress) -> tuple[int, dict[int, tuple[str
     return changed_total, moved
 
 
-def _rotate_events(moved: dict[int, tuple[str, str]]) -> int:
+def _rotate_events(moved: Moved) -> int:
     """Re-seal the IDs in event payloads; a correction's `before_index` (the
     index of the ID it corrects) follows its person's index."""
     changed = []
@@ -75,7 +80,7 @@ def _rotate_events(moved: dict[int, tuple[str, str]]) -> int:
         p = dict(event.payload)
         if p.get("id_cipher"):
             p["id_cipher"], p["id_index"], _plain = CITIZEN_ID.reseal(p["id_cipher"])
-        old_new = moved.get(event.person_id)
+        old_new = moved.get(event.person_id) if event.person_id is not None else None
         if p.get("before_index") and old_new and p["before_index"] == old_new[0]:
             p["before_index"] = old_new[1]
         if p != event.payload:

@@ -1,5 +1,5 @@
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from django.db.models import QuerySet
@@ -27,9 +27,16 @@ class Rule:
     query: Callable[[QuerySet], QuerySet] | None = None
     level: str = "person"
     category: str = "register"
-    tags: tuple[str, ...] = field(default=())
+    tags: tuple[str, ...] = ()
     # Keys of the dated parameter table (pims/params) the rule's limits read.
-    params: tuple[str, ...] = field(default=())
+    params: tuple[str, ...] = ()
+
+    def violators(self, rows: QuerySet) -> QuerySet:
+        """The rows (persons, or households for a household rule) breaking
+        this register rule; an event-path rule has no query."""
+        if self.query is None:
+            raise TypeError(f"rule {self.id} has no register query")
+        return self.query(rows)
 
     @property
     def text(self) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from django.db import connection, transaction
 from django.db.models import F, IntegerField, QuerySet, Sum, Value
+from django.db.models.expressions import Combinable
 from django.http import Http404
 from django.utils import timezone
 
@@ -108,18 +109,14 @@ def _hit_select(run: CheckRun, rule: Rule, prefix: str) -> QuerySet:
     person, row) — annotations only, added in HIT_COLUMNS order, so the SQL
     select list is exactly the insert's column list."""
     with set_based():
-        qs = rule.query(region_base_queryset(rule, prefix)).order_by()
+        qs = rule.violators(region_base_queryset(rule, prefix)).order_by()
+    where: tuple[Combinable, ...]  # village, household, person, row
     if rule.level == "household":
-        village, household, person, row = (
-            F("region_code"),
-            F("id"),
-            Value(None, IntegerField()),
-            Value(None, IntegerField()),
-        )
+        where = (F("region_code"), F("id"), Value(None, IntegerField()), Value(None, IntegerField()))
     else:
-        village, household, person, row = F("household__region_code"), F("household_id"), F("id"), F("row")
+        where = (F("household__region_code"), F("household_id"), F("id"), F("row"))
     names = [f"chk_{c}" for c in HIT_COLUMNS]
-    values = [Value(run.pk), Value(rule.id), Value(str(rule.severity)), village, household, person, row]
+    values = [Value(run.pk), Value(rule.id), Value(str(rule.severity)), *where]
     for name, value in zip(names, values, strict=True):
         qs = qs.annotate(**{name: value})
     return qs.values_list(*names)

@@ -4,6 +4,7 @@
 from string import Formatter
 
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 from pims.codes.names import code_label
 
@@ -18,7 +19,7 @@ def register_rules() -> list[Rule]:
     return [r for r in RULES.values() if r.query is not None]
 
 
-def _base_queryset(rule: Rule, household_ids) -> QuerySet:
+def _base_queryset(rule: Rule, household_ids: list[int] | RawSQL) -> QuerySet:
     if rule.level == "household":
         return Household.objects.filter(pk__in=household_ids)
     return Person.objects.filter(household_id__in=household_ids)
@@ -32,12 +33,12 @@ def region_base_queryset(rule: Rule, prefix: str) -> QuerySet:
     return Person.objects.filter(household__region_code__startswith=prefix, household__status=Household.Status.ACTIVE)
 
 
-def check_households(household_ids: list[int]) -> list[Violation]:
+def check_households(household_ids: list[int] | RawSQL) -> list[Violation]:
     """All register-rule violations within these households (entry-time use:
     one query per rule, whatever the number of members)."""
     out: list[Violation] = []
     for rule in register_rules():
-        for hit in hit_values(rule, rule.query(_base_queryset(rule, household_ids))):
+        for hit in hit_values(rule, rule.violators(_base_queryset(rule, household_ids))):
             out.append(_violation(rule, hit))
     return out
 

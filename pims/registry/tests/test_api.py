@@ -39,6 +39,7 @@ def saved_household(personas, regions, **kw) -> Household:
         actor=personas["clerk"], data=b, members=members, village_code=regions["village_a1"].code, confirm_warnings=True
     )
     assert result.saved, [v.message for v in result.violations]
+    assert result.household is not None
     return result.household
 
 
