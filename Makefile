@@ -13,7 +13,7 @@ PORT ?= 8000
 WHEELHOUSE ?= wheelhouse
 PIP_COMPILE := $(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
 
-.PHONY: run test bench lint typecheck fmt install install-prod install-offline wheelhouse lock demo messages check-deploy clean
+.PHONY: run tiers test bench lint typecheck fmt install install-prod install-offline wheelhouse lock demo messages check-deploy clean
 
 $(BIN)/.installed: requirements/dev.txt requirements/bootstrap.txt
 	$(PY) -m venv $(VENV)
@@ -60,6 +60,11 @@ demo: install .env
 	$(BIN)/python manage.py setup_demo
 
 # The web server and the background-job worker together; Ctrl-C stops both.
+# A county and the province side by side (docs/operator/province.md): county on
+# PORT, province on PORT+1, one bundle already uploaded; `rm -r tiers` resets it.
+tiers: install
+	$(BIN)/python scripts/run_tiers.py $(PORT)
+
 run: demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/ with the background-job worker — demo logins are printed above and listed in README.md"
 	$(BIN)/python scripts/run_dev.py $(PORT)

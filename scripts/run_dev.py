@@ -22,8 +22,8 @@ GRACE = 20.0
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start(argv: list[str]) -> subprocess.Popen:
-    return subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL, start_new_session=True)  # noqa: S603
+def start(argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
+    return subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, start_new_session=True)  # noqa: S603
 
 
 def stop(procs: list[subprocess.Popen]) -> None:
@@ -46,15 +46,12 @@ def _signal_group(proc: subprocess.Popen, sig: int) -> None:
         os.killpg(proc.pid, sig)
 
 
-def main(port: str) -> int:
-    python = sys.executable
+def supervise(commands: list[tuple[list[str], dict[str, str] | None]]) -> int:
+    """Start every (argv, environment) and wait until Ctrl-C or until one ends."""
     stopping = []
     signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    procs = [
-        start([python, "manage.py", "run_worker"]),
-        start([python, "manage.py", "runserver", f"127.0.0.1:{port}"]),
-    ]
+    procs = [start(argv, env) for argv, env in commands]
     try:
         while not stopping and all(proc.poll() is None for proc in procs):
             time.sleep(0.2)
@@ -64,6 +61,16 @@ def main(port: str) -> int:
     if stopping:
         return 0
     return ended[0] if ended and ended[0] > 0 else 1
+
+
+def main(port: str) -> int:
+    python = sys.executable
+    return supervise(
+        [
+            ([python, "manage.py", "run_worker"], None),
+            ([python, "manage.py", "runserver", f"127.0.0.1:{port}"], None),
+        ]
+    )
 
 
 if __name__ == "__main__":
