@@ -213,3 +213,28 @@ class IntakeRecord(models.Model):
     @property
     def source_label(self):
         return self.SOURCE_LABELS.get(self.source, self.source)
+
+
+class MatchModel(models.Model):
+    """The probabilistic matcher's model of one county (Splink's settings
+    with their parameters, pims.integration.pipeline.probable): trained once
+    on the county's register — the u-probabilities from a seeded random
+    sample of its persons, so a retraining on the same register gives the
+    same model — and used for every departmental file of the county until
+    it is trained again. Each pair's probability recorded on a record names
+    the model it came from."""
+
+    county_code = models.CharField(_("县级区划代码"), max_length=12, db_index=True)
+    version = models.PositiveSmallIntegerField(_("模型版本"))
+    seed = models.IntegerField(_("随机种子"))
+    register_size = models.PositiveIntegerField(_("训练时登记人数"))
+    settings = models.JSONField(_("模型参数"))
+    trained_at = models.DateTimeField(_("训练时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["county_code", "-trained_at", "-id"]
+        verbose_name = _("概率比对模型")
+        verbose_name_plural = _("概率比对模型")
+
+    def __str__(self):
+        return f"match model {self.pk} {self.county_code} v{self.version}"

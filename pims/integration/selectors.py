@@ -2,7 +2,7 @@
 the progress figures the import page shows (read from the job's row, which
 the run updates at every commit)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -125,6 +125,8 @@ class Candidate:
     pk: int
     where: str
     chosen: bool
+    probability: str = ""  # the probabilistic matcher's, as a percentage ("" when it did not score this person)
+    why: list[str] = field(default_factory=list)  # the comparisons that drove it, in words
 
 
 @dataclass
@@ -135,6 +137,7 @@ class PartyView:
     id_problem: str
     candidates: list[Candidate]
     rows: list[Side]
+    scored: bool = False  # the probabilistic matcher scored this party's candidates
 
 
 ITEMS = [("name", "姓名"), ("sex", "性别"), ("birth_date", "出生日期"), ("id_masked", "公民身份号码")]
@@ -170,12 +173,24 @@ def intake_record_sides(*, user, record: IntakeRecord) -> list[PartyView]:
                     (SEX_LABELS.get(theirs, theirs) if key == "sex" else theirs, bool(mine) and mine != theirs)
                 )
             rows.append(Side(item, SEX_LABELS.get(mine, mine) if key == "sex" else mine, values))
+        scores = {s["person"]: s for s in match.get("scores", [])}
         candidates = [
             Candidate(
-                p.pk, f"{villages.get(p.registered_code, p.registered_code)} {p.household.number} 号户", i == 0
+                p.pk,
+                f"{villages.get(p.registered_code, p.registered_code)} {p.household.number} 号户",
+                i == 0,
+                *_score_words(scores.get(p.pk)),
             )  # fmt: skip
             for i, p in enumerate(shown)
         ]
         out.append(PartyView(role, label, KIND_LABELS.get(match.get("kind", ""), ""), party.get("id_problem", ""),
-                             candidates, rows))  # fmt: skip
+                             candidates, rows, bool(scores)))  # fmt: skip
     return out
+
+
+def _score_words(scored: dict | None) -> tuple[str, list[str]]:
+    """A candidate's match probability and each comparison's level and
+    weight (positive: speaks for the same person), for the review page."""
+    if not scored:
+        return "", []
+    return f"{100 * scored['p']:.1f}%", [f"{w['label']}（{w['weight']:+.1f}）" for w in scored.get("why", [])]

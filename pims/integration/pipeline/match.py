@@ -1,14 +1,21 @@
 """Stage 'match': the persons of a departmental file against the register.
 
-Exact matching only (the probabilistic matcher comes later, for what this
-leaves over): the citizen ID as `pims.lib.citizen_id.parse` reads it —
-normalised, check digit verified, a 15-digit legacy number converted to its
-18-digit form, so the two are the same person — looked up by its blind
-index, set-based. A person matches **exactly** when the ID is registered and
-the name, sex and birth date the file gives agree with the register; an ID
-registered with other particulars, an ID not registered, or an unusable ID
-only yields candidates (same name, sex and birth date) for a reviewer —
-never an automatic match.
+First the citizen ID as `pims.lib.citizen_id.parse` reads it — normalised,
+check digit verified, a 15-digit legacy number converted to its 18-digit
+form, so the two are the same person — looked up by its blind index,
+set-based. A person matches **exactly** when the ID is registered and the
+name, sex and birth date the file gives agree with the register.
+
+Every other person (an ID registered with other particulars, an ID not
+registered, a mistyped or missing ID) goes to the probabilistic matcher
+(`pipeline.probable`, Splink) over the register of the file's jurisdiction
+only: the register persons scoring at least the review threshold are the
+candidates, best first, each with its probability and the comparisons that
+drove it. A person **without any ID** whose best candidate scores at least
+the automatic threshold, with no second candidate, matches **probably** and
+is applied like an exact match; a person whose file gives an ID that is not
+theirs in the register (one digit off, two digits swapped, another
+person's) is only ever a candidate for a reviewer.
 """
 
 import datetime as dt
@@ -22,8 +29,11 @@ from pims.registry.models import Person
 from pims.registry.personal import citizen_id_index
 
 EXACT, DIFFERS, UNKNOWN, INVALID, MISSING = "exact", "differs", "unknown", "invalid", "missing"
+PROBABLE = "probable"
+AUTOMATIC = (EXACT, PROBABLE)
 KIND_LABELS = {
     EXACT: "身份号码一致，姓名、性别、出生日期相符",
+    PROBABLE: "未提供身份号码，按姓名、出生日期、性别等概率比对自动认定",
     DIFFERS: "身份号码已登记，但其他项目与登记不同",
     UNKNOWN: "身份号码未在本县登记",
     INVALID: "身份号码无效",
@@ -41,6 +51,7 @@ class FilePerson:
     sex: str = ""
     birth_date: dt.date | None = None
     raw_id: str = ""
+    partner: str = ""  # the spouse's (for a mother: the father's) name, when the record gives it
 
 
 @dataclass
@@ -51,19 +62,30 @@ class Match:
     person_id: int | None = None
     diffs: list[str] = field(default_factory=list)  # item keys that differ from the register
     candidates: list[int] = field(default_factory=list)
+    # The probabilistic matcher's finding: [{"person", "p", "why"}] best first, and its model.
+    scores: list[dict] = field(default_factory=list)
+    model: int | None = None
 
     @property
     def exact(self) -> bool:
         return self.kind == EXACT
 
+    @property
+    def automatic(self) -> bool:
+        """Applied without a reviewer: exact, or probable (no ID, one clear candidate)."""
+        return self.kind in AUTOMATIC
+
     def as_dict(self) -> dict:
-        return {
+        out = {
             "kind": self.kind,
             "person": self.person_id,
             "diffs": self.diffs,
             "candidates": self.candidates,
             "id_problem": self.id_problem,
         }
+        if self.model is not None:
+            out |= {"scores": self.scores, "model": self.model}
+        return out
 
 
 def same_name(a: str, b: str) -> bool:
@@ -97,9 +119,12 @@ def _differences(person: FilePerson, row: dict) -> list[str]:
 PERSON_COLUMNS = ("id", "id_index", "name", "sex", "birth_date")
 
 
-def match_persons(people: list[FilePerson], *, prefix: str = "") -> list[Match]:
+def match_persons(people: list[FilePerson], *, prefix: str = "", matcher=None) -> list[Match]:
     """One Match per person, in order. `prefix`: the register subtree
-    candidates are looked for in (the importer's jurisdiction; "" all)."""
+    candidates are looked for in (the importer's jurisdiction; "" all);
+    `matcher`: the run's probabilistic matcher (`probable.Matcher`), else
+    candidates are only the register persons of the same name, sex and
+    birth date."""
     out: list[Match] = []
     by_index: dict[str, list[int]] = {}
     for i, person in enumerate(people):
@@ -118,8 +143,34 @@ def match_persons(people: list[FilePerson], *, prefix: str = "") -> list[Match]:
                 m.kind = DIFFERS if m.diffs else EXACT
                 if m.diffs:
                     m.candidates = [row["id"]]
-    _candidates(people, out, prefix)
+    if matcher is None:
+        _candidates(people, out, prefix)
+    else:
+        _probable(people, out, prefix, matcher)
     return out
+
+
+def _probable(people: list[FilePerson], matches: list[Match], prefix: str, matcher) -> None:
+    """The persons without an exact match scored by the probabilistic matcher."""
+    from pims.integration.pipeline import probable
+
+    auto_min, review_min = probable.thresholds()
+    wanted = [i for i, m in enumerate(matches) if not m.exact]
+    if not wanted:
+        return
+    near = probable.near_persons([people[i].raw_id for i in wanted], prefix)
+    batch = [
+        probable.Wanted(name=people[i].name, sex=people[i].sex, birth_date=people[i].birth_date,
+                        partner=people[i].partner, raw_id=people[i].raw_id, near=n)
+        for i, n in zip(wanted, near, strict=True)
+    ]  # fmt: skip
+    for i, scored in zip(wanted, matcher.score(batch, floor=review_min), strict=True):
+        m = matches[i]
+        m.scores, m.model = [s.as_dict() for s in scored], matcher.model.pk
+        m.candidates = probable.unique(m.candidates + [s.person_id for s in scored])[:CANDIDATES_MAX]
+        clear = scored and scored[0].probability >= auto_min and len(scored) == 1
+        if m.kind == MISSING and clear:
+            m.kind, m.person_id = PROBABLE, scored[0].person_id
 
 
 def _candidates(people: list[FilePerson], matches: list[Match], prefix: str) -> None:

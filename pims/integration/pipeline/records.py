@@ -37,6 +37,7 @@ from pims.integration.models import ImportJob, IntakeRecord
 from pims.integration.pipeline import columns as cols
 from pims.integration.pipeline.job import ImportRefused, Progress, rejected_store
 from pims.integration.pipeline.match import FilePerson, Match, match_persons
+from pims.integration.pipeline.probable import Matcher
 from pims.integration.pipeline.rejected_file import write_rejected
 from pims.integration.reader import SourceError, SourceRow, detect, file_sha256, iter_rows, read_header
 from pims.lib.errors import Conflict, NotPermitted
@@ -205,6 +206,7 @@ class RecordRun:
         self.path = Path(job.file_path)
         self.prefix = user_prefix(actor) or ""
         self.known: set[tuple[str, str]] = set()
+        self.matcher = Matcher(self.prefix)
 
     def _rows(self):
         job = self.job
@@ -243,7 +245,7 @@ class RecordRun:
                     where.append((j.line, role))
                     people.append(person)
         found: dict[int, dict[str, Match]] = defaultdict(dict)
-        for (line, role), m in zip(where, match_persons(people, prefix=self.prefix), strict=True):
+        for (line, role), m in zip(where, match_persons(people, prefix=self.prefix, matcher=self.matcher), strict=True):
             found[line][role] = m
         self.known = self._already_imported(judged)
         with transaction.atomic():

@@ -45,6 +45,16 @@ def test_side_by_side_marks_what_differs(waiting, personas, couple):  # noqa: F8
     assert (name.file, name.register) == ("王伍", [("王五", True)])
     assert "其他项目与登记不同" in husband.explanation
     assert all(not differs for r in wife.rows for _v, differs in r.register)
+    # The probabilistic matcher's probability and the comparisons that drove it, in words.
+    assert husband.scored and husband.candidates[0].probability.endswith("%")
+    assert husband.candidates[0].why[0].startswith("姓名读音相同（同音字）（+")
+
+
+def test_the_review_page_shows_the_probability_and_its_reasons(waiting, client_for):
+    from django.urls import reverse
+
+    page = client_for("reviewer").get(reverse("integration:review_detail", args=[waiting.pk])).content.decode()
+    assert "匹配概率" in page and "姓名读音相同（同音字）" in page and 'data-testid="probability"' in page
 
 
 def test_accepting_files_the_event_and_is_audited(waiting, personas, couple):  # noqa: F811

@@ -35,6 +35,8 @@ def judge_row(source: SourceRow, columns: dict[str, int]) -> Judged:
         numbers[role] = _party(out, role, label, cell)
     if numbers["husband"] and numbers["husband"] == numbers["wife"]:
         out.problems.append(violation("M10", row=line))
+    if out.kind == "divorce":  # married to each other in the register: each one's spouse, for the matcher
+        out.people["husband"].partner, out.people["wife"].partner = out.people["wife"].name, out.people["husband"].name
     return out
 
 

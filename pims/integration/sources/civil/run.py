@@ -19,7 +19,7 @@ from pims.events.models import Event, EventType
 from pims.integration.models import IntakeRecord
 from pims.integration.pipeline.events import file_event
 from pims.integration.pipeline.job import may_import
-from pims.integration.pipeline.match import EXACT, INVALID, Match
+from pims.integration.pipeline.match import INVALID, Match
 from pims.integration.pipeline.records import (
     Judged,
     RecordRun,
@@ -56,7 +56,7 @@ def _decide(run: RecordRun, record: IntakeRecord, j: Judged, matches: dict[str, 
     if problems:
         return reject(record, problems)
     record.region_code = run.region_of(matches) or record.region_code
-    persons = {role: m.person_id for role, m in matches.items() if m.kind == EXACT}
+    persons = {role: m.person_id for role, m in matches.items() if m.automatic}
     record.person_id, record.related_person_id = persons.get("wife"), persons.get("husband")
     if (j.kind, j.doc_number) in run.known:
         record.state = S.PRESENT

@@ -76,6 +76,8 @@ def judge_row(source: SourceRow, columns: dict[str, int]) -> Judged:
         out.problems.append(violation("N05", row=line))
     for role, label in PARENTS.items():
         _parent(out, role, label, cell)
+    if "father" in out.people:  # each parent's spouse, for the probabilistic matcher
+        out.people["mother"].partner, out.people["father"].partner = out.people["father"].name, cell("mother_name")
     return out
 
 

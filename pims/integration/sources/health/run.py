@@ -20,7 +20,7 @@ from pims.events.models import Event, EventType
 from pims.integration.models import IntakeRecord
 from pims.integration.pipeline.events import file_event
 from pims.integration.pipeline.job import may_import
-from pims.integration.pipeline.match import EXACT, INVALID, MISSING, Match
+from pims.integration.pipeline.match import INVALID, MISSING, Match
 from pims.integration.pipeline.records import (
     Judged,
     RecordRun,
@@ -55,7 +55,7 @@ def _decide(run: RecordRun, record: IntakeRecord, j: Judged, matches: dict[str, 
     if mother is not None and mother.kind in (INVALID, MISSING) and not mother.candidates:
         return reject(record, [violation("N12", row=j.line, reason=mother.id_problem or "未提供")])
     record.region_code = run.region_of(matches) or record.region_code
-    exact = {role: m.person_id for role, m in matches.items() if m.kind == EXACT}
+    exact = {role: m.person_id for role, m in matches.items() if m.automatic}
     record.person_id, record.related_person_id = exact.get("mother"), exact.get("father")
     already = record.person_id and Birth.objects.filter(mother_id=record.person_id, child__birth_date=j.date).exists()
     if (j.kind, j.doc_number) in run.known or already:

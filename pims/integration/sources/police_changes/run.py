@@ -7,7 +7,7 @@ from pims.events.models import Event, EventType
 from pims.integration.models import IntakeRecord
 from pims.integration.pipeline.events import file_event
 from pims.integration.pipeline.job import may_import
-from pims.integration.pipeline.match import EXACT, Match
+from pims.integration.pipeline.match import Match
 from pims.integration.pipeline.records import (
     Judged,
     RecordRun,
@@ -36,7 +36,7 @@ def may_import_police_changes(user) -> bool:
 def _decide(run: RecordRun, record: IntakeRecord, j: Judged, matches: dict[str, Match]) -> IntakeRecord:
     record.region_code = run.region_of(matches) or record.region_code
     m = matches.get("person")
-    record.person_id = m.person_id if m is not None and m.kind == EXACT else None
+    record.person_id = m.person_id if m is not None and m.automatic else None
     if (j.kind, j.doc_number) in run.known:
         record.state, record.reasons = S.PRESENT, "同一人同一天的这一变动已导入过，未作修改"
     elif j.kind not in EVENT_TYPES:
