@@ -13,7 +13,7 @@ PORT ?= 8000
 WHEELHOUSE ?= wheelhouse
 PIP_COMPILE := $(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
 
-.PHONY: run tiers test bench lint typecheck fmt install install-prod install-offline wheelhouse lock demo messages check-deploy clean
+.PHONY: run tiers test apicheck bench lint typecheck fmt install install-prod install-offline wheelhouse lock demo messages check-deploy clean
 
 $(BIN)/.installed: requirements/dev.txt requirements/bootstrap.txt
 	$(PY) -m venv $(VENV)
@@ -71,6 +71,12 @@ run: demo
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The API's contract (scripts/apicheck.py): schemathesis as two roles against the
+# server on a throwaway PostgreSQL database (APICHECK_DB, default pims_apicheck),
+# a few minutes; fails on any server error or undocumented answer.
+apicheck: install
+	$(BIN)/python scripts/apicheck.py
 
 $(BIN)/.bench-installed: $(BIN)/.installed requirements/bench.txt
 	$(BIN)/pip install -q -r requirements/bench.txt

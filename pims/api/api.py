@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 from ninja.security import SessionAuth
 
-from .errors import install
+from .errors import document, install
 
 api = NinjaAPI(
     title="人口信息管理系统 API",
@@ -44,3 +44,4 @@ def _mount_routers():
 
 
 _mount_routers()
+document(api)  # every answer an operation can give is in the schema

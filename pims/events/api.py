@@ -113,7 +113,7 @@ class CommentOut(Schema):
     message: str
 
 
-class ReportOut(Schema):
+class ChangeReportOut(Schema):
     id: int
     uuid: UUID = Field(..., description=UUID_DESCRIPTION)
     region_code: str
@@ -125,14 +125,14 @@ class ReportOut(Schema):
     comments: list[CommentOut]
 
 
-class CommentIn(Schema):
+class ReportCommentIn(Schema):
     message: str
     event_id: int | None = None
     field: str = Field("", description="针对的项目（表单上的名称，如“发生日期”）")
 
 
-class ReturnIn(Schema):
-    comments: list[CommentIn]
+class ReportReturnIn(Schema):
+    comments: list[ReportCommentIn]
 
 
 def _event_out(e: Event) -> dict:
@@ -167,13 +167,13 @@ def _type_fields() -> str:
     return "\n".join(lines)
 
 
-@router.get("/reports/{report_id}", response=ReportOut, url_name="events_report")
+@router.get("/reports/{report_id}", response=ChangeReportOut, url_name="events_report")
 def report_detail(request, report_id: Pk):
     return _report_out(selectors.access_report(request.auth, report_id))
 
 
 @router.post(
-    "/reports", response={201: ReportOut, **refusals(404, 409, 422)}, url_name="events_report_create",
+    "/reports", response={201: ChangeReportOut, **refusals(404, 409, 422)}, url_name="events_report_create",
     summary="新建信息变更单（草稿）",
 )  # fmt: skip
 def report_create(request, payload: ReportCreateIn):
@@ -202,7 +202,7 @@ def report_event_create(request, report_id: Pk, event_type: str, payload: Annota
 
 
 @router.post(
-    "/reports/{report_id}/submit", response={200: ReportOut, **refusals(404, 409, 422)},
+    "/reports/{report_id}/submit", response={200: ChangeReportOut, **refusals(404, 409, 422)},
     url_name="events_report_submit", summary="提交变更单待乡镇审核",
 )  # fmt: skip
 def report_submit(request, report_id: Pk):
@@ -212,7 +212,7 @@ def report_submit(request, report_id: Pk):
 
 
 @router.post(
-    "/reports/{report_id}/approve", response={200: ReportOut, **refusals(404, 409, 422)},
+    "/reports/{report_id}/approve", response={200: ChangeReportOut, **refusals(404, 409, 422)},
     url_name="events_report_approve", summary="审核通过变更单（全部变动生效）",
 )  # fmt: skip
 def report_approve(request, report_id: Pk):
@@ -222,10 +222,10 @@ def report_approve(request, report_id: Pk):
 
 
 @router.post(
-    "/reports/{report_id}/return", response={200: ReportOut, **refusals(404, 409)},
+    "/reports/{report_id}/return", response={200: ChangeReportOut, **refusals(404, 409)},
     url_name="events_report_return", summary="退回变更单（附审核意见，可针对事件和项目）",
 )  # fmt: skip
-def report_return(request, report_id: Pk, payload: ReturnIn):
+def report_return(request, report_id: Pk, payload: ReportReturnIn):
     report = selectors.access_report(request.auth, report_id)
     comments = [c.model_dump() for c in payload.comments]
     services.change_report_return(actor=request.auth, report=report, comments=comments)

@@ -72,7 +72,7 @@ class ReasonIn(Schema):
     reason: str
 
 
-class EntryOut(Schema):
+class HandoverEntryOut(Schema):
     id: int
     row: int
     person_uuid: UUID
@@ -92,7 +92,7 @@ class HandoverListOut(Schema):
     sender_confirmed_by: str
     receiver_confirmed_at: dt.datetime | None
     receiver_confirmed_by: str
-    entries: list[EntryOut]
+    entries: list[HandoverEntryOut]
 
 
 class DecisionIn(Schema):

@@ -38,7 +38,7 @@ class VerdictOut(Schema):
     reason: str
 
 
-class EntryOut(Schema):
+class CycleEntryOut(Schema):
     id: int
     uuid: str
     person_uuid: str
@@ -94,7 +94,10 @@ def cycles(request):
 
 
 @router.get(
-    "/cycles/{pk}/entries", response=list[EntryOut], url_name="programmes_entries", summary="扶助对象名单（本辖区）"
+    "/cycles/{pk}/entries",
+    response=list[CycleEntryOut],
+    url_name="programmes_entries",
+    summary="扶助对象名单（本辖区）",
 )
 @paginate(PageNumberPagination, page_size=100)
 def entries(request, pk: int, stage: str = ""):
@@ -104,7 +107,7 @@ def entries(request, pk: int, stage: str = ""):
     if stage:
         qs = qs.filter(stage=stage)
     return [
-        EntryOut(
+        CycleEntryOut(
             id=e.pk,
             uuid=str(e.uuid),
             person_uuid=str(e.person.uuid),

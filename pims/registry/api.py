@@ -5,7 +5,8 @@ same services and selectors as the pages.
   in the check catalogue, so a value is judged alike on every path;
 - a form refused by the rules → 422 ``{"detail", "problems": [...]}``
   naming rule id, row (the record) and field; the same list also under its
-  older name ``violations``; a malformed body → ninja's own 422;
+  older name ``violations``; a malformed body → the same 422 body, one
+  problem per parameter (pims.api.errors);
 - a stale ``version`` (someone saved in between) → 409, nothing changed;
 - missing, out of scope, or a role that may not do it → 404, so that a
   record's existence never leaks;
@@ -103,16 +104,16 @@ class SubmitIn(Schema):
     confirm_warnings: bool = False
 
 
-class CommentIn(Schema):
+class HouseholdCommentIn(Schema):
     model_config = ConfigDict(extra="forbid")
     row: int | None = Field(None, ge=1, le=MAX_ROWS)
     field: Text = ""
     message: Annotated[str, StringConstraints(max_length=2000)]
 
 
-class ReturnIn(Schema):
+class HouseholdReturnIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    comments: list[CommentIn] = Field(..., min_length=1, max_length=100)
+    comments: list[HouseholdCommentIn] = Field(..., min_length=1, max_length=100)
 
 
 class ViolationOut(Schema):
@@ -308,7 +309,7 @@ def household_submit(request, household_id: Pk, payload: SubmitIn | None = None)
     response={200: HouseholdOut, **refusals(404, 409)},
     summary="退回采集表（附审核意见）",
 )
-def household_return(request, household_id: Pk, payload: ReturnIn):
+def household_return(request, household_id: Pk, payload: HouseholdReturnIn):
     household = _household(request, household_id)
     services.household_return(
         actor=request.auth, household=household, comments=[c.model_dump() for c in payload.comments]

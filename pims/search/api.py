@@ -72,7 +72,11 @@ class SearchPageOut(Schema):
 
 
 class SearchRefusedOut(RefusedOut):
-    errors: dict[str, list[str]] = Field(..., description="各字段的说明（旧名，同 problems）")
+    # Only a refusal of the criteria carries the old member; a request refused
+    # at the boundary (control characters) or by the schema has problems only.
+    errors: dict[str, list[str]] = Field(
+        default_factory=dict, description="各字段的说明（旧名，同 problems；仅查询条件有误时）"
+    )
 
 
 @router.post(

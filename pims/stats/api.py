@@ -56,17 +56,17 @@ class SectionOut(Schema):
     total: RowOut | None
 
 
-class RegionOut(Schema):
+class StatsRegionOut(Schema):
     code: str
     name: str
     level: str
 
 
-class ReportOut(Schema):
+class StatsReportOut(Schema):
     report: str
     number: int
     title: str
-    region: RegionOut
+    region: StatsRegionOut
     period: str
     first: str
     last: str
@@ -79,7 +79,8 @@ class ReportOut(Schema):
 
 
 class StatsRefusedOut(RefusedBase):
-    errors: list[str] = Field(..., description="同 problems 的说明（旧名）")
+    # Only the report's own refusal carries the old member (see SearchRefusedOut).
+    errors: list[str] = Field(default_factory=list, description="同 problems 的说明（旧名；仅统计参数有误时）")
 
 
 def _row(row) -> dict:
@@ -139,7 +140,7 @@ def report_list(request):
 
 @router.get(
     "/reports/{report}/{code}",
-    response={200: ReportOut, 422: StatsRefusedOut},
+    response={200: StatsReportOut, 422: StatsRefusedOut},
     url_name="stats_report",
     summary="统计报表（本辖区的区划、统计期，按下级区划汇总）",
 )
