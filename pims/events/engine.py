@@ -19,7 +19,7 @@ from pims.lib import clock
 from pims.registry.checks.base import with_prefix
 
 from .errors import EventRefused
-from .handlers import handler_for
+from .handlers import handler_for, handler_of
 from .handlers.catalogue import refuse
 from .models import Event
 from .periods import period_of
@@ -59,7 +59,7 @@ def run(events, state: RegisterState) -> list[tuple[Event, list[str]]]:
         if messages:
             refused.append((event, [with_prefix(m, f"{title(event, state)}：") for m in messages]))
             continue
-        handler_for(event.event_type).apply(event, state)
+        handler_of(event.event_type).apply(event, state)  # _problems found the handler
     return refused
 
 

@@ -3,6 +3,9 @@
 Tests assert these constants (``exc.template is REPORT_NOT_EDITABLE``), not
 the wording."""
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from pims.lib.errors import Invalid, Problem
@@ -51,7 +54,7 @@ class EventRefused(Invalid):
     naming the record, the field and the rule; `problems` are the same as
     the API answers them."""
 
-    def __init__(self, by_event: list[tuple[object, list]]):
+    def __init__(self, by_event: Sequence[tuple[Any, Sequence[str]]]):  # (event or None, messages)
         self.by_event = by_event
         super().__init__(
             EVENTS_REFUSED,

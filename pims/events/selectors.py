@@ -22,7 +22,9 @@ Counting rules (DESIGN.md §3, 统计口径) in this module:
 """
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
@@ -34,7 +36,7 @@ from pims.codes.names import code_label
 from pims.lib import clock
 from pims.regions.models import Level, Region
 from pims.regions.scope import scope_q
-from pims.registry.models import Birth, Marriage
+from pims.registry.models import Birth, Marriage, Person
 
 from . import rules
 from .handlers import handler_for
@@ -201,7 +203,8 @@ def event_values(event: Event) -> dict:
 
 def event_comments(event: Event):
     """The reviewers' comments on one event, oldest first."""
-    return event.report.comments.filter(event=event).select_related("author") if event.report_id else []
+    report = event.report
+    return report.comments.filter(event=event).select_related("author") if report is not None else []
 
 
 def report_due_date(period: str) -> dt.date:
@@ -248,7 +251,7 @@ def village_report_status(*, user, township: Region, period: str, today: dt.date
         .annotate(n=Count("events", filter=~Q(events__review_status=Event.Review.WITHDRAWN)))
         .order_by("created_at")
     )
-    by_village: dict[int, list[ChangeReport]] = {}
+    by_village: dict[int, list[Any]] = {}  # the reports, annotated with n (their events)
     for r in reports:
         by_village.setdefault(r.region_id, []).append(r)
     out = []
@@ -306,7 +309,7 @@ def _type_label(event_type: str) -> str:
 class TimelineSource:
     name: str
     order: int
-    fn: object
+    fn: Callable[[Any], Iterable[TimelineEntry]]  # person → entries
 
 
 TIMELINE_SOURCES: dict[str, TimelineSource] = {}
@@ -435,14 +438,14 @@ def event_summary(event: Event) -> str:
         ("new_household_number", "新户编号"),
     ):
         if p.get(key) and event.event_type not in (EventType.CORRECTION, EventType.REVERSAL):
-            table = code_tables.get(key)
-            bits.append(f"{label} {code_label(table, p[key]) if table else p[key]}")
+            code_table = code_tables.get(key)
+            bits.append(f"{label} {code_label(code_table, p[key]) if code_table else p[key]}")
     return "；".join(bits)
 
 
 @dataclass
 class MemberSpan:
-    person: object
+    person: Person
     start: dt.date
     end: dt.date | None
     opened: str

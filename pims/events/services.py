@@ -128,6 +128,14 @@ def _locked(report: ChangeReport) -> ChangeReport:
     return ChangeReport.objects.select_for_update().select_related("region").get(pk=report.pk)
 
 
+def _locked_report_of(event: Event) -> ChangeReport:
+    """The report the event was filed in, locked; an event filed without one
+    (loaded by an import) is no clerk's to change."""
+    if event.report is None:
+        raise NotPermitted(errors.REPORT_NOT_YOURS_TO_FILE)
+    return _locked(event.report)
+
+
 def _check_filer(actor, report: ChangeReport) -> None:
     if not rules.may_file(actor, source=report.source, region=report.region):
         raise NotPermitted(errors.REPORT_NOT_YOURS_TO_FILE)
@@ -222,7 +230,7 @@ def event_withdraw(*, actor, event: Event) -> Event:
     """Take a pending event out of its draft or returned report. The row
     stays (events are append-only), marked withdrawn."""
     with transaction.atomic():
-        report = _locked(event.report)
+        report = _locked_report_of(event)
         _check_filer(actor, report)
         event = Event.objects.select_for_update().get(pk=event.pk)
         if event.review_status != Event.Review.PENDING:
@@ -239,7 +247,7 @@ def event_revise(*, actor, event: Event, data: dict) -> Event:
     append-only: the old one is marked withdrawn and the new one filed in
     its place, checked like any other; if it is refused nothing changes."""
     with transaction.atomic():
-        report = _locked(event.report)
+        report = _locked_report_of(event)
         _check_filer(actor, report)
         old = Event.objects.select_for_update().get(pk=event.pk)
         if old.review_status != Event.Review.PENDING:

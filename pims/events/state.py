@@ -17,6 +17,7 @@ flush.
 
 import datetime as dt
 from collections import defaultdict
+from typing import Any
 
 from django.db.models import Count, Max, Q
 from django.utils import timezone
@@ -86,6 +87,11 @@ class RegisterState:
         self._spells: dict[tuple[int, str], Spell] = {}
         self._last_end: dict[int, dt.date] = {}
         self._marriage: dict[int, Marriage] = {}
+        # id(marriage) → the ids of the spouses under which _marriage holds it
+        self._marriage_keys: dict[int, list[int]] = {}
+        # id(marriage) → (husband, wife) for a marriage made or rebound in this
+        # batch (its spouses may have no key yet)
+        self._spouses: dict[int, tuple[Person, Person]] = {}
         self._past_partners: dict[int, set[int]] = defaultdict(set)
         self._pregnancy: dict[int, Pregnancy] = {}
         self._contraception: dict[int, Contraception] = {}
@@ -97,7 +103,7 @@ class RegisterState:
         self._births: dict[int, list[Birth]] = {}
         self.reversed: set[int] = set()
         self.new: dict[str, list] = defaultdict(list)
-        self.dirty: dict[str, dict[int, object]] = defaultdict(dict)
+        self.dirty: dict[str, dict[int, Any]] = defaultdict(dict)
 
     # --- loading ------------------------------------------------------------
 
@@ -174,8 +180,8 @@ class RegisterState:
     def _add_marriage(self, m: Marriage) -> None:
         husband, wife = self.persons.get(m.husband_id), self.persons.get(m.wife_id)
         if m.end_date is None:
-            m._keys = [id(p) for p in (husband, wife) if p is not None]
-            for key in m._keys:
+            self._marriage_keys[id(m)] = [id(p) for p in (husband, wife) if p is not None]
+            for key in self._marriage_keys[id(m)]:
                 self._marriage[key] = m
         else:
             if husband is not None:
@@ -222,9 +228,9 @@ class RegisterState:
         if m is None:
             return None
         other = m.wife_id if m.husband_id == person.pk else m.husband_id
-        if getattr(m, "_husband", None) is not None:  # made in this batch
-            other_obj = m._wife if m._husband is person else m._husband
-            return other_obj
+        if id(m) in self._spouses:  # made or rebound in this batch
+            husband, wife = self._spouses[id(m)]
+            return wife if husband is person else husband
         return self.persons.get(other)
 
     def were_married(self, a: Person, b: Person) -> bool:
@@ -265,9 +271,9 @@ class RegisterState:
             return None
         if p.household_id and p.household_id not in self.households:
             self.households[p.household_id] = Household.objects.select_related("village").get(pk=p.household_id)
-            for m in Person.objects.filter(household_id=p.household_id, status=PersonStatus.ACTIVE).exclude(pk=pk):
-                if m.pk not in self.persons:
-                    self._add_person(m)
+            for member in Person.objects.filter(household_id=p.household_id, status=PersonStatus.ACTIVE).exclude(pk=pk):
+                if member.pk not in self.persons:
+                    self._add_person(member)
         self._add_person(p)
         for s in Spell.objects.filter(person_id=p.pk, end__isnull=True):
             s.person = p
@@ -289,11 +295,11 @@ class RegisterState:
             for b in births:
                 if b.child_id == child.pk:
                     return b
-        b = Birth.objects.filter(child_id=child.pk).first()
-        if b is not None and b.mother_id:
-            mother = self.fetch_person(b.mother_id)
-            b = next(x for x in self.births_of(mother) if x.pk == b.pk)
-        return b
+        found = Birth.objects.filter(child_id=child.pk).first()
+        mother = self.fetch_person(found.mother_id) if found is not None and found.mother_id else None
+        if found is None or mother is None:
+            return found
+        return next(x for x in self.births_of(mother) if x.pk == found.pk)
 
     def move_birth(self, birth: Birth, mother: Person | None) -> None:
         """Move a birth record to another mother, keeping both mothers' birth
@@ -302,7 +308,7 @@ class RegisterState:
         old = self.fetch_person(birth.mother_id) if birth.mother_id else None
         if old is not None:
             for b in self.births_of(old):
-                if b is not birth and birth.birth_order and (b.birth_order or 0) > birth.birth_order:
+                if b is not birth and birth.birth_order and b.birth_order and b.birth_order > birth.birth_order:
                     b.birth_order -= 1
                     self.dirty["birth"][id(b)] = b
             self.births_of(old).remove(birth)
@@ -313,7 +319,7 @@ class RegisterState:
             before = [b for b in theirs if (b.child.birth_date, b.child_id) < (day, birth.child_id)]
             order = max([b.birth_order or 0 for b in before], default=0) + 1
             for b in theirs:
-                if (b.birth_order or 0) >= order:
+                if b.birth_order is not None and b.birth_order >= order:
                     b.birth_order += 1
                     self.dirty["birth"][id(b)] = b
             theirs.append(birth)
@@ -412,8 +418,8 @@ class RegisterState:
 
     def add_marriage(self, husband: Person, wife: Person, *, date, kind) -> Marriage:
         m = Marriage(husband=husband, wife=wife, date=date, kind=kind)
-        m._husband, m._wife = husband, wife
-        m._keys = [id(husband), id(wife)]
+        self._spouses[id(m)] = (husband, wife)
+        self._marriage_keys[id(m)] = [id(husband), id(wife)]
         self._marriage[id(husband)] = m
         self._marriage[id(wife)] = m
         self.new["marriage"].append(m)
@@ -421,12 +427,12 @@ class RegisterState:
 
     def rebind_marriage(self, m: Marriage, *, husband: Person, wife: Person) -> None:
         """Correct who the spouses of a current marriage are."""
-        for key in getattr(m, "_keys", []):
+        for key in self._marriage_keys.get(id(m), []):
             if self._marriage.get(key) is m:
                 del self._marriage[key]
         m.husband, m.wife = husband, wife
-        m._husband, m._wife = husband, wife
-        m._keys = [id(husband), id(wife)]
+        self._spouses[id(m)] = (husband, wife)
+        self._marriage_keys[id(m)] = [id(husband), id(wife)]
         self._marriage[id(husband)] = m
         self._marriage[id(wife)] = m
         self.mark("marriage", m)
@@ -444,13 +450,13 @@ class RegisterState:
 
     def end_marriage(self, m: Marriage, *, date, reason) -> None:
         m.end_date, m.end_reason = date, reason
-        for key in m._keys:
+        for key in self._marriage_keys[id(m)]:
             if self._marriage.get(key) is m:
                 del self._marriage[key]
         self.mark("marriage", m)
 
     def add_birth(self, birth: Birth, mother: Person) -> None:
-        self._birth_order[id(mother)] = birth.birth_order
+        self._birth_order[id(mother)] = birth.birth_order or 0
         if id(mother) in self._births:
             self._births[id(mother)].append(birth)
         self.new["birth"].append(birth)

@@ -22,7 +22,7 @@ from pims.registry.selectors import access_household, access_person
 from pims.web.errors import refusals_as_messages
 
 from . import rules, selectors, services
-from .handlers import handler_for
+from .handlers import handler_for, handler_of
 from .models import Event, EventType, ReportState, Spell
 from .periods import is_period, period_of
 from .widgets import PersonFilter, attach_comments, event_widgets, villages_for
@@ -176,7 +176,7 @@ def _event_form(request, report, event_type, values, refusal: Refused | None, ev
             "general_comments": attach_comments(widgets, comments),
             "errors": refusal.messages if refusal else [],
             "villages": villages_for(request.user),
-            "needs_household": any(f.kind == "members" for f in handler_for(event_type).FIELDS)
+            "needs_household": any(f.kind == "members" for f in handler_of(event_type).FIELDS)
             and not str(values.get("household", "")).isdigit(),
         },
         status=refusal.status if refusal else 200,

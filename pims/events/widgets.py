@@ -16,7 +16,7 @@ from pims.regions.models import Level, Region
 from pims.registry.models import Household, PersonStatus
 from pims.registry.selectors import household_list_visible_to, person_list_visible_to
 
-from .handlers import handler_for
+from .handlers import handler_of
 
 MAX_CHOICES = 3000
 # A search answers at most this many persons.
@@ -159,7 +159,7 @@ def villages_for(user) -> list[tuple[str, str]]:
 
 
 def event_widgets(*, user, report, event_type: str, values: dict) -> list[Widget]:
-    handler = handler_for(event_type)
+    handler = handler_of(event_type)  # the form's view takes known event types only
     everyone = _persons(user, report)
 
     def persons_for(item: str):
@@ -230,7 +230,7 @@ def _widget(spec, user, report, handler, persons_for, values) -> Widget:
 def attach_comments(widgets: list[Widget], comments) -> list:
     """Put each comment next to the item it names (by input name or label);
     return the comments on the event as a whole."""
-    general = []
+    general: list = []
     for c in comments:
         key = (c.field or "").strip()
         target = next((w for w in widgets if key and key in (w.name, w.label)), None)

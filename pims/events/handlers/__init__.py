@@ -72,3 +72,8 @@ HANDLERS: dict[str, ModuleType] = {
 
 def handler_for(event_type: str) -> ModuleType | None:
     return HANDLERS.get(event_type)
+
+
+def handler_of(event_type: str) -> ModuleType:
+    """The handler of an event type already known to have one (KeyError otherwise)."""
+    return HANDLERS[event_type]

@@ -137,6 +137,7 @@ def apply_leaving(event, state: RegisterState, household: Household, leavers: li
         return
     if any(is_head(household, p) for p in leavers):
         new_head = state.person(event.payload["new_head_id"])
+        assert new_head is not None  # head_leaving_errors refused the event otherwise
         household.head = new_head
         new_head.relationship = HEAD
         state.mark("household", household)
@@ -217,6 +218,7 @@ def new_household(state: RegisterState, *, village_code: str, number: str, addre
     from pims.registry.models import FormState
 
     village = state.village(village_code)
+    assert village is not None  # a split household's village, or one target_household_errors found (E13)
     household = Household(
         village=village,
         region_code=village.code,
@@ -303,7 +305,7 @@ def new_person(payload: dict, *, household: Household, state: RegisterState, **v
 
 
 def new_person_errors(payload: dict, state: RegisterState, day: dt.date) -> list[str]:
-    errors = []
+    errors: list[str] = []
     if payload.get("id_index") and state.id_index_taken(payload["id_index"]):
         errors.append(refuse("E16", masked=payload.get("id_masked", "")))
     birth = payload.get("birth_date")

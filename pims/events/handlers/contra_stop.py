@@ -7,7 +7,7 @@ LABEL = "避孕终止"
 PERSON = "育龄妇女"
 RELATED = None
 HOUSEHOLD = None
-FIELDS = []
+FIELDS: list[base.Field] = []
 
 
 def validate(event, state) -> list[str]:

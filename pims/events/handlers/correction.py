@@ -236,7 +236,7 @@ def _family_limits(person, born: dt.date, state) -> list[str]:
 
 
 def _sex(event, person, state) -> list[str]:
-    errors = []
+    errors: list[str] = []
     if state.marriage(person) or state.pregnancy(person) or state.contraception(person):
         errors.append(refuse("E152", person=base.label(person)))
     if person.id_sex and person.id_sex != event.payload["after"]:
@@ -256,7 +256,8 @@ def _relationship(event, person, state) -> list[str]:
 
 
 def _citizen_id(event, person, state) -> list[str]:
-    p, errors = event.payload, []
+    p = event.payload
+    errors: list[str] = []
     if p.get("id_sex") and p["id_sex"] != person.sex:
         errors.append(refuse("R28", name=person.name))
     if p.get("id_birth_date") and p["id_birth_date"] != person.birth_date.isoformat():

@@ -8,7 +8,7 @@ LABEL = "离婚"
 PERSON = "本人"
 RELATED = "配偶"
 HOUSEHOLD = None
-FIELDS = []
+FIELDS: list[base.Field] = []
 DIVORCED = "40"
 
 

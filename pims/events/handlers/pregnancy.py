@@ -9,7 +9,7 @@ LABEL = "怀孕"
 PERSON = "孕妇"
 RELATED = None
 HOUSEHOLD = None
-FIELDS = []
+FIELDS: list[base.Field] = []
 
 
 def validate(event, state) -> list[str]:

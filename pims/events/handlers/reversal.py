@@ -111,8 +111,8 @@ def validate(event, state) -> list[str]:
         return [refuse("E184", what=what, kinds=kinds)]
     if target.pk in state.reversed:
         return [refuse("E185", what=what, by="在本批中")]
-    again = Event.objects.filter(event_type=EventType.REVERSAL, supersedes=target).exclude(pk=event.pk)
-    again = again.exclude(review_status=Event.Review.WITHDRAWN).first()
+    reversals = Event.objects.filter(event_type=EventType.REVERSAL, supersedes=target).exclude(pk=event.pk)
+    again = reversals.exclude(review_status=Event.Review.WITHDRAWN).first()
     if again is not None:
         return [refuse("E185", what=what, by=f"由事件 {again.pk} ")]
     person = state.fetch_person(target.person_id)
@@ -180,7 +180,7 @@ def _home(closed, state) -> Household | None:
 
 def _status_before(person) -> str:
     last = Spell.objects.filter(person_id=person.pk, end__isnull=False).order_by("-end", "-pk").first()
-    by_reason = {
+    by_reason: dict[str, str] = {
         Spell.Closed.DEATH: PersonStatus.DEAD,
         Spell.Closed.MOVE: PersonStatus.MOVED_OUT,
         Spell.Closed.CANCEL: PersonStatus.CANCELLED,
@@ -195,7 +195,7 @@ def _load_household(pk, state) -> Household:
 
 
 def _household_errors(event, target, person, home, state) -> list[str]:
-    errors = []
+    errors: list[str] = []
     changed = (
         Event.objects.filter(Q(household=home) | Q(payload__target_household_id=home.pk))
         .filter(event_type__in=[EventType.HH_SPLIT, EventType.HH_MERGE], review_status=Event.Review.APPROVED)
@@ -225,6 +225,7 @@ def what_head(head) -> str:
 
 def apply(event, state) -> None:
     target = _target(event)
+    assert target is not None  # validate refused a reversal without its target (E182)
     state.reversed.add(target.pk)
     person = state.fetch_person(target.person_id)
     opened, closed = _spells(target)

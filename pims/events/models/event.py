@@ -105,4 +105,5 @@ class Event(TravellingRecord):
     def is_late(self) -> bool:
         """Reported after its month (补报): it keeps its occurrence date and
         counts in the month it is approved."""
-        return bool(self.report_id) and self.occurrence_period < self.report.period
+        report = self.report
+        return report is not None and self.occurrence_period < report.period

@@ -96,8 +96,8 @@ class Interpreter:
         self.used_persons: set[int] = set()
         self.used_households: set[int] = set()
         self.persons = list(Person.objects.filter(status="1").select_related("household").order_by("pk"))
-        self.spells = defaultdict(dict)
-        self.latest = defaultdict(lambda: BASELINE_DATE)
+        self.spells: defaultdict[int, dict[str, Spell]] = defaultdict(dict)
+        self.latest: defaultdict[int, dt.date] = defaultdict(lambda: BASELINE_DATE)
         for s in Spell.objects.order_by("start"):
             if s.end is None:
                 self.spells[s.person_id][s.kind] = s
