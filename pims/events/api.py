@@ -68,20 +68,43 @@ def population(request, code: str, period: str, last: str = "", kind: str = Spel
         raise Http404
     b = selectors.population_balance(region.prefix, period, last if is_period(last) else period, kind=kind)
     return {
-        "region_code": region.code, "kind": kind, "first": b.first, "last": b.last, "start": b.start, "end": b.end,
-        **{k: getattr(b.flows, k) for k in ("baseline", "births", "deaths", "moved_in", "moved_out", "cancelled",
-                                         "corrected_in", "corrected_out")},
-    }  # fmt: skip
+        "region_code": region.code,
+        "kind": kind,
+        "first": b.first,
+        "last": b.last,
+        "start": b.start,
+        "end": b.end,
+        **{
+            k: getattr(b.flows, k)
+            for k in (
+                "baseline",
+                "births",
+                "deaths",
+                "moved_in",
+                "moved_out",
+                "cancelled",
+                "corrected_in",
+                "corrected_out",
+            )
+        },
+    }
 
 
 @router.get("/persons/{pk}/timeline", response=list[TimelineEntryOut], url_name="events_person_timeline")
 def person_timeline(request, pk: int):
     person = access_person(request.user, pk)
     return [
-        {"day": e.day, "kind": e.kind, "title": e.title, "detail": e.detail, "status": e.status, "period": e.period,
-         "late": e.late}
+        {
+            "day": e.day,
+            "kind": e.kind,
+            "title": e.title,
+            "detail": e.detail,
+            "status": e.status,
+            "period": e.period,
+            "late": e.late,
+        }
         for e in selectors.person_timeline(person)
-    ]  # fmt: skip
+    ]
 
 
 # --- change reports -----------------------------------------------------------
@@ -137,29 +160,48 @@ class ReportReturnIn(Schema):
 
 def _event_out(e: Event) -> dict:
     return {
-        "id": e.pk, "event_type": e.event_type, "person_id": e.person_id, "related_person_id": e.related_person_id,
-        "household_id": e.household_id, "supersedes_id": e.supersedes_id, "effective_date": e.effective_date,
-        "review_status": e.review_status, "approved_period": e.approved_period,
-        "summary": selectors.event_summary(e), "uuid": e.uuid,
-    }  # fmt: skip
+        "id": e.pk,
+        "event_type": e.event_type,
+        "person_id": e.person_id,
+        "related_person_id": e.related_person_id,
+        "household_id": e.household_id,
+        "supersedes_id": e.supersedes_id,
+        "effective_date": e.effective_date,
+        "review_status": e.review_status,
+        "approved_period": e.approved_period,
+        "summary": selectors.event_summary(e),
+        "uuid": e.uuid,
+    }
 
 
 def _report_out(report: ChangeReport) -> dict:
     report = ChangeReport.objects.get(pk=report.pk)
     return {
-        "id": report.pk, "region_code": report.region_code, "period": report.period, "source": report.source,
-        "state": report.state, "version": report.version, "uuid": report.uuid,
+        "id": report.pk,
+        "region_code": report.region_code,
+        "period": report.period,
+        "source": report.source,
+        "state": report.state,
+        "version": report.version,
+        "uuid": report.uuid,
         "events": [_event_out(e) for e in selectors.report_events(report)],
         "comments": [{"event_id": c.event_id, "field": c.field, "message": c.message} for c in report.comments.all()],
-    }  # fmt: skip
+    }
 
 
 def _type_fields() -> str:
     lines = []
     for event_type, handler in HANDLERS.items():
         items = ["effective_date"]
-        items += [k for k, v in (("person", handler.PERSON), ("related_person", handler.RELATED),
-                                 ("household", handler.HOUSEHOLD)) if v]  # fmt: skip
+        items += [
+            k
+            for k, v in (
+                ("person", handler.PERSON),
+                ("related_person", handler.RELATED),
+                ("household", handler.HOUSEHOLD),
+            )
+            if v
+        ]
         if getattr(handler, "TARGET", None):
             items.append("supersedes")
         items += [f.name + ("" if f.required else "?") for f in handler.FIELDS]
@@ -173,14 +215,18 @@ def report_detail(request, report_id: Pk):
 
 
 @router.post(
-    "/reports", response={201: ChangeReportOut, **refusals(404, 409, 422)}, url_name="events_report_create",
+    "/reports",
+    response={201: ChangeReportOut, **refusals(404, 409, 422)},
+    url_name="events_report_create",
     summary="新建信息变更单（草稿）",
-)  # fmt: skip
+)
 def report_create(request, payload: ReportCreateIn):
     report = services.change_report_create(
-        actor=request.auth, region_code=payload.region_code.strip(), period=payload.period.strip(),
+        actor=request.auth,
+        region_code=payload.region_code.strip(),
+        period=payload.period.strip(),
         source=payload.source,
-    )  # fmt: skip
+    )
     return Status(201, _report_out(report))
 
 
@@ -202,9 +248,11 @@ def report_event_create(request, report_id: Pk, event_type: str, payload: Annota
 
 
 @router.post(
-    "/reports/{report_id}/submit", response={200: ChangeReportOut, **refusals(404, 409, 422)},
-    url_name="events_report_submit", summary="提交变更单待乡镇审核",
-)  # fmt: skip
+    "/reports/{report_id}/submit",
+    response={200: ChangeReportOut, **refusals(404, 409, 422)},
+    url_name="events_report_submit",
+    summary="提交变更单待乡镇审核",
+)
 def report_submit(request, report_id: Pk):
     report = selectors.access_report(request.auth, report_id)
     services.change_report_submit(actor=request.auth, report=report)
@@ -212,9 +260,11 @@ def report_submit(request, report_id: Pk):
 
 
 @router.post(
-    "/reports/{report_id}/approve", response={200: ChangeReportOut, **refusals(404, 409, 422)},
-    url_name="events_report_approve", summary="审核通过变更单（全部变动生效）",
-)  # fmt: skip
+    "/reports/{report_id}/approve",
+    response={200: ChangeReportOut, **refusals(404, 409, 422)},
+    url_name="events_report_approve",
+    summary="审核通过变更单（全部变动生效）",
+)
 def report_approve(request, report_id: Pk):
     report = selectors.access_report(request.auth, report_id)
     services.change_report_approve(actor=request.auth, report=report)
@@ -222,9 +272,11 @@ def report_approve(request, report_id: Pk):
 
 
 @router.post(
-    "/reports/{report_id}/return", response={200: ChangeReportOut, **refusals(404, 409)},
-    url_name="events_report_return", summary="退回变更单（附审核意见，可针对事件和项目）",
-)  # fmt: skip
+    "/reports/{report_id}/return",
+    response={200: ChangeReportOut, **refusals(404, 409)},
+    url_name="events_report_return",
+    summary="退回变更单（附审核意见，可针对事件和项目）",
+)
 def report_return(request, report_id: Pk, payload: ReportReturnIn):
     report = selectors.access_report(request.auth, report_id)
     comments = [c.model_dump() for c in payload.comments]

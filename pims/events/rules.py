@@ -27,16 +27,36 @@ T = EventType
 
 SOURCE_TYPES: dict[str, list[str]] = {
     Source.VILLAGE: [
-        T.BIRTH, T.DEATH, T.MARRIAGE, T.DIVORCE, T.REMARRIAGE, T.PREGNANCY, T.PREG_OUTCOME,
-        T.CONTRA_START, T.CONTRA_CHANGE, T.CONTRA_STOP, T.FLOW_IN, T.FLOW_OUT, T.CORRECTION, T.REVERSAL,
+        T.BIRTH,
+        T.DEATH,
+        T.MARRIAGE,
+        T.DIVORCE,
+        T.REMARRIAGE,
+        T.PREGNANCY,
+        T.PREG_OUTCOME,
+        T.CONTRA_START,
+        T.CONTRA_CHANGE,
+        T.CONTRA_STOP,
+        T.FLOW_IN,
+        T.FLOW_OUT,
+        T.CORRECTION,
+        T.REVERSAL,
     ],
     Source.POLICE: [
-        T.MOVE_IN, T.MOVE_OUT, T.MOVE_WITHIN, T.CANCEL, T.HH_SPLIT, T.HH_MERGE, T.BIRTH, T.DEATH, T.CORRECTION,
+        T.MOVE_IN,
+        T.MOVE_OUT,
+        T.MOVE_WITHIN,
+        T.CANCEL,
+        T.HH_SPLIT,
+        T.HH_MERGE,
+        T.BIRTH,
+        T.DEATH,
+        T.CORRECTION,
         T.REVERSAL,
     ],
     Source.CIVIL: [T.MARRIAGE, T.DIVORCE, T.REMARRIAGE],
     Source.HEALTH: [T.BIRTH, T.DEATH, T.PREGNANCY, T.PREG_OUTCOME],
-}  # fmt: skip
+}
 
 # (capability needed to file, level of the report's region)
 FILING: dict[str, tuple[str, str]] = {

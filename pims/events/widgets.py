@@ -169,15 +169,27 @@ def event_widgets(*, user, report, event_type: str, values: dict) -> list[Widget
     out = [Widget("effective_date", "发生日期", "date", True, "婴儿出生、死亡、迁移等实际发生的日期")]
     if handler.PERSON:
         choices, url = persons_for("person")
-        out.append(Widget("person", handler.PERSON, "select", not getattr(handler, "PERSON_OPTIONAL", False),
-                          choices=choices, search_url=url))  # fmt: skip
+        out.append(
+            Widget(
+                "person",
+                handler.PERSON,
+                "select",
+                not getattr(handler, "PERSON_OPTIONAL", False),
+                choices=choices,
+                search_url=url,
+            )
+        )
     if handler.RELATED:
         choices, url = persons_for("related_person")
-        out.append(Widget("related_person", handler.RELATED, "select", False, "本辖区人员在此选择", choices,
-                          search_url=url))  # fmt: skip
+        out.append(
+            Widget("related_person", handler.RELATED, "select", False, "本辖区人员在此选择", choices, search_url=url)
+        )
         if handler.PERSON:  # a spouse from another jurisdiction is named by ID number
-            out.append(Widget("related_citizen_id", f"{handler.RELATED}公民身份号码", "text", False,
-                              "外辖区人员填写公民身份号码"))  # fmt: skip
+            out.append(
+                Widget(
+                    "related_citizen_id", f"{handler.RELATED}公民身份号码", "text", False, "外辖区人员填写公民身份号码"
+                )
+            )
     if handler.HOUSEHOLD:
         out.append(Widget("household", handler.HOUSEHOLD, "select", False, choices=_households(user, report)))
     if getattr(handler, "TARGET", None):

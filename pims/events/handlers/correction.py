@@ -365,9 +365,15 @@ def _apply_region(event, person, state, field, after) -> None:
     start, household = wrong.start, wrong.household
     state.close(person, kind, end=start, event=event, reason=Spell.Closed.CORRECTION, destination=after)
     state.open(
-        person, kind, region=after, household=household, start=start, event=event,
-        reason=Spell.Opened.CORRECTION, origin=wrong.region_code,
-    )  # fmt: skip
+        person,
+        kind,
+        region=after,
+        household=household,
+        start=start,
+        event=event,
+        reason=Spell.Opened.CORRECTION,
+        origin=wrong.region_code,
+    )
     setattr(person, field, after)
     base.refresh_codes(person, state)
 

@@ -237,9 +237,15 @@ def apply(event, state) -> None:
             (state.household(s.household_id) or _load_household(s.household_id, state)) if s.household_id else None
         )
         continued[s.kind] = state.open(
-            person, s.kind, region=s.region_code, household=household, start=s.end, event=event,
-            reason=Spell.Opened.REVERSAL, origin=s.destination_code,
-        )  # fmt: skip
+            person,
+            s.kind,
+            region=s.region_code,
+            household=household,
+            start=s.end,
+            event=event,
+            reason=Spell.Opened.REVERSAL,
+            origin=s.destination_code,
+        )
     if not continued:
         # A newcomer the wrong event created is out of the register again; a
         # former resident who "moved back" is again as they had left.

@@ -47,8 +47,11 @@ def test_invalid_event_is_refused_as_json_naming_field_and_rule(client_for, regi
     clerk = client_for("clerk")
     report = post(clerk, f"{API}/reports", {"region_code": regions["village_a1"].code, "period": this_month()}).json()
     url = f"{API}/reports/{report['id']}/events/birth"
-    resp = post(clerk, url, {"related_person": m["张三"].pk, "name": "某", "sex": "1", "relationship": "20",
-                             "effective_date": DAY})  # fmt: skip
+    resp = post(
+        clerk,
+        url,
+        {"related_person": m["张三"].pk, "name": "某", "sex": "1", "relationship": "20", "effective_date": DAY},
+    )
     assert resp.status_code == 422
     problem = resp.json()["problems"][0]
     assert problem["record"] == "新事件" and "性别为男" in problem["message"] and "规则" in problem["message"]
@@ -63,8 +66,9 @@ def test_submit_names_each_refused_event(client_for, personas, regions, family):
     hh, m = family
     clerk = client_for("clerk")
     report = post(clerk, f"{API}/reports", {"region_code": regions["village_a1"].code, "period": this_month()}).json()
-    event = post(clerk, f"{API}/reports/{report['id']}/events/pregnancy",
-                 {"person": m["李四"].pk, "effective_date": DAY}).json()  # fmt: skip
+    event = post(
+        clerk, f"{API}/reports/{report['id']}/events/pregnancy", {"person": m["李四"].pk, "effective_date": DAY}
+    ).json()
     from pims.registry.models import Pregnancy
 
     Pregnancy.objects.create(woman=m["李四"], start_date=clock.today())  # the register changed meanwhile
@@ -79,8 +83,9 @@ def test_reviewer_returns_with_comments_on_an_event_and_item(client_for, regions
     hh, m = family
     clerk, reviewer = client_for("clerk"), client_for("reviewer")
     report = post(clerk, f"{API}/reports", {"region_code": regions["village_a1"].code, "period": this_month()}).json()
-    event = post(clerk, f"{API}/reports/{report['id']}/events/pregnancy",
-                 {"person": m["李四"].pk, "effective_date": DAY}).json()  # fmt: skip
+    event = post(
+        clerk, f"{API}/reports/{report['id']}/events/pregnancy", {"person": m["李四"].pk, "effective_date": DAY}
+    ).json()
     post(clerk, f"{API}/reports/{report['id']}/submit")
     url = f"{API}/reports/{report['id']}/return"
     assert post(reviewer, url, {"comments": []}).status_code == 409
@@ -99,10 +104,18 @@ def test_outsider_gets_404_for_every_write_of_another_township(client_for, perso
     clerk, outsider = client_for("clerk"), client_for("outsider")
     report = post(clerk, f"{API}/reports", {"region_code": regions["village_a1"].code, "period": this_month()}).json()
     rid = report["id"]
-    assert post(outsider, f"{API}/reports", {"region_code": regions["village_a1"].code,
-                                            "period": this_month()}).status_code == 404  # fmt: skip
-    for url in (f"{API}/reports/{rid}/events/pregnancy", f"{API}/reports/{rid}/submit",
-                f"{API}/reports/{rid}/approve", f"{API}/reports/{rid}"):  # fmt: skip
+    assert (
+        post(
+            outsider, f"{API}/reports", {"region_code": regions["village_a1"].code, "period": this_month()}
+        ).status_code
+        == 404
+    )
+    for url in (
+        f"{API}/reports/{rid}/events/pregnancy",
+        f"{API}/reports/{rid}/submit",
+        f"{API}/reports/{rid}/approve",
+        f"{API}/reports/{rid}",
+    ):
         resp = post(outsider, url, {"person": m["李四"].pk}) if not url.endswith(str(rid)) else outsider.get(url)
         assert resp.status_code == 404, url
     assert post(outsider, f"{API}/reports/{rid}/return", {"comments": [{"message": "x"}]}).status_code == 404

@@ -60,8 +60,16 @@ def test_clerk_files_birth_and_death_and_reviewer_approves(browser_page):
     report_url = page.url
     assert page.get_by_test_id("report-state").inner_text() == "草稿"
 
-    add_event(page, "birth", effective_date=today, related_person=family["李四"].pk, name="张小刚", sex="1",
-              relationship="20", certificate_no="Q210000001")  # fmt: skip
+    add_event(
+        page,
+        "birth",
+        effective_date=today,
+        related_person=family["李四"].pk,
+        name="张小刚",
+        sex="1",
+        relationship="20",
+        certificate_no="Q210000001",
+    )
     # The head dies: the form refuses it until a new head is named.
     add_event_refused = page
     add_event_refused.select_option("#f-type", "death")

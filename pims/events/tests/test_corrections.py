@@ -118,8 +118,15 @@ def test_mother_correction_keeps_both_mothers_birth_orders(personas, regions, fa
     assert "必须选择更正后的关系人" in refused(personas, report, "correction", **fix)
 
     file(personas, report, "correction", **fix, after_person=other["李四"].pk)
-    file(personas, report, "correction", person=son.pk, field="birth_father", before="张三",
-         after_person=other["张三"].pk)  # fmt: skip
+    file(
+        personas,
+        report,
+        "correction",
+        person=son.pk,
+        field="birth_father",
+        before="张三",
+        after_person=other["张三"].pk,
+    )
     approve(personas, report)
     orders = {(b.mother_id, b.child.name, b.child.household_id): b.birth_order for b in Birth.objects.all()}
     assert orders[(m["李四"].pk, "张小红", hh.pk)] == 1  # her later child moved up
@@ -138,10 +145,12 @@ def test_spouse_and_relationship_corrections_keep_the_family_consistent(personas
     fix = {"person": m["张三"].pk, "field": "spouse", "before": "李四"}
     assert "已有婚姻记录" in refused(personas, report, "correction", **fix, after_person=other["李四"].pk)
     assert "性别相同" in refused(personas, report, "correction", **fix, after_person=other["张三"].pk)
-    assert "户主只能通过" in refused(personas, report, "correction", person=m["张小明"].pk, field="relationship",
-                                    before="20", after="02")  # fmt: skip
-    assert "户主只能通过" in refused(personas, report, "correction", person=m["张三"].pk, field="relationship",
-                                    before="02", after="20")  # fmt: skip
+    assert "户主只能通过" in refused(
+        personas, report, "correction", person=m["张小明"].pk, field="relationship", before="20", after="02"
+    )
+    assert "户主只能通过" in refused(
+        personas, report, "correction", person=m["张三"].pk, field="relationship", before="02", after="20"
+    )
 
     file(personas, report, "correction", **fix, after_person=bride.pk)
     approve(personas, report)
@@ -177,8 +186,9 @@ def test_reversal_of_a_wrong_death_restores_person_and_marriage_and_keeps_the_ba
     assert selectors.spell_violations() == []
     assert AuditEntry.objects.filter(detail__transition="reverse", detail__reversed=death.pk).exists()
     again = village_report(personas, regions)
-    assert f"已由事件 {fix.events.get().pk} 撤销" in refused(personas, again, "reversal", supersedes=death.pk,
-                                                           reason="重复")  # fmt: skip
+    assert f"已由事件 {fix.events.get().pk} 撤销" in refused(
+        personas, again, "reversal", supersedes=death.pk, reason="重复"
+    )
 
 
 def test_reversal_is_refused_when_later_events_depend_on_it(personas, regions, family):

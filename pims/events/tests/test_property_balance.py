@@ -46,9 +46,23 @@ BASELINE_DATE = first_day(previous_period(BASELINE_PERIOD))
 FIRST_PERIOD = next_period(BASELINE_PERIOD)
 EXTERNAL = "110101000000"  # a place outside the register (Beijing)
 OPS = [
-    "birth", "death", "move_out", "move_in", "move_within", "cancel", "flow_out", "flow_in", "flow_in_existing",
-    "marriage", "divorce", "hh_split", "hh_merge", "pregnancy", "reversal", "correct_region",
-]  # fmt: skip
+    "birth",
+    "death",
+    "move_out",
+    "move_in",
+    "move_within",
+    "cancel",
+    "flow_out",
+    "flow_in",
+    "flow_in_existing",
+    "marriage",
+    "divorce",
+    "hh_split",
+    "hh_merge",
+    "pregnancy",
+    "reversal",
+    "correct_region",
+]
 REVERSIBLE = ["death", "move_out", "cancel", "move_in", "move_within", "flow_in", "flow_out"]
 POISONS = ["death_before_birth", "birth_to_man", "marriage_of_married", "move_out_absent"]
 
@@ -73,14 +87,24 @@ def build_world(regions):
     households = []
     for i, key in enumerate(["village_a1", "village_a2", "village_b1"] * 2):
         village = regions[key]
-        hh, husband, wife = make_couple(village, husband_birth=dt.date(1978 + i, 5, 1),
-                                        wife_birth=dt.date(1984 + i, 3, 1), number=f"W{i:03d}")  # fmt: skip
+        hh, husband, wife = make_couple(
+            village, husband_birth=dt.date(1978 + i, 5, 1), wife_birth=dt.date(1984 + i, 3, 1), number=f"W{i:03d}"
+        )
         make_child(hh, 3, mother=wife, father=husband, birth_date=dt.date(1999 + i, 6, 1), sex="1", order=1)
-        make_child(hh, 4, mother=wife, father=husband, birth_date=dt.date(2001 + i, 6, 1), sex="2",
-                   relationship="30", order=2)  # fmt: skip
+        make_child(
+            hh, 4, mother=wife, father=husband, birth_date=dt.date(2001 + i, 6, 1), sex="2", relationship="30", order=2
+        )
         households.append(hh)
-    away = make_person(households[0], 5, "1", dt.date(1960, 1, 1), "97", "40",
-                       residence_code=regions["village_b1"].code, residence_status="3")  # fmt: skip
+    away = make_person(
+        households[0],
+        5,
+        "1",
+        dt.date(1960, 1, 1),
+        "97",
+        "40",
+        residence_code=regions["village_b1"].code,
+        residence_status="3",
+    )
     assert away.registered_code == regions["village_a1"].code
     for hh in households:
         baseline_open(actor=None, household=hh, persons=list(hh.members.all()), baseline_date=BASELINE_DATE)
@@ -147,8 +171,17 @@ class Interpreter:
 
     def event(self, event_type, day, *, person=None, related=None, household=None, **payload) -> Event:
         region = (person or related).registered_code if (person or related) else household.region_code
-        return Event(event_type=event_type, person=person, related_person=related, household=household,
-                     region_code=region, effective_date=day, report_date=day, source="village", payload=payload)  # fmt: skip
+        return Event(
+            event_type=event_type,
+            person=person,
+            related_person=related,
+            household=household,
+            region_code=region,
+            effective_date=day,
+            report_date=day,
+            source="village",
+            payload=payload,
+        )
 
     # --- intentions -------------------------------------------------------------
 
@@ -192,9 +225,19 @@ class Interpreter:
         if hh is None or (day := self.day(d, late)) is None:
             return None
         self.take(households=[hh])
-        return self.event("move_in", day, household=hh, name=f"迁{self.serial}", sex="12"[b % 2],
-                          birth_date="1990-01-01", ethnicity="01", marital_status="10", hukou_type="2",
-                          relationship="97", origin_code=EXTERNAL)  # fmt: skip
+        return self.event(
+            "move_in",
+            day,
+            household=hh,
+            name=f"迁{self.serial}",
+            sex="12"[b % 2],
+            birth_date="1990-01-01",
+            ethnicity="01",
+            marital_status="10",
+            hukou_type="2",
+            relationship="97",
+            origin_code=EXTERNAL,
+        )
 
     def op_move_within(self, a, b, d, late):
         movers = [p for p in self.persons if self.free(p) and self.registered_here(p)]
@@ -206,8 +249,9 @@ class Interpreter:
             return None
         extra = self.head_payload(p)
         self.take(p, households=[target])
-        return self.event("move_within", day, person=p, household=target, relationship="97",
-                          move_residence=bool(b % 2), **extra)  # fmt: skip
+        return self.event(
+            "move_within", day, person=p, household=target, relationship="97", move_residence=bool(b % 2), **extra
+        )
 
     def op_flow_out(self, a, b, d, late):
         p = self.pick([p for p in self.persons if self.free(p) and "resident" in self.spells[p.pk]], a)
@@ -224,9 +268,20 @@ class Interpreter:
         if hh is None or (day := self.day(d, late)) is None:
             return None
         self.take(households=[hh])
-        return self.event("flow_in", day, household=hh, name=f"流{self.serial}", sex="12"[b % 2],
-                          birth_date="1995-01-01", ethnicity="01", marital_status="10", hukou_type="2",
-                          relationship="99", registered_code="370102000000", reason="1")  # fmt: skip
+        return self.event(
+            "flow_in",
+            day,
+            household=hh,
+            name=f"流{self.serial}",
+            sex="12"[b % 2],
+            birth_date="1995-01-01",
+            ethnicity="01",
+            marital_status="10",
+            hukou_type="2",
+            relationship="99",
+            registered_code="370102000000",
+            reason="1",
+        )
 
     def op_flow_in_existing(self, a, b, d, late):
         p = self.pick([p for p in self.persons if self.free(p)], a)
@@ -272,9 +327,15 @@ class Interpreter:
         if mover is None or (day := self.day(d, late, mover)) is None:
             return None
         self.take(mover, households=[hh])
-        return self.event("hh_split", day, household=hh, head_id=mover.pk,
-                          members=[{"person_id": mover.pk, "relationship": "02"}],
-                          new_household_number=f"S{self.serial}", new_household_address="分户地址")  # fmt: skip
+        return self.event(
+            "hh_split",
+            day,
+            household=hh,
+            head_id=mover.pk,
+            members=[{"person_id": mover.pk, "relationship": "02"}],
+            new_household_number=f"S{self.serial}",
+            new_household_address="分户地址",
+        )
 
     def op_hh_merge(self, a, b, d, late):
         free = [h for h in self.households if h.pk not in self.used_households and self.members[h.pk]]
@@ -405,9 +466,16 @@ def approve(events, period):
 
 
 def prefixes(regions) -> list[str]:
-    return [regions["province"].prefix, regions["city"].prefix, regions["county"].prefix,
-            regions["township_a"].prefix, regions["township_b"].prefix,
-            regions["village_a1"].code, regions["village_a2"].code, regions["village_b1"].code]  # fmt: skip
+    return [
+        regions["province"].prefix,
+        regions["city"].prefix,
+        regions["county"].prefix,
+        regions["township_a"].prefix,
+        regions["township_b"].prefix,
+        regions["village_a1"].code,
+        regions["village_a2"].code,
+        regions["village_b1"].code,
+    ]
 
 
 @pytest.mark.django_db
@@ -421,18 +489,29 @@ def prefixes(regions) -> list[str]:
 @example(months=[[(op, 2 * i, i, 27 - i, True) for i, op in enumerate(reversed(OPS))]] * 3, poison=None)
 # Found by the property: a late household merge dated before an earlier flow out.
 @example(
-    months=[[("birth", 201, 0, 1, False), ("birth", 477, 0, 1, False), ("flow_out", 141, 200, 27, False)],
-            [("hh_merge", 199, 0, 1, True)]],
+    months=[
+        [("birth", 201, 0, 1, False), ("birth", 477, 0, 1, False), ("flow_out", 141, 200, 27, False)],
+        [("hh_merge", 199, 0, 1, True)],
+    ],
     poison=None,
-)  # fmt: skip
+)
 # Reversals of each reversible type, one month after the wrong events.
 @example(
-    months=[[("death", 0, 0, 3, False), ("move_out", 1, 0, 4, False), ("move_within", 2, 1, 5, False),
-             ("flow_in", 3, 0, 6, False), ("flow_out", 4, 1, 7, False), ("cancel", 5, 0, 8, False),
-             ("move_in", 6, 0, 9, False), ("correct_region", 7, 1, 10, False)],
-            [("reversal", i, 0, 10 + i, i % 2 == 1) for i in range(7)]],
+    months=[
+        [
+            ("death", 0, 0, 3, False),
+            ("move_out", 1, 0, 4, False),
+            ("move_within", 2, 1, 5, False),
+            ("flow_in", 3, 0, 6, False),
+            ("flow_out", 4, 1, 7, False),
+            ("cancel", 5, 0, 8, False),
+            ("move_in", 6, 0, 9, False),
+            ("correct_region", 7, 1, 10, False),
+        ],
+        [("reversal", i, 0, 10 + i, i % 2 == 1) for i in range(7)],
+    ],
     poison=None,
-)  # fmt: skip
+)
 @given(months=stream, poison=st.one_of(st.none(), st.tuples(st.sampled_from(POISONS), st.integers(0, 50))))
 def test_population_balance_holds_on_random_event_streams(regions, months, poison):
     run_stream(regions, months, poison, note)

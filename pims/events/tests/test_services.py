@@ -77,12 +77,15 @@ def test_invalid_events_are_refused_with_named_messages(personas, regions, famil
         ("death", {"person": m["张小明"].pk, "effective_date": "2010-01-01"}, "早于“张小明”的出生日期"),
         ("birth", {"related_person": m["张三"].pk, "name": "某", "sex": "1", "relationship": "20"}, "性别为男"),
         ("marriage", {"person": m["张三"].pk, "related_person": m["张小红"].pk}, "已婚"),
-        ("flow_out", {"person": m["张小明"].pk, "destination_code": regions["village_a1"].code, "reason": "1"},
-         "流入地与“张小明”现居住地相同"),
+        (
+            "flow_out",
+            {"person": m["张小明"].pk, "destination_code": regions["village_a1"].code, "reason": "1"},
+            "流入地与“张小明”现居住地相同",
+        ),
         ("divorce", {"person": m["张小明"].pk, "related_person": m["张小红"].pk}, "没有有效的婚姻记录"),
         ("contra_start", {"person": m["李四"].pk, "method": "05"}, "已有"),
         ("preg_outcome", {"person": m["李四"].pk, "outcome": "3"}, "没有尚未结束的怀孕记录"),
-    ]  # fmt: skip
+    ]
     for event_type, data, expected in cases:
         with pytest.raises(EventRefused) as exc:
             file(personas, report, event_type, **data)
@@ -96,14 +99,18 @@ def test_move_out_of_someone_not_present_is_refused(personas, regions, family):
         actor=personas["operator"], region_code=regions["township_a"].code, period=this_month(), source="police"
     )
     services.event_file(
-        actor=personas["operator"], report=police, event_type="move_out",
+        actor=personas["operator"],
+        report=police,
+        event_type="move_out",
         data={"person": m["张小明"].pk, "effective_date": DAY.isoformat()},
-    )  # fmt: skip
+    )
     with pytest.raises(EventRefused) as exc:
         services.event_file(
-            actor=personas["operator"], report=police, event_type="move_out",
+            actor=personas["operator"],
+            report=police,
+            event_type="move_out",
             data={"person": m["张小明"].pk, "effective_date": DAY.isoformat()},
-        )  # fmt: skip
+        )
     assert "不能登记此变动" in str(exc.value) or "户籍不在本地" in str(exc.value)
 
 
@@ -175,8 +182,9 @@ def test_state_machine_checks_state_role_and_region(personas, regions, family):
     hh, m = family
     report = village_report(personas, regions)
     with refused(NotPermitted, errors.REPORT_NOT_FILEABLE_HERE):
-        services.change_report_create(actor=personas["outsider"], region_code=regions["village_a1"].code,
-                                      period=this_month())  # fmt: skip
+        services.change_report_create(
+            actor=personas["outsider"], region_code=regions["village_a1"].code, period=this_month()
+        )
     with refused(Conflict, errors.REPORT_PERIOD_TAKEN):
         village_report(personas, regions)  # one open report per village and month
     with refused(Conflict, errors.REPORT_NOT_SUBMITTED):
@@ -205,17 +213,25 @@ def test_state_machine_checks_state_role_and_region(personas, regions, family):
 def test_police_and_civil_events_are_filed_by_township_and_county(personas, regions, family):
     hh, m = family
     with refused(NotPermitted, errors.REPORT_NOT_FILEABLE_HERE):
-        services.change_report_create(actor=personas["clerk"], region_code=regions["township_a"].code,
-                                      period=this_month(), source="police")  # fmt: skip
+        services.change_report_create(
+            actor=personas["clerk"], region_code=regions["township_a"].code, period=this_month(), source="police"
+        )
     civil = services.change_report_create(
         actor=personas["county"], region_code=regions["township_a"].code, period=this_month(), source="civil"
     )
     with refused(Conflict, errors.REPORT_TYPE_NOT_FOR_SOURCE):
-        services.event_file(actor=personas["county"], report=civil, event_type="death",
-                            data={"person": m["张三"].pk, "effective_date": DAY.isoformat()})  # fmt: skip
-    services.event_file(actor=personas["county"], report=civil, event_type="divorce",
-                        data={"person": m["张三"].pk, "related_person": m["李四"].pk,
-                              "effective_date": DAY.isoformat()})  # fmt: skip
+        services.event_file(
+            actor=personas["county"],
+            report=civil,
+            event_type="death",
+            data={"person": m["张三"].pk, "effective_date": DAY.isoformat()},
+        )
+    services.event_file(
+        actor=personas["county"],
+        report=civil,
+        event_type="divorce",
+        data={"person": m["张三"].pk, "related_person": m["李四"].pk, "effective_date": DAY.isoformat()},
+    )
     services.change_report_submit(actor=personas["county"], report=civil)
     with refused(Conflict, errors.REVIEW_OWN_REPORT):
         services.change_report_approve(actor=personas["county"], report=civil)  # filer cannot approve
@@ -229,11 +245,19 @@ def test_household_split_and_merge_keep_spells_in_one_household(personas, region
         actor=personas["operator"], region_code=regions["township_a"].code, period=this_month(), source="police"
     )
     op = personas["operator"]
-    services.event_file(actor=op, report=police, event_type="hh_split", data={
-        "household": hh.pk, "effective_date": DAY.isoformat(), "head_id": m["张小明"].pk,
-        "members": [{"person_id": m["张小明"].pk, "relationship": "02"}],
-        "new_household_number": "0099", "new_household_address": "大孤家子村二组 1 号",
-    })  # fmt: skip
+    services.event_file(
+        actor=op,
+        report=police,
+        event_type="hh_split",
+        data={
+            "household": hh.pk,
+            "effective_date": DAY.isoformat(),
+            "head_id": m["张小明"].pk,
+            "members": [{"person_id": m["张小明"].pk, "relationship": "02"}],
+            "new_household_number": "0099",
+            "new_household_address": "大孤家子村二组 1 号",
+        },
+    )
     services.change_report_submit(actor=op, report=police)
     services.change_report_approve(actor=personas["reviewer"], report=police)
     new = Household.objects.get(number="0099")
@@ -247,10 +271,17 @@ def test_household_split_and_merge_keep_spells_in_one_household(personas, region
     merge = services.change_report_create(
         actor=op, region_code=regions["township_a"].code, period=this_month(), source="police"
     )
-    services.event_file(actor=op, report=merge, event_type="hh_merge", data={
-        "household": new.pk, "target_household_id": hh.pk, "effective_date": DAY.isoformat(),
-        "members": [{"person_id": son.pk, "relationship": "20"}],
-    })  # fmt: skip
+    services.event_file(
+        actor=op,
+        report=merge,
+        event_type="hh_merge",
+        data={
+            "household": new.pk,
+            "target_household_id": hh.pk,
+            "effective_date": DAY.isoformat(),
+            "members": [{"person_id": son.pk, "relationship": "20"}],
+        },
+    )
     services.change_report_submit(actor=op, report=merge)
     services.change_report_approve(actor=personas["reviewer"], report=merge)
     assert Person.objects.get(pk=son.pk).household == hh
@@ -301,10 +332,18 @@ def test_fill_migration_and_corrections_keep_the_spells_copies_of_person_attribu
 
     _hh, m = family
     report = village_report(personas, regions)
-    services.event_file(actor=personas["clerk"], report=report, event_type="correction", data={
-        "person": m["张小明"].pk, "field": "birth_date", "before": m["张小明"].birth_date.isoformat(),
-        "after": "2011-01-01", "effective_date": DAY.isoformat(),
-    })  # fmt: skip
+    services.event_file(
+        actor=personas["clerk"],
+        report=report,
+        event_type="correction",
+        data={
+            "person": m["张小明"].pk,
+            "field": "birth_date",
+            "before": m["张小明"].birth_date.isoformat(),
+            "after": "2011-01-01",
+            "effective_date": DAY.isoformat(),
+        },
+    )
     services.change_report_submit(actor=personas["clerk"], report=report)
     services.change_report_approve(actor=personas["reviewer"], report=report)
     assert set(Spell.objects.filter(person=m["张小明"]).values_list("birth_date", flat=True)) == {dt.date(2011, 1, 1)}

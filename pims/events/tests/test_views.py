@@ -17,29 +17,43 @@ DAY = clock.today().isoformat()
 def report_with_birth(personas, regions, family):
     hh, m = family
     report = village_report(personas, regions)
-    services.event_file(actor=personas["clerk"], report=report, event_type="birth",
-                        data={"related_person": m["李四"].pk, "name": "张小刚", "sex": "1", "relationship": "20",
-                              "effective_date": DAY})  # fmt: skip
+    services.event_file(
+        actor=personas["clerk"],
+        report=report,
+        event_type="birth",
+        data={
+            "related_person": m["李四"].pk,
+            "name": "张小刚",
+            "sex": "1",
+            "relationship": "20",
+            "effective_date": DAY,
+        },
+    )
     return report, hh, m
 
 
 def test_clerk_creates_report_and_files_events_through_the_pages(client_for, regions, family):
     hh, m = family
     clerk = client_for("clerk")
-    resp = clerk.post(reverse("events:report_list"), {"region": regions["village_a1"].code, "period": this_month(),
-                                                      "source": "village"})  # fmt: skip
+    resp = clerk.post(
+        reverse("events:report_list"),
+        {"region": regions["village_a1"].code, "period": this_month(), "source": "village"},
+    )
     report = ChangeReport.objects.get()
     assert resp.status_code == 302 and resp["Location"] == reverse("events:report_detail", args=[report.pk])
     page = clerk.get(reverse("events:report_detail", args=[report.pk]))
     assert "出生" in page.content.decode() and page.status_code == 200
     form = clerk.get(reverse("events:report_event_create", args=[report.pk]) + "?type=death")
     assert "新户主" in form.content.decode()
-    bad = clerk.post(reverse("events:report_event_create", args=[report.pk]),
-                     {"event_type": "death", "person": m["张三"].pk, "effective_date": DAY})  # fmt: skip
+    bad = clerk.post(
+        reverse("events:report_event_create", args=[report.pk]),
+        {"event_type": "death", "person": m["张三"].pk, "effective_date": DAY},
+    )
     assert bad.status_code == 422 and "必须在“新户主”中指定" in bad.content.decode()
-    ok = clerk.post(reverse("events:report_event_create", args=[report.pk]),
-                    {"event_type": "death", "person": m["张三"].pk, "new_head_id": m["李四"].pk,
-                     "effective_date": DAY})  # fmt: skip
+    ok = clerk.post(
+        reverse("events:report_event_create", args=[report.pk]),
+        {"event_type": "death", "person": m["张三"].pk, "new_head_id": m["李四"].pk, "effective_date": DAY},
+    )
     assert ok.status_code == 302
     assert report.events.get().event_type == "death"
     clerk.post(reverse("events:report_submit", args=[report.pk]))
@@ -68,8 +82,10 @@ def test_reviewer_returns_with_comment(client_for, report_with_birth, personas):
     report, hh, m = report_with_birth
     services.change_report_submit(actor=personas["clerk"], report=report)
     event = report.events.get()
-    client_for("reviewer").post(reverse("events:report_review", args=[report.pk]),
-                                {"decision": "return", "message": "请补充出生医学证明编号", "event": event.pk})  # fmt: skip
+    client_for("reviewer").post(
+        reverse("events:report_review", args=[report.pk]),
+        {"decision": "return", "message": "请补充出生医学证明编号", "event": event.pk},
+    )
     assert ChangeReport.objects.get().state == "returned"
     page = client_for("clerk").get(reverse("events:report_detail", args=[report.pk])).content.decode()
     assert "请补充出生医学证明编号" in page
@@ -87,8 +103,11 @@ def test_outsider_gets_404_everywhere(client_for, report_with_birth):
         ("events:household_history", hh.pk),
     ]:
         assert outsider.get(reverse(name, args=[arg]) + "?type=birth").status_code == 404, name
-    for name, arg in [("events:report_submit", report.pk), ("events:event_withdraw", event.pk),
-                      ("events:report_review", report.pk)]:  # fmt: skip
+    for name, arg in [
+        ("events:report_submit", report.pk),
+        ("events:event_withdraw", event.pk),
+        ("events:report_review", report.pk),
+    ]:
         assert outsider.post(reverse(name, args=[arg]), {"decision": "approve"}).status_code == 404, name
     listing = outsider.get(reverse("events:report_list")).content.decode()
     assert "大孤家子" not in listing
@@ -101,8 +120,12 @@ def test_village_status_shows_missing_and_late_reports(client_for, personas, reg
 
     last_month = previous_period(this_month())
     report = village_report(personas, regions, period=last_month)
-    rows = {r.village.code: r for r in village_report_status(user=personas["reviewer"], township=regions["township_a"],
-                                                             period=last_month, today=dt.date(2099, 1, 1))}  # fmt: skip
+    rows = {
+        r.village.code: r
+        for r in village_report_status(
+            user=personas["reviewer"], township=regions["township_a"], period=last_month, today=dt.date(2099, 1, 1)
+        )
+    }
     assert rows[regions["village_a2"].code].missing and rows[regions["village_a1"].code].report == report
     services.change_report_submit(actor=personas["clerk"], report=report)
     # The page judges "missing" against today: look after last month's due day,
@@ -131,12 +154,18 @@ def test_reviewer_approves_several_reports_together(client_for, personas, region
         hh = approved_household(personas, regions[key], number=number, seq=seq)
         filer = personas["clerk"] if key == "village_a1" else personas["operator"]
         report = services.change_report_create(actor=filer, region_code=regions[key].code, period=this_month())
-        services.event_file(actor=filer, report=report, event_type="pregnancy",
-                            data={"person": members(hh)["李四"].pk, "effective_date": DAY})  # fmt: skip
+        services.event_file(
+            actor=filer,
+            report=report,
+            event_type="pregnancy",
+            data={"person": members(hh)["李四"].pk, "effective_date": DAY},
+        )
         services.change_report_submit(actor=filer, report=report)
         reports.append(report)
-    assert client_for("outsider").post(reverse("events:reports_approve"),
-                                       {"report": [r.pk for r in reports]}).status_code == 404  # fmt: skip
+    assert (
+        client_for("outsider").post(reverse("events:reports_approve"), {"report": [r.pk for r in reports]}).status_code
+        == 404
+    )
     client_for("reviewer").post(reverse("events:reports_approve"), {"report": [r.pk for r in reports]})
     assert set(ChangeReport.objects.values_list("state", flat=True)) == {"approved"}
     assert Event.objects.filter(review_status="approved", event_type="pregnancy").count() == 2
@@ -167,13 +196,20 @@ def test_balance_is_one_statement_and_report_page_does_not_grow_with_events(
     report = village_report(personas, regions)
     clerk = client_for("clerk")
     url = reverse("events:report_detail", args=[report.pk])
-    services.event_file(actor=personas["clerk"], report=report, event_type="pregnancy",
-                        data={"person": m["李四"].pk, "effective_date": DAY})  # fmt: skip
+    services.event_file(
+        actor=personas["clerk"],
+        report=report,
+        event_type="pregnancy",
+        data={"person": m["李四"].pk, "effective_date": DAY},
+    )
     # A correction of a code item from the start: its name is read from the
     # code manual (one query per table, pims.codes.names), not once per event.
-    services.event_file(actor=personas["clerk"], report=report, event_type="correction",
-                        data={"person": m["张三"].pk, "field": "occupation", "before": "", "after": "1",
-                              "effective_date": DAY})  # fmt: skip
+    services.event_file(
+        actor=personas["clerk"],
+        report=report,
+        event_type="correction",
+        data={"person": m["张三"].pk, "field": "occupation", "before": "", "after": "1", "effective_date": DAY},
+    )
     clerk.get(url)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -181,22 +217,28 @@ def test_balance_is_one_statement_and_report_page_does_not_grow_with_events(
     with CaptureQueriesContext(connection) as one:
         clerk.get(url)
     for name in ("张小明", "张小红"):
-        services.event_file(actor=personas["clerk"], report=report, event_type="correction",
-                            data={"person": m[name].pk, "field": "occupation", "before": "", "after": "1",
-                                  "effective_date": DAY})  # fmt: skip
+        services.event_file(
+            actor=personas["clerk"],
+            report=report,
+            event_type="correction",
+            data={"person": m[name].pk, "field": "occupation", "before": "", "after": "1", "effective_date": DAY},
+        )
     with CaptureQueriesContext(connection) as three:
         clerk.get(url)
     assert len(three.captured_queries) == len(one.captured_queries)
 
 
-def test_returned_event_comments_show_next_to_the_event_and_field_in_the_edit_form(client_for, personas, family,
-                                                                                 report_with_birth):  # fmt: skip
+def test_returned_event_comments_show_next_to_the_event_and_field_in_the_edit_form(
+    client_for, personas, family, report_with_birth
+):
     report, hh, m = report_with_birth
     birth = report.events.get()
     services.change_report_submit(actor=personas["clerk"], report=report)
     reviewer = client_for("reviewer")
-    reviewer.post(reverse("events:report_review", args=[report.pk]),
-                  {"decision": "return", "event": birth.pk, "field": "婴儿姓名", "message": "婴儿姓名与出生医学证明不符"})  # fmt: skip
+    reviewer.post(
+        reverse("events:report_review", args=[report.pk]),
+        {"decision": "return", "event": birth.pk, "field": "婴儿姓名", "message": "婴儿姓名与出生医学证明不符"},
+    )
     clerk = client_for("clerk")
     detail = clerk.get(reverse("events:report_detail", args=[report.pk])).content.decode()
     assert 'data-testid="event-comment"' in detail and "婴儿姓名与出生医学证明不符" in detail
@@ -208,9 +250,17 @@ def test_returned_event_comments_show_next_to_the_event_and_field_in_the_edit_fo
     item = item[: item.index("</p>")]
     assert 'value="张小刚"' in form and 'data-field="name"' in item and "婴儿姓名与出生医学证明不符" in item
 
-    resp = clerk.post(reverse("events:event_edit", args=[birth.pk]),
-                      {"event_type": "birth", "related_person": m["李四"].pk, "name": "张晓刚", "sex": "1",
-                       "relationship": "20", "effective_date": DAY})  # fmt: skip
+    resp = clerk.post(
+        reverse("events:event_edit", args=[birth.pk]),
+        {
+            "event_type": "birth",
+            "related_person": m["李四"].pk,
+            "name": "张晓刚",
+            "sex": "1",
+            "relationship": "20",
+            "effective_date": DAY,
+        },
+    )
     assert resp.status_code == 302
     assert Event.objects.get(pk=birth.pk).review_status == "withdrawn"
     assert report.events.get(review_status="pending").payload["name"] == "张晓刚"
@@ -222,15 +272,17 @@ def test_comment_on_a_whole_event_is_shown_at_the_top_of_its_form(client_for, pe
     report, hh, m = report_with_birth
     birth = report.events.get()
     services.change_report_submit(actor=personas["clerk"], report=report)
-    services.change_report_return(actor=personas["reviewer"], report=report,
-                                  comments=[{"event_id": birth.pk, "message": "请核实出生日期"}])  # fmt: skip
+    services.change_report_return(
+        actor=personas["reviewer"], report=report, comments=[{"event_id": birth.pk, "message": "请核实出生日期"}]
+    )
     form = client_for("clerk").get(reverse("events:event_edit", args=[birth.pk])).content.decode()
     top = form[: form.index('name="event_type"')]
     assert 'data-testid="review-comment"' in top and "请核实出生日期" in top
 
 
-def test_timeline_shows_certificate_like_records_in_order_with_events_and_spells(client_for, personas,
-                                                                                 report_with_birth):  # fmt: skip
+def test_timeline_shows_certificate_like_records_in_order_with_events_and_spells(
+    client_for, personas, report_with_birth
+):
     report, hh, m = report_with_birth
     from pims.registry.models import Birth
 
@@ -282,8 +334,12 @@ def test_refusals_a_user_can_meet_are_messages_not_404(client_for, personas, reg
     civil = services.change_report_create(
         actor=personas["county"], region_code=regions["township_a"].code, period=this_month(), source="civil"
     )
-    services.event_file(actor=personas["county"], report=civil, event_type="divorce",
-                        data={"person": m["张三"].pk, "related_person": m["李四"].pk, "effective_date": DAY})  # fmt: skip
+    services.event_file(
+        actor=personas["county"],
+        report=civil,
+        event_type="divorce",
+        data={"person": m["张三"].pk, "related_person": m["李四"].pk, "effective_date": DAY},
+    )
     services.change_report_submit(actor=personas["county"], report=civil)
     resp = county.post(reverse("events:report_review", args=[civil.pk]), {"decision": "approve"}, follow=True)
     assert resp.status_code == 200 and "填报人不能审核自己的变更单" in resp.content.decode()
@@ -293,11 +349,19 @@ def test_refusals_a_user_can_meet_are_messages_not_404(client_for, personas, reg
 
     # A township operator choosing a village for a police report: told why, nothing created.
     operator = client_for("operator")
-    resp = operator.post(reverse("events:report_list"), {"region": regions["village_a1"].code, "period": this_month(),
-                                                         "source": "police"}, follow=True)  # fmt: skip
+    resp = operator.post(
+        reverse("events:report_list"),
+        {"region": regions["village_a1"].code, "period": this_month(), "source": "police"},
+        follow=True,
+    )
     assert resp.status_code == 200 and "您不能为该区划填报这一来源的变更单" in resp.content.decode()
     # The outsider asking for township A's village: 404, nothing said.
     outsider = client_for("outsider")
-    assert outsider.post(reverse("events:report_list"), {"region": regions["village_a1"].code,
-                                                         "period": this_month(), "source": "village"}).status_code == 404  # fmt: skip
+    assert (
+        outsider.post(
+            reverse("events:report_list"),
+            {"region": regions["village_a1"].code, "period": this_month(), "source": "village"},
+        ).status_code
+        == 404
+    )
     assert ChangeReport.objects.count() == 1
