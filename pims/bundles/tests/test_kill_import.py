@@ -52,8 +52,8 @@ def writing(db) -> bool:
             con.close()
     import psycopg
 
-    with psycopg.connect(db.url, autocommit=True) as con:
-        row = con.execute(
+    with psycopg.connect(db.url, autocommit=True) as pg:
+        row = pg.execute(
             "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
             "WHERE c.relname = 'registry_person' AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid()"
         ).fetchone()
