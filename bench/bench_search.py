@@ -47,7 +47,7 @@ from _support import (  # noqa: E402
     synthetic_villages,
 )
 
-BENCH_DB = "pims_bench_search"
+BENCH_DB = os.environ.get("BENCH_DB", "pims_bench_search")  # per engineer on a shared server
 RUNS = int(os.environ.get("BENCH_RUNS", "200"))
 PAGE = 50
 PER_COUNTY = 400_000

@@ -97,7 +97,7 @@ class TableWriter:
 
 def fresh_per_row(field) -> bool:
     """A unique column cannot share one default across rows."""
-    return field.unique and callable(field.default)
+    return field.unique and field.has_default() and callable(field.default)
 
 
 def _fresh_value(field):

@@ -38,3 +38,19 @@ def test_insert_select_gives_every_row_its_own_uuid(regions):
     assert len(made) == 3 and not set(made) & before
     assert Pregnancy.objects.get(uuid=made[0]).woman in women
     assert assert_uuids_whole() == 7
+
+
+def test_a_unique_nullable_column_left_out_is_null_in_every_row(regions):
+    """Person.id_index (unique, nullable, no default) stays NULL for persons
+    written without an ID — not a shared placeholder that breaks uniqueness."""
+    household = make_household(regions["village_a1"])
+    now = adapt_value(clock.now())
+    columns = ["household_id", "row", "name", "sex", "birth_date", "ethnicity", "marital_status", "relationship"]
+    columns += ["hukou_type", "registered_code", "residence_code", "responsible_code", "created_at", "updated_at"]
+    code = regions["village_a1"].code
+    rows = [
+        (household.pk, i, f"人{i}", "1", "1990-01-01", "01", "10", "02", "1", code, code, code, now, now)
+        for i in (1, 2, 3)
+    ]
+    assert TableWriter(Person, columns).write(rows) == 3
+    assert list(Person.objects.values_list("id_index", flat=True)) == [None, None, None]
