@@ -16,7 +16,6 @@ REPORT_NOT_YOURS_TO_FILE = _("您不能填报该变更单")
 REPORT_NOT_YOURS_TO_REVIEW = _("只有本辖区的审核员可以审核该变更单（填报人不能审核自己的变更单）")
 
 # --- state (Conflict: 409) -----------------------------------------------------------------
-REPORT_PERIOD_INVALID = _("报告月份“%(period)s”无效（格式 YYYY-MM，不能晚于本月）")
 REPORT_PERIOD_TAKEN = _("%(region)s %(period)s 已有一份未审核的%(source)s变更单")
 REPORT_NOT_EDITABLE = _("变更单已提交或已审核，不能再修改")
 REPORT_TYPE_NOT_FOR_SOURCE = _("%(source)s变更单不能登记“%(type)s”")
@@ -28,6 +27,7 @@ RETURN_NEEDS_COMMENT = _("退回时必须至少填写一条审核意见")
 RETURN_COMMENT_STRANGERS = _("事件 %(events)s 不属于本变更单（规则：审核意见只能针对本变更单的事件）")
 
 # --- rules broken (EventRefused: 422) --------------------------------------------------------
+REPORT_PERIOD_INVALID = _("报告月份“%(period)s”无效（格式 YYYY-MM，不能晚于本月）")
 EVENTS_REFUSED = _("变动不符合登记规则，未作任何修改")
 BULK_TYPE_NOT_FOR_SOURCE = _("第 %(item)d 条：该来源的变更单不能登记“%(type)s”")
 NEW_EVENT = _("新事件")

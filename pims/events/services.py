@@ -108,7 +108,12 @@ def change_report_create(*, actor, region_code: str, period: str, source: str = 
             errors.REPORT_NOT_FILEABLE_HERE, problems=[Problem(errors.REPORT_NOT_FILEABLE_HERE, field="region_code")]
         )
     if not is_period(period) or period > period_of(clock.today()):
-        raise Conflict(errors.REPORT_PERIOD_INVALID, period=period)
+        shown = period[:20]
+        raise Invalid(
+            errors.REPORT_PERIOD_INVALID,
+            period=shown,
+            problems=[Problem(errors.REPORT_PERIOD_INVALID % {"period": shown}, field="period")],
+        )
     if period_locked(region.code, period):  # an approved month takes no more reports (issue 19.1)
         raise Conflict(approval_errors.PERIOD_LOCKED, region=region.name, period=period)
     try:

@@ -229,6 +229,10 @@ def _xlsx_rows(path, start_line, header_only, text_only):
             continue
         cells = (cells + [""] * width)[:width]
         problem = None
+        control = next((c for c in cells if has_control(c)), None)
+        if control is not None:  # as in a CSV line (P13), wherever the character is
+            yield SourceRow(line, cells, 0, violation("P13", row=line, char=describe(control)))
+            continue
         if row.refused:
             problem = violation(
                 "P11", row=line, cells=spreadsheet.cells_named(row.refused), how=spreadsheet.TEXT_FORMAT_HOW

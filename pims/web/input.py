@@ -6,7 +6,8 @@ Query parameters, form fields (names and values), uploaded file names and
 JSON bodies (every string, keys included) are scanned with
 pims.lib.controlchars. A hit is answered 422 with the field named, through
 the one mapping of errors: the API's body (`pims.api.errors.body_of`) under
-/api/, the refusal page elsewhere. File contents are the file readers'
+/api/, the refusal page elsewhere; a JSON body nested too deep for any
+parser is refused 400 the same way (it was a RecursionError, a 500). File contents are the file readers'
 business (pims.integration.format).
 """
 
@@ -21,9 +22,10 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from pims.lib.controlchars import control_fields, describe, has_control
-from pims.lib.errors import Invalid, Problem
+from pims.lib.controlchars import control_fields, describe, has_control, visible
+from pims.lib.errors import Invalid, PimsError, Problem, Refused
 
+BODY_TOO_DEEP = _("请求体的嵌套层次过深，无法读取。")
 CONTROL_IN_FIELD = _("“%(field)s”中含有不允许的控制字符（%(char)s），请删除后重新提交。")
 CONTROL_REFUSED = _("请求中含有不允许的控制字符。")
 
@@ -58,18 +60,28 @@ def control_hits(request: HttpRequest) -> list[tuple[str, str]]:
             except (MultiPartParserError, RequestDataTooBig):
                 pass  # the view's own parsing answers a broken or oversized body
         elif content_type == "application/json":
-            try:
-                body = json.loads(request.body or b"null")
-            except (ValueError, UnicodeDecodeError):
-                body = None  # the schema answers a malformed body
-            hits += control_fields(body)
+            hits += _json_hits(request)
     return hits
+
+
+def _json_hits(request: HttpRequest) -> list[tuple[str, str]]:
+    """The JSON body's hits. A body nested past the interpreter's recursion
+    limit parses nowhere (nor in the API's own parser): refused here, 400."""
+    try:
+        body = json.loads(request.body or b"null")
+        return list(control_fields(body))
+    except (ValueError, UnicodeDecodeError):
+        return []  # the schema answers a malformed body
+    except RecursionError:
+        raise Refused(BODY_TOO_DEEP) from None
 
 
 def refusal(hits: list[tuple[str, str]]) -> Invalid:
     return Invalid(
         CONTROL_REFUSED,
-        problems=[Problem(message=str(CONTROL_IN_FIELD % {"field": f, "char": c}), field=f) for f, c in hits],
+        problems=[
+            Problem(message=str(CONTROL_IN_FIELD % {"field": visible(f), "char": c}), field=visible(f)) for f, c in hits
+        ],
         code="control_characters",
     )
 
@@ -79,10 +91,16 @@ class InputGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        hits = control_hits(request)
+        try:
+            hits = control_hits(request)
+        except Refused as exc:
+            return self.refused(request, exc)
         if not hits:
             return self.get_response(request)
-        exc = refusal(hits)
+        return self.refused(request, refusal(hits))
+
+    @staticmethod
+    def refused(request: HttpRequest, exc: PimsError) -> HttpResponse:
         if request.path.startswith("/api/"):
             from pims.api.errors import body_of
 

@@ -124,6 +124,6 @@ def test_approving_twice_is_a_conflict(personas, regions, month_done):
 
 
 def test_existing_period_rule_still_comes_first(personas, regions):
-    with pytest.raises(Conflict) as exc:
+    with pytest.raises(Invalid) as exc:
         events.change_report_create(actor=personas["clerk"], region_code=regions["village_a1"].code, period="2027-04")
     assert exc.value.template is event_errors.REPORT_PERIOD_INVALID

@@ -27,7 +27,8 @@ def write_rejected(job: ImportJob, path: Path, rejected: dict[int, tuple[str, st
         seen = set()
         for line, cells in original_lines(path, job.file_format, job.encoding, set(rejected)):
             rules, reasons = rejected[line]
-            writer.writerow([*cells[:width], line, rules, reasons])
+            # A short row (P02) is padded: the extra columns stay under their headers.
+            writer.writerow([*(cells + [""] * width)[:width], line, rules, reasons])
             seen.add(line)
         for line in sorted(set(rejected) - seen):  # lines the file no longer has (truncated since)
             rules, reasons = rejected[line]
