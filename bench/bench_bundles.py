@@ -241,15 +241,10 @@ def bench(vendor: str) -> int:
             county_public = services.public_text(keys.public_file(tier="county", county_code=county_code))
             services.peer_trust(name="province.json", text=province_public)
 
-            floor_out, county_rows = export_floor()
+            floor_out, client, server, county_rows = timed(export_floor)
             rows_sqlite = sqlite_rows() if vendor != "postgresql" else {}
-            report(
-                "bundle_export_floor_seconds",
-                floor_out,
-                0,
-                0,
-                note=f" ({sum(map(len, county_rows.values())) >> 20} MiB)",
-            )
+            size = f" ({sum(map(len, county_rows.values())) >> 20} MiB)"
+            report("bundle_export_floor_seconds", floor_out, client, server, note=size)
             wall, client, server, first = timed(lambda: services.bundle_export(county_code=county_code))
             report(
                 "bundle_export_first_seconds", wall, client, server, floor_out, f" ({sum(first.counts.values())} rows)"
