@@ -233,3 +233,22 @@ def _remove_upload(path: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
     except OSError:
         pass
+
+
+def duplicates_scan_start(*, actor) -> Job:
+    """Queue a scan of the actor's jurisdiction for likely duplicates (one at
+    a time per region: a scan still waiting or running is returned)."""
+    from pims.lib.errors import NotPermitted
+
+    from .services import may_find_duplicates
+
+    if not may_find_duplicates(actor):
+        raise NotPermitted("您的角色不能查找重复人员")
+    latest = duplicates_scan_latest(actor=actor)
+    if latest is not None and not latest.finished:
+        return latest
+    return job_enqueue(kind="register_duplicates", actor=actor, region_code=actor.region.code)
+
+
+def duplicates_scan_latest(*, actor) -> Job | None:
+    return Job.objects.filter(kind="register_duplicates", region_code=actor.region.code).order_by("-id").first()

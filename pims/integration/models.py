@@ -238,3 +238,41 @@ class MatchModel(models.Model):
 
     def __str__(self):
         return f"match model {self.pk} {self.county_code} v{self.version}"
+
+
+class DuplicatePair(models.Model):
+    """Two register persons the probabilistic matcher, run over the register
+    itself, takes for one person (the same person entered by two villages,
+    or with a mistyped ID): listed for a reviewer of the region holding both
+    (`region_code`: their nearest common region), who compares them side by
+    side and dismisses the pair or merges one into the other. `person_a`
+    is the one with the lower id; a pair is found once."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("待核对")
+        DISMISSED = "dismissed", _("不是同一人")
+        MERGED = "merged", _("已合并")
+
+    person_a = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    person_b = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    probability = models.FloatField(_("匹配概率"))
+    why = models.JSONField(_("比对依据"), default=list, blank=True)
+    model = models.ForeignKey(MatchModel, on_delete=models.PROTECT, related_name="+")
+    region_code = models.CharField(_("区划代码"), max_length=12, db_index=True)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.OPEN)
+    found_at = models.DateTimeField(_("发现时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    decision_note = models.TextField(_("处理意见"), blank=True)
+
+    class Meta:
+        ordering = ["-probability", "id"]
+        constraints = [models.UniqueConstraint(fields=["person_a", "person_b"], name="duplicatepair_once")]
+        indexes = [models.Index(fields=["state", "region_code"], name="duplicatepair_queue")]
+        verbose_name = _("疑似重复人员")
+        verbose_name_plural = _("疑似重复人员")
+
+    def __str__(self):
+        return f"duplicate {self.person_a_id}~{self.person_b_id} ({self.state})"

@@ -15,7 +15,7 @@ from pims.params.selectors import param_value
 from pims.web.queues import QueueItem, register_source
 
 from .models import ImportJob
-from .selectors import import_job_list_visible_to, intake_review_list_visible_to
+from .selectors import duplicate_list_visible_to, import_job_list_visible_to, intake_review_list_visible_to
 
 LIMIT = 20
 
@@ -73,6 +73,23 @@ def finished_imports(user) -> list[QueueItem]:
     return out
 
 
+def duplicates_to_review(user) -> list[QueueItem]:
+    """One item for all the likely duplicate pairs waiting for this reviewer."""
+    pairs = duplicate_list_visible_to(user=user).aggregate(n=Count("id"), latest=Max("found_at"))
+    if not pairs["n"]:
+        return []
+    return [
+        QueueItem(
+            key=f"integration.duplicates:{pairs['n']}",
+            title=_("%(n)s 对疑似重复人员待核对") % {"n": pairs["n"]},
+            url=reverse("integration:duplicate_list"),
+            created=pairs["latest"],
+            count=pairs["n"],
+        )
+    ]
+
+
 def register() -> None:
     register_source("integration.review", gettext_lazy("部门数据待核对"), records_to_review)
+    register_source("integration.duplicates", gettext_lazy("疑似重复人员"), duplicates_to_review)
     register_source("integration.imports", gettext_lazy("已结束的导入"), finished_imports)

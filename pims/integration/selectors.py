@@ -194,3 +194,54 @@ def _score_words(scored: dict | None) -> tuple[str, list[str]]:
     if not scored:
         return "", []
     return f"{100 * scored['p']:.1f}%", [f"{w['label']}（{w['weight']:+.1f}）" for w in scored.get("why", [])]
+
+
+# --- likely duplicates in the register ---------------------------------------------------
+
+
+def duplicate_list_visible_to(*, user, state: str = "open") -> QuerySet:
+    """Likely duplicate pairs of the user's subtree (both persons inside it):
+    a township reviewer sees the pairs within the township, the county
+    administrator also those across townships."""
+    from .models import DuplicatePair
+
+    if not has_capability(user, Cap.REVIEW):
+        return DuplicatePair.objects.none()
+    return DuplicatePair.objects.filter(scope_q(user, "region_code"), state=state)
+
+
+def access_duplicate_pair(user, pk):
+    """404 for missing, out-of-scope and not reviewable alike."""
+    from .models import DuplicatePair
+
+    if not has_capability(user, Cap.REVIEW):
+        raise Http404
+    try:
+        return DuplicatePair.objects.select_related("person_a", "person_b").get(scope_q(user, "region_code"), pk=pk)
+    except (DuplicatePair.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+PAIR_ITEMS = [("name", "姓名"), ("sex", "性别"), ("birth_date", "出生日期"), ("id_masked", "公民身份号码"),
+              ("status", "人员状态"), ("where", "户籍地")]  # fmt: skip
+
+
+def duplicate_sides(*, pair) -> tuple[list[tuple[str, str, str, bool]], list[str]]:
+    """The two persons item by item ((label, first, second, differs)) and
+    the matcher's reasons in words."""
+    from pims.regions.models import Region
+
+    a, b = pair.person_a, pair.person_b
+    villages = dict(Region.objects.filter(code__in={a.registered_code, b.registered_code}).values_list("code", "name"))
+
+    def value(p, key):
+        if key == "sex":
+            return SEX_LABELS.get(p.sex, p.sex)
+        if key == "status":
+            return p.get_status_display()
+        if key == "where":
+            return f"{villages.get(p.registered_code, p.registered_code)} {p.household.number} 号户"
+        return str(getattr(p, key) or "")
+
+    rows = [(label, value(a, key), value(b, key), value(a, key) != value(b, key)) for key, label in PAIR_ITEMS]
+    return rows, _score_words({"p": pair.probability, "why": pair.why})[1]

@@ -2,6 +2,7 @@
 shared pipeline (pims.integration.pipeline). Views, commands and tasks call
 these; the stages live in pims.integration.sources.<source>."""
 
+from pims.integration.pipeline.duplicates import duplicate_dismiss, duplicates_find, may_find_duplicates
 from pims.integration.pipeline.job import ImportRefused, import_dir, may_import, rejected_store
 from pims.integration.pipeline.review import intake_record_accept, intake_record_dismiss
 from pims.integration.pipeline.sql import insert_select
@@ -17,6 +18,8 @@ from pims.integration.sources.police_changes.run import (
 __all__ = [
     "ImportRefused",
     "civil_import",
+    "duplicate_dismiss",
+    "duplicates_find",
     "civil_import_prepare",
     "health_import",
     "health_import_prepare",
@@ -24,6 +27,7 @@ __all__ = [
     "insert_select",
     "intake_record_accept",
     "intake_record_dismiss",
+    "may_find_duplicates",
     "may_import",
     "may_import_civil",
     "may_import_health",

@@ -29,3 +29,11 @@ def police_import_job(ctx, *, import_job: int) -> dict:
 
 # The civil-affairs import runs the same way (launch.job_run picks the source by the job's kind).
 civil_import_job = health_import_job = police_changes_import_job = police_import_job
+
+
+def register_duplicates_job(ctx) -> dict:
+    """The register of the starter's jurisdiction scanned for likely duplicates
+    (pims.integration.pipeline.duplicates); run again, it adds only new pairs."""
+    from pims.integration.pipeline.duplicates import duplicates_find
+
+    return {"new_pairs": duplicates_find(actor=ctx.job.actor, progress=ctx.progress)}

@@ -14,4 +14,6 @@ urlpatterns = [
     path("police-changes/", views.department_import, {"kind": "police_changes"}, name="police_changes_import"),
     path("review/", views.review_list, name="review_list"),
     path("review/<int:pk>/", views.review_detail, name="review_detail"),
+    path("duplicates/", views.duplicate_list, name="duplicate_list"),
+    path("duplicates/<int:pk>/", views.duplicate_detail, name="duplicate_detail"),
 ]

@@ -200,3 +200,39 @@ def review_detail(request, pk):
 
 def _int(value) -> int | None:
     return int(value) if value and str(value).isdigit() else None
+
+
+# --- likely duplicates in the register ----------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def duplicate_list(request):
+    """Likely duplicate persons for this reviewer; POST starts a scan of the
+    reviewer's jurisdiction on the task queue."""
+    if not has_capability(request.user, Cap.REVIEW):
+        raise Http404
+    if request.method == "POST":
+        with refusals_as_messages(request):
+            launch.duplicates_scan_start(actor=request.user)
+            messages.success(request, _("已开始查找重复人员，结果稍后列在下方。"))
+        return redirect("integration:duplicate_list")
+    pairs = selectors.duplicate_list_visible_to(user=request.user).select_related("person_a", "person_b")[:200]
+    scan = launch.duplicates_scan_latest(actor=request.user)
+    context = {"pairs": pairs, "scan": job_status(scan) if scan is not None else None}
+    return render(request, "integration/duplicate_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def duplicate_detail(request, pk):
+    pair = selectors.access_duplicate_pair(request.user, pk)
+    if request.method == "POST":
+        if request.POST.get("action") != "dismiss":
+            raise Http404
+        with refusals_as_messages(request):
+            services.duplicate_dismiss(actor=request.user, pair=pair, note=request.POST.get("note", ""))
+            messages.success(request, _("已标记为不是同一人。"))
+            return redirect("integration:duplicate_list")
+    rows, why = selectors.duplicate_sides(pair=pair)
+    return render(request, "integration/duplicate_detail.html", {"pair": pair, "rows": rows, "why": why})

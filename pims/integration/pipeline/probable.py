@@ -350,7 +350,7 @@ class Matcher:
         out: list[list[Scored]] = [[] for _ in people]
         for row in predictions.as_record_list():
             file_id, person_id = _sides(row)
-            out[-file_id - 1].append(Scored(person_id, float(row["match_probability"]), _why(row)))
+            out[-file_id - 1].append(Scored(person_id, float(row["match_probability"]), why(row)))
         predictions.drop_table_from_database_and_remove_from_cache()
         for found in out:
             found.sort(key=lambda s: (-s.probability, s.person_id))
@@ -363,7 +363,7 @@ def _sides(row: dict) -> tuple[int, int]:
     return (left, right) if left < 0 else (right, left)
 
 
-def _why(row: dict) -> list[dict]:
+def why(row: dict) -> list[dict]:
     """The level each comparison reached and its match weight (the
     term-frequency adjustment included), for the page."""
     out = []

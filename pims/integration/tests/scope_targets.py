@@ -61,3 +61,26 @@ def _review_items(ctx):
     record = _review_item_a(ctx)
     ctx.plant("走查J2027-0001", "走查男方甲", "走查女方乙")
     return [record.pk]
+
+
+def _duplicate_a(ctx):
+    def build():
+        from pims.integration.models import DuplicatePair, MatchModel
+        from pims.registry.tests.factories import make_household, make_person
+
+        hh = make_household(ctx.regions["village_a1"], number="WALK9001")
+        first, second = make_person(hh, name="走查重复甲").pk, make_person(hh, name="走查重复甲", row=2).pk
+        model = MatchModel.objects.create(county_code="210124", version=0, seed=0, register_size=0, settings={})
+        return DuplicatePair.objects.create(
+            person_a_id=first, person_b_id=second, probability=0.5, model=model,
+            region_code=ctx.regions["village_a1"].code, why=[{"item": "name", "label": "走查重复依据", "weight": 1}],
+        )  # fmt: skip
+
+    return ctx.once("integration_duplicate_a", build)
+
+
+@scope_targets.register("pk", routes=["integration:duplicate_"])
+def _duplicates(ctx):
+    pair = _duplicate_a(ctx)
+    ctx.plant("走查重复依据")
+    return [pair.pk]
