@@ -4,19 +4,21 @@ detail with the step actions. Thin: the rules are in honour / honour_services.""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from pims.accounts.roles import Cap, has_capability
+from pims.audit.models import Action
+from pims.audit.services import audit_record
 from pims.lib import clock
 from pims.lib.errors import Refused
 from pims.regions.models import Level
 from pims.registry.selectors import access_person
 from pims.web.errors import refusals_as_messages
 
-from . import honour, honour_services, selectors
+from . import certificates, honour, honour_services, selectors
 from .models import HonourState, RevokeReason
 
 
@@ -95,15 +97,17 @@ def _actions(user, cert) -> list[str]:
     return []
 
 
+def _verify_url(request, cert) -> str:
+    from django.urls import reverse
+
+    return request.build_absolute_uri(reverse("documents:verify", args=[cert.token]))
+
+
 @login_required
 def honour_detail(request, pk):
     _require(request.user, Cap.VIEW_DOCUMENTS)
     cert = selectors.access_honour(request.user, pk)
-    verify_url = ""
-    if cert.number:
-        from django.urls import reverse
-
-        verify_url = request.build_absolute_uri(reverse("documents:verify", args=[cert.token]))
+    verify_url = _verify_url(request, cert) if cert.number else ""
     review = selectors.honour_needing_review(user=request.user).filter(pk=cert.pk).exists()
     context = {
         "c": cert,
@@ -138,3 +142,26 @@ def honour_action(request, pk, action):
         ACTIONS[action](request.user, cert, request.POST)
         messages.success(request, _("已办理。"))
     return redirect("documents:honour_detail", pk=pk)
+
+
+@login_required
+def honour_pdf(request, pk):
+    """The printed certificate, once issued (a revoked one prints as revoked)."""
+    _require(request.user, Cap.VIEW_DOCUMENTS)
+    cert = selectors.access_honour(request.user, pk)
+    if not cert.number:
+        raise Http404
+    from pims.search.selectors import region_names
+
+    issuer = region_names([cert.issuer_code]).get(cert.issuer_code, cert.issuer_code)
+    data = certificates.honour_pdf(cert, verify_url=_verify_url(request, cert), issuer_name=issuer)
+    audit_record(
+        actor=request.user,
+        action=Action.EXPORT,
+        obj=cert,
+        region_code=cert.region_code,
+        detail={"format": "pdf", "number": cert.number},
+    )
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="honour-certificate-{cert.number}.pdf"'
+    return response

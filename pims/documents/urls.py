@@ -13,6 +13,7 @@ urlpatterns = [
     path("honour/", honour_views.honour_list, name="honour_list"),
     path("honour/new/", honour_views.honour_new, name="honour_new"),
     path("honour/<int:pk>/", honour_views.honour_detail, name="honour_detail"),
+    path("honour/<int:pk>/pdf/", honour_views.honour_pdf, name="honour_pdf"),
     *(
         path(f"honour/<int:pk>/{action}/", honour_views.honour_action, {"action": action}, name=f"honour_{action}")
         for action in honour_views.ACTIONS

@@ -23,6 +23,7 @@ SERVER_ONLY = {
     "programmes/notice_pdf.html",
     "exchange/handover_pdf.html",
     "documents/registration_pdf.html",
+    "documents/honour_pdf.html",
 }
 
 

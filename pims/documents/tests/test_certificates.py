@@ -1,5 +1,6 @@
-"""The printable 生育登记 and its public verification page."""
+"""The printable 生育登记 and 光荣证 and their public verification page."""
 
+import datetime as dt
 import io
 
 import pypdf
@@ -11,7 +12,7 @@ from pims.audit.models import Action, AuditEntry
 from pims.documents import certificates, services, verification
 from pims.documents.models import CancelReason
 from pims.lib.masking import mask_id_public, mask_name
-from pims.registry.tests.factories import make_child
+from pims.registry.tests.factories import make_child, make_couple
 
 from .conftest import register
 
@@ -112,3 +113,78 @@ def test_public_masks():
     assert mask_name("张小丽") == "张*丽" and mask_name("张丽") == "张*" and mask_name("欧阳小明") == "欧**明"
     assert mask_id_public("210124199001010018") == "2101**********0018"
     assert mask_id_public("210124********0018") == "2101**********0018"
+
+
+# --- 光荣证 ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def honour_issued(couple, personas):
+    from pims.documents.honour_services import honour_apply, honour_county_approve, honour_township_review
+
+    hh, husband, wife = couple
+    husband.name, wife.name = "王大山", "赵小红"
+    husband.id_masked = "210124********0013"
+    husband.save()
+    wife.save()
+    child = make_child(hh, 3, mother=wife, father=husband, birth_date=dt.date(2012, 6, 1), name="王独一")
+    cert = honour_apply(actor=personas["clerk"], child=child, commitment=True)
+    honour_township_review(actor=personas["reviewer"], cert=cert, approve=True)
+    return honour_county_approve(actor=personas["county"], cert=cert, approve=True, comment="准予发证")
+
+
+def test_the_honour_pdf_prints_the_certificate_fields_in_chinese_with_the_qr_of_its_url(
+    client_for, honour_issued, monkeypatch
+):
+    seen = []
+    original = certificates.qr_data_uri
+    monkeypatch.setattr(certificates, "qr_data_uri", lambda url: seen.append(url) or original(url))
+    resp = client_for("county").get(reverse("documents:honour_pdf", args=[honour_issued.pk]))
+    assert resp.status_code == 200 and resp["Content-Type"] == "application/pdf"
+    text = pdf_text(resp.content)
+    for expected in (
+        "独生子女父母光荣证",
+        honour_issued.number,
+        "王大山",
+        "赵小红",
+        "王独一",
+        "2012-06-01",
+        "210124********0013",
+        "奖励费期间",
+        f"{honour_issued.reward_from.year}年{honour_issued.reward_from.month}月",
+        "准予发证",
+        "发证单位",
+    ):
+        assert expected in text, expected
+    assert "撤销" not in text
+    reader = pypdf.PdfReader(io.BytesIO(resp.content))
+    fonts = {f["/BaseFont"] for f in reader.pages[0]["/Resources"]["/Font"].values()}
+    assert any("CJK" in str(name) for name in fonts), fonts
+    assert seen == ["http://testserver" + reverse("documents:verify", args=[honour_issued.token])]
+    assert AuditEntry.objects.filter(action=Action.EXPORT, object_id=str(honour_issued.pk)).exists()
+
+
+def test_a_revoked_honour_certificate_prints_as_revoked(client_for, honour_issued, personas):
+    from pims.documents.honour_services import honour_revoke
+    from pims.documents.models import RevokeReason
+
+    honour_revoke(actor=personas["county"], cert=honour_issued, reason=RevokeReason.FRAUD, note="材料不实")
+    text = pdf_text(client_for("county").get(reverse("documents:honour_pdf", args=[honour_issued.pk])).content)
+    assert "本证已于" in text and "撤销" in text and "弄虚作假骗取" in text
+
+
+def test_an_honour_pdf_before_issue_or_of_another_township_is_404(client_for, regions, personas, honour_issued):
+    from pims.documents.honour_services import honour_apply
+
+    assert client_for("outsider").get(reverse("documents:honour_pdf", args=[honour_issued.pk])).status_code == 404
+    hh2, h2, w2 = make_couple(regions["village_a1"])
+    child = make_child(hh2, 3, mother=w2, father=h2, birth_date=dt.date(2011, 1, 1))
+    pending = honour_apply(actor=personas["clerk"], child=child, commitment=True)
+    assert client_for("county").get(reverse("documents:honour_pdf", args=[pending.pk])).status_code == 404
+
+
+def test_the_honour_verification_page_shows_masked_holders_only(honour_issued):
+    body = Client().get(reverse("documents:verify", args=[honour_issued.token])).content.decode()
+    assert 'data-status="valid"' in body and "王*山" in body and "王*一" in body
+    for secret in ("王大山", "赵小红", "王独一", "准予发证"):
+        assert secret not in body
