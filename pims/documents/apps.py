@@ -8,7 +8,9 @@ class DocumentsConfig(AppConfig):
 
     def ready(self):
         from .queues import register_sources
+        from .timeline import register_timeline
         from .views import register_nav
 
         register_nav()
         register_sources()
+        register_timeline()

@@ -30,7 +30,13 @@ NOTE_REQUIRED = _("注销原因为“其他”时必须写明说明")
 ALREADY_REGISTERED = _("这对夫妻的第 %(order)s 孩已办理生育登记（编号 %(number)s），不能重复登记")
 NOT_APPLIED = _("只有已受理、未登记的申请可以登记发证")
 NOT_CANCELLABLE = _("该生育登记已注销")
+NO_MISMATCH = _("该生育登记没有待核对的出生记录")
+CHILD_LINKED_ELSEWHERE = _("该子女已关联到另一份生育登记")
 STALE = _("该记录已被他人修改，请刷新后重试")
+
+# --- a recorded birth that does not match an awaiting registration (shown, not refused) ---
+MISMATCH_PARENTS = _("出生登记的父母与本生育登记的夫妻不同")
+MISMATCH_ORDER = _("本登记为第 %(registered)s 孩，出生登记推算为第 %(born)s 孩")
 
 # --- 光荣证 ----------------------------------------------------------------------------------
 NOT_ELIGIBLE = _("不符合申领条件：%(reasons)s")

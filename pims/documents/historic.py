@@ -12,6 +12,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 
@@ -101,110 +102,159 @@ def _holders(visible, rows: list[spreadsheet.SheetRow], column: int | None) -> d
     return {numbers[p.id_index]: p for p in found if p.id_index}
 
 
-def historic_import(*, actor, header: list[str], rows: list[spreadsheet.SheetRow], source: str) -> ImportResult:
-    """Judge and load the rows; the accepted ones in one transaction, audited."""
-    result = ImportResult()
+@dataclass
+class Judge:
+    """What judging a row needs, loaded once per file (or per resumed run):
+    the column index, the persons the actor may see, the numbers the
+    register already holds (`existing`) and those this import has loaded
+    (`mine`: its earlier chunks and rows)."""
+
+    actor: Any
+    header: list[str]
+    index: dict[str, int]
+    visible: Any
+    today: dt.date
+    imported_at: dt.datetime
+    source: str
+    existing: set[tuple[str, str]]
+    mine: set[tuple[str, str]]
+
+
+def judge_prepare(*, actor, header: list[str], source: str, imported_at: dt.datetime) -> Judge:
+    """Check the header (SheetError naming the missing columns) and load
+    the register's numbers; the documents an earlier run of this import
+    loaded (same actor, file and start) count as the file's own."""
     missing = [h for h in REQUIRED if h not in header]
     if missing:
         raise spreadsheet.SheetError(f"表头缺少：{'、'.join(missing)}")
-    index = {HEADERS[h]: i for i, h in enumerate(header) if h in HEADERS}
-    visible = person_list_visible_to(user=actor)
-    today = clock.today()
-    seen: set[tuple[str, str]] = set()
-    existing = set(HistoricDocument.objects.values_list("kind", "number"))
+    rows = HistoricDocument.objects.values_list("kind", "number", "source", "imported_at", "imported_by_id")
+    existing: set[tuple[str, str]] = set()
+    mine: set[tuple[str, str]] = set()
+    for kind, number, src, at, by in rows:
+        own = src == source[:200] and at == imported_at and by == actor.pk
+        (mine if own else existing).add((kind, number))
+    return Judge(
+        actor=actor,
+        header=header,
+        index={HEADERS[h]: i for i, h in enumerate(header) if h in HEADERS},
+        visible=person_list_visible_to(user=actor),
+        today=clock.today(),
+        imported_at=imported_at,
+        source=source,
+        existing=existing,
+        mine=mine,
+    )
+
+
+def judge_chunk(judge: Judge, rows: list[spreadsheet.SheetRow]) -> tuple[list[HistoricDocument], list[Rejected]]:
+    """The good rows as unsaved documents and the bad ones with every reason."""
+    holders = _holders(judge.visible, rows, judge.index.get("citizen_id"))
     good: list[HistoricDocument] = []
-    now = clock.now()
-    holders = _holders(visible, rows, index.get("citizen_id"))
+    rejected: list[Rejected] = []
     for row in rows:
-        reasons: list[str] = []
-        cell = {key: (row.cells[i] if i < len(row.cells) else "") for key, i in index.items()}
-        if row.refused:
-            reasons.append(
-                f"以下单元格是数字，号码可能已被 Excel 改变，请把该列设为文本后重新填写：{spreadsheet.cells_named(row.refused)}"
-            )
-        formulas = [h for h, v in zip(header, row.cells, strict=False) if spreadsheet.formula_like(v)]
-        if formulas:
-            reasons.append(f"单元格内容像公式，不予导入：{'、'.join(formulas)}")
-        for key in ("citizen_id", "number"):
-            if spreadsheet.looks_converted(cell.get(key, "")):
-                reasons.append(
-                    f"{key == 'number' and '证号' or '持证人公民身份号码'}“{cell[key]}”已被 Excel 转成科学计数法，请把该列设为文本"
-                )
-        kind = KINDS.get(cell.get("kind", ""))
-        if kind is None:
-            reasons.append(f"证件类型“{cell.get('kind', '')}”不是：{'、'.join(KINDS)}")
-        number = cell.get("number", "")
-        if not number:
-            reasons.append("证号为空")
-        elif kind is not None and ((kind, number) in existing or (kind, number) in seen):
-            reasons.append(f"证号“{number}”重复（{'库中已有' if (kind, number) in existing else '文件中已出现'}）")
-        holder = None
-        if not row.refused:
-            try:
-                parsed = citizen_id.parse(cell.get("citizen_id", ""))
-            except citizen_id.CitizenIdError as exc:
-                reasons.append(f"持证人公民身份号码：{exc}")
-            else:
-                holder = holders.get(parsed.number)
-                if holder is None:
-                    reasons.append("库中没有该持证人或其不在您的辖区内（先建立再办理）")
-        if not cell.get("issuer"):
-            reasons.append("发证单位为空")
-        issued = _date(cell.get("issue_date", ""), "发证日期", reasons)
-        if issued is None and cell.get("issue_date", "") == "":
-            reasons.append("发证日期为空")
-        valid_to = _date(cell.get("valid_to", ""), "有效期至", reasons)
-        if issued and issued > today:
-            reasons.append(f"发证日期 {issued} 晚于今天（历史证件不能新发）")
-        if issued and valid_to and valid_to < issued:
-            reasons.append(f"有效期至 {valid_to} 早于发证日期 {issued}")
-        if issued and holder is not None and issued < holder.birth_date:
-            reasons.append(f"发证日期 {issued} 早于持证人出生日期")
-        order = None
-        if cell.get("birth_order"):
-            if cell["birth_order"].isdigit() and 0 < int(cell["birth_order"]) < 20:
-                order = int(cell["birth_order"])
-            else:
-                reasons.append(f"孩次“{cell['birth_order']}”不是 1–19 的整数")
-        if cell.get("policy") and cell["policy"] not in POLICIES:
-            reasons.append(f"政策属性“{cell['policy']}”不是：{'、'.join(POLICIES)}")
-        if cell.get("parentage") and cell["parentage"] not in PARENTAGES:
-            reasons.append(f"亲生关系“{cell['parentage']}”不是：{'、'.join(PARENTAGES)}")
-        if reasons or holder is None or kind is None or issued is None:
-            result.rejected.append(Rejected(row.line, row.cells, reasons))
-            continue
-        if kind == HistoricKind.MIGRANT_CERT and valid_to is None:
-            years = param_value("historic.migrant_cert_valid_years", issued)
-            valid_to = issued.replace(year=issued.year + years) - dt.timedelta(days=1)
-        seen.add((kind, number))
-        good.append(
-            HistoricDocument(
-                kind=kind,
-                number=number,
-                holder=holder,
-                holder_uuid=holder.uuid,
-                region_code=holder.responsible_code,
-                issuer=cell["issuer"],
-                issue_date=issued,
-                valid_to=valid_to,
-                status=cell.get("status", ""),
-                birth_order=order,
-                policy=cell.get("policy", ""),
-                parentage=cell.get("parentage", ""),
-                note=cell.get("note", ""),
-                source=source[:200],
-                source_line=row.line,
-                imported_at=now,
-                imported_by=actor,
-            )
+        doc, reasons = _judge_row(judge, row, holders)
+        if doc is None:
+            rejected.append(Rejected(row.line, row.cells, reasons))
+        else:
+            judge.mine.add((doc.kind, doc.number))
+            good.append(doc)
+    return good, rejected
+
+
+def _judge_row(judge: Judge, row: spreadsheet.SheetRow, holders: dict) -> tuple[HistoricDocument | None, list[str]]:
+    header, today = judge.header, judge.today
+    reasons: list[str] = []
+    cell = {key: (row.cells[i] if i < len(row.cells) else "") for key, i in judge.index.items()}
+    if row.refused:
+        reasons.append(
+            f"以下单元格是数字，号码可能已被 Excel 改变，请把该列设为文本后重新填写：{spreadsheet.cells_named(row.refused)}"
         )
+    formulas = [h for h, v in zip(header, row.cells, strict=False) if spreadsheet.formula_like(v)]
+    if formulas:
+        reasons.append(f"单元格内容像公式，不予导入：{'、'.join(formulas)}")
+    for key in ("citizen_id", "number"):
+        if spreadsheet.looks_converted(cell.get(key, "")):
+            reasons.append(
+                f"{key == 'number' and '证号' or '持证人公民身份号码'}“{cell[key]}”已被 Excel 转成科学计数法，请把该列设为文本"
+            )
+    kind = KINDS.get(cell.get("kind", ""))
+    if kind is None:
+        reasons.append(f"证件类型“{cell.get('kind', '')}”不是：{'、'.join(KINDS)}")
+    number = cell.get("number", "")
+    if not number:
+        reasons.append("证号为空")
+    elif kind is not None and ((kind, number) in judge.existing or (kind, number) in judge.mine):
+        reasons.append(f"证号“{number}”重复（{'库中已有' if (kind, number) in judge.existing else '文件中已出现'}）")
+    holder = None
+    if not row.refused:
+        try:
+            parsed = citizen_id.parse(cell.get("citizen_id", ""))
+        except citizen_id.CitizenIdError as exc:
+            reasons.append(f"持证人公民身份号码：{exc}")
+        else:
+            holder = holders.get(parsed.number)
+            if holder is None:
+                reasons.append("库中没有该持证人或其不在您的辖区内（先建立再办理）")
+    if not cell.get("issuer"):
+        reasons.append("发证单位为空")
+    issued = _date(cell.get("issue_date", ""), "发证日期", reasons)
+    if issued is None and cell.get("issue_date", "") == "":
+        reasons.append("发证日期为空")
+    valid_to = _date(cell.get("valid_to", ""), "有效期至", reasons)
+    if issued and issued > today:
+        reasons.append(f"发证日期 {issued} 晚于今天（历史证件不能新发）")
+    if issued and valid_to and valid_to < issued:
+        reasons.append(f"有效期至 {valid_to} 早于发证日期 {issued}")
+    if issued and holder is not None and issued < holder.birth_date:
+        reasons.append(f"发证日期 {issued} 早于持证人出生日期")
+    order = None
+    if cell.get("birth_order"):
+        if cell["birth_order"].isdigit() and 0 < int(cell["birth_order"]) < 20:
+            order = int(cell["birth_order"])
+        else:
+            reasons.append(f"孩次“{cell['birth_order']}”不是 1–19 的整数")
+    if cell.get("policy") and cell["policy"] not in POLICIES:
+        reasons.append(f"政策属性“{cell['policy']}”不是：{'、'.join(POLICIES)}")
+    if cell.get("parentage") and cell["parentage"] not in PARENTAGES:
+        reasons.append(f"亲生关系“{cell['parentage']}”不是：{'、'.join(PARENTAGES)}")
+    if reasons or holder is None or kind is None or issued is None:
+        return None, reasons
+    if kind == HistoricKind.MIGRANT_CERT and valid_to is None:
+        years = param_value("historic.migrant_cert_valid_years", issued)
+        valid_to = issued.replace(year=issued.year + years) - dt.timedelta(days=1)
+    doc = HistoricDocument(
+        kind=kind,
+        number=number,
+        holder=holder,
+        holder_uuid=holder.uuid,
+        region_code=holder.responsible_code,
+        issuer=cell["issuer"],
+        issue_date=issued,
+        valid_to=valid_to,
+        status=cell.get("status", ""),
+        birth_order=order,
+        policy=cell.get("policy", ""),
+        parentage=cell.get("parentage", ""),
+        note=cell.get("note", ""),
+        source=judge.source[:200],
+        source_line=row.line,
+        imported_at=judge.imported_at,
+        imported_by=judge.actor,
+    )
+    return doc, reasons
+
+
+def historic_import(*, actor, header: list[str], rows: list[spreadsheet.SheetRow], source: str) -> ImportResult:
+    """Judge and load the rows in one transaction, audited (a small file,
+    or a test; the page's uploads run on the task queue, pims.documents.tasks)."""
+    judge = judge_prepare(actor=actor, header=header, source=source, imported_at=clock.now())
+    good, rejected = judge_chunk(judge, rows)
     with transaction.atomic():
         HistoricDocument.objects.bulk_create(good, batch_size=500)
         region = actor.region.code if getattr(actor, "region", None) else ""
-        detail = {"kind": "historic_documents", "accepted": len(good), "rejected": len(result.rejected)}
+        detail = {"kind": "historic_documents", "accepted": len(good), "rejected": len(rejected)}
         audit_record(actor=actor, action=Action.LOAD, obj=None, region_code=region, detail=detail)
-    result.accepted = len(good)
-    return result
+    return ImportResult(accepted=len(good), rejected=rejected)
 
 
 def rejected_csv(header: list[str], result: ImportResult) -> bytes:

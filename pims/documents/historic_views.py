@@ -1,21 +1,23 @@
-"""Pages of the historic documents: the scoped list (per person) and the import."""
+"""Pages of the historic documents: the scoped list (per person), the
+upload (queued on the task queue), the import's progress and its
+rejected rows."""
 
-import tempfile
-from pathlib import Path
-
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import render
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods
 
 from pims.accounts.roles import Cap, has_capability
+from pims.audit.services import client_ip
+from pims.jobs.selectors import job_latest_for, job_status
 from pims.lib.errors import Refused
 from pims.registry.selectors import access_person
 
-from . import historic, selectors
+from . import historic, historic_jobs, selectors
 from .models import HistoricKind
-
-MAX_UPLOAD = 20 * 1024 * 1024
 
 
 @login_required
@@ -35,34 +37,67 @@ def historic_list(request):
         "person": person,
         "kinds": HistoricKind.choices,
         "kind": kind,
-        "can_import": has_capability(request.user, Cap.IMPORT_DATA),
+        "can_import": historic_jobs.may_import_historic(request.user),
     }
     return render(request, "documents/historic_list.html", context)
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def historic_import(request):
-    if not (has_capability(request.user, Cap.IMPORT_DATA) and has_capability(request.user, Cap.VIEW_DOCUMENTS)):
+    if not historic_jobs.may_import_historic(request.user):
         raise Http404
     context: dict = {"headers": list(historic.HEADERS), "kinds": list(historic.KINDS)}
     status = 200
-    upload = request.FILES.get("file") if request.method == "POST" else None
     if request.method == "POST":
-        if upload is None or not upload.name.lower().endswith((".csv", ".xlsx")) or upload.size > MAX_UPLOAD:
-            context["error"] = "请选择 CSV 或 XLSX 文件（不超过 20 MB）"
-            status = 422
+        try:
+            job = historic_jobs.historic_import_start(actor=request.user, upload=request.FILES.get("file"))
+        except Refused as exc:
+            context["error"] = exc.message
+            status = exc.status
         else:
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / ("upload.xlsx" if upload.name.lower().endswith(".xlsx") else "upload.csv")
-                with open(path, "wb") as fh:
-                    for chunk in upload.chunks():
-                        fh.write(chunk)
-                try:
-                    header, rows = historic.read_rows(path, upload.name)
-                    context["result"] = historic.historic_import(
-                        actor=request.user, header=header, rows=rows, source=upload.name
-                    )
-                except Refused as exc:
-                    context["error"] = exc.message
-                    status = exc.status
+            messages.success(request, _("文件已上传，导入在后台进行。"))
+            return redirect("documents:historic_import_detail", pk=job.pk)
+    context["imports"] = historic_jobs.historic_import_list_visible_to(user=request.user).select_related("actor")[:20]
     return render(request, "documents/historic_import.html", context, status=status)
+
+
+def _progress_context(request, job) -> dict:
+    queued = job_latest_for(job)
+    return {
+        "job": job,
+        "running": job.state in (job.State.QUEUED, job.State.RUNNING),
+        "queue": job_status(queued) if queued is not None and job.state != job.State.DONE else None,
+        "can_fetch_rejected": historic_jobs.may_fetch_rejected(request.user),
+    }
+
+
+@login_required
+@require_GET
+def historic_import_detail(request, pk):
+    job = historic_jobs.access_historic_import(request.user, pk)
+    return render(request, "documents/historic_import_detail.html", _progress_context(request, job))
+
+
+@login_required
+@require_GET
+def historic_import_progress(request, pk):
+    job = historic_jobs.access_historic_import(request.user, pk)
+    return render(request, "documents/_historic_progress.html", _progress_context(request, job))
+
+
+@login_required
+@require_GET
+def historic_import_rejected(request, pk):
+    """The rejected rows with their full ID numbers: audited as an export."""
+    job = historic_jobs.access_historic_import(request.user, pk)
+    if not historic_jobs.may_fetch_rejected(request.user):
+        raise Http404
+    try:
+        handle = historic_jobs.rejected_open(actor=request.user, job=job, ip=client_ip(request))
+    except Refused:
+        raise Http404 from None
+    name = f"historic-rejected-{job.pk}.csv"
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type="text/csv")
+    response["Cache-Control"] = "no-store"
+    return response

@@ -85,6 +85,18 @@ class BirthRegistration(TravellingRecord):
     )
     child_uuid = models.UUIDField(_("子女标识"), null=True, blank=True)
     late = models.BooleanField(_("补登"), default=False)
+    # A birth of the couple the register recorded that did not match this
+    # registration (another father, another 孩次): held for the township to
+    # link or dismiss, never linked silently (pims.documents.births).
+    mismatch_child = models.ForeignKey(
+        "registry.Person",
+        verbose_name=_("待核对的出生"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    mismatch_reason = models.CharField(_("不符原因"), max_length=200, blank=True)
     method = models.CharField(
         _("登记方式"), max_length=10, choices=RegistrationMethod.choices, default=RegistrationMethod.ON_SITE
     )
@@ -248,3 +260,52 @@ class HistoricDocument(TravellingRecord):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
+
+
+class HistoricImport(models.Model):
+    """One upload of historic documents, imported on the task queue (kind
+    `historic_import`, pims.documents.tasks). The rows are judged and loaded
+    in chunks; each chunk commits its documents, its rejected rows and
+    `rows_done` together, so a stopped or killed worker's successor resumes
+    where the last chunk ended. Stays in the county: the file and the
+    rejected rows hold plaintext ID numbers (removed after the retention
+    period, like the police import's)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("排队等待")
+        RUNNING = "running", _("导入中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    file_name = models.CharField(_("文件名"), max_length=200)
+    file_path = models.CharField(_("文件位置"), max_length=500, blank=True)
+    file_sha256 = models.CharField(_("文件 SHA-256"), max_length=64)
+    region_code = models.CharField(_("区划代码"), max_length=12, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.QUEUED)
+    message = models.TextField(_("说明"), blank=True)
+    header = models.JSONField(_("表头"), default=list)
+    rows_total = models.PositiveIntegerField(_("数据行数"), default=0)
+    rows_done = models.PositiveIntegerField(_("已处理行数"), default=0)
+    accepted = models.PositiveIntegerField(_("导入条数"), default=0)
+    # [line, cells, reasons] per rejected row: the page's table and the
+    # rejected-rows file; emptied with the file after the retention period.
+    rejected = models.JSONField(_("拒绝行"), default=list)
+    rejected_count = models.PositiveIntegerField(_("拒绝条数"), default=0)
+    rejected_file = models.CharField(_("退回文件"), max_length=500, blank=True)
+    started_at = models.DateTimeField(_("开始时间"))
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("历史证件导入")
+        verbose_name_plural = _("历史证件导入")
+
+    def __str__(self) -> str:
+        return f"historic import {self.pk} {self.file_name} ({self.state})"
+
+    @property
+    def percent(self) -> float:
+        if self.state == self.State.DONE:
+            return 100.0
+        return round(100 * self.rows_done / self.rows_total, 1) if self.rows_total else 0.0

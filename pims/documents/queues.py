@@ -39,6 +39,27 @@ def registrations_to_issue(user):
     ]
 
 
+def registrations_mismatched(user):
+    """Township: a recorded birth of a couple that does not match its awaiting registration."""
+    from pims.web.queues import QueueItem
+
+    if not has_capability(user, Cap.ISSUE_DOCUMENTS) or _level(user) != Level.TOWNSHIP:
+        return []
+    qs = selectors.registration_list_visible_to(user=user).filter(
+        issuer_code=user.region.code, mismatch_child__isnull=False, child__isnull=True
+    )
+    return [
+        QueueItem(
+            key=f"documents.registration_mismatch:{r.pk}:{r.version}",
+            title=str(_("生育登记 %(number)s 与出生登记不符：%(reason)s"))
+            % {"number": r.number or "—", "reason": r.mismatch_reason},
+            url=reverse("documents:registration_detail", args=[r.pk]),
+            created=r.applied_at,
+        )
+        for r in qs.exclude(state=RegistrationState.CANCELLED)[:LIMIT]
+    ]
+
+
 def honour_to_review(user):
     """Township: applications from its villages; county: those the townships passed."""
     from pims.web.queues import QueueItem
@@ -83,5 +104,6 @@ def register_sources() -> None:
     from pims.web.queues import register_source
 
     register_source("documents.registrations", _("待登记的生育登记"), registrations_to_issue)
+    register_source("documents.registration_mismatch", _("与出生登记不符的生育登记"), registrations_mismatched)
     register_source("documents.honour", _("待审核的光荣证申请"), honour_to_review)
     register_source("documents.honour_review", _("需复核的光荣证"), honour_reviews)

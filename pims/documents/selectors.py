@@ -33,7 +33,7 @@ def access_registration(user, pk) -> BirthRegistration:
     try:
         return (
             registration_list_visible_to(user=user)
-            .select_related("husband", "wife", "child", "issued_by", "applied_by")
+            .select_related("husband", "wife", "child", "mismatch_child", "issued_by", "applied_by")
             .get(pk=pk)
         )
     except (BirthRegistration.DoesNotExist, ValueError, TypeError):
@@ -146,6 +146,14 @@ def honour_needing_review(*, user) -> QuerySet[HonourCertificate]:
         child__birth_date__gte=OuterRef("marriage__date"),
     ).exclude(child_id=OuterRef("child_id"))
     return honour_list_visible_to(user=user).filter(state=HonourState.ISSUED).filter(Exists(other_child))
+
+
+def honour_held_q(at: dt.datetime, prefix: str = "") -> Q:
+    """A certificate held at the moment `at`: issued (numbered) by then and
+    not revoked by then — the one definition of 领取独生子女证 for reports."""
+    issued = Q(**{f"{prefix}county_at__lt": at}) & ~Q(**{f"{prefix}number": ""})
+    not_revoked = Q(**{f"{prefix}revoked_at__isnull": True}) | Q(**{f"{prefix}revoked_at__gte": at})
+    return issued & not_revoked & Q(**{f"{prefix}state__in": [HonourState.ISSUED, HonourState.REVOKED]})
 
 
 def historic_list_visible_to(*, user) -> QuerySet[HistoricDocument]:

@@ -18,7 +18,7 @@ from pims.registry.personal import citizen_id_index
 from pims.registry.selectors import access_person, person_list_visible_to
 from pims.web.errors import refusals_as_messages
 
-from . import certificates, errors, selectors, services, verification
+from . import births, certificates, errors, selectors, services, verification
 from .forms import CancelForm, FindPersonForm, RegistrationForm
 from .models import RegistrationState
 
@@ -139,6 +139,8 @@ def registration_detail(request, pk):
     _require(request.user, Cap.VIEW_DOCUMENTS)
     registration = selectors.access_registration(request.user, pk)
     child = registration.child
+    if child is not None and not person_list_visible_to(user=request.user).filter(pk=child.pk).exists():
+        child = None  # the child moved out of the user's region: the registration is theirs, the child is not
     context = {
         "r": registration,
         "child": child,
@@ -149,6 +151,7 @@ def registration_detail(request, pk):
         "can_issue": registration.state == RegistrationState.APPLIED and _may_issue(request.user, registration),
         "can_cancel": registration.state != RegistrationState.CANCELLED and _may_issue(request.user, registration),
         "cancel_form": CancelForm(),
+        "can_resolve": registration.state != RegistrationState.CANCELLED and _may_issue(request.user, registration),
         "verify_url": verify_url(request, registration) if registration.number else "",
     }
     return render(request, "documents/registration_detail.html", context)
@@ -166,6 +169,19 @@ def registration_issue(request, pk):
     with refusals_as_messages(request):
         registration = services.birth_registration_issue(actor=request.user, registration=registration)
         messages.success(request, _("已登记，编号 %(number)s。") % {"number": registration.number})
+    return redirect("documents:registration_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def registration_mismatch(request, pk):
+    """The township links a held birth to the registration after all, or dismisses it."""
+    _require(request.user, Cap.ISSUE_DOCUMENTS)
+    registration = selectors.access_registration(request.user, pk)
+    with refusals_as_messages(request):
+        link = request.POST.get("link") == "1"
+        births.registration_resolve_mismatch(actor=request.user, registration=registration, link=link)
+        messages.success(request, _("已关联该出生。") if link else _("已忽略该出生。"))
     return redirect("documents:registration_detail", pk=pk)
 
 

@@ -21,6 +21,7 @@ from pims.approval import errors as approval_errors
 from pims.approval.selectors import period_locked
 from pims.audit.models import Action
 from pims.audit.services import audit_record
+from pims.documents.births import registrations_link_births
 from pims.exchange.notices import notify_other_jurisdictions
 from pims.lib import clock
 from pims.lib.errors import Conflict, Invalid, NotPermitted, Problem
@@ -348,6 +349,7 @@ def change_report_approve(*, actor, report: ChangeReport) -> ChangeReport:
         engine.apply(events, actor=actor, approved_at=now)
         _audit_applied(actor, events)
         notify_other_jurisdictions(actor=actor, events=events)
+        registrations_link_births(actor=actor, events=events)
         report.state = ReportState.APPROVED
         report.reviewed_by, report.reviewed_at = actor, now
         report.version += 1
@@ -370,6 +372,7 @@ def change_reports_approve(*, actor, reports: list[ChangeReport]) -> list[Change
         engine.apply(events, actor=actor, approved_at=now)
         _audit_applied(actor, events)
         notify_other_jurisdictions(actor=actor, events=events)
+        registrations_link_births(actor=actor, events=events)
         for report in locked:
             report.state = ReportState.APPROVED
             report.reviewed_by, report.reviewed_at = actor, now

@@ -62,6 +62,7 @@ KINDS: dict[str, Kind] = {
         ),
         Kind("audit_verify", _("审计链验证"), "pims.audit.tasks.audit_verify_job", max_failures=2),
         Kind("register_duplicates", _("查找登记库重复人员"), "pims.integration.tasks.register_duplicates_job"),
+        Kind("historic_import", _("历史证件导入"), "pims.documents.tasks.historic_import_job", max_failures=5),
     )
 }
 

@@ -171,11 +171,16 @@ def test_a_file_without_the_required_headers_is_refused(personas, tmp_path, regi
         run(personas["county"], b"a,b\n1,2\n", tmp_path=tmp_path)
 
 
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def test_the_import_page_and_the_list(client_for, holders, personas):
     _, number = holders[0]
     data = rows_csv([["独生子女父母光荣证（历史）", "G1", number, "法库县", "2005-01-01", "", "有效", "1", "", "", ""]])
     operator = client_for("operator")
-    resp = operator.post(reverse("documents:historic_import"), {"file": SimpleUploadedFile("g.csv", data)})
+    resp = operator.post(reverse("documents:historic_import"), {"file": SimpleUploadedFile("g.csv", data)}, follow=True)
     assert "导入 1 条，拒绝 0 条" in resp.content.decode()
     page = operator.get(reverse("documents:historic_list") + f"?person={holders[0][0].pk}").content.decode()
     assert "G1" in page and "独生子女父母光荣证（历史）" in page

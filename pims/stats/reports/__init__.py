@@ -3,6 +3,7 @@
 from .base import ReportDef
 from .births import BirthsReport
 from .change import ChangeReport
+from .documents import DocumentsReport
 from .flow import FlowReport
 from .national import NationalContraceptionReport, NationalPopulationReport
 from .population import PopulationReport
@@ -23,6 +24,7 @@ REPORTS: dict[str, ReportDef] = {
         QualityReport(),
         NationalPopulationReport(),
         NationalContraceptionReport(),
+        DocumentsReport(),
     )
 }
 
