@@ -18,7 +18,7 @@ from pims.regions.models import Level
 from pims.registry.selectors import access_person
 from pims.web.errors import refusals_as_messages
 
-from . import certificates, honour, honour_services, selectors
+from . import certificates, honour, honour_services, selectors, timeline
 from .models import HonourState, RevokeReason
 
 
@@ -116,6 +116,7 @@ def honour_detail(request, pk):
         "verify_url": verify_url,
         "needs_review": review,
         "labels": honour.RESULT_LABELS,
+        "steps": timeline.honour_timeline(cert),
     }
     return render(request, "documents/honour_detail.html", context)
 

@@ -33,7 +33,7 @@ def access_registration(user, pk) -> BirthRegistration:
     try:
         return (
             registration_list_visible_to(user=user)
-            .select_related("husband", "wife", "child", "mismatch_child", "issued_by", "applied_by")
+            .select_related("husband", "wife", "child", "mismatch_child", "issued_by", "applied_by", "cancelled_by")
             .get(pk=pk)
         )
     except (BirthRegistration.DoesNotExist, ValueError, TypeError):
@@ -130,7 +130,7 @@ def access_honour(user, pk) -> HonourCertificate:
     try:
         return (
             honour_list_visible_to(user=user)
-            .select_related("husband", "wife", "child", "township_by", "county_by", "applied_by")
+            .select_related("husband", "wife", "child", "township_by", "county_by", "applied_by", "revoked_by")
             .get(pk=pk)
         )
     except (HonourCertificate.DoesNotExist, ValueError, TypeError):

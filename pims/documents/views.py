@@ -18,7 +18,7 @@ from pims.registry.personal import citizen_id_index
 from pims.registry.selectors import access_person, person_list_visible_to
 from pims.web.errors import refusals_as_messages
 
-from . import births, certificates, errors, selectors, services, verification
+from . import births, certificates, errors, selectors, services, timeline, verification
 from .forms import CancelForm, FindPersonForm, RegistrationForm
 from .models import RegistrationState
 
@@ -153,6 +153,7 @@ def registration_detail(request, pk):
         "cancel_form": CancelForm(),
         "can_resolve": registration.state != RegistrationState.CANCELLED and _may_issue(request.user, registration),
         "verify_url": verify_url(request, registration) if registration.number else "",
+        "steps": timeline.registration_timeline(registration),
     }
     return render(request, "documents/registration_detail.html", context)
 
