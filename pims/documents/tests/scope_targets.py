@@ -102,3 +102,34 @@ def _historic(ctx):
 @scope_targets.register("person", routes=["documents:historic_"])
 def _historic_holders(ctx):
     return [_historic(ctx).holder_id]
+
+
+def _historic_import(ctx):
+    def make():
+        from django.utils import timezone
+
+        from pims.documents.models import HistoricImport
+
+        _registration(ctx)
+        ctx.plant("历史导入文件巳午未.csv")
+        return HistoricImport.objects.create(
+            file_name="历史导入文件巳午未.csv",
+            file_sha256="0" * 64,
+            region_code=ctx.personas["operator"].region.code,
+            actor=ctx.personas["operator"],
+            state=HistoricImport.State.DONE,
+            rows_total=1,
+            rows_done=1,
+            rejected=[[2, ["历史拒绝行申酉戌"], ["原因"]]],
+            rejected_count=1,
+            started_at=timezone.now(),
+            finished_at=timezone.now(),
+        )
+
+    ctx.plant("历史拒绝行申酉戌")
+    return ctx.once("documents_historic_import_a", make)
+
+
+@scope_targets.register("pk", routes=["documents:historic_import_"])
+def _historic_imports(ctx):
+    return [_historic_import(ctx).pk]
