@@ -239,6 +239,8 @@ def verify(request, token):
     try:
         facts = verification.document_verify(token=token, ip=client_ip(request))
     except verification.TooManyLookups as exc:
-        return render(request, "documents/verify.html", {"limited": exc.message}, status=429)
+        return render(request, "documents/verify.html", {"limited": exc.message, "public_page": True}, status=429)
     issuer = region_names([facts.issuer_code]).get(facts.issuer_code, "") if facts else ""
-    return render(request, "documents/verify.html", {"facts": facts, "issuer": issuer}, status=200 if facts else 404)
+    # public_page: no CSRF token on the page, so no CSRF cookie for a visitor who only verifies.
+    context = {"facts": facts, "issuer": issuer, "public_page": True}
+    return render(request, "documents/verify.html", context, status=200 if facts else 404)
