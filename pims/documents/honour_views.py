@@ -4,14 +4,12 @@ detail with the step actions. Thin: the rules are in honour / honour_services.""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from pims.accounts.roles import Cap, has_capability
-from pims.audit.models import Action
-from pims.audit.services import audit_record
 from pims.lib import clock
 from pims.lib.errors import Refused
 from pims.regions.models import Level
@@ -20,6 +18,7 @@ from pims.web.errors import refusals_as_messages
 
 from . import certificates, honour, honour_services, selectors, timeline
 from .models import HonourState, RevokeReason
+from .views import pdf_response
 
 
 def _require(user, cap: str) -> None:
@@ -156,13 +155,4 @@ def honour_pdf(request, pk):
 
     issuer = region_names([cert.issuer_code]).get(cert.issuer_code, cert.issuer_code)
     data = certificates.honour_pdf(cert, verify_url=_verify_url(request, cert), issuer_name=issuer)
-    audit_record(
-        actor=request.user,
-        action=Action.EXPORT,
-        obj=cert,
-        region_code=cert.region_code,
-        detail={"format": "pdf", "number": cert.number},
-    )
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="honour-certificate-{cert.number}.pdf"'
-    return response
+    return pdf_response(request, cert, data, region_code=cert.region_code, name="honour-certificate")

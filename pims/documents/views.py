@@ -218,15 +218,20 @@ def registration_pdf(request, pk):
 
     issuer = region_names([registration.issuer_code]).get(registration.issuer_code, registration.issuer_code)
     data = certificates.registration_pdf(registration, verify_url=verify_url(request, registration), issuer_name=issuer)
+    return pdf_response(request, registration, data, region_code=registration.issuer_code, name="birth-registration")
+
+
+def pdf_response(request, document, data: bytes, *, region_code: str, name: str) -> HttpResponse:
+    """A document's printed PDF, inline, its export audited."""
     audit_record(
         actor=request.user,
         action=Action.EXPORT,
-        obj=registration,
-        region_code=registration.issuer_code,
-        detail={"format": "pdf", "number": registration.number},
+        obj=document,
+        region_code=region_code,
+        detail={"format": "pdf", "number": document.number},
     )
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="birth-registration-{registration.number}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="{name}-{document.number}.pdf"'
     return response
 
 

@@ -3,20 +3,18 @@ the login and CSRF flows without opening anything else; concurrent
 approvals give one success and one 409; parallel issues through the
 services take numbers without gaps (PostgreSQL: real row locks)."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
 from django.test import Client
 from django.urls import URLPattern, get_resolver, reverse
 
 from pims.documents import services
 from pims.documents.models import BirthRegistration
 from pims.lib.errors import Conflict
+from pims.testing.concurrency import needs_postgresql, race
 
 from .conftest import register
 
-POSTGRES = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks between connections need PostgreSQL")
+POSTGRES = needs_postgresql
 
 
 def documents_routes():
@@ -46,36 +44,12 @@ def test_only_the_verification_page_is_open_without_sign_in_and_it_takes_no_post
     assert Client().post(url).status_code == 405
 
 
-def _race(calls):
-    """Run the calls at once (one connection each); their outcomes."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list = [None] * len(calls)
-
-    def run(i, fn):
-        try:
-            barrier.wait()
-            outcomes[i] = fn()
-        except BaseException as exc:  # noqa: BLE001 (returned to the test)
-            outcomes[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
-
-
 @POSTGRES
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_registrations_of_one_application_one_succeeds_one_conflicts(couple, personas):
     applied = register(personas["clerk"], couple[2], issue=False)
     operator = personas["operator"]
-    outcomes = _race(
-        [lambda: services.birth_registration_issue(actor=operator, registration=applied) for _ in range(2)]
-    )
+    outcomes = race(*[lambda: services.birth_registration_issue(actor=operator, registration=applied)] * 2)
     assert sorted(type(o).__name__ for o in outcomes) == ["BirthRegistration", "Conflict"]
     assert any(isinstance(o, Conflict) and o.status == 409 for o in outcomes)
     applied.refresh_from_db()
@@ -95,7 +69,7 @@ def test_two_concurrent_county_approvals_one_succeeds_one_conflicts(couple, pers
     cert = honour_apply(actor=personas["clerk"], child=child, commitment=True)
     honour_township_review(actor=personas["reviewer"], cert=cert, approve=True)
     county = personas["county"]
-    outcomes = _race([lambda: honour_county_approve(actor=county, cert=cert, approve=True) for _ in range(2)])
+    outcomes = race(*[lambda: honour_county_approve(actor=county, cert=cert, approve=True)] * 2)
     assert sorted(type(o).__name__ for o in outcomes) == ["Conflict", "HonourCertificate"]
     cert.refresh_from_db()
     assert cert.number.endswith("00001")
@@ -108,7 +82,7 @@ def test_parallel_issues_of_many_applications_take_consecutive_numbers(regions, 
 
     applied = [register(personas["clerk"], make_couple(regions["village_a1"])[2], issue=False) for _ in range(8)]
     operator = personas["operator"]
-    outcomes = _race([lambda r=r: services.birth_registration_issue(actor=operator, registration=r) for r in applied])
+    outcomes = race(*[lambda r=r: services.birth_registration_issue(actor=operator, registration=r) for r in applied])
     assert all(isinstance(o, BirthRegistration) for o in outcomes), outcomes
     numbers = sorted(BirthRegistration.objects.values_list("number", flat=True))
     assert [int(n[-5:]) for n in numbers] == list(range(1, 9))

@@ -1,6 +1,6 @@
-"""11 优质服务证件统计表 (issue 16.6): registrations by 孩次 and month, 光荣证
+"""12 优质服务证件统计表 (issue 16.6): registrations by 孩次 and month, 光荣证
 issued, revoked and held; scoped like every report; the same figures on the
-page, in the Excel export and in the national table's 领取独生子女证人数."""
+page and in the Excel and PDF exports."""
 
 import datetime as dt
 import io
@@ -87,9 +87,7 @@ def test_the_report_is_scoped_and_the_outsider_gets_404(documents, personas, reg
     assert b.section("main").total.values["reg_total"] == 0
 
 
-def test_the_excel_export_holds_the_figures_and_the_national_table_counts_holders(
-    documents, personas, regions, client_for
-):
+def test_the_excel_and_pdf_exports_hold_the_figures(documents, personas, regions, client_for):
     county = client_for("county")
     code = regions["county"].code
     query = {"period": "2027-03", "to": "2027-04"}
@@ -100,7 +98,3 @@ def test_the_excel_export_holds_the_figures_and_the_national_table_counts_holder
     row = next(v for v in values if v[0] == "大孤家子镇")
     assert [int(x) for x in row[1:11]] == [4, 2, 1, 1, 0, 1, 1, 2, 1, 1]
     assert county.get(reverse("stats:report_export", args=["documents", code, "pdf"]), query).content[:4] == b"%PDF"
-    national = selectors.report_run(
-        user=personas["county"], key="national1", code=code, params=Params("2027-03", "2027-04")
-    )
-    assert national.section("main").total.values["honour_held"] == 1

@@ -1,4 +1,4 @@
-"""11 优质服务证件统计表 (issue 16.6): the 生育登记 of the period by 孩次 and
+"""12 优质服务证件统计表 (issue 16.6): the 生育登记 of the period by 孩次 and
 the 光荣证 issued, revoked and held at the period's end, by child region
 (the wife's responsible region for a registration, the applying village for
 a certificate), and the same by month. Set-based: one GROUP BY per base,
@@ -7,8 +7,8 @@ whatever the number of rows.
 A registration counts in the month it was registered (issued) and, when
 cancelled, again under 注销 in the month of the cancellation; a certificate
 in the month the county issued it and, when revoked, under 撤销 in that
-month. 期末持证 is the certificates held at the end of the period (the
-national table's 领取独生子女证人数, pims.documents.selectors.honour_held_q).
+month. 期末持证 is the certificates held at the end of the period
+(pims.documents.selectors.honour_held_q).
 """
 
 import datetime as dt
@@ -85,7 +85,7 @@ def _by_region(frame: Frame, qs, field: str, measures: dict[str, Q]) -> dict[str
 
 class DocumentsReport(ReportDef):
     key = "documents"
-    number = 11
+    number = 12
     title = _("优质服务证件统计表")
     description = _("生育登记按孩次（含补登、注销）和独生子女父母光荣证发证、撤销、期末持证，按区划和月份")
     uses_kind = False

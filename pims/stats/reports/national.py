@@ -71,26 +71,7 @@ def columns(frame: Frame) -> list[Column]:
         if plan:
             out.append(Column(f"{key}_plan", _("其中计划内"), _("出生孩次"), measure=f"{key}_plan"))
     out.append(Column("urban", _("其中城镇"), measure="urban"))
-    out.append(Column("honour_held", _("期末领取独生子女证人数")))
     return out
-
-
-def _honour_held(frame: Frame) -> dict[str, dict]:
-    """Certificates held at the period's end by the applying village's row
-    (pims.documents.selectors.honour_held_q, one GROUP BY)."""
-    import datetime as dt
-
-    from django.db.models import Count
-    from django.utils import timezone
-
-    from pims.documents.models import HonourCertificate
-    from pims.documents.selectors import honour_held_q
-
-    end = dt.datetime.combine(
-        frame.params.ref + dt.timedelta(days=1), dt.time.min, tzinfo=timezone.get_current_timezone()
-    )
-    qs = frame.grouped(frame.scoped(HonourCertificate.objects.filter(honour_held_q(end))))
-    return {r["g"]: {"honour_held": r["n"]} for r in qs.values("g").annotate(n=Count("id")).order_by()}
 
 
 class NationalPopulationReport(ReportDef):
@@ -109,10 +90,9 @@ class NationalPopulationReport(ReportDef):
     def run(self, frame: Frame):
         stock = grouped_counts(spell_base(frame, "stock_end"), _stock_q(frame))
         births = grouped_counts(spell_base(frame, "opened").filter(open_reason=Spell.Opened.BIRTH), _birth_q(frame))
-        honour = _honour_held(frame)
         data: dict[str, dict] = {}
-        for g in set(stock) | set(births) | set(honour):
-            data[g] = {**stock.get(g, {}), **births.get(g, {}), **honour.get(g, {})}
+        for g in set(stock) | set(births):
+            data[g] = {**stock.get(g, {}), **births.get(g, {})}
         cols = columns(frame)
         rows, total = frame.rows(data, cols)
         section = Section(
@@ -125,8 +105,7 @@ class NationalPopulationReport(ReportDef):
             note=_(
                 "期末人口、已婚育龄妇女为期末时点数；出生为期内审核通过的出生登记，往年出生未报为其中出生日期早于本期的。"
                 "“计划内”栏只用于 2021 年 8 月以前的统计期（依据子女的政策属性记录）。"
-                "“其中城镇”：父母一方为非农业户口的出生计为城镇。"
-                "期末领取独生子女证人数：期末已由县级发证且未撤销的独生子女父母光荣证数（按申请村计入）。"
+                "“其中城镇”：父母一方为非农业户口的出生计为城镇。领取独生子女证人数由证件模块提供，尚未纳入本表。"
             ),
         )
         return result(
