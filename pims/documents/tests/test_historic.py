@@ -189,3 +189,15 @@ def test_the_import_page_and_the_list(client_for, holders, personas):
         client_for("outsider").get(reverse("documents:historic_list") + f"?person={holders[0][0].pk}").status_code
         == 404
     )
+
+
+def test_an_imported_document_is_on_its_holders_timeline(client_for, holders, personas, tmp_path):
+    holder, number = holders[0]
+    row = ["再生育证", "ZS0001", number, "法库县", "2009-04-01", "", "已使用", "2", "政策内", "父母亲生", ""]
+    assert run(personas["operator"], rows_csv([row]), tmp_path=tmp_path).accepted == 1
+    page = client_for("operator").get(reverse("events:person_timeline", args=[holder.pk])).content.decode()
+    assert "再生育证（历史）" in page and "ZS0001" in page and "政策内" in page
+    other = holders[1][0]
+    assert (
+        "ZS0001" not in client_for("operator").get(reverse("events:person_timeline", args=[other.pk])).content.decode()
+    )
