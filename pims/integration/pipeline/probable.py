@@ -211,6 +211,8 @@ def id_variants(raw: str) -> set[str]:
             candidates.add(text[:i] + text[i + 1] + text[i] + text[i + 2 :])
     out = set()
     for c in candidates:
+        if len(c) == 18 and (not c[:17].isdigit() or cid.check_char(c[:17]) != c[17]):
+            continue  # the check digit rules it out: cheaper than parsing it
         try:
             out.add(cid.parse(c).number)
         except cid.CitizenIdError:
@@ -256,11 +258,20 @@ def match_model(prefix: str):
 def match_model_train(*, county: str):
     """Train (again) the county's model on its register: u-probabilities from
     a seeded random sample, the prior one in the register's size."""
-    from splink import DuckDBAPI, Linker
-
     from pims.integration.models import MatchModel
 
     table = register_table(county)
+    settings = trained_settings(table)
+    with transaction.atomic():
+        return MatchModel.objects.create(
+            county_code=county, version=VERSION, seed=SEED, register_size=len(table["unique_id"]), settings=settings
+        )
+
+
+def trained_settings(table: dict[str, list]) -> dict:
+    """The model's Splink settings trained on a register table (`register_table`'s columns)."""
+    from splink import DuckDBAPI, Linker
+
     size = len(table["unique_id"])
     db = DuckDBAPI()
     linker = Linker(db.register(table, table_name="register"), _settings(1 / max(size, 2)), log_level=logging.ERROR)
@@ -268,10 +279,7 @@ def match_model_train(*, county: str):
         linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=SEED)
     settings = _filled(linker.misc.save_model_to_json())
     settings.pop("linker_uid", None)
-    with transaction.atomic():
-        return MatchModel.objects.create(
-            county_code=county, version=VERSION, seed=SEED, register_size=size, settings=settings
-        )
+    return settings
 
 
 def _filled(settings: dict) -> dict:
@@ -309,23 +317,17 @@ class Wanted:
     near: list[int] = field(default_factory=list)
 
 
-class Matcher:
-    """The probabilistic matcher of one run: the scoped register exported to
-    DuckDB and the county's model loaded once, then any number of batches."""
+class Scorer:
+    """A register table in DuckDB with a model's settings: any number of
+    batches of file persons scored against it (no Django: benchmarks use it)."""
 
-    def __init__(self, prefix: str):
-        self.prefix = prefix
-        self._linker = None
-        self.model = None
-
-    def _load(self):
+    def __init__(self, table: dict[str, list], settings: dict):
         from splink import DuckDBAPI, Linker
 
-        self.model = match_model(self.prefix)
         self.db = DuckDBAPI()
-        self.register = self.db.register(register_table(self.prefix), table_name="register")
-        self._linker = Linker(self.register, self.model.settings, log_level=logging.ERROR)
-        self._linker.table_management.compute_tf_table("name")
+        self.register = self.db.register(table, table_name="register")
+        self.linker = Linker(self.register, settings, log_level=logging.ERROR)
+        self.linker.table_management.compute_tf_table("name")
         self._batches = 0
 
     def score(self, people: list[Wanted], *, floor: float) -> list[list[Scored]]:
@@ -333,9 +335,6 @@ class Matcher:
         best first (at most CANDIDATES_MAX)."""
         if not people:
             return []
-        if self._linker is None:
-            self._load()
-        assert self._linker is not None
         table = _empty()
         for i, p in enumerate(people):
             pinyin, initials = name_pinyin(p.name) if p.name else ("", "")
@@ -344,7 +343,7 @@ class Matcher:
                  birth=p.birth_date, partner=partner, id_given=bool(cid.normalise(p.raw_id)), near=p.near)  # fmt: skip
         self._batches += 1
         batch = self.db.register(table, table_name=f"batch_{self._batches}")
-        predictions = self._linker.inference.predict_between(
+        predictions = self.linker.inference.predict_between(
             batch, self.register, link_type="link_only", threshold_match_probability=floor, warning_mode="never"
         )
         out: list[list[Scored]] = [[] for _ in people]
@@ -356,6 +355,25 @@ class Matcher:
             found.sort(key=lambda s: (-s.probability, s.person_id))
             del found[CANDIDATES_MAX:]
         return out
+
+
+class Matcher:
+    """The probabilistic matcher of one run: the scoped register exported to
+    DuckDB and the county's model loaded once (on the first batch), then any
+    number of batches."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self._scorer: Scorer | None = None
+        self.model = None
+
+    def score(self, people: list[Wanted], *, floor: float) -> list[list[Scored]]:
+        if not people:
+            return []
+        if self._scorer is None:
+            self.model = match_model(self.prefix)
+            self._scorer = Scorer(register_table(self.prefix), self.model.settings)
+        return self._scorer.score(people, floor=floor)
 
 
 def _sides(row: dict) -> tuple[int, int]:
