@@ -160,3 +160,23 @@ def historic_list_visible_to(*, user) -> QuerySet[HistoricDocument]:
     if not has_capability(user, Cap.VIEW_DOCUMENTS) or user_prefix(user) is None:
         return HistoricDocument.objects.none()
     return HistoricDocument.objects.filter(scope_q(user, "region_code"))
+
+
+def documents_of(person: Person) -> dict:
+    """The numbers of a parent's documents in force, as a handover list
+    records them (DOMAIN.md §8): 光荣证 issued and 生育登记 registered."""
+    as_parent = Q(husband=person) | Q(wife=person)
+    return {
+        "honour_numbers": list(
+            HonourCertificate.objects.filter(as_parent, state=HonourState.ISSUED)
+            .exclude(number="")
+            .order_by("number")
+            .values_list("number", flat=True)
+        ),
+        "registration_numbers": list(
+            BirthRegistration.objects.filter(as_parent, state=RegistrationState.ISSUED)
+            .exclude(number="")
+            .order_by("number")
+            .values_list("number", flat=True)
+        ),
+    }

@@ -178,9 +178,25 @@ def _event_form(request, report, event_type, values, refusal: Refused | None, ev
             "villages": villages_for(request.user),
             "needs_household": any(f.kind == "members" for f in handler_of(event_type).FIELDS)
             and not str(values.get("household", "")).isdigit(),
+            **_exchange_offer(request.user, report, values, refusal),
         },
         status=refusal.status if refusal else 200,
     )
+
+
+def _exchange_offer(user, report, values, refusal) -> dict:
+    """A newcomer whose ID is registered elsewhere (E16): the collection
+    form's offer of a 协查, for the household the event targets."""
+    from pims.exchange.entry import offers_for_event
+    from pims.registry.selectors import household_list_visible_to
+
+    offers = offers_for_event(user, values, refusal)
+    if not offers:
+        return {}
+    raw = str(values.get("household", ""))
+    household = household_list_visible_to(user=user).filter(pk=raw).first() if raw.isdigit() else None
+    village = household.region_code if household else values.get("new_household_village") or report.region_code
+    return {"exchange_offers": offers, "offer_household": household, "offer_residence_code": village}
 
 
 @login_required

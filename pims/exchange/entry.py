@@ -9,6 +9,12 @@ receiver needs (the name as typed, the masked ID, where the person now
 lives, the record's UUID). Nothing of the other jurisdiction's record is
 shown to the sender, not even the township of registration.
 
+The household whose entry started a 协查 stays pending (pending_inquiries):
+its form cannot be submitted or approved until the 协查 is answered (or
+refused, or withdrawn); then it proceeds. The event forms (a move-in or
+flow-in whose newcomer's ID is registered elsewhere, rule E16) make the
+same offer (offers_for_event).
+
 Split couples (夫妻不在同一户籍地的，信息录入由女方户籍地负责): the seed rule
 puts the couple under the wife's registered place (pims.events.handlers.base
 .responsible_code, pims.registry.services._set_responsible); when a form
@@ -95,6 +101,77 @@ def offers_for_rows(user, rows: list[dict]) -> list[Offer]:
     return out
 
 
+def offers_for_event(user, values: dict, refusal) -> list[Offer]:
+    """The event form's newcomer (a move-in, a flow-in) whose ID is already
+    registered (rule E16) outside the user's jurisdiction: the same offer as
+    the collection form's, through the county."""
+    problems = getattr(refusal, "problems", None) or []
+    if not any(getattr(p, "rule", "") == "E16" for p in problems):
+        return []
+    row = {"row": 1, "name": values.get("name", ""), "citizen_id": values.get("citizen_id", "")}
+    return offers_for_rows(user, [row])
+
+
+def split_offered(user, members: list[dict]) -> tuple[list[dict], list[Offer]]:
+    """The collection form's rows without those registered elsewhere, and
+    the offers for those: the household is saved without them and waits for
+    the answers (inquiries_for_household)."""
+    offers = offers_for_rows(user, members)
+    offered = {str(o.row) for o in offers}
+    kept = []
+    for m in members:
+        if str(m.get("row") or 0) in offered:
+            continue
+        m = dict(m)
+        for link, with_it in ROW_LINKS.items():
+            if str(m.get(link) or "").strip() in offered:
+                m.update(dict.fromkeys((link, *with_it), ""))
+        kept.append(m)
+    return kept, offers
+
+
+# A form row's links to other rows (and what goes with each): a link to a
+# row that leaves the form goes too; the 协查's answer completes it later.
+ROW_LINKS = {"spouse_row": ("marriage_date",), "mother_row": (), "father_row": ()}
+
+
+def inquiries_for_household(*, actor, household: Household, offers: list[Offer]) -> list[Message]:
+    """One 协查 per offer, each keeping the household pending."""
+    return [
+        inquiry_registered_elsewhere(
+            actor=actor, citizen_id=o.citizen_id, name=o.name, residence_code=household.region_code, household=household
+        )
+        for o in offers
+    ]
+
+
+PENDING_STATES = (State.DRAFT, State.SENT, State.FORWARDED, State.RECEIVED)
+
+
+def pending_inquiries(household: Household):
+    """The open 协查 started by the household's entry: while there is one,
+    the household is pending — its form cannot be submitted or approved."""
+    return Message.objects.filter(household=household, kind=Kind.INQUIRY, state__in=PENDING_STATES)
+
+
+def check_not_pending(household: Household) -> None:
+    if pending_inquiries(household).exists():
+        raise Conflict(errors.HOUSEHOLD_PENDING)
+
+
+def _writable_household(actor, household: Household | None) -> Household | None:
+    if household is None:
+        return None
+    from pims.registry.selectors import household_list_visible_to
+
+    if (
+        not has_capability(actor, Cap.ENTER_FORMS)
+        or not household_list_visible_to(user=actor).filter(pk=household.pk).exists()
+    ):
+        raise NotPermitted(errors.HOUSEHOLD_NOT_YOURS)
+    return household
+
+
 def _open_inquiry(sender_code: str, person: Person) -> Message | None:
     return (
         Message.objects.filter(
@@ -105,10 +182,13 @@ def _open_inquiry(sender_code: str, person: Person) -> Message | None:
     )
 
 
-def inquiry_registered_elsewhere(*, actor, citizen_id: str, name: str, residence_code: str = "") -> Message:
+def inquiry_registered_elsewhere(
+    *, actor, citizen_id: str, name: str, residence_code: str = "", household: Household | None = None
+) -> Message:
     """A draft 协查 to the registered township of the person with this ID
     (the operator met them on the form); the open one if it exists already,
-    so that asking twice makes one inquiry."""
+    so that asking twice makes one inquiry. With `household` (the form's),
+    the household stays pending until the answer."""
     sender_code = actor.region.code if getattr(actor, "region", None) else ""
     if not rules.acts_for(actor, sender_code):
         raise NotPermitted(errors.NOT_YOUR_NODE)
@@ -120,11 +200,16 @@ def inquiry_registered_elsewhere(*, actor, citizen_id: str, name: str, residence
         raise Conflict(errors.ID_REGISTERED_HERE)
     receiver_code = rules.route_code(sender_code, rules.node_code(person.registered_code, Level.TOWNSHIP))
     services._check_receiver(sender_code, receiver_code)
+    household = _writable_household(actor, household)
     if not residence_code.startswith(actor.region.prefix):
         residence_code = ""
     with transaction.atomic():
         existing = _open_inquiry(sender_code, person)
         if existing is not None:
+            if household is not None and existing.household_id is None:
+                existing.household = household
+                existing.save(update_fields=["household"])
+                services._audit(actor, Action.UPDATE, existing, {"pending_household": household.pk})
             return existing
         values = {
             "uuid": str(person.uuid),
@@ -142,13 +227,15 @@ def inquiry_registered_elsewhere(*, actor, citizen_id: str, name: str, residence
             forwarding=rules.needs_forwarding(sender_code, receiver_code),
             person=person,
             person_uuid=person.uuid,
+            household=household,
             payload=rules.minimised(Kind.INQUIRY, Topic.REGISTERED_ELSEWHERE, values),
             text=str(errors.INQUIRY_TEXT_REGISTERED_ELSEWHERE),
             created_by=actor,
             created_at=clock.now(),
         )
         message.save()
-        services._audit(actor, Action.CREATE, message, {"kind": Kind.INQUIRY, "from": "collection_form"})
+        detail = {"kind": Kind.INQUIRY, "from": "collection_form", "pending_household": getattr(household, "pk", None)}
+        services._audit(actor, Action.CREATE, message, detail)
     return message
 
 

@@ -15,8 +15,10 @@ from django.db import transaction
 
 from pims.audit.models import Action
 from pims.audit.services import audit_record
+from pims.documents.selectors import documents_of
 from pims.lib import clock
 from pims.lib.errors import Conflict, Invalid, NotPermitted, Problem
+from pims.programmes.selectors import benefits_of
 from pims.regions.models import LEVEL_DIGITS, Region
 from pims.registry.models import Marriage, Person
 from pims.registry.selectors import person_list_visible_to
@@ -25,7 +27,9 @@ from . import errors, rules
 from .models import HandoverEntry, HandoverList, Kind, Message, Receipt, State
 
 # The per-person fields of DOMAIN.md §8 (basic, marriage and spouse,
-# children, services); the list's own fields are the message's.
+# children, services — reward and support with the paying place, and the
+# documents' numbers, so that nobody pays twice); the list's own fields are
+# the message's.
 PERSON_FIELDS = (
     "name",
     "id_masked",
@@ -88,6 +92,8 @@ def person_fields(person: Person, *, reason: str, on: str) -> dict:
             "pregnant_since": open_pregnancy.start_date.isoformat() if open_pregnancy else "",
             "contraception": contraception.method if contraception else "",
         }
+    out["benefits"] = benefits_of(person)
+    out.update(documents_of(person))
     return out
 
 

@@ -78,6 +78,17 @@ class Message(TravellingRecord):
     reply_to = models.ForeignKey(
         "self", verbose_name=_("所答协查"), null=True, blank=True, on_delete=models.PROTECT, related_name="replies"
     )
+    # The household whose entry started this 协查 (issue 18.4): it stays
+    # pending — it cannot be submitted or approved — until the answer.
+    # Local to this instance (bundles.tables.LOCAL).
+    household = models.ForeignKey(
+        "registry.Household",
+        verbose_name=_("待反馈的户"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="exchange_inquiries",
+    )
     source_event = models.ForeignKey(
         "events.Event", verbose_name=_("来源事件"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -94,6 +105,10 @@ class Message(TravellingRecord):
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
     version = models.PositiveIntegerField(default=1)
+    # The version last written into (or read from) a bundle: a message to
+    # or from another instance travels again when its version is higher.
+    # Local to this instance (bundles.tables.LOCAL).
+    travelled_version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]

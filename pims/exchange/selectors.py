@@ -117,6 +117,7 @@ def handover_rows(handover_list) -> list[dict]:
     maps = {t: code_map(t) for t in ("sex", "ethnicity", "household_registration_type", "marital_status")}
     codes = {e.fields.get(k, "") for e in entries for k in ("registered_code", "residence_code")}
     codes |= {e.responsible_before for e in entries} | {e.responsible_after for e in entries}
+    codes |= {b.get("paying_code", "") for e in entries for b in e.fields.get("benefits", [])}
     names = region_names(codes)
     rows = []
     for e in entries:
@@ -134,6 +135,10 @@ def handover_rows(handover_list) -> list[dict]:
                 "before": names.get(e.responsible_before, e.responsible_before),
                 "after": names.get(e.responsible_after, e.responsible_after),
                 "children": "、".join(f"{c['name']}（{c['birth_date']}）" for c in f.get("children", [])),
+                "benefits": [
+                    {**b, "paying_name": names.get(b.get("paying_code", ""), b.get("paying_code", ""))}
+                    for b in f.get("benefits", [])
+                ],
             }
         )
     return rows

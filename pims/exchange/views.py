@@ -15,7 +15,7 @@ from pims.audit.models import Action
 from pims.audit.services import audit_record, client_ip
 from pims.lib import clock
 from pims.lib.errors import Refused
-from pims.registry.selectors import access_person
+from pims.registry.selectors import access_household, access_person
 from pims.web.errors import refusals_as_messages
 
 from . import exports, handover, rules, selectors, services
@@ -320,12 +320,16 @@ def inquiry_by_id(request):
 
     if not has_capability(request.user, Cap.EXCHANGE):
         raise Http404
+    household = None
+    if request.POST.get("household"):
+        household = access_household(request.user, request.POST["household"], for_write=True)
     try:
         message = inquiry_registered_elsewhere(
             actor=request.user,
             citizen_id=request.POST.get("citizen_id", ""),
             name=request.POST.get("name", ""),
             residence_code=request.POST.get("residence_code", ""),
+            household=household,
         )
     except Refused as exc:
         for m in exc.messages:

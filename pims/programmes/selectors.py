@@ -184,3 +184,32 @@ def change_list(cycle: Cycle, entries: QuerySet[Entry]) -> list[ChangeRow]:
             category, reason = "stopped", "本年度资格判定未通过"
         rows.append(ChangeRow(CHANGE_LABELS[category], e.person.name, e.village_code, reason))
     return rows
+
+
+def benefits_of(person: Person) -> list[dict]:
+    """A person's reward and support (奖励扶助 / 特别扶助) as a handover list
+    records them (DOMAIN.md §8): per programme the latest year's entry that
+    was not rejected, its stage, whether payment stopped, and the paying
+    place (the cycle's county) — so that the receiving side does not pay twice."""
+    out: dict[str, dict] = {}
+    entries = (
+        Entry.objects.filter(person=person)
+        .exclude(stage=Stage.REJECTED)
+        .select_related("cycle", "stop")
+        .order_by("-cycle__year", "-pk")
+    )
+    for e in entries:
+        if e.cycle.programme in out:
+            continue
+        stop = getattr(e, "stop", None)
+        out[e.cycle.programme] = {
+            "programme": e.cycle.programme,
+            "programme_label": str(Programme(e.cycle.programme).label),
+            "year": e.cycle.year,
+            "stage": e.stage,
+            "stage_label": str(Stage(e.stage).label),
+            "paying": e.stage == Stage.CONFIRMED and stop is None,
+            "stopped": str(StopReason(stop.reason).label) if stop is not None else "",
+            "paying_code": e.cycle.county_code,
+        }
+    return list(out.values())

@@ -15,7 +15,7 @@ from pims.accounts.roles import Cap, has_capability
 from pims.audit.models import Action
 from pims.audit.services import audit_record
 from pims.events.services import baseline_open
-from pims.exchange.entry import notify_split_couples
+from pims.exchange.entry import check_not_pending, notify_split_couples
 from pims.lib import clock
 from pims.lib.citizen_id import mask_citizen_id
 from pims.lib.errors import Conflict, Invalid, NotPermitted
@@ -403,6 +403,7 @@ def household_submit(*, actor, household: Household, confirm_warnings: bool = Fa
         household = Household.objects.select_for_update().get(pk=household.pk)
         if household.form_state not in EDITABLE_STATES:
             raise Conflict(errors.FORM_NOT_SUBMITTABLE)
+        check_not_pending(household)
         found = check_households([household.pk])
         if any(v.severity == Severity.ERROR for v in found) or (found and not confirm_warnings):
             return SaveResult(None, found)
@@ -463,6 +464,7 @@ def household_approve(*, actor, household: Household, baseline_date: dt.date | N
     with transaction.atomic():
         household = Household.objects.select_for_update().get(pk=household.pk)
         _check_reviewer(actor, household)
+        check_not_pending(household)
         broken = [v for v in check_households([household.pk]) if v.severity == Severity.ERROR]
         if broken:
             raise Conflict(errors.FORM_STILL_HAS_ERRORS, errors="；".join(v.message for v in broken[:3]))

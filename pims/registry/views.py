@@ -67,9 +67,10 @@ def _form_context(request, *, household=None, village=None, data=None, rows=None
     for i in range(next_row, next_row + (EMPTY_ROWS if not rows else 1)):
         rows.append({"row": i})
     vmap = _violation_map(violations)
+    village = village or (household.village if household else None)
     return {
         "household": household,
-        "village": village or (household.village if household else None),
+        "village": village,
         "data": data or {},
         "hh_errors": {f: vmap.get(f"0:{f}", []) for f in ("number", "hh_type", "address", "collected_on", "")},
         "rows": [_cells(r, vmap) for r in rows],
@@ -81,6 +82,9 @@ def _form_context(request, *, household=None, village=None, data=None, rows=None
         "conflict": conflict,
         "comments": household.review_comments.filter(resolved=False) if household else [],
         "exchange_offers": _exchange_offers(request.user, violations, rows),
+        "offer_form_id": "household-form",
+        "offer_household": household,
+        "offer_residence_code": village.code if village else "",
     }
 
 
@@ -142,6 +146,7 @@ def household_create(request):
     if request.method == "GET":
         return render(request, "registry/household_form.html", _form_context(request, village=village))
     data, members = parse_household_post(request.POST)
+    members, offers = _ask_exchange(request, members)
     result = services.household_save(
         actor=request.user,
         data=data,
@@ -151,11 +156,35 @@ def household_create(request):
     )
     if result.saved:
         messages.success(request, _("采集表已保存为草稿。"))
+        _start_inquiries(request, result.household, offers)
         return redirect("registry:household_detail", pk=result.household.pk)
     ctx = _form_context(
         request, village=village, data=data, rows=_rows_from_members(members), violations=result.violations
     )
     return render(request, "registry/household_form.html", ctx, status=422)
+
+
+def _ask_exchange(request, members):
+    """With the offer's button ("ask_exchange"), the rows whose ID is
+    registered elsewhere leave the form; each gets a 协查 once it is saved."""
+    if not request.POST.get("ask_exchange"):
+        return members, []
+    from pims.exchange.entry import split_offered
+
+    return split_offered(request.user, members)
+
+
+def _start_inquiries(request, household, offers) -> None:
+    if not offers:
+        return
+    from pims.exchange.entry import inquiries_for_household
+
+    with refusals_as_messages(request):
+        inquiries_for_household(actor=request.user, household=household, offers=offers)
+        messages.info(
+            request,
+            _("已向户籍地发起协查草稿 %(n)d 条（核对后发出）；该户待反馈后才能提交审核。") % {"n": len(offers)},
+        )
 
 
 def _bad_village(request):
@@ -177,6 +206,7 @@ def household_edit(request, pk):
         ctx = _form_context(request, household=household, data=data, rows=selectors.household_form_rows(household))
         return render(request, "registry/household_form.html", ctx)
     data, members = parse_household_post(request.POST)
+    members, offers = _ask_exchange(request, members)
     try:
         expected = int(request.POST.get("version", "0"))
     except ValueError:
@@ -196,6 +226,7 @@ def household_edit(request, pk):
         return render(request, "registry/household_form.html", ctx, status=exc.status)
     if result.saved:
         messages.success(request, _("采集表已保存。"))
+        _start_inquiries(request, household, offers)
         return redirect("registry:household_detail", pk=household.pk)
     ctx = _form_context(
         request, household=household, data=data, rows=_rows_from_members(members), violations=result.violations
@@ -219,8 +250,16 @@ def household_detail(request, pk):
             "can_edit": household.form_state in services.EDITABLE_STATES and has_capability(user, Cap.ENTER_FORMS),
             "can_review": household.form_state == FormState.SUBMITTED and has_capability(user, Cap.REVIEW),
             "fields": MEMBER_FIELDS,
+            "pending": _pending_inquiries(household),
+            "can_open_exchange": has_capability(user, Cap.EXCHANGE),
         },
     )
+
+
+def _pending_inquiries(household):
+    from pims.exchange.entry import pending_inquiries
+
+    return list(pending_inquiries(household))
 
 
 @login_required

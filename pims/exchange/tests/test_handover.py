@@ -190,3 +190,39 @@ def test_list_page_pdf_and_confirmations_through_the_pages(client_for, personas,
     assert "户籍待核" in text and personas["operator"].username in text and personas["outsider"].username in text
     assert AuditEntry.objects.filter(action=Action.EXPORT, detail__number=m.handover_list.number).count() == 1
     assert Message.objects.get(pk=m.pk).state == State.CONFIRMED
+
+
+def test_the_list_records_reward_and_support_with_the_paying_place(personas, regions, living_in_b):
+    from pims.lib import clock
+    from pims.programmes.models import Cycle, Entry, Programme, Stage
+
+    husband, wife = living_in_b
+    year = clock.today().year
+    for programme, y in ((Programme.JIANGFU, year - 1), (Programme.JIANGFU, year), (Programme.TEFU, year)):
+        cycle, _ = Cycle.objects.get_or_create(
+            programme=programme,
+            year=y,
+            county_code=regions["county"].code,
+            defaults={"opened_at": clock.now(), "opened_by": personas["county"]},
+        )
+        stage = Stage.CONFIRMED if programme == Programme.JIANGFU else Stage.REJECTED
+        Entry.objects.create(
+            cycle=cycle, person=wife, village_code=regions["village_a1"].code, stage=stage, outcome="pass"
+        )
+    m = draft_handover(personas["operator"], regions["township_b"], wife)
+    f = m.handover_list.entries.get(person=wife).fields
+    assert [(b["programme"], b["year"], b["paying"], b["paying_code"]) for b in f["benefits"]] == [
+        (Programme.JIANGFU, year, True, regions["county"].code)
+    ]
+    assert m.handover_list.entries.get(person=husband).fields["benefits"] == []
+    page = _page(personas, m)
+    assert "农村部分计划生育家庭奖励扶助" in page and "发放中" in page and regions["county"].name in page
+    assert "计划生育家庭特别扶助" not in page  # a rejected entry is no benefit
+
+
+def _page(personas, m):
+    from django.test import Client
+
+    c = Client()
+    c.force_login(personas["operator"])
+    return c.get(reverse("exchange:handover_list", args=[m.pk])).content.decode()
