@@ -11,7 +11,10 @@ PEER_FILE_BAD = _("公钥文件 %(name)s 无法读取或格式不对：%(detail)
 NO_PROVINCE = _("尚未登记省级系统的公钥：先运行 manage.py bundle_keys trust 省级公钥文件")
 NOT_A_COUNTY = _("数据包只能由县级系统导出（PIMS_COUNTY_CODE 必须是县级区划代码）")
 NOT_PROVINCE_TIER = _("只有省级系统（PIMS_TIER=province）可以导入数据包")
-NOTHING_TO_EXPORT = _("没有新的已确认月份可以上报")
+NOTHING_TO_EXPORT = _("没有新的已确认月份或交换信息可以上报")
+NOT_COUNTY_TIER = _("省级转发的数据包只能由县级系统导入")
+NO_COUNTY_KEY = _("尚未登记县 %(county)s 的公钥：先运行 manage.py bundle_keys trust 该县公钥文件")
+NOTHING_TO_RELAY = _("没有发往县 %(county)s 的交换信息需要转发")
 
 # --- a bundle refused whole (Invalid: 422): check, and the row where there is one --------
 FILE_BROKEN = _("数据包文件损坏或不完整：%(detail)s")

@@ -15,7 +15,10 @@ What a bundle holds: the approved events of its months (region and approval
 month), and the current rows of every record they touch — persons and their
 households, family links and the persons on their other side, spells, the
 change reports, and the month rows. A spell closed by an event of a month
-not yet accepted travels open; the close comes with that month.
+not yet accepted travels open; the close comes with that month. Beside them,
+the exchange messages between this county and another, changed since they
+last travelled (the province relays each to the other party's county:
+pims.bundles.relay).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from operator import or_
 
 import pyrage
 from django.db.migrations.recorder import MigrationRecorder
-from django.db.models import Q
+from django.db.models import F, Q
 from pyrage import x25519
 
 from pims.approval.models import ApprovalState, PeriodApproval
@@ -137,7 +140,30 @@ def select(county: Region, months: list[PeriodApproval]) -> Selection:
     for label, rows in family.items():
         sel.objects[label] = rows
     sel.objects["approval.PeriodApproval"] = list(months)
+    sel.objects["exchange.Message"] = outbound_messages(county)
     return sel
+
+
+def outbound_messages(county: Region) -> list:
+    """Messages between this county and another (whose instance the
+    province relays to) changed since they last travelled; never a draft."""
+    from pims.exchange.models import Message, State
+
+    inside_sender = Q(sender_code__startswith=county.prefix)
+    inside_receiver = Q(receiver_code__startswith=county.prefix)
+    return list(
+        Message.objects.filter(inside_sender ^ inside_receiver, version__gt=F("travelled_version"))
+        .exclude(state=State.DRAFT)
+        .order_by("id")
+    )
+
+
+def mark_travelled(messages) -> None:
+    """Each message travelled at the version the bundle holds (a later change travels again)."""
+    from pims.exchange.models import Message
+
+    for m in messages:
+        Message.objects.filter(pk=m.pk, version=m.version).update(travelled_version=m.version)
 
 
 def _spells(county: Region, person_ids: set[int]) -> list[Spell]:
@@ -220,8 +246,16 @@ def schema_state() -> dict[str, str]:
 
 
 def build(*, county: Region, months: list[PeriodApproval], sequence: int, previous_hash: str, recipients: list[str]):
-    """The bundle file's bytes and its manifest."""
+    """The bundle file's bytes, its manifest and its hash (and the selection)."""
     sel = select(county, months)
+    head = {"county_code": county.code, "sequence": sequence, "previous_hash": previous_hash}
+    head["periods"] = [[m.region_code, m.period] for m in months]
+    return (*seal(sel, head, recipients), sel)
+
+
+def seal(sel: Selection, head: dict, recipients: list[str]):
+    """Write, encrypt to `recipients` and sign the selection: (file bytes, manifest, manifest hash).
+    `head`: county_code, sequence, previous_hash, periods (and relay for the province's bundles)."""
     with (
         tempfile.SpooledTemporaryFile(max_size=64 << 20) as plain,
         tempfile.SpooledTemporaryFile(max_size=64 << 20) as sealed,
@@ -235,11 +269,8 @@ def build(*, county: Region, months: list[PeriodApproval], sequence: int, previo
         "format": FORMAT,
         "schema_version": SCHEMA_VERSION,
         "source_instance": keys.instance_id(),
-        "county_code": county.code,
-        "sequence": sequence,
-        "previous_hash": previous_hash,
+        **head,
         "created_at": clock.now().isoformat(),
-        "periods": [[m.region_code, m.period] for m in months],
         "tables": summary,
         "payload": {"name": PAYLOAD, "sha256": hashlib.sha256(payload).hexdigest(), "recipients": recipients},
         "migrations": schema_state(),

@@ -59,8 +59,10 @@ def read_parts(data: bytes) -> tuple[bytes, dict, bytes]:
     return manifest_bytes, signature, payload
 
 
-def open_bundle(data: bytes) -> Opened:
-    """Verify everything that can be verified without the register."""
+def open_bundle(data: bytes, *, sender_tier: str = "county") -> Opened:
+    """Verify everything that can be verified without the register. A
+    county's upload is signed by that county's key; a relay bundle
+    (sender_tier="province") by the province's."""
     manifest_bytes, signature, payload = read_parts(data)
     try:
         manifest = json.loads(manifest_bytes)
@@ -73,7 +75,12 @@ def open_bundle(data: bytes) -> Opened:
     if version > export.SCHEMA_VERSION:
         raise refuse(errors.SCHEMA_FUTURE, version=version, supported=export.SCHEMA_VERSION)
     key_id = str(signature.get("key_id", ""))[:32]
-    peer = Peer.objects.filter(tier="county", county_code=county, key_id=key_id).first()
+    peers = Peer.objects.filter(tier=sender_tier, key_id=key_id)
+    if sender_tier == "county":
+        peers = peers.filter(county_code=county)
+    if manifest.get("relay", False) != (sender_tier == "province"):
+        raise refuse(errors.FILE_BROKEN, detail="not a bundle for this direction")
+    peer = peers.first()
     if peer is None:
         raise refuse(errors.UNKNOWN_SENDER, key=key_id, county=county)
     if not keys.verify(peer.signing_public, manifest_bytes, str(signature.get("signature", ""))):
@@ -105,27 +112,27 @@ def check_rows(opened: Opened) -> None:
     """Every row's home region inside the county; no UUID of another county's record."""
     county = opened.manifest["county_code"]
     prefix = county[:6]
-    for label, home in tables.HOME_FIELD.items():
+    for label in tables.HOME_FIELD:
+        homes = tables.home_fields(label)
         rows = opened.rows.get(label, [])
         for n, row in enumerate(rows, start=1):
-            code = str(row.get(home) or "")
-            if not code.startswith(prefix):
+            if not tables.at_home(label, row, prefix):
                 raise refuse(
                     errors.OUTSIDE_COUNTY,
                     record=label,
-                    field_name=home,
+                    field_name=homes[0],
                     table=label,
                     row=n,
                     uuid=row["uuid"],
-                    region=code,
+                    region=str(row.get(homes[0]) or ""),
                     county=county,
                 )
         m = tables.model(label)
         by_uuid = {row["uuid"]: n for n, row in enumerate(rows, start=1)}
         for start in range(0, len(rows), BATCH):
             chunk = [r["uuid"] for r in rows[start : start + BATCH]]
-            for value, code in m._default_manager.filter(uuid__in=chunk).values_list("uuid", home):
-                if not str(code).startswith(prefix):
+            for value, *codes in m._default_manager.filter(uuid__in=chunk).values_list("uuid", *homes):
+                if not tables.at_home(label, dict(zip(homes, codes, strict=True)), prefix):
                     raise refuse(errors.UUID_TAKEN, record=label, table=label, row=by_uuid[str(value)], uuid=str(value))
 
 
@@ -143,22 +150,32 @@ def placeholder_user(county_code: str):
     return user
 
 
-def apply(opened: Opened) -> dict[str, int]:
-    """Upsert every table in order; the deferred keys in a second pass. In the caller's transaction."""
+def apply(opened: Opened, *, relayed: bool = False) -> dict[str, int]:
+    """Upsert every table in order; the deferred keys in a second pass. In the caller's transaction.
+
+    `relayed`: a county reading the province's relay bundle — its rows are
+    filed under no user, and each message is marked as travelled at its
+    version (so it does not go back up unchanged)."""
     county = opened.manifest["county_code"]
-    user = placeholder_user(county)
+    user = None if relayed else placeholder_user(county)
     ids: dict[str, dict[str, int]] = {}
     regions = _region_ids(opened)
     deferred_rows: list[tuple[str, dict]] = []
     counts = {}
     for label in tables.ORDER:
-        rows = opened.rows.get(label, [])
+        rows = _newer(label, opened.rows.get(label, []))
         counts[label] = len(rows)
         if not rows:
             continue
         m = tables.model(label)
         objs = [_build(label, m, n, row, ids, regions, user) for n, row in enumerate(rows, start=1)]
+        local = tables.LOCAL.get(label, set())
         update = [f.name for f in m._meta.concrete_fields if not f.primary_key and f.name != "uuid"]
+        update = [name for name in update if name not in local]
+        if relayed and "travelled_version" in local:
+            for obj in objs:
+                obj.travelled_version = obj.version  # type: ignore[attr-defined]
+            update.append("travelled_version")
         for start in range(0, len(objs), BATCH):
             m._default_manager.bulk_create(
                 objs[start : start + BATCH], update_conflicts=True, unique_fields=["uuid"], update_fields=update
@@ -168,6 +185,18 @@ def apply(opened: Opened) -> dict[str, int]:
     for label, item in deferred_rows:
         _set_deferred(label, item["rows"], ids)
     return counts
+
+
+def _newer(label: str, rows: list[dict]) -> list[dict]:
+    """The rows of a versioned table newer than the ones held (all rows of another table)."""
+    if label not in tables.VERSIONED or not rows:
+        return rows
+    held: dict[str, int] = {}
+    m = tables.model(label)
+    for start in range(0, len(rows), BATCH):
+        chunk = [r["uuid"] for r in rows[start : start + BATCH]]
+        held |= {str(u): v for u, v in m._default_manager.filter(uuid__in=chunk).values_list("uuid", "version")}
+    return [r for r in rows if r["uuid"] not in held or int(r.get("version") or 0) > held[r["uuid"]]]
 
 
 def _region_ids(opened: Opened) -> dict[str, int]:
@@ -206,7 +235,7 @@ def _build(label, m, n, row, ids, regions, user) -> models.Model:
             values[f.attname] = tables.parse_value(f, row[f.name])
     for f in tables.fk_fields(m):
         if tables.user_fk(f):
-            values[f.attname] = user.pk
+            values[f.attname] = user.pk if user is not None else None
         elif tables.region_fk(f):
             code = row.get(f.name)
             values[f.attname] = regions.get(code) if code else None

@@ -75,3 +75,27 @@ class Bundle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.county_code}#{self.sequence} {self.state}"
+
+
+class Relay(models.Model):
+    """At the province: an exchange message (by UUID) that arrived from one
+    county and waits to go on to the other party's county in a relay bundle
+    (pims.bundles.relay); `bundle` is that bundle once written."""
+
+    message_uuid = models.UUIDField(_("信息标识"))
+    version = models.PositiveIntegerField(_("版本"))
+    from_county = models.CharField(_("来自县"), max_length=12)
+    to_county = models.CharField(_("转往县"), max_length=12, db_index=True)
+    arrived_at = models.DateTimeField(_("到达时间"))
+    bundle = models.ForeignKey(Bundle, null=True, blank=True, on_delete=models.PROTECT, related_name="relays")
+
+    class Meta:
+        ordering = ["arrived_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["message_uuid", "version", "to_county"], name="bundles_relay_once")
+        ]
+        verbose_name = _("待转发交换信息")
+        verbose_name_plural = _("待转发交换信息")
+
+    def __str__(self) -> str:
+        return f"{self.message_uuid} v{self.version} → {self.to_county}"

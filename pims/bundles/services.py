@@ -27,7 +27,7 @@ from pims.lib.errors import Conflict, Invalid, Unavailable
 from pims.lib.private_files import write_private_bytes
 from pims.regions.models import Level, Region
 
-from . import errors, export, imports, keys
+from . import errors, export, imports, keys, relay
 from .models import Bundle, BundleState, Direction, Peer
 
 RECEIPT_FORMAT = "pims-bundle-receipt"
@@ -83,11 +83,11 @@ def bundle_export(*, county_code: str, actor=None) -> Bundle:
     keys.current()
     with transaction.atomic():
         months = export.new_months(county)
-        if not months:
+        if not months and not export.outbound_messages(county):
             raise Invalid(errors.NOTHING_TO_EXPORT)
         last = Bundle.objects.filter(direction=Direction.OUT, county_code=county.code).order_by("-sequence").first()
         sequence = (last.sequence + 1) if last else 1
-        data, manifest, digest = export.build(
+        data, manifest, digest, sel = export.build(
             county=county,
             months=months,
             sequence=sequence,
@@ -110,6 +110,7 @@ def bundle_export(*, county_code: str, actor=None) -> Bundle:
             created_at=clock.now(),
         )
         bundle.months.set(months)
+        export.mark_travelled(sel.objects["exchange.Message"])
         audit_record(
             actor=actor,
             action=Action.EXPORT,
@@ -136,7 +137,13 @@ def bundle_import(*, data: bytes, name: str = "", actor=None) -> Bundle:
     is recorded and raised, and nothing of the bundle is applied."""
     if tier() != "province":
         raise Invalid(errors.NOT_PROVINCE_TIER)
-    opened = imports.open_bundle(data)
+    return import_in_sequence(imports.open_bundle(data), data, name, actor)
+
+
+def import_in_sequence(opened, data: bytes, name: str, actor, *, relayed: bool = False) -> Bundle:
+    """Apply an opened bundle in its sender's sequence: a repeated one is a
+    no-op, one after a gap waits. `relayed`: the province's relay bundle read
+    at a county (pims.bundles.relay)."""
     manifest = opened.manifest
     county, sequence = manifest["county_code"], int(manifest["sequence"])
     last = _last_applied(county)
@@ -155,8 +162,8 @@ def bundle_import(*, data: bytes, name: str = "", actor=None) -> Bundle:
         write_private_bytes(bundle_path("in", _in_name(county, sequence)), data)
         missing = "、".join(str(n) for n in range(last_seq + 1, sequence))
         return _record(opened, name, BundleState.WAITING, f"等待第 {missing} 号数据包")
-    bundle = _apply(opened, name, last, existing, actor)
-    _apply_waiting(county, actor)
+    bundle = _apply(opened, name, last, existing, actor, relayed)
+    _apply_waiting(county, actor, relayed)
     return bundle
 
 
@@ -164,14 +171,18 @@ def _in_name(county: str, sequence: int) -> str:
     return f"{county}-{sequence:06d}.pimsbundle"
 
 
-def _apply(opened, name, last, existing, actor) -> Bundle:
+def _apply(opened, name, last, existing, actor, relayed: bool = False) -> Bundle:
     manifest = opened.manifest
     try:
         if last is not None and manifest["previous_hash"] != last.file_hash:
             raise imports.refuse(errors.FILE_BROKEN, detail="previous_hash does not match the last bundle applied")
         imports.check_rows(opened)
         with transaction.atomic():
-            counts = imports.apply(opened)
+            counts = imports.apply(opened, relayed=relayed)
+            if relayed:
+                relay.delivered(opened)
+            else:
+                relay.note_arrivals(opened)
             if existing is not None:
                 existing.delete()
             bundle = _record(opened, name, BundleState.APPLIED, "", counts=counts)
@@ -188,7 +199,7 @@ def _apply(opened, name, last, existing, actor) -> Bundle:
     return bundle
 
 
-def _apply_waiting(county: str, actor) -> None:
+def _apply_waiting(county: str, actor, relayed: bool = False) -> None:
     while True:
         last = _last_applied(county)
         nxt = Bundle.objects.filter(
@@ -200,7 +211,8 @@ def _apply_waiting(county: str, actor) -> None:
         if nxt is None:
             return
         path = bundle_path("in", _in_name(county, nxt.sequence))
-        _apply(imports.open_bundle(path.read_bytes()), nxt.file_name, last, nxt, actor)
+        sender = "province" if relayed else "county"
+        _apply(imports.open_bundle(path.read_bytes(), sender_tier=sender), nxt.file_name, last, nxt, actor, relayed)
 
 
 def _record(opened, name: str, state: str, message: str, counts: dict | None = None) -> Bundle:
@@ -286,3 +298,72 @@ def file_digest(data: bytes) -> str:
 
 def public_text(data: dict) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+# --- province → county: relay bundles of exchange messages (pims.bundles.relay) --------------
+
+
+def county_recipients(county_code: str) -> list[str]:
+    found = list(Peer.objects.filter(tier="county", county_code=county_code).values_list("recipient", flat=True))
+    if not found:
+        raise Unavailable(errors.NO_COUNTY_KEY, county=county_code[:12])
+    return found
+
+
+def relay_export(*, county_code: str, actor=None) -> Bundle:
+    """At the province: the messages waiting for a county, as its next relay
+    bundle (sealed to the county's key, signed by the province's)."""
+    if tier() != "province":
+        raise Invalid(errors.NOT_PROVINCE_TIER)
+    recipients = county_recipients(county_code)
+    keys.current()
+    with transaction.atomic():
+        waiting = list(relay.pending(county_code).select_for_update())
+        if not waiting:
+            raise Invalid(errors.NOTHING_TO_RELAY, county=county_code[:12])
+        last = Bundle.objects.filter(direction=Direction.OUT, county_code=county_code).order_by("-sequence").first()
+        sequence = (last.sequence + 1) if last else 1
+        head = {
+            "county_code": county_code,
+            "sequence": sequence,
+            "previous_hash": last.file_hash if last else "",
+            "periods": [],
+            "relay": True,
+        }
+        data, manifest, digest = export.seal(relay.selection(county_code), head, recipients)
+        name = f"relay-{county_code}-{sequence:06d}.pimsbundle"
+        write_private_bytes(bundle_path("out", name), data)
+        bundle = Bundle.objects.create(
+            direction=Direction.OUT,
+            county_code=county_code,
+            source_instance=manifest["source_instance"],
+            sequence=sequence,
+            state=BundleState.EXPORTED,
+            file_hash=digest,
+            previous_hash=manifest["previous_hash"],
+            periods=[],
+            counts={k: v["rows"] for k, v in manifest["tables"].items()},
+            file_name=name,
+            created_at=clock.now(),
+        )
+        relay.pending(county_code).filter(pk__in=[r.pk for r in waiting]).update(bundle=bundle)
+        audit_record(
+            actor=actor,
+            action=Action.EXPORT,
+            obj=bundle,
+            region_code=county_code,
+            detail={"relay": True, "sequence": sequence, "messages": bundle.counts.get(relay.MESSAGE, 0)},
+        )
+    return bundle
+
+
+def relay_import(*, data: bytes, name: str = "", actor=None) -> Bundle:
+    """At a county: the province's relay bundle, verified like an upload and
+    applied in sequence (a repeated one changes nothing)."""
+    if tier() != "county":
+        raise Invalid(errors.NOT_COUNTY_TIER)
+    opened = imports.open_bundle(data, sender_tier="province")
+    county = str(opened.manifest["county_code"])
+    if not Region.objects.filter(code=county, level=Level.COUNTY, valid_to__isnull=True).exists():
+        raise imports.refuse(errors.NOT_A_COUNTY)
+    return import_in_sequence(opened, data, name, actor, relayed=True)

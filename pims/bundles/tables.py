@@ -35,10 +35,13 @@ ORDER = [
     "registry.Pregnancy",
     "registry.Contraception",
     "approval.PeriodApproval",
+    # Messages to and from another county's instance (issue 18.2 / 19.6):
+    # county → province in the upload bundle, province → county in a relay
+    # bundle (pims.bundles.relay).
+    "exchange.Message",
 ]
 # Travelling models that do not (yet) go in a county's bundle, with the reason.
 STAYS = {
-    "exchange.Message": "messages to another instance travel in their own section once inter-instance exchange exists",
     "exchange.HandoverList": "a handover list travels with its 交接 (exchange.Message)",
     "exchange.HandoverEntry": "a handover list's persons travel with its 交接 (exchange.Message)",
     "programmes.PersonFact": "programme facts are confirmed at the county; the province reads programme lists",
@@ -52,13 +55,22 @@ STAYS = {
 }
 
 # The field whose region code must lie inside the bundle's county.
-HOME_FIELD = {
+HOME_FIELD: dict[str, str | tuple[str, ...]] = {
     "registry.Household": "region_code",
     "registry.Person": "responsible_code",
     "events.ChangeReport": "region_code",
     "events.Event": "region_code",
     "approval.PeriodApproval": "region_code",
+    # A message is at home on both sides: one of its two parties lies in the county.
+    "exchange.Message": ("sender_code", "receiver_code"),
 }
+# Fields that stay with the instance: a message's pending household (a
+# local record of the sender's form) and its travel mark.
+LOCAL = {"exchange.Message": {"household", "travelled_version"}}
+# Tables whose rows carry a version: an arriving row older than (or as old
+# as) the one held is left alone, so bundles from two sides cannot undo a
+# later change.
+VERSIONED = {"exchange.Message"}
 
 # Stored personal values: (plaintext key in the bundle, cipher field, index field, kind).
 PERSONAL: dict[str, list[tuple[str, str, str, Kind]]] = {
@@ -80,7 +92,18 @@ def order_index(label: str) -> int:
 
 
 def fk_fields(m: type[models.Model]) -> list[models.ForeignKey]:
-    return [f for f in m._meta.concrete_fields if isinstance(f, models.ForeignKey)]
+    local = LOCAL.get(m._meta.label, set())
+    return [f for f in m._meta.concrete_fields if isinstance(f, models.ForeignKey) and f.name not in local]
+
+
+def home_fields(label: str) -> tuple[str, ...]:
+    home = HOME_FIELD[label]
+    return home if isinstance(home, tuple) else (home,)
+
+
+def at_home(label: str, row: dict, prefix: str) -> bool:
+    """Whether the row's home region (any of its home fields) lies in the county."""
+    return any(str(row.get(f) or "").startswith(prefix) for f in home_fields(label))
 
 
 def travelling_fk(f: models.ForeignKey) -> bool:
@@ -103,7 +126,7 @@ def deferred(label: str, f: models.ForeignKey) -> bool:
 
 def plain_fields(label: str) -> list[models.Field]:
     m = model(label)
-    skip = RECOMPUTED.get(label, set())
+    skip = RECOMPUTED.get(label, set()) | LOCAL.get(label, set())
     return [
         f
         for f in m._meta.concrete_fields

@@ -1,4 +1,5 @@
-"""At the province: manage.py bundle_import FILE [--receipt FILE] — verify, apply (or hold), write the receipt."""
+"""manage.py bundle_import FILE [--receipt FILE] — at the province: verify, apply (or hold) a county's
+bundle and write the receipt; at a county: the province's relay bundle of exchange messages."""
 
 from pathlib import Path
 
@@ -17,6 +18,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, receipt, **opts):
         path = Path(file)
+        if services.tier() == "county":
+            return self._relay(path)
         try:
             bundle = services.bundle_import(data=path.read_bytes(), name=path.name)
         except Refused as exc:
@@ -26,3 +29,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"bundle {bundle.sequence} of {bundle.county_code}: {bundle.get_state_display()} → receipt {target}"
         )
+
+    def _relay(self, path: Path) -> None:
+        try:
+            bundle = services.relay_import(data=path.read_bytes(), name=path.name)
+        except Refused as exc:
+            raise CommandError(f"refused: {exc.message}") from None
+        self.stdout.write(f"relay bundle {bundle.sequence} for {bundle.county_code}: {bundle.get_state_display()}")
