@@ -42,8 +42,9 @@ ORDER = [
 ]
 # Travelling models that do not (yet) go in a county's bundle, with the reason.
 STAYS = {
-    "exchange.HandoverList": "a handover list travels with its 交接 (exchange.Message)",
-    "exchange.HandoverEntry": "a handover list's persons travel with its 交接 (exchange.Message)",
+    "exchange.HandoverList": "a 交接's list stays with the sending county; a 交接 to another instance travels"
+    " as its message (exchange.Message), the list on paper (the printed PDF) until lists travel too",
+    "exchange.HandoverEntry": "a handover list's persons stay with their list (exchange.HandoverList)",
     "programmes.PersonFact": "programme facts are confirmed at the county; the province reads programme lists",
     "programmes.HealthService": "health data stays at the county (reproductive-health services, DOMAIN.md §7)",
     "documents.BirthRegistration": "registrations are issued and verified at the county; they join bundles with 19.3",
