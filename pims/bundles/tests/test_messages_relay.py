@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 
 from pims.accounts.roles import Role
+from pims.audit.models import Action, AuditEntry
 from pims.bundles import errors, imports, keys, services
 from pims.bundles.models import Bundle, BundleState, Direction, Relay
 from pims.exchange import services as exchange
@@ -85,11 +86,14 @@ def test_a_message_reaches_another_county_through_the_province_and_its_answer_co
     data_up_a = bundle_bytes(up_a)
     another_instance()
     with instances["province"]():
+        rows = imports.open_bundle(data_up_a).rows["exchange.Message"]
+        assert "household" not in rows[0] and "travelled_version" not in rows[0]  # local to the county
         services.bundle_import(data=data_up_a, name="a1")
         held = Message.objects.get(uuid=inquiry.uuid)
         assert held.state == State.SENT and held.payload["name"] == wife.name
         assert list(Relay.objects.values_list("to_county", flat=True)) == [county_b["county"].code]
         down_b = services.relay_export(county_code=county_b["county"].code)
+        assert AuditEntry.objects.filter(action=Action.EXPORT, detail__relay=True).count() == 1
         assert down_b.counts["exchange.Message"] == 1
         data_b = services.bundle_path("out", down_b.file_name).read_bytes()
         with pytest.raises(Invalid) as exc:

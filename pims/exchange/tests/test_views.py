@@ -67,3 +67,42 @@ def test_person_page_links_to_a_new_message_about_the_person(client_for, couple)
     assert f"/exchange/new/?person={husband.pk}" in page
     clerk_page = client_for("clerk").get(reverse("registry:person_detail", args=[husband.pk])).content.decode()
     assert 'data-testid="exchange-link"' not in clerk_page
+
+
+def test_a_message_between_two_other_townships_is_invisible_to_a_third(client_for, personas, regions, couple):
+    import datetime as dt
+
+    from pims.accounts.roles import Role
+    from pims.exchange import selectors
+    from pims.regions.models import Level, Region
+    from pims.testing.fixtures import make_user
+
+    township_c = Region.objects.create(
+        code="210124103000",
+        name="丁家房镇",
+        level=Level.TOWNSHIP,
+        parent=regions["county"],
+        valid_from=dt.date(2023, 6, 30),
+    )
+    village_c = Region.objects.create(
+        code="210124103200",
+        name="丁家房村委会",
+        level=Level.VILLAGE,
+        parent=township_c,
+        valid_from=dt.date(2023, 6, 30),
+    )
+    m = inquiry(personas["operator"], regions["township_b"], couple[1])  # township A → township B
+    for user in (
+        make_user("operator_c", Role.TOWNSHIP_OPERATOR, township_c),
+        make_user("clerk_c1", Role.VILLAGE_CLERK, village_c),
+    ):
+        assert not selectors.message_list_visible_to(user=user).filter(pk=m.pk).exists()
+        from django.test import Client
+
+        client = Client()
+        client.force_login(user)
+        assert client.get(reverse("exchange:message_detail", args=[m.pk])).status_code == 404
+        assert client.get(reverse("exchange:handover_list", args=[m.pk])).status_code == 404
+        assert client.post(reverse("exchange:message_receive", args=[m.pk])).status_code == 404
+        assert couple[1].name not in client.get(reverse("exchange:queue")).content.decode()
+    assert Message.objects.get(pk=m.pk).state == State.SENT
