@@ -2,7 +2,10 @@
 
 A code file is UTF-8 CSV (a BOM is accepted) with at least the columns
 ``code,name_zh,name_en``; further columns (e.g. ``letter_code``) become each
-code's `extra` attributes. The manifest `data/tables.csv` names every table
+code's `extra` attributes. The column ``aliases`` holds other names the code
+is known by, separated by ``|`` (民族 "汉" for 汉族, 性别 "男性" for 男): every
+input path accepts them as it accepts the name (`pims.codes.selectors.code_for_text`),
+so an alias may not be another code's code, name or alias. The manifest `data/tables.csv` names every table
 that `manage.py load_codes` loads. The same parser reads the text typed into
 the online editor, so both paths accept and refuse the same things.
 """
@@ -22,6 +25,8 @@ from pims.lib.errors import FileRefused
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MANIFEST = DATA_DIR / "tables.csv"
 REQUIRED_COLUMNS = ["code", "name_zh", "name_en"]
+ALIASES = "aliases"
+ALIAS_SEPARATOR = "|"
 MANIFEST_COLUMNS = ["key", "name_zh", "standard", "file", "source"]
 CODE_MAX, NAME_MAX, INITIALS_MAX = 20, 100, 40
 
@@ -117,7 +122,31 @@ def parse_code_text(text: str, name: str) -> list[CodeRow]:
         rows.append(row)
     if not rows:
         raise CodeFileError(name, None, _("没有代码行"))
+    check_aliases(rows, name)
     return rows
+
+
+def row_aliases(row: CodeRow) -> list[str]:
+    """The other names of a code (the `aliases` extra column, `|`-separated)."""
+    return [a.strip() for a in str(row.extra.get(ALIASES, "")).split(ALIAS_SEPARATOR) if a.strip()]
+
+
+def check_aliases(rows: list[CodeRow], name: str) -> None:
+    """An alias must name one code only: not another code's code or name,
+    nor an alias of another code (else "汉" could mean two things)."""
+    owner: dict[str, str] = {}
+    for row in rows:
+        owner.setdefault(row.code, row.code)
+        owner.setdefault(row.name, row.code)
+    for number, row in enumerate(rows, start=1):
+        for alias in row_aliases(row):
+            other = owner.setdefault(alias, row.code)
+            if other != row.code:
+                raise CodeFileError(
+                    name,
+                    number + 1,
+                    _("别名“%(alias)s”已是代码 %(other)s 的代码、名称或别名") % {"alias": alias, "other": other},
+                )
 
 
 def parse_code_file(path: Path) -> list[CodeRow]:
@@ -135,6 +164,7 @@ def check_rows(rows: list[CodeRow], name: str) -> None:
         seen.add(row.code)
     if not rows:
         raise CodeFileError(name, None, _("没有代码行"))
+    check_aliases(rows, name)
 
 
 def load_manifest(path: Path = MANIFEST) -> list[TableSpec]:

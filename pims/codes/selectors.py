@@ -1,6 +1,7 @@
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 
+from .loader import ALIAS_SEPARATOR, ALIASES
 from .models import Code, CodeTable, CodeVersion
 
 
@@ -79,10 +80,37 @@ def _current_entries(table_key: str) -> tuple[Code, ...]:
     return _CACHE[key]
 
 
+def code_aliases(code: Code) -> list[str]:
+    """The other names the code manual gives a code (民族 01: "汉")."""
+    return [a.strip() for a in str(code.extra.get(ALIASES, "")).split(ALIAS_SEPARATOR) if a.strip()]
+
+
+def code_text_map(table_key: str) -> dict[str, str]:
+    """Every text that stands for exactly one code of the current version —
+    its code, its name, its aliases — mapped to the code. What an input path
+    (a form, a file import) accepts for a code item; anything else is not a
+    code of the table. The loader refuses an alias that could mean two codes."""
+    out: dict[str, str] = {}
+    entries = _current_entries(table_key)
+    for c in entries:
+        out.setdefault(c.name, c.code)
+        for alias in code_aliases(c):
+            out.setdefault(alias, c.code)
+    for c in entries:  # a code always stands for itself
+        out[c.code] = c.code
+    return out
+
+
+def code_for_text(table_key: str, text: str | None) -> str | None:
+    """The code `text` names (a code, a name or an alias), else None."""
+    return code_text_map(table_key).get((text or "").strip()) if text else None
+
+
 def code_lookup(table_key: str, text: str) -> list[Code]:
-    """Codes of the current version matching `text` as a code, an exact name or
-    pinyin initials (a prefix, so 'h' finds 汉族 and 回族); exact code matches
-    first, then names, then initials. Meant for keyboard-friendly entry."""
+    """Codes of the current version matching `text` as a code, an exact name
+    or alias, or pinyin initials (a prefix, so 'h' finds 汉族 and 回族); exact
+    code matches first, then names and aliases, then initials. Meant for
+    keyboard-friendly entry."""
     query = text.strip()
     if not query:
         return []
@@ -90,7 +118,7 @@ def code_lookup(table_key: str, text: str) -> list[Code]:
     lowered = query.lower()
     ranked = [
         [c for c in entries if c.code.lower() == lowered],
-        [c for c in entries if c.name == query],
+        [c for c in entries if c.name == query or query in code_aliases(c)],
         [c for c in entries if c.initials == lowered],
         [c for c in entries if c.initials.startswith(lowered)],
     ]

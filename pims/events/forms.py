@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from pims.codes.selectors import code_map
+from pims.codes.selectors import code_map, code_text_map
 from pims.lib import citizen_id as cid
 from pims.lib import clock
 from pims.registry.checks.limits import SEX_LABEL
@@ -57,6 +57,12 @@ class _Reader:
         if table not in self._codes:
             self._codes[table] = code_map(table)
         return self._codes[table]
+
+    def texts(self, table: str) -> dict:
+        key = f"texts:{table}"
+        if key not in self._codes:
+            self._codes[key] = code_text_map(table)
+        return self._codes[key]
 
     def visible_person(self, raw) -> Person | None:
         if not str(raw).isdigit():
@@ -192,10 +198,12 @@ def _read_date(reader, spec, raw, out):
 
 
 def _read_code(reader, spec, raw, out):
-    if raw not in reader.codes(spec.table):
+    # A code, or its name or alias in the code manual (one path for every input).
+    code = reader.texts(spec.table).get(raw)
+    if code is None:
         out.errors.append(refuse("E312", label=spec.label, value=raw))
     else:
-        out.payload[spec.name] = raw
+        out.payload[spec.name] = code
 
 
 def _read_region(reader, spec, raw, out):

@@ -25,7 +25,7 @@ from . import rules, selectors, services
 from .handlers import handler_for, handler_of
 from .models import Event, EventType, ReportState, Spell
 from .periods import is_period, period_of
-from .widgets import PersonFilter, attach_comments, event_widgets, villages_for
+from .widgets import PersonFilter, attach_comments, event_widgets, spouse_filter, villages_for
 from .widgets import person_search as person_search_persons
 
 
@@ -97,8 +97,11 @@ def person_search(request, pk):
 
     sex = request.GET.get("sex", "")
     f = PersonFilter(sex if sex in ("1", "2") else "", number("min_age"), number("max_age"))
+    if request.GET.get("opposite_of"):  # a spouse: the other sex than the chosen subject
+        f = PersonFilter(spouse_filter(user=request.user, subject=request.GET["opposite_of"]).sex or f.sex)
     found = person_search_persons(user=request.user, report=report, text=request.GET.get("q", "")[:40], f=f)
-    return JsonResponse({"results": [{"id": pk, "label": label} for pk, label in found]})
+    results = [{"id": pk, "label": label, **({"sex": f.sex} if f.sex else {})} for pk, label in found]
+    return JsonResponse({"results": results})
 
 
 @login_required

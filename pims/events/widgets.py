@@ -59,6 +59,21 @@ PERSON_FILTERS = {
 }
 
 
+# Items whose person must be of the other sex than the event's subject
+# (the spouse of a marriage, divorce or remarriage).
+SPOUSE_ITEMS = {("marriage", "related_person"), ("divorce", "related_person"), ("remarriage", "related_person")}
+OTHER_SEX = {"1": "2", "2": "1"}
+
+
+def spouse_filter(*, user, subject) -> PersonFilter:
+    """The spouse picker's filter once the subject is known: the other sex."""
+    pk = str(subject or "")
+    if not pk.isdigit():
+        return PersonFilter()
+    sex = person_list_visible_to(user=user).filter(pk=int(pk)).values_list("sex", flat=True).first()
+    return PersonFilter(OTHER_SEX.get(sex or "", ""))
+
+
 def person_filter(event_type: str, item: str) -> PersonFilter:
     make = PERSON_FILTERS.get((event_type, item))
     return make() if make else PersonFilter()
@@ -118,6 +133,11 @@ def _person_choice(p) -> tuple[int, str]:
     return p.pk, f"{p.name}（{p.household.number} 户，{p.id_masked or p.birth_date}）"
 
 
+def _sexed_choices(user, report, f: PersonFilter) -> list[tuple[int, str, str]]:
+    qs = _person_qs(user, report).filter(_born_between(f))
+    return [(*_person_choice(p), p.sex) for p in qs[:MAX_CHOICES]]
+
+
 @dataclass
 class Widget:
     name: str
@@ -130,6 +150,10 @@ class Widget:
     list_id: str = ""
     comments: list = field(default_factory=list)  # reviewers' comments on this item
     search_url: str = ""  # a person item: search-as-you-type (pims/static/js/person_search.js)
+    # Person choices with each person's sex, (pk, label, sex): the spouse
+    # picker and the subject it must differ from (`opposite_of`: that input's name).
+    sexed: bool = False
+    opposite_of: str = ""
 
 
 def _persons(user, report, f: PersonFilter | None = None):
@@ -167,19 +191,16 @@ def event_widgets(*, user, report, event_type: str, values: dict) -> list[Widget
         return (everyone if f == PersonFilter() else _persons(user, report, f)), _search_url(report, f)
 
     out = [Widget("effective_date", "发生日期", "date", True, "婴儿出生、死亡、迁移等实际发生的日期")]
+    spouse = handler.RELATED and (event_type, "related_person") in SPOUSE_ITEMS
     if handler.PERSON:
         choices, url = persons_for("person")
-        out.append(
-            Widget(
-                "person",
-                handler.PERSON,
-                "select",
-                not getattr(handler, "PERSON_OPTIONAL", False),
-                choices=choices,
-                search_url=url,
-            )
-        )
-    if handler.RELATED:
+        if spouse:
+            choices = _sexed_choices(user, report, person_filter(event_type, "person"))
+        out.append(Widget("person", handler.PERSON, "select", not getattr(handler, "PERSON_OPTIONAL", False),
+                          choices=choices, search_url=url, sexed=bool(spouse)))  # fmt: skip
+    if spouse:
+        out.append(_spouse_widget(user, report, handler, values))
+    elif handler.RELATED:
         choices, url = persons_for("related_person")
         out.append(
             Widget("related_person", handler.RELATED, "select", False, "本辖区人员在此选择", choices, search_url=url)
@@ -201,6 +222,24 @@ def event_widgets(*, user, report, event_type: str, values: dict) -> list[Widget
         raw = values.get(w.name, "")
         w.value = "" if isinstance(raw, list) else str(raw)
     return out
+
+
+def _spouse_widget(user, report, handler, values) -> Widget:
+    """The spouse: only persons of the other sex than the subject — filtered
+    here when the subject is already chosen, in the browser as it is chosen
+    (each choice carries its sex), and by the search (`opposite_of`)."""
+    f = spouse_filter(user=user, subject=values.get("person"))
+    return Widget(
+        "related_person",
+        handler.RELATED,
+        "select",
+        False,
+        "本辖区人员在此选择（只列出与本人性别不同的人员）",
+        _sexed_choices(user, report, f),
+        search_url=_search_url(report, f),
+        sexed=True,
+        opposite_of="person",
+    )
 
 
 def _search_url(report, f: PersonFilter) -> str:

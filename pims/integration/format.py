@@ -5,9 +5,9 @@ writes and what `import_police` reads without a mapping file; another header
 set is mapped onto it with a JSON file ``{"their header": "canonical header
 or field key", ...}`` (docs/police-import.md).
 
-Values may be codes or the code manual's names (性别 "男" or "1", 民族 "汉族",
-"汉" or "01", 与户主关系 "户主" or "02" …): `Normaliser` turns names into
-codes before the input rules judge them, and leaves anything it does not
+Values may be codes, the code manual's names or its aliases (性别 "男", "男性"
+or "1", 民族 "汉族", "汉" or "01", 与户主关系 "户主" or "02" …): `Normaliser`
+turns them into codes before the input rules judge them, and leaves anything it does not
 recognise as typed so that the rule reports it (nothing is coerced silently).
 """
 
@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from pims.codes.selectors import code_map
+from pims.codes.selectors import code_text_map
 from pims.lib.errors import Invalid
 
 
@@ -121,7 +121,8 @@ def text_only_columns(columns: dict[str, int]) -> frozenset[int]:
 
 
 class Normaliser:
-    """Names of codes → codes, per the current code tables (read once)."""
+    """Codes, names and the code manual's aliases → codes, per the current
+    code tables (read once; `pims.codes.selectors.code_text_map`)."""
 
     TABLES = {
         "sex": "sex",
@@ -137,14 +138,7 @@ class Normaliser:
     }
 
     def __init__(self):
-        self.by_name: dict[str, dict[str, str]] = {}
-        for key, table in self.TABLES.items():
-            names = {}
-            for code, name in code_map(table).items():
-                names[name] = code
-                if key == "ethnicity" and name.endswith("族") and len(name) > 2:
-                    names.setdefault(name[:-1], code)  # 汉 → 01
-            self.by_name[key] = names
+        self.by_name: dict[str, dict[str, str]] = {key: code_text_map(table) for key, table in self.TABLES.items()}
         # Two-digit codes typed as numbers in a spreadsheet lose their zero.
         self.pad = {"ethnicity": 2, "relationship": 2, "marital_status": 2, "education": 2, "no_id_reason": 0}
 

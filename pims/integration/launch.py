@@ -84,7 +84,9 @@ def parse_mapping(upload) -> dict | None:
     return data
 
 
-def import_start(*, actor, upload, mapping_upload=None, village_default: str = "", prepare=None) -> ImportJob:
+def import_start(
+    *, actor, upload, mapping_upload=None, village_default: str = "", prepare=None, family_mode: str = ""
+) -> ImportJob:
     """Store the upload, create (or find the unfinished) job and queue its run
     (`prepare`: a departmental source's, else the police extract's).
     Raises ImportRefused with a message for the page; nothing is kept then."""
@@ -95,7 +97,12 @@ def import_start(*, actor, upload, mapping_upload=None, village_default: str = "
             job = prepare(actor=actor, path=path, mapping=mapping)
         else:
             job = police_import_prepare(
-                actor=actor, path=path, mapping=mapping, village_default=village_default, username=actor.get_username()
+                actor=actor,
+                path=path,
+                mapping=mapping,
+                village_default=village_default,
+                username=actor.get_username(),
+                family_mode=family_mode or ImportJob.FamilyMode.MEMBERS,
             )
     except ImportRefused:
         _remove_upload(path)

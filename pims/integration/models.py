@@ -20,6 +20,13 @@ class ImportJob(models.Model):
         DONE = "done", _("已完成")
         FAILED = "failed", _("失败")
 
+    class FamilyMode(models.TextChoices):
+        """What happens to the rest of a household when one member's row is
+        rejected (the operator chooses per import; docs/police-import.md)."""
+
+        MEMBERS = "members", _("载入有效成员（该户标记为成员不全，列入待办）")
+        HOUSEHOLD = "household", _("整户暂缓（该户各行都不载入，待退回行改正后整户导入）")
+
     kind = models.CharField(_("来源"), max_length=20, default="police")
     file_name = models.CharField(_("文件名"), max_length=255)
     file_path = models.CharField(_("文件位置"), max_length=500)
@@ -51,6 +58,12 @@ class ImportJob(models.Model):
     households_created = models.PositiveIntegerField(_("新增户"), default=0)
     warnings = models.JSONField(_("提示"), default=dict, blank=True)
     rejected_file = models.CharField(_("退回文件"), max_length=500, blank=True)
+    family_mode = models.CharField(
+        _("户内有退回行时"), max_length=10, choices=FamilyMode.choices, default=FamilyMode.MEMBERS
+    )
+    # Members mode: households that got members from this file while others of
+    # their rows were rejected (ids); a later import that completes one takes it off.
+    incomplete_households = models.JSONField(_("成员不全的户"), default=list, blank=True)
     started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)

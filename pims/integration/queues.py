@@ -15,7 +15,12 @@ from pims.params.selectors import param_value
 from pims.web.queues import QueueItem, register_source
 
 from .models import ImportJob
-from .selectors import duplicate_list_visible_to, import_job_list_visible_to, intake_review_list_visible_to
+from .selectors import (
+    duplicate_list_visible_to,
+    import_job_list_visible_to,
+    import_jobs_with_incomplete_households,
+    intake_review_list_visible_to,
+)
 
 LIMIT = 20
 
@@ -89,7 +94,30 @@ def duplicates_to_review(user) -> list[QueueItem]:
     ]
 
 
+def incomplete_households(user) -> list[QueueItem]:
+    """Members mode: households loaded without some of their members; the
+    item stays until a later import (the corrected rejected rows) completes them."""
+    jobs = import_jobs_with_incomplete_households(user=user).order_by("-finished_at")[:LIMIT]
+    return [
+        QueueItem(
+            key=f"integration.incomplete:{job.pk}:{len(job.incomplete_households)}",
+            title=_("导入 %(file)s：%(n)s 户成员不全（部分成员的行被退回）")
+            % {
+                "file": job.file_name,
+                "n": len(job.incomplete_households),
+            },
+            url=reverse("integration:import_detail", args=[job.pk]),
+            created=job.finished_at or job.updated_at,
+            urgent=True,
+            count=len(job.incomplete_households),
+            detail=_("改正退回行文件后重新导入，这些户即补齐"),
+        )
+        for job in jobs
+    ]
+
+
 def register() -> None:
     register_source("integration.review", gettext_lazy("部门数据待核对"), records_to_review)
     register_source("integration.duplicates", gettext_lazy("疑似重复人员"), duplicates_to_review)
     register_source("integration.imports", gettext_lazy("已结束的导入"), finished_imports)
+    register_source("integration.incomplete", gettext_lazy("导入后成员不全的户"), incomplete_households)

@@ -20,6 +20,7 @@ IMPORT_RULES = [
     Rule("P11", "号码列为数字格式", E, "", "第 {row} 行：单元格 {cells} 是数字格式，Excel 只保留 15 位有效数字，号码可能已被改变，不能导入；{how}", category="import"),
     Rule("P12", "号码被 Excel 转成科学计数法", E, "", "第 {row} 行：单元格 {cells} 是 Excel 把号码当作数字保存后的科学计数法，原号码已丢失，不能导入；{how}，再另存为 CSV", category="import"),
     Rule("P13", "控制字符", E, "", "第 {row} 行：含有空字节或其他控制字符（{char}），文件可能已损坏或编码有误，该行不能导入", category="import"),
+    Rule("P14", "整户暂缓", E, "", "第 {row} 行：同户（{number} 号户）第 {lines} 行被退回，本次导入选择“整户暂缓”，本户各行均未导入；改正退回行后将退回行文件整体重新导入", category="import"),
 ]  # fmt: skip
 
 for _rule in IMPORT_RULES:

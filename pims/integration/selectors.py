@@ -32,6 +32,22 @@ def access_import_job(user, pk) -> ImportJob:
         raise Http404 from None
 
 
+def import_incomplete_households(*, user, job: ImportJob, limit: int = 200):
+    """The households this import left incomplete (members mode), as far as
+    the user may see them, with their village."""
+    from pims.registry.selectors import household_list_visible_to
+
+    ids = job.incomplete_households or []
+    return household_list_visible_to(user=user).filter(pk__in=ids[:limit]).select_related("village").order_by("pk")
+
+
+def import_jobs_with_incomplete_households(*, user) -> QuerySet[ImportJob]:
+    """The user's own police imports (in their jurisdiction) that left
+    households incomplete which no later import completed yet."""
+    jobs = import_job_list_visible_to(user=user, kinds=("police",)).filter(actor=user, state=ImportJob.State.DONE)
+    return jobs.exclude(incomplete_households=[])
+
+
 @dataclass
 class Progress:
     state: str

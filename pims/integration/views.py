@@ -40,6 +40,7 @@ def import_list(request):
                 upload=data["file"],
                 mapping_upload=data["mapping"],
                 village_default=data["village_default"],
+                family_mode=data["family_mode"],
             )
         except Refused as exc:  # the form keeps the choices made
             form.add_error(None, str(exc))
@@ -131,7 +132,9 @@ def _progress_context(request, job):
 @require_GET
 def import_detail(request, pk):
     job = selectors.access_import_job(request.user, pk)
-    return render(request, "integration/import_detail.html", _progress_context(request, job))
+    context = _progress_context(request, job)
+    context["incomplete"] = selectors.import_incomplete_households(user=request.user, job=job)
+    return render(request, "integration/import_detail.html", context)
 
 
 @login_required

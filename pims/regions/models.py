@@ -60,6 +60,8 @@ class RegionHistory(models.Model):
         REPARENTED = "reparented", _("变更上级")
         RETIRED = "retired", _("撤销")
         RESTORED = "restored", _("恢复")
+        MERGED = "merged", _("合并")
+        SPLIT = "split", _("拆分")
 
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="history")
     change = models.CharField(_("变更"), max_length=12, choices=Change.choices)

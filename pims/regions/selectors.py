@@ -52,3 +52,11 @@ def region_ancestors(region: Region) -> list[Region]:
         chain.append(node)
         node = node.parent
     return list(reversed(chain))
+
+
+def split_households(village: Region) -> list[tuple[int, str]]:
+    """(id, 户号) of the village's households, for a split's assignment —
+    numbers only: the system administrator sees no personal data."""
+    from pims.registry.models import Household
+
+    return list(Household.objects.filter(village=village).order_by("number").values_list("pk", "number"))

@@ -21,6 +21,7 @@ from .models import LEVEL_ORDER, Region, RegionHistory
 
 if TYPE_CHECKING:
     from pims.accounts.models import User
+    from pims.events.rekey import RekeyPlan
 
 COUNT_KEYS = ["created", "renamed", "reparented", "retired", "restored", "unchanged", "skipped"]
 _CHUNK = 500
@@ -258,3 +259,201 @@ def region_rename(*, actor: User, region: Region, name: str, effective: date, ba
             },
         )
     return locked
+
+
+# --- merges and splits of villages (区划调整): the register is re-keyed through events ------
+
+CHANGE_INVALID = gettext_lazy("请写明依据（至少 4 个字），生效日期不能晚于今天")
+
+
+@dataclass
+class VillagePart:
+    """A village a merge or split leads to: an existing one, or a new code and name."""
+
+    code: str
+    name: str = ""
+
+
+def _check_change(actor: User, regions: list[Region], effective: date, basis: str) -> None:
+    from pims.lib import clock
+    from pims.lib.errors import Invalid, NotPermitted
+    from pims.regions.scope import code_in_scope
+
+    if not may_rename_regions(actor) or not all(code_in_scope(actor, r.code) for r in regions):
+        raise NotPermitted(RENAME_NOT_YOURS)
+    if len((basis or "").strip()) < 4 or len(basis) > 250 or effective > clock.today():
+        raise Invalid(CHANGE_INVALID)
+
+
+def _villages_of(township: Region, parts: list[VillagePart], *, existing_ok: bool) -> tuple[list[Region], list[str]]:
+    """The parts as regions (new ones not yet saved) and the problems."""
+    from .models import Level
+
+    out, problems = [], []
+    active = {r.code: r for r in township.children.filter(level=Level.VILLAGE, valid_to__isnull=True)}
+    for part in parts:
+        code, name = part.code.strip(), part.name.strip()
+        if code in active and existing_ok:
+            out.append(active[code])
+        elif not (code.isdigit() and len(code) == 12 and code.startswith(township.prefix)):
+            problems.append(
+                _("新村代码 %(code)s 应为本乡镇下的 12 位代码（%(prefix)s…）")
+                % {"code": code, "prefix": township.prefix}
+            )
+        elif Region.objects.filter(code=code).exists():
+            problems.append(_("代码 %(code)s 已被使用（含已撤销的区划），不能再用于新村") % {"code": code})
+        elif not 2 <= len(name) <= 100:
+            problems.append(_("新村 %(code)s 须有名称（2 至 100 个字）") % {"code": code})
+        else:
+            out.append(Region(code=code, name=name, level=Level.VILLAGE, parent=township))
+    return out, problems
+
+
+def _plan(sources: list[Region], moves: dict[int, Region], problems: list[str]) -> RekeyPlan:
+    from pims.events.periods import period_of
+    from pims.events.rekey import rekey_plan
+    from pims.lib import clock
+
+    plan = rekey_plan(sources=sources, moves=moves, period=period_of(clock.today()))
+    plan.problems = problems + plan.problems
+    return plan
+
+
+def _households_of(regions: list[Region]) -> list[int]:
+    from pims.registry.models import Household
+
+    return list(Household.objects.filter(village__in=[r for r in regions if r.pk]).values_list("pk", flat=True))
+
+
+def region_merge_plan(
+    *, township: Region, sources: list[Region], target: VillagePart
+) -> tuple[RekeyPlan, Region | None]:
+    """The preview of merging `sources` (villages of one township) into
+    `target` (another village of it, or a new one)."""
+    from .models import Level
+
+    problems = []
+    if not sources or any(s.parent_id != township.pk or s.level != Level.VILLAGE or s.valid_to for s in sources):
+        problems.append(_("请选择本乡镇下要合并的有效村"))
+    villages, found = _villages_of(township, [target], existing_ok=True)
+    problems += found
+    goal = villages[0] if villages else None
+    if goal is not None and goal.pk and goal.pk in {s.pk for s in sources}:
+        problems.append(_("合并后的村不能是被合并的村之一：要保留一个村的代码，请不要勾选它"))
+    moves = dict.fromkeys(_households_of(sources), goal) if goal is not None else {}
+    return _plan(sources, moves, problems), goal
+
+
+def region_split_plan(
+    *, village: Region, parts: list[VillagePart], assignment: dict[int, str]
+) -> tuple[RekeyPlan, list[Region]]:
+    """The preview of splitting `village` into `parts` (new villages or
+    existing ones of the township); `assignment` household id → part code
+    (households not named go to the first part)."""
+    township = village.parent
+    if township is None:
+        raise ValueError("a village has a township")
+    problems: list[str] = []
+    villages, found = _villages_of(township, parts, existing_ok=True)
+    problems += found
+    if len(parts) < 2:
+        problems.append(_("拆分至少要有两个新村"))
+    if any(v.pk == village.pk for v in villages):
+        problems.append(_("拆分后的村不能是被拆分的村本身"))
+    by_code = {v.code: v for v in villages}
+    moves: dict[int, Region] = {}
+    if villages:
+        for pk in _households_of([village]):
+            moves[pk] = by_code.get(assignment.get(pk, ""), villages[0])
+    return _plan([village], moves, problems), villages
+
+
+def _change_apply(
+    *,
+    actor: User,
+    plan: RekeyPlan,
+    sources: list[Region],
+    created: list[Region],
+    effective: date,
+    basis: str,
+    what: str,
+    target_codes: list[str],
+) -> dict[str, int]:
+    from pims.events.rekey import rekey_apply
+
+    with transaction.atomic():
+        for region in created:
+            region.valid_from = effective
+            region.save()
+            RegionHistory.objects.create(
+                region=region, change=RegionHistory.Change.CREATED, new_value=region.name, effective=effective,
+                source=_("系统管理·区划%(what)s：%(basis)s") % {"what": _label(what), "basis": basis},
+            )  # fmt: skip
+        for pk, region in list(plan.moves.items()):
+            if region.pk is None:
+                plan.moves[pk] = next(c for c in created if c.code == region.code)
+        counts = rekey_apply(actor=actor, plan=plan, effective=effective, basis=basis, what=what)
+        change = RegionHistory.Change.MERGED if what == "merge" else RegionHistory.Change.SPLIT
+        for region in sources:
+            locked = Region.objects.select_for_update().get(pk=region.pk)
+            locked.valid_to = effective
+            locked.save(update_fields=["valid_to"])
+            RegionHistory.objects.create(
+                region=locked, change=change, old_value=locked.name, new_value="、".join(target_codes),
+                effective=effective, source=_("系统管理·区划%(what)s：%(basis)s") % {"what": _label(what), "basis": basis},
+            )  # fmt: skip
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=sources[0],
+            region_code=sources[0].parent.code if sources[0].parent else sources[0].code,
+            detail={
+                "what": f"region_{what}",
+                "from": [s.code for s in sources],
+                "to": target_codes,
+                "valid_from": str(effective),
+                "reason": basis,
+                "mapping": [list(r) for r in plan.rows()],
+                **counts,
+            },
+        )
+    return counts
+
+
+def _label(what: str) -> str:
+    return str(_("合并") if what == "merge" else _("拆分"))
+
+
+def region_merge(*, actor: User, township: Region, sources: list[Region], target: VillagePart, effective: date,
+                 basis: str) -> dict[str, int]:  # fmt: skip
+    """Merge villages of a township into one (an existing village or a new
+    code): every household, person and open spell moves through events
+    (pims.events.rekey), the merged villages are retired with the history
+    naming the target, audited with the old → new mapping."""
+    basis = (basis or "").strip()
+    _check_change(actor, [township, *sources], effective, basis)
+    plan, goal = region_merge_plan(township=township, sources=sources, target=target)
+    from pims.lib.errors import Invalid
+
+    if plan.problems or goal is None:
+        raise Invalid(plan.problems)
+    created: list[Region] = [goal] if goal.pk is None else []
+    return _change_apply(actor=actor, plan=plan, sources=sources, created=created, effective=effective,
+                         basis=basis, what="merge", target_codes=[goal.code])  # fmt: skip
+
+
+def region_split(*, actor: User, village: Region, parts: list[VillagePart], assignment: dict[int, str],
+                 effective: date, basis: str) -> dict[str, int]:  # fmt: skip
+    """Split a village into parts (new codes or existing villages of the
+    township), each household to the part it is assigned; the village is
+    retired, the rest as for a merge."""
+    basis = (basis or "").strip()
+    _check_change(actor, [village], effective, basis)
+    plan, villages = region_split_plan(village=village, parts=parts, assignment=assignment)
+    from pims.lib.errors import Invalid
+
+    if plan.problems:
+        raise Invalid(plan.problems)
+    created = [v for v in villages if v.pk is None]
+    return _change_apply(actor=actor, plan=plan, sources=[village], created=created, effective=effective,
+                         basis=basis, what="split", target_codes=[v.code for v in villages])  # fmt: skip

@@ -4,7 +4,7 @@ No validation happens here beyond shape: every rule lives in the check
 catalogue so that the form, the API and importers judge input alike.
 """
 
-from pims.codes.selectors import code_lookup, current_codes
+from pims.codes.selectors import code_for_text, code_lookup, current_codes
 
 HOUSEHOLD_FIELDS = ("number", "hh_type", "address", "form_number", "volume_number", "collected_on")
 MEMBER_FIELDS = (
@@ -52,17 +52,16 @@ CODE_FIELDS = {
 
 
 def normalise_code(field: str, text: str) -> str:
-    """Clerks may type a code, its name, or its pinyin initials (01 / 汉族 /
-    hz): an unambiguous match becomes the code; anything else is left as typed
+    """Clerks may type a code, its name or alias, or its pinyin initials (01 /
+    汉族 / 汉 / hz): an unambiguous match becomes the code; anything else is left as typed
     for the input rules to reject with a message."""
     text = (text or "").strip()
     if not text or field not in CODE_FIELDS:
         return text
+    named = code_for_text(CODE_FIELDS[field], text)
+    if named is not None:
+        return named
     hits = code_lookup(CODE_FIELDS[field], text)
-    if not hits:
-        return text
-    if hits[0].code == text or hits[0].name == text:
-        return hits[0].code
     exact = [c for c in hits if c.initials == text.lower()]
     return exact[0].code if len(exact) == 1 else text
 

@@ -11,11 +11,13 @@ and the error pages themselves.
 - ``Failure`` passes on: a server error, logged by Django, answered by
   `server_error`.
 
-Every error page (400, 403, 404, 500, the CSRF failure) is in Chinese, in the
-site's layout, with a way back: the page the user came from when it is ours,
+Every error page (400, 403, 404, 405, 500, the CSRF failure) is in Chinese,
+in the site's layout, with a way back: the page the user came from when it is ours,
 and the dashboard. The middleware renders the 404/403 pages itself, so that
 they look the same with DEBUG on (``make run``) as in production; URL misses
 and server errors reach Django's handlers (``handler404`` … in config/urls.py).
+A page view's bare 405 (``require_POST`` … answer an empty body) becomes the
+405 page, keeping its ``Allow`` header; the JSON API (/api/) answers its own.
 """
 
 import logging
@@ -24,7 +26,7 @@ from contextlib import contextmanager
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -40,6 +42,10 @@ ERROR_PAGES = {
     400: (_("请求有误"), _("系统无法处理这个请求，请返回后重新操作。")),
     403: (_("无权访问"), _("您的角色或所属区划不能进行此项操作。")),
     404: (_("页面不存在"), _("找不到这个页面或记录：它可能不存在、已被删除，或不在您的辖区内。")),
+    405: (
+        _("不能这样打开此页面"),
+        _("此页面不接受这种请求方式（例如直接打开了只能提交表单的地址）。请返回原页面，通过页面上的按钮操作。"),
+    ),
     500: (_("系统出错"), _("系统处理时出现了错误，已经记录，请稍后再试；如果一再出现，请联系系统管理员。")),
     "csrf": (
         _("页面已过期"),
@@ -64,6 +70,10 @@ def _came_from(request) -> str:
     ):
         return referer
     return ""
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
 
 
 def error_page(request, kind, status: int) -> HttpResponse:
@@ -112,7 +122,12 @@ class DomainErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code == 405 and isinstance(response, HttpResponseNotAllowed) and not _is_api(request):
+            page = error_page(request, 405, 405)
+            page["Allow"] = response.get("Allow", "")
+            return page
+        return response
 
     def process_exception(self, request, exception):
         if isinstance(exception, NotFound | Http404):

@@ -47,7 +47,7 @@ def test_loads_every_manifest_table_with_all_rows():
 def test_ethnic_letter_code_kept_and_initials_computed():
     call_command("load_codes", table="ethnicity")
     han = current_codes("ethnicity").get(code="01")
-    assert (han.name, han.initials, han.extra) == ("汉族", "hz", {"letter_code": "HA"})
+    assert (han.name, han.initials, han.extra) == ("汉族", "hz", {"letter_code": "HA", "aliases": "汉"})
 
 
 def test_second_load_creates_no_versions(capsys):

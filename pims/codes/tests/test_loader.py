@@ -45,3 +45,17 @@ def test_bad_text_names_line(text, line, problem):
         parse_code_text(text, "t.csv")
     assert exc.value.line == line
     assert f"t.csv 第 {line} 行" in str(exc.value) and problem in str(exc.value)
+
+
+def test_an_alias_that_could_mean_two_codes_is_refused():
+    from pims.codes.loader import CodeFileError, parse_code_text, row_aliases
+
+    rows = parse_code_text("code,name_zh,name_en,aliases\n1,男,Male,男性|男子\n2,女,Female,女性\n", "sex.csv")
+    assert row_aliases(rows[0]) == ["男性", "男子"]
+    for text in (
+        "code,name_zh,name_en,aliases\n1,男,,女\n2,女,,\n",  # another code's name
+        "code,name_zh,name_en,aliases\n1,男,,2\n2,女,,\n",  # another code's code
+        "code,name_zh,name_en,aliases\n1,男,,甲\n2,女,,甲\n",  # another code's alias
+    ):
+        with pytest.raises(CodeFileError, match="别名"):
+            parse_code_text(text, "sex.csv")

@@ -54,3 +54,14 @@ def test_new_version_is_seen_at_once(ethnicity, django_assert_max_num_queries):
 
     assert not code_is_valid("ethnicity", "01")
     assert codes(code_lookup("ethnicity", "csz")) == ["99"]
+
+
+def test_names_and_the_manuals_aliases_stand_for_their_code(ethnicity):
+    """民族 "汉" is 汉族 (the manual's aliases column), as are 汉族 and 01."""
+    from pims.codes.selectors import code_for_text, code_text_map
+
+    assert [code_for_text("ethnicity", t) for t in ("汉", "汉族", "01", " 蒙古 ")] == ["01", "01", "01", "02"]
+    assert code_for_text("ethnicity", "hz") is None  # initials are a search, not a code
+    assert code_for_text("ethnicity", "") is None
+    assert code_text_map("ethnicity")["土"] == "30"
+    assert codes(code_lookup("ethnicity", "汉")) == ["01"]

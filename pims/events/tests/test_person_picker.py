@@ -50,3 +50,23 @@ def test_search_endpoint_is_scoped_and_filtered(client_for, personas, regions, f
     assert client_for("outsider").get(url, {"q": "李"}).status_code == 404
     form = client_for("clerk").get(reverse("events:report_event_create", args=[report.pk]) + "?type=birth")
     assert 'data-person-search="' + url in form.content.decode()
+
+
+def test_the_spouse_picker_offers_only_the_other_sex(client_for, personas, regions, family):
+    """结婚/离婚/复婚: once 本人 is chosen the 配偶 list holds only the other sex —
+    on the form, in the browser (each choice carries its sex) and in the search."""
+    _hh, m = family
+    report = village_report(personas, regions)
+    clerk = personas["clerk"]
+    for event_type in ("marriage", "divorce", "remarriage"):
+        chosen = event_widgets(user=clerk, report=report, event_type=event_type, values={"person": m["张三"].pk})
+        spouse = next(w for w in chosen if w.name == "related_person")
+        assert spouse.opposite_of == "person" and {sex for _pk, _label, sex in spouse.choices} == {"2"}
+        assert {label.split("（")[0] for _pk, label, _sex in spouse.choices} == {"李四", "张小红"}
+    url = reverse("events:report_person_search", args=[report.pk])
+    data = client_for("clerk").get(url, {"q": "张", "opposite_of": m["李四"].pk}).json()
+    assert {r["label"].split("（")[0] for r in data["results"]} == {"张三", "张小明"}
+    assert {r["sex"] for r in data["results"]} == {"1"}
+    form = client_for("clerk").get(reverse("events:report_event_create", args=[report.pk]) + "?type=marriage")
+    html = form.content.decode()
+    assert 'data-opposite-of="w-person"' in html and 'data-sex="2"' in html

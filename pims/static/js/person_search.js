@@ -6,6 +6,24 @@
   "use strict";
   var timers = {};
 
+  /* A spouse list (data-opposite-of: the subject's list) offers only the
+     other sex than the chosen subject; each option carries data-sex. */
+  function chosenSex(select) {
+    var subject = document.getElementById(select.getAttribute("data-opposite-of") || "");
+    if (!subject || subject.selectedIndex < 0) { return ""; }
+    return subject.options[subject.selectedIndex].getAttribute("data-sex") || "";
+  }
+
+  function filterSpouses(select) {
+    var sex = chosenSex(select);
+    Array.prototype.forEach.call(select.options, function (option) {
+      var same = sex !== "" && option.getAttribute("data-sex") === sex;
+      option.hidden = same;
+      option.disabled = same;
+      if (same && option.selected) { select.value = ""; }
+    });
+  }
+
   function fill(select, results) {
     var keep = select.options.length ? select.options[0].cloneNode(true) : null;
     select.textContent = "";
@@ -14,6 +32,7 @@
       var option = document.createElement("option");
       option.value = String(r.id);
       option.textContent = r.label;
+      if (r.sex) { option.setAttribute("data-sex", r.sex); }
       select.appendChild(option);
     });
     if (results.length) { select.value = String(results[0].id); }
@@ -25,11 +44,23 @@
     if (!select || !text) { return; }
     var url = box.getAttribute("data-person-search");
     url += (url.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(text);
+    var subject = document.getElementById(box.getAttribute("data-opposite-of") || "");
+    if (subject && subject.value) { url += "&opposite_of=" + encodeURIComponent(subject.value); }
     window.fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (resp) { return resp.ok ? resp.json() : { results: [] }; })
       .then(function (data) { fill(select, data.results || []); })
       .catch(function () { /* offline: the list stays as it was */ });
   }
+
+  document.addEventListener("change", function (event) {
+    var subject = event.target;
+    if (!(subject instanceof HTMLSelectElement) || !subject.id) { return; }
+    document.querySelectorAll('select[data-opposite-of="' + subject.id + '"]').forEach(filterSpouses);
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("select[data-opposite-of]").forEach(filterSpouses);
+  });
 
   document.addEventListener("input", function (event) {
     var box = event.target;

@@ -108,3 +108,10 @@ def test_the_api_docs_page_loads_only_its_vendored_copy(client_for):
     docs = client_for("operator").get("/api/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in docs and "/static/ninja/swagger-ui.css" in docs
     assert EXTERNAL.search(docs) is None
+
+
+def test_opening_a_post_only_address_gets_the_chinese_405_page_with_its_allow_header(client_for):
+    """E.g. the address of a button typed into the browser: the 405 page, not an empty answer."""
+    resp = client_for("clerk").get(reverse("integration:import_resume", args=[1]))
+    page = assert_error_page(resp, 405, "不能这样打开此页面")
+    assert resp["Allow"] == "POST" and "通过页面上的按钮操作" in page

@@ -79,9 +79,16 @@ class Command(BaseCommand):
             help="also write the rejected rows to PATH (a file or a directory): it holds plaintext ID numbers",
         )
         parser.add_argument("--again", action="store_true", help="process a file that was already imported again")
+        parser.add_argument(
+            "--family",
+            choices=ImportJob.FamilyMode.values,
+            default=ImportJob.FamilyMode.MEMBERS,
+            help="when one member's row is rejected: load the household's valid members and flag the household "
+            "incomplete (members, the default), or hold back the whole household (household)",
+        )
         parser.add_argument("--job", type=int, help="run or resume the import job PK started on the import page")
 
-    def handle(self, *args, file, mapping, village_default, baseline_date, rejected, again, job, **options):
+    def handle(self, *args, file, mapping, village_default, baseline_date, rejected, again, job, family, **options):
         import datetime as dt
 
         if (file is None) == (job is None):
@@ -108,6 +115,7 @@ class Command(BaseCommand):
                     baseline_date=day,
                     again=again,
                     progress=line,
+                    family_mode=family,
                 )
         except ImportRefused as exc:
             raise CommandError(f"未导入：{exc}") from None
@@ -162,6 +170,10 @@ class Command(BaseCommand):
             f"{job.households_created} households added, {job.rows_present} already registered, "
             f"{job.rows_rejected} rejected ({elapsed:.1f}s, {job.rows_total / max(elapsed, 1e-6):,.0f} rows/s)"
         )
+        if job.incomplete_households:
+            self.stdout.write(
+                f"{len(job.incomplete_households)} households incomplete (valid members loaded, others rejected)"
+            )
         if job.warnings:
             self.stdout.write("warnings: " + ", ".join(f"{k}×{v}" for k, v in sorted(job.warnings.items())))
         if job.rejected_file:

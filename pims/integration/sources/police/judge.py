@@ -29,8 +29,11 @@ STAGE_COLUMNS = [
     "phone_masked", "spouse_index", "mother_index", "father_index", "hh_key",
 ]  # fmt: skip
 
-# A rejected row keeps only its line and reasons: every other column empty.
+# A rejected row keeps its line, its reasons and — where the row could be
+# read — its household (village code, 户号, so that the family mode can hold
+# back the rest of the household); every other column is empty.
 REJECTED_TAIL = tuple(None if StagedRow._meta.get_field(c).null else "" for c in STAGE_COLUMNS[5:])
+_VILLAGE_CODE, _NUMBER = STAGE_COLUMNS.index("village_code") - 5, STAGE_COLUMNS.index("number") - 5
 
 
 @dataclass
@@ -73,10 +76,12 @@ class RowJudge:
         w, self.warnings = self.warnings, Counter()
         return w
 
-    def _rejected(self, line: int, found: list) -> tuple:
+    def _rejected(self, line: int, found: list, household: tuple[str, str] = ("", "")) -> tuple:
         rules = ",".join(dict.fromkeys(v.rule_id for v in found))
         reasons = "；".join(with_line(v.message, line) for v in found)
-        return (self.job.pk, line, REJECTED, reasons[:4000], rules[:200]) + REJECTED_TAIL
+        tail = list(REJECTED_TAIL)
+        tail[_VILLAGE_CODE], tail[_NUMBER] = household[0][:12], household[1][:40]
+        return (self.job.pk, line, REJECTED, reasons[:4000], rules[:200], *tail)
 
     def parse_id(self, raw: str) -> cid.CitizenId:
         """`citizen_id.parse`, remembered for the link columns."""
@@ -162,7 +167,7 @@ class RowJudge:
         if found:
             errors = [v for v in found if v.severity == Severity.ERROR]
             if errors:
-                return self._rejected(line, errors)
+                return self._rejected(line, errors, (village_code or "", data["number"].strip()))
             for v in found:
                 self.warnings[v.rule_id] += 1
         registered = codes["registered_code"] or village.code

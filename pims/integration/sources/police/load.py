@@ -16,6 +16,7 @@ from pims.integration.pipeline.job import (
     PRESENT,
 )
 from pims.integration.pipeline.sql import ROW, insert_select, reject
+from pims.integration.sources.police import family
 from pims.regions.models import Region
 from pims.regions.scope import code_in_scope
 from pims.registry.checks.base import violation
@@ -63,6 +64,8 @@ class Chunk:
             self._not_approved(cur)
             self._present(cur)
             self._conflicts(cur)
+            if family.holds_back(self.job):
+                family.hold_back_chunk(cur, t, w, wp)
             self._create_households(cur)
             self._number_rows(cur)
             self._insert_persons(cur)

@@ -85,6 +85,7 @@ from pims.integration.reader import (
     iter_rows,
     read_header,
 )
+from pims.integration.sources.police import family
 from pims.integration.sources.police.judge import (
     STAGE_COLUMNS,
     RowJudge,
@@ -116,6 +117,7 @@ def police_import(
     baseline_date: dt.date | None = None,
     again: bool = False,
     progress: Progress | None = None,
+    family_mode: str = ImportJob.FamilyMode.MEMBERS,
 ) -> ImportJob:
     """Import (or resume importing) a police extract; returns the job.
 
@@ -123,8 +125,9 @@ def police_import(
     the import capability (Cap.IMPORT_DATA) and rows outside their region are rejected
     (P09). A job for the same file content that did not finish is resumed
     with its own settings; a finished one is returned as it is unless
-    `again` (which then finds everything already registered). The
-    rejected-rows file (plaintext ID numbers) is kept in protected storage
+    `again` (which then finds everything already registered).
+    `family_mode` says what a rejected row does to the rest of its household
+    (`sources.police.family`). The rejected-rows file (plaintext ID numbers) is kept in protected storage
     (`pims.integration.rejected`), never beside the source file.
     """
     if actor is not None and not may_import(actor):
@@ -140,7 +143,7 @@ def police_import(
     if job is not None and job.state == ImportJob.State.DONE and not again:
         return job
     if job is None or job.state == ImportJob.State.DONE:
-        job = job_create(actor, path, sha, fmt, encoding, mapping or {}, village_default, username)
+        job = job_create(actor, path, sha, fmt, encoding, mapping or {}, village_default, username, family_mode)
     else:
         job.file_path = str(path)  # the same content may have moved
         job.save(update_fields=["file_path", "updated_at"])
@@ -154,7 +157,13 @@ def police_import(
 
 
 def police_import_prepare(
-    *, actor, path: str | Path, mapping: dict | None = None, village_default: str = "", username: str = ""
+    *,
+    actor,
+    path: str | Path,
+    mapping: dict | None = None,
+    village_default: str = "",
+    username: str = "",
+    family_mode: str = ImportJob.FamilyMode.MEMBERS,
 ) -> ImportJob:
     """Check the file and create its job without running it (the import
     page starts the run outside the request: pims.integration.launch).
@@ -177,10 +186,14 @@ def police_import_prepare(
         if running.region_code != getattr(actor.region, "code", None):
             raise ImportRefused("同一文件正在由其他单位导入，请待其完成后再试")
         return running
-    return job_create(actor, path, sha, fmt, encoding, mapping or {}, village_default, username)
+    return job_create(actor, path, sha, fmt, encoding, mapping or {}, village_default, username, family_mode)
 
 
-def job_create(actor, path, sha, fmt, encoding, mapping, village_default, username) -> ImportJob:
+def job_create(
+    actor, path, sha, fmt, encoding, mapping, village_default, username, family_mode=ImportJob.FamilyMode.MEMBERS
+) -> ImportJob:
+    if family_mode not in ImportJob.FamilyMode.values:
+        raise ImportRefused(f"未知的户处理方式“{family_mode}”（可选：{'、'.join(ImportJob.FamilyMode.values)}）")
     header = checked_header(path, fmt, encoding, mapping)
     if village_default:
         region = Region.objects.filter(code=village_default, level=Level.VILLAGE, valid_to__isnull=True).first()
@@ -201,6 +214,7 @@ def job_create(actor, path, sha, fmt, encoding, mapping, village_default, userna
             region_code=getattr(getattr(actor, "region", None), "code", "") if actor is not None else "",
             actor=actor,
             username=username,
+            family_mode=family_mode,
         )
         audit_record(
             actor=actor,
@@ -208,7 +222,7 @@ def job_create(actor, path, sha, fmt, encoding, mapping, village_default, userna
             action=Action.LOAD,
             obj=job,
             region_code=job.region_code,
-            detail={"what": "police_import_start", "file": path.name, "sha256": sha},
+            detail={"what": "police_import_start", "file": path.name, "sha256": sha, "family_mode": family_mode},
         )
     return job
 
@@ -337,9 +351,10 @@ class Runner:
                     for rows in groups.values():
                         rejected += duplicate_verdicts(rows)
                 reject(cursor, t, rejected, unkey=True)
+                held = family.hold_back_staged(cursor, t, job) if family.holds_back(job) else 0
                 cursor.execute(f"SELECT MAX(hh_key) FROM {t} WHERE job_id = %s", [job.pk])  # noqa: S608
                 job.households_total = cursor.fetchone()[0] or 0
-            job.rows_rejected += len(rejected)
+            job.rows_rejected += len(rejected) + held
             job.state = ImportJob.State.LOADING
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
@@ -450,6 +465,7 @@ class Runner:
             tune_session(wait_for_disk=True)
             analyze([Household, Person, Marriage, Birth])
             RegisterCheck(self.job, self.table).run()
+            family.finish_family(job, t)
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"SELECT line, rule_ids, reasons FROM {t} WHERE job_id = %s AND state = %s ORDER BY line",  # noqa: S608
@@ -466,7 +482,7 @@ class Runner:
             job.save(
                 update_fields=[
                     "state", "rejected_file", "finished_at", "rows_loaded", "rows_rejected", "households_created",
-                    "warnings", "updated_at",
+                    "warnings", "incomplete_households", "updated_at",
                 ]
             )  # fmt: skip
             audit_record(
@@ -482,6 +498,8 @@ class Runner:
                     "present": job.rows_present,
                     "rejected": job.rows_rejected,
                     "households_created": job.households_created,
+                    "family_mode": job.family_mode,
+                    "incomplete_households": len(job.incomplete_households),
                 },
             )
         self._tick("check", 1, 1)
