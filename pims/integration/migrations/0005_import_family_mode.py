@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integration', '0003_intake_record_details'),
+        ('integration', '0004_match_model'),
     ]
 
     operations = [
