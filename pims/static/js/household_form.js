@@ -1,5 +1,6 @@
 // Member table: add a row (copying the last row's shape) and remove a row.
-// Row numbers are never reused, because other rows refer to them (配偶/母亲行号).
+// Row numbers are never reused, because other rows refer to them (配偶/母亲行号),
+// and those boxes offer the rows of the fitting sex.
 (function () {
   const table = document.getElementById("members");
   if (!table) return;
@@ -27,6 +28,40 @@
     for (const td of tr.querySelectorAll("td.has-error")) td.classList.remove("has-error");
     body.appendChild(tr);
     tr.querySelector("input").focus();
+  });
+  // 配偶/母亲/父亲行号: offer the rows that fit — the other sex for a spouse,
+  // women for a mother, men for a father — as the box gets focus (a datalist
+  // rebuilt from the table, so typed and added rows count too).
+  const MALE = ["1", "男", "男性"], FEMALE = ["2", "女", "女性"];
+  function sexOf(tr) {
+    const input = tr.querySelector('input[data-field="sex"]');
+    const v = input ? input.value.trim() : "";
+    return MALE.includes(v) ? "1" : FEMALE.includes(v) ? "2" : "";
+  }
+  function wanted(field, own) {
+    if (field === "mother_row") return "2";
+    if (field === "father_row") return "1";
+    return own === "1" ? "2" : own === "2" ? "1" : "";
+  }
+  const choices = document.createElement("datalist");
+  choices.id = "member-row-choices";
+  table.after(choices);
+  body.addEventListener("focusin", function (e) {
+    const input = e.target;
+    const field = input.dataset ? input.dataset.field : "";
+    if (!["spouse_row", "mother_row", "father_row"].includes(field)) return;
+    const own = input.closest("tr");
+    const sex = wanted(field, sexOf(own));
+    choices.textContent = "";
+    for (const tr of body.rows) {
+      if (tr === own || (sex && sexOf(tr) !== sex)) continue;
+      const name = tr.querySelector('input[data-field="name"]');
+      const option = document.createElement("option");
+      option.value = tr.dataset.row;
+      option.textContent = tr.dataset.row + " " + (name ? name.value : "");
+      choices.appendChild(option);
+    }
+    input.setAttribute("list", choices.id);
   });
   body.addEventListener("click", function (e) {
     if (!e.target.classList.contains("remove-row")) return;
