@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integration', '0004_match_model'),
+        ('integration', '0005_duplicate_pair'),
     ]
 
     operations = [
