@@ -144,10 +144,13 @@ def rekey_apply(*, actor, plan: RekeyPlan, effective: dt.date, basis: str, what:
     codes = _source_codes(plan)
     households = {h.pk: h for h in Household.objects.select_for_update().filter(village__code__in=codes)}
     target_of_code = _target_of_code(plan, households)
+    # Each moving household's code and 户号 before the move.
+    old_codes = {pk: h.region_code for pk, h in households.items()}
+    old_numbers = {pk: h.number for pk, h in households.items()}
 
     def new_code(person: Person, old: str) -> str:
         own = households.get(person.household_id)
-        if own is not None and old == own._old_code:
+        if own is not None and old == old_codes[own.pk]:
             return plan.moves[own.pk].code
         return target_of_code.get(old, old)
 
@@ -176,7 +179,7 @@ def rekey_apply(*, actor, plan: RekeyPlan, effective: dt.date, basis: str, what:
                 "basis": basis,
                 "from": old,
                 "to": new_code(p, old),
-                "household_number": own._old_number if own is not None else "",
+                "household_number": old_numbers[own.pk] if own is not None else "",
             },
         )
     Event.objects.bulk_create(list(events.values()), batch_size=500)
@@ -202,11 +205,9 @@ def rekey_apply(*, actor, plan: RekeyPlan, effective: dt.date, basis: str, what:
 def _target_of_code(plan: RekeyPlan, households: dict[int, Household]) -> dict[str, str]:
     """Each source village's code → the village most of its households go to
     (a merge: the one target; a split: the largest part) — where persons
-    living there without a household of theirs, and its accounts, go. Marks
-    each household with its old code and number."""
+    living there without a household of theirs, and its accounts, go."""
     counts: dict[str, Counter] = defaultdict(Counter)
     for pk, h in households.items():
-        h._old_code, h._old_number = h.region_code, h.number
         counts[h.region_code][plan.moves[pk].code] += 1
     out = {}
     for region in plan.sources:
