@@ -10,7 +10,12 @@ county for the candidate list (`candidates` filters on the outcomes in SQL).
 The reason a clerk reads is formatted from the row's annotated values; the
 children a reason names (R2, R4, T1, T2) come from one extra query per batch.
 
-A person's children are the births where the person is mother or father.
+A person's children are the births where the person is mother or father,
+and the children they adopted: a member recorded as 养子/养女 (27/37) of the
+household the person heads or is the head's spouse in, with no birth parent in
+that household (a stepchild has one). An adopted child counts as a child for
+R3, R4, T1 and T2, like a born one; R2 (政策属性) is about births only.
+R1 holds for the applicant and the current spouse (the marriage not ended).
 Facts the register does not hold — the hukou type recorded before the 2014
 reform, a 界定为农村居民 decision, a child's 政策属性, a disability
 certificate — are `PersonFact` rows. Every age, date and window is read from
@@ -40,7 +45,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 
 from pims.params.selectors import Entry, param_entry
 from pims.registry.models import Birth, Marriage, Person
@@ -48,6 +53,8 @@ from pims.registry.models import Birth, Marriage, Person
 from .models import FactKind, PersonFact, Policy, Programme
 
 DEAD = "2"  # PersonStatus.DEAD
+ADOPTED_RELATIONSHIPS = ("27", "37")  # GB/T 4761 养子或继子, 养女或继女
+HEAD_OR_SPOUSE = ("02", "10", "11", "12")  # 户主, 配偶, 夫, 妻
 ACTIVE = "1"
 FEMALE = "2"
 AGRI, NONAGRI = ("2", "4"), ("1", "3")  # household_registration_type (GB)
@@ -188,6 +195,26 @@ def _children() -> QuerySet[Birth]:
     return Birth.objects.filter(Q(mother_id=OuterRef("pk")) | Q(father_id=OuterRef("pk")))
 
 
+def _adopted_members() -> QuerySet[Person]:
+    """The outer person's household's adopted children: 养子/养女 with no
+    birth parent in the household (a stepchild has one)."""
+    parent_here = Q(birth__mother__household_id=F("household_id")) | Q(birth__father__household_id=F("household_id"))
+    return (
+        Person.objects.filter(household_id=OuterRef("household_id"), relationship__in=ADOPTED_RELATIONSHIPS)
+        .exclude(parent_here)
+        .exclude(pk=OuterRef("pk"))
+    )
+
+
+def _is_adoptive_parent() -> Q:
+    """The outer person heads the household or is the head's spouse."""
+    return Q(relationship__in=HEAD_OR_SPOUSE) | Q(household__head_id=F("pk"))
+
+
+def _plus_adopted(births: Any, adopted: Any) -> Case:
+    return Case(When(_is_adoptive_parent(), then=births + adopted), default=births, output_field=IntegerField())
+
+
 def _count(qs: QuerySet) -> Coalesce:
     return Coalesce(Subquery(qs.order_by().annotate(n=_Count()).values("n")[:1]), Value(0))
 
@@ -199,14 +226,26 @@ def _live_facts(kind: str, on: dt.date) -> QuerySet[PersonFact]:
 
 
 def _children_facts(ctx: Context) -> dict[str, Any]:
-    kids = _children()
-    living = kids.exclude(child__status=DEAD)
+    kids, adopted = _children(), _adopted_members()
+    living, living_adopted = kids.exclude(child__status=DEAD), adopted.exclude(status=DEAD)
+    born_youngest = Subquery(
+        kids.order_by("-child__birth_date").values("child__birth_date")[:1], output_field=DateField()
+    )
+    adopted_youngest = Subquery(adopted.order_by("-birth_date").values("birth_date")[:1], output_field=DateField())
     return {
-        "n_children": _count(kids),
-        "n_living": _count(living),
-        "n_living_daughters": _count(living.filter(child__sex=FEMALE)),
-        "youngest_birth": Subquery(
-            kids.order_by("-child__birth_date").values("child__birth_date")[:1], output_field=DateField()
+        "n_adopted": _plus_adopted(Value(0), _count(adopted)),
+        "n_children": _plus_adopted(_count(kids), _count(adopted)),
+        "n_living": _plus_adopted(_count(living), _count(living_adopted)),
+        "n_living_daughters": _plus_adopted(
+            _count(living.filter(child__sex=FEMALE)), _count(living_adopted.filter(sex=FEMALE))
+        ),
+        "youngest_birth": Case(
+            When(
+                _is_adoptive_parent(),
+                then=Greatest(Coalesce(born_youngest, adopted_youngest), Coalesce(adopted_youngest, born_youngest)),
+            ),
+            default=born_youngest,
+            output_field=DateField(),
         ),
     }
 
@@ -215,12 +254,16 @@ def _year(d: dt.date | None) -> str:
     return str(d.year) if d else "？"
 
 
+def _adopted_mark(c: dict) -> str:
+    return "，收养" if c.get("adopted") else ""
+
+
 def _child_list(children: list[dict]) -> str:
-    return "、".join(f"{c['name']} {_year(c['birth_date'])}" for c in children)
+    return "、".join(f"{c['name']} {_year(c['birth_date'])}{_adopted_mark(c)}" for c in children)
 
 
 def _child_names(children: list[dict]) -> str:
-    return "、".join(f"{c['name']}（{_year(c['birth_date'])}）" for c in children)
+    return "、".join(f"{c['name']}（{_year(c['birth_date'])}{_adopted_mark(c)}）" for c in children)
 
 
 def _say(rule_id: str, outcome: Outcome, text: str) -> str:
@@ -231,23 +274,58 @@ def _say(rule_id: str, outcome: Outcome, text: str) -> str:
 # 奖励扶助 R1–R7 (DOMAIN.md §5)
 
 
+def _spouse_id() -> Coalesce:
+    """The outer person's current spouse (the latest marriage not ended)."""
+    current = Marriage.objects.filter(end_date__isnull=True).order_by("-date", "-pk")
+    return Coalesce(
+        Subquery(current.filter(husband_id=OuterRef("pk")).values("wife_id")[:1]),
+        Subquery(current.filter(wife_id=OuterRef("pk")).values("husband_id")[:1]),
+        output_field=IntegerField(),
+    )
+
+
 def _r1_facts(ctx: Context) -> dict[str, Any]:
     before = ctx["hukou.reform_date"] - dt.timedelta(days=1)
-    historic = _live_facts(FactKind.HUKOU, before).filter(person_id=OuterRef("pk")).order_by("-valid_from", "-pk")
-    rural = _live_facts(FactKind.RURAL, ctx.day).filter(person_id=OuterRef("pk"))
+
+    def historic(ref: str) -> Subquery:
+        rows = _live_facts(FactKind.HUKOU, before).filter(person_id=OuterRef(ref)).order_by("-valid_from", "-pk")
+        return Subquery(rows.values("value")[:1], output_field=CharField())
+
+    def designated(ref: str) -> Exists:
+        return Exists(_live_facts(FactKind.RURAL, ctx.day).filter(person_id=OuterRef(ref)))
+
+    spouse = Person.objects.filter(pk=OuterRef("spouse_id"))
     return {
-        "rural_designated": Exists(rural),
-        "historic_hukou": Subquery(historic.values("value")[:1], output_field=CharField()),
+        "rural_designated": designated("pk"),
+        "historic_hukou": historic("pk"),
+        "spouse_id": _spouse_id(),
+        "spouse_name": Subquery(spouse.values("name")[:1], output_field=CharField()),
+        "spouse_hukou": Subquery(spouse.values("hukou_type")[:1], output_field=CharField()),
+        "spouse_designated": designated("spouse_id"),
+        "spouse_historic": historic("spouse_id"),
     }
 
 
+def _rural_qs(designated: str, historic: str, hukou: str) -> tuple[Q, Q]:
+    """(passes, fails) of the rural test over one person's three facts."""
+    passes = (
+        Q(**{designated: True})
+        | Q(**{f"{historic}__in": AGRI})
+        | Q(**{f"{historic}__isnull": True, f"{hukou}__in": AGRI})
+    )
+    fails = ~Q(**{designated: True}) & (
+        Q(**{f"{historic}__in": NONAGRI}) | Q(**{f"{historic}__isnull": True, f"{hukou}__in": NONAGRI})
+    )
+    return passes, fails
+
+
 def _r1_outcome(ctx: Context) -> Case:
+    own_pass, own_fail = _rural_qs("rural_designated", "historic_hukou", "hukou_type")
+    spouse_pass, spouse_fail = _rural_qs("spouse_designated", "spouse_historic", "spouse_hukou")
+    no_spouse = Q(spouse_id__isnull=True)
     return _case(
-        _when(Q(rural_designated=True), Outcome.PASS),
-        _when(Q(historic_hukou__in=AGRI), Outcome.PASS),
-        _when(Q(historic_hukou__in=NONAGRI), Outcome.FAIL),
-        _when(Q(historic_hukou__isnull=True, hukou_type__in=AGRI), Outcome.PASS),
-        _when(Q(historic_hukou__isnull=True, hukou_type__in=NONAGRI), Outcome.FAIL),
+        _when(own_fail | (~no_spouse & spouse_fail), Outcome.FAIL),
+        _when(own_pass & (no_spouse | spouse_pass), Outcome.PASS),
         default=Outcome.MISSING,
     )
 
@@ -256,18 +334,30 @@ R1_DESIGNATED = "界定为农村居民"
 R1_HISTORIC = "户籍改革（%(date)s）前户口性质为%(label)s"
 R1_CURRENT = "户口类别为%(label)s"
 R1_UNDECIDED = "户口类别为%(label)s，不能判断农业/非农业，须补录户籍改革前的户口性质或“界定为农村居民”"
+R1_SPOUSE = "；配偶 %(name)s %(text)s"
+
+
+def _rural_text(designated: bool, historic: str | None, hukou: str | None, ctx: Context) -> tuple[Outcome, str]:
+    """One person's side of R1: its outcome and the words for it."""
+    if designated:
+        return Outcome.PASS, R1_DESIGNATED
+    if historic:
+        label = HUKOU_LABELS.get(historic, historic)
+        outcome = Outcome.PASS if historic in AGRI else Outcome.FAIL if historic in NONAGRI else Outcome.MISSING
+        return outcome, R1_HISTORIC % {"date": ctx["hukou.reform_date"].isoformat(), "label": label}
+    label = HUKOU_LABELS.get(hukou or "", hukou or "空")
+    if hukou in AGRI:
+        return Outcome.PASS, R1_CURRENT % {"label": label}
+    if hukou in NONAGRI:
+        return Outcome.FAIL, R1_CURRENT % {"label": label}
+    return Outcome.MISSING, R1_UNDECIDED % {"label": label}
 
 
 def _r1_reason(row: dict, ctx: Context, outcome: Outcome) -> str:
-    date = ctx["hukou.reform_date"].isoformat()
-    if row["rural_designated"]:
-        text = R1_DESIGNATED
-    elif row["historic_hukou"]:
-        text = R1_HISTORIC % {"date": date, "label": HUKOU_LABELS.get(row["historic_hukou"], row["historic_hukou"])}
-    elif outcome == Outcome.MISSING:
-        text = R1_UNDECIDED % {"label": HUKOU_LABELS.get(row["hukou_type"], row["hukou_type"] or "空")}
-    else:
-        text = R1_CURRENT % {"label": HUKOU_LABELS.get(row["hukou_type"], row["hukou_type"])}
+    _own, text = _rural_text(row["rural_designated"], row["historic_hukou"], row["hukou_type"], ctx)
+    if row["spouse_id"] is not None:
+        _side, spouse = _rural_text(row["spouse_designated"], row["spouse_historic"], row["spouse_hukou"], ctx)
+        text += R1_SPOUSE % {"name": row["spouse_name"], "text": spouse}
     return _say("R1", outcome, text)
 
 
@@ -498,7 +588,13 @@ condition(Condition("T1", Programme.TEFU, "独生子女", _children_facts, _t1_o
 def _t2_facts(ctx: Context) -> dict[str, Any]:
     grades = [str(g) for g in range(1, ctx["tefu.disability.max_grade"] + 1)]
     certified = _live_facts(FactKind.DISABILITY, ctx.day).filter(person_id=OuterRef("child_id"), value__in=grades)
-    return {**_children_facts(ctx), "n_disabled": _count(_children().filter(Exists(certified)))}
+    adopted_certified = _live_facts(FactKind.DISABILITY, ctx.day).filter(person_id=OuterRef("pk"), value__in=grades)
+    return {
+        **_children_facts(ctx),
+        "n_disabled": _plus_adopted(
+            _count(_children().filter(Exists(certified))), _count(_adopted_members().filter(Exists(adopted_certified)))
+        ),
+    }
 
 
 def _t2_outcome(ctx: Context) -> Case:
@@ -705,18 +801,26 @@ def _judge(rows: list[dict], conds: list[Condition], ctx: Context, need_children
 
 
 def _children_of(parent_ids: list[int]) -> dict[int, list[dict]]:
-    """Each parent's children (name, birth date, sex, status, 政策属性,
-    disability grade and number) in birth order: two queries for the batch."""
+    """Each parent's children, born and adopted (name, birth date, sex,
+    status, 政策属性, disability grade and number, adopted) in birth order:
+    four queries for the batch."""
     births = list(
         Birth.objects.filter(Q(mother_id__in=parent_ids) | Q(father_id__in=parent_ids))
         .order_by("child__birth_date", "child_id")
         .values("mother_id", "father_id", "child_id", "child__name", "child__birth_date", "child__status")
     )
-    child_ids = [b["child_id"] for b in births]
+    links = [(b["child_id"], {b["mother_id"], b["father_id"]}) for b in births]
+    kids = {
+        b["child_id"]: {"name": b["child__name"], "birth_date": b["child__birth_date"], "status": b["child__status"]}
+        for b in births
+    }
+    for kid, parents in _adopted_of(parent_ids):
+        links.append((kid["id"], parents))
+        kids[kid["id"]] = {**kid, "adopted": True}
     policy: dict[int, str] = {}
     disability: dict[int, tuple[str, str]] = {}
     facts = PersonFact.objects.filter(
-        person_id__in=child_ids, kind__in=(FactKind.POLICY, FactKind.DISABILITY), withdrawn_at__isnull=True
+        person_id__in=list(kids), kind__in=(FactKind.POLICY, FactKind.DISABILITY), withdrawn_at__isnull=True
     ).order_by("pk")
     for f in facts.values("person_id", "kind", "value", "number"):
         if f["kind"] == FactKind.POLICY:
@@ -725,18 +829,46 @@ def _children_of(parent_ids: list[int]) -> dict[int, list[dict]]:
             disability[f["person_id"]] = (f["value"], f["number"])
     wanted = set(parent_ids)
     out: dict[int, list[dict]] = {}
-    for b in births:
+    for child_id, parents in links:
+        kid = kids[child_id]
         child = {
-            "id": b["child_id"],
-            "name": b["child__name"],
-            "birth_date": b["child__birth_date"],
-            "status": b["child__status"],
-            "policy": policy.get(b["child_id"], ""),
-            "disability": disability.get(b["child_id"]),
+            "id": child_id,
+            "name": kid["name"],
+            "birth_date": kid["birth_date"],
+            "status": kid["status"],
+            "policy": policy.get(child_id, ""),
+            "disability": disability.get(child_id),
+            "adopted": kid.get("adopted", False),
         }
-        for parent in {b["mother_id"], b["father_id"]} & wanted:
+        for parent in parents & wanted:
             out.setdefault(parent, []).append(child)
+    for children in out.values():
+        children.sort(key=lambda c: (c["birth_date"] or dt.date.max, c["id"]))
     return out
+
+
+def _adopted_of(parent_ids: list[int]) -> list[tuple[dict, set[int]]]:
+    """The adopted children of the parents who head their household or are
+    the head's spouse, with those parents (the rule of `_adopted_members`)."""
+    parents = Person.objects.filter(pk__in=parent_ids).filter(_is_adoptive_parent())
+    by_household: dict[int, set[int]] = {}
+    for pk, household_id in parents.values_list("pk", "household_id"):
+        by_household.setdefault(household_id, set()).add(pk)
+    if not by_household:
+        return []
+    parent_here = Q(birth__mother__household_id=F("household_id")) | Q(birth__father__household_id=F("household_id"))
+    adopted = (
+        Person.objects.filter(household_id__in=list(by_household), relationship__in=ADOPTED_RELATIONSHIPS)
+        .exclude(parent_here)
+        .values("pk", "household_id", "name", "birth_date", "status")
+    )
+    return [
+        (
+            {"id": a["pk"], "name": a["name"], "birth_date": a["birth_date"], "status": a["status"]},
+            by_household[a["household_id"]],
+        )
+        for a in adopted
+    ]
 
 
 def eligibility_of(programme: str, person: Person, *, year: int) -> Eligibility:

@@ -29,6 +29,13 @@ def preset_months(preset: str) -> tuple[str, str] | None:
     return PRESETS[name][1](int(year))
 
 
+def current_preset(name: str, today=None) -> str:
+    """ "stat_year" → the statistical year running today ("stat_year:2027")."""
+    today = today or clock.today()
+    year = today.year + 1 if name in ("stat_year", "half_year") and today.month >= 10 else today.year
+    return f"{name}:{year}"
+
+
 def preset_choices(today=None) -> list[tuple[str, str]]:
     """The presets offered on the report pages: this year's and the last two."""
     year = (today or clock.today()).year

@@ -18,7 +18,7 @@ from pims.web.errors import refusals_as_messages
 
 from . import exports, indicators, selectors, services
 from .closes import close_list_visible_to
-from .forms import params_query, parse_params, preset_choices
+from .forms import current_preset, params_query, parse_params, preset_choices
 from .reports import REPORTS
 from .reports.base import cell_target
 
@@ -48,7 +48,14 @@ def _require_reports(user):
 @login_required
 def index(request):
     _require_reports(request.user)
-    return render(request, "stats/index.html", {"reports": REPORTS.values(), "code": request.user.region.code})
+    annual = REPORTS["monitoring"]
+    context = {
+        "reports": REPORTS.values(),
+        "code": request.user.region.code,
+        "annual": annual,
+        "annual_preset": current_preset(annual.default_preset),
+    }
+    return render(request, "stats/index.html", context)
 
 
 @login_required
@@ -84,7 +91,11 @@ def _cells(result, report, base_query: dict, drill_url: str, can_drill: bool):
 
 @login_required
 def report_view(request, report, code):
-    params, errors = parse_params(request.GET)
+    definition = REPORTS.get(report)
+    if definition is not None and definition.default_preset and not request.GET:
+        params, errors = parse_params({"preset": current_preset(definition.default_preset)})
+    else:
+        params, errors = parse_params(request.GET)
     user = request.user
     result = selectors.report_run(user=user, key=report, code=code, params=params)
     definition = REPORTS[report]

@@ -50,14 +50,18 @@ def test_the_eligible_couple_passes_every_condition(family):
 
 
 def test_r1_passes_on_agricultural_hukou(family):
-    assert_verdict(J, family[1], "R1", Outcome.PASS, "R1 通过：户口类别为农业家庭户口")
+    assert_verdict(
+        J, family[1], "R1", Outcome.PASS, "R1 通过：户口类别为农业家庭户口；配偶 李大 户口类别为农业家庭户口"
+    )
 
 
 def test_r1_fails_on_non_agricultural_hukou(family):
     husband = family[1]
     husband.hukou_type = "1"
     husband.save()
-    assert_verdict(J, husband, "R1", Outcome.FAIL, "R1 未通过：户口类别为非农业家庭户口")
+    assert_verdict(
+        J, husband, "R1", Outcome.FAIL, "R1 未通过：户口类别为非农业家庭户口；配偶 李大 户口类别为农业家庭户口"
+    )
 
 
 def test_r1_is_missing_when_the_hukou_type_says_nothing_about_rural(family):
@@ -69,7 +73,8 @@ def test_r1_is_missing_when_the_hukou_type_says_nothing_about_rural(family):
         husband,
         "R1",
         Outcome.MISSING,
-        "R1 缺少资料：户口类别为其他户口，不能判断农业/非农业，须补录户籍改革前的户口性质或“界定为农村居民”",
+        "R1 缺少资料：户口类别为其他户口，不能判断农业/非农业，须补录户籍改革前的户口性质或“界定为农村居民”"
+        "；配偶 李大 户口类别为农业家庭户口",
     )
 
 
@@ -78,13 +83,25 @@ def test_r1_reads_the_hukou_type_recorded_before_the_reform(family):
     husband.hukou_type = "8"
     husband.save()
     fact(husband, FactKind.HUKOU, "2", valid_from=dt.date(1962, 3, 1), valid_to=dt.date(2014, 7, 29))
-    assert_verdict(J, husband, "R1", Outcome.PASS, "R1 通过：户籍改革（2014-07-30）前户口性质为农业家庭户口")
+    assert_verdict(
+        J,
+        husband,
+        "R1",
+        Outcome.PASS,
+        "R1 通过：户籍改革（2014-07-30）前户口性质为农业家庭户口；配偶 李大 户口类别为农业家庭户口",
+    )
 
 
 def test_r1_historic_non_agricultural_hukou_fails_whatever_today_says(family):
     husband = family[1]
     fact(husband, FactKind.HUKOU, "1", valid_from=dt.date(1990, 1, 1), valid_to=dt.date(2014, 7, 29))
-    assert_verdict(J, husband, "R1", Outcome.FAIL, "R1 未通过：户籍改革（2014-07-30）前户口性质为非农业家庭户口")
+    assert_verdict(
+        J,
+        husband,
+        "R1",
+        Outcome.FAIL,
+        "R1 未通过：户籍改革（2014-07-30）前户口性质为非农业家庭户口；配偶 李大 户口类别为农业家庭户口",
+    )
 
 
 def test_r1_passes_on_a_rural_designation(family):
@@ -92,7 +109,7 @@ def test_r1_passes_on_a_rural_designation(family):
     husband.hukou_type = "1"
     husband.save()
     fact(husband, FactKind.RURAL, valid_from=dt.date(2015, 1, 1))
-    assert_verdict(J, husband, "R1", Outcome.PASS, "R1 通过：界定为农村居民")
+    assert_verdict(J, husband, "R1", Outcome.PASS, "R1 通过：界定为农村居民；配偶 李大 户口类别为农业家庭户口")
 
 
 def test_a_withdrawn_fact_no_longer_counts(family):
@@ -103,6 +120,40 @@ def test_a_withdrawn_fact_no_longer_counts(family):
     husband.save()
     fact(husband, FactKind.RURAL, withdrawn_at=timezone.now())
     assert verdict(J, husband, "R1").outcome == Outcome.FAIL
+
+
+def test_r1_fails_when_the_spouse_is_not_rural(family):
+    _, husband, wife, _ = family
+    wife.hukou_type = "1"
+    wife.save()
+    for person, own, other in ((husband, "", "李大"), (wife, "非", "张大")):
+        spouse = "农业" if person == wife else "非农业"
+        reason = f"R1 未通过：户口类别为{own}农业家庭户口；配偶 {other} 户口类别为{spouse}家庭户口"
+        assert_verdict(J, person, "R1", Outcome.FAIL, reason)
+
+
+def test_r1_passes_on_the_spouses_rural_designation_and_waits_for_the_spouses_hukou(family):
+    _, husband, wife, _ = family
+    wife.hukou_type = "1"
+    wife.save()
+    fact(wife, FactKind.RURAL, valid_from=dt.date(2015, 1, 1))
+    assert_verdict(J, husband, "R1", Outcome.PASS, "R1 通过：户口类别为农业家庭户口；配偶 李大 界定为农村居民")
+    wife.hukou_type = "8"
+    wife.save()
+    wife.programme_facts.update(withdrawn_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    v = verdict(J, husband, "R1")
+    assert v.outcome == Outcome.MISSING and "配偶 李大 户口类别为其他户口，不能判断农业/非农业" in v.reason
+
+
+def test_r1_reads_only_the_current_spouse(family):
+    """A marriage that ended (divorce) leaves the applicant judged alone."""
+    from pims.registry.models import Marriage
+
+    _, husband, wife, _ = family
+    wife.hukou_type = "1"
+    wife.save()
+    Marriage.objects.filter(husband=husband).update(end_date=dt.date(2000, 1, 1), end_reason="divorce")
+    assert_verdict(J, husband, "R1", Outcome.PASS, "R1 通过：户口类别为农业家庭户口")
 
 
 # --- R2 compliance ----------------------------------------------------------
@@ -236,7 +287,8 @@ def test_candidates_are_one_sql_filter_over_the_county(family, regions, django_a
     eligibility.Context.for_year(J, YEAR)  # the parameter table, read once per process
     with django_assert_max_num_queries(1):
         found = set(candidates(J, Person.objects.all(), year=YEAR).values_list("pk", flat=True))
-    assert found == {family[1].pk, family[2].pk, other[2].pk}
+    # The other husband is urban: he and, by the spouse condition of R1, his wife fail.
+    assert found == {family[1].pk, family[2].pk}
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -344,3 +396,81 @@ def test_t4_floor_t5_any_hukou_t6_alive(bereaved):
 def test_every_condition_is_in_the_catalogue():
     assert [c.id for c in eligibility.CONDITIONS[J]] == ["R1", "R2", "R3", "R4", "R5", "R6", "R7"]
     assert [c.id for c in eligibility.CONDITIONS[T]] == ["T1", "T2", "T3", "T4", "T5", "T6"]
+
+
+# --- 收养 (adopted children) ----------------------------------------------------
+
+
+def adopt(hh, row, *, name, born, sex="2", status="1", birth_parents=None):
+    """A 养子/养女 of the household head: no birth record, or one naming
+    parents outside the household (`birth_parents` = (mother, father))."""
+    from pims.registry.models import Birth
+    from pims.registry.tests.factories import make_person
+
+    kid = make_person(hh, row, sex, born, "37" if sex == "2" else "27", "10", name=name, status=status)
+    if birth_parents:
+        Birth.objects.create(child=kid, mother=birth_parents[0], father=birth_parents[1])
+    return kid
+
+
+def test_an_adopted_child_counts_as_a_child_for_r4_but_not_for_r2(family):
+    hh, husband, wife, _ = family
+    adopt(hh, 4, name="张养", born=dt.date(1990, 5, 1))  # no 政策属性: R2 is about births
+    for parent in (husband, wife):
+        result = eligibility_of(J, parent, year=YEAR)
+        assert result.verdict("R4").reason == "R4 未通过：现存子女 2 人（张一 1985、张养 1990，收养）"
+        assert result.verdict("R2").outcome == Outcome.PASS
+        assert result.verdict("R3").reason.startswith("R3 通过：最小子女生于 1990-05-01")
+
+
+def test_a_couple_with_one_adopted_child_only_passes_r4(regions):
+    from pims.registry.models import Birth
+
+    hh, husband, wife, son = jiangfu_family(regions["village_a1"])
+    Birth.objects.filter(child=son).delete()
+    Person.objects.filter(pk=son.pk).update(relationship="27")  # now the couple's adopted son
+    result = eligibility_of(J, husband, year=YEAR)
+    assert result.verdict("R4").reason == "R4 通过：现存子女 1 人（张一 1985，收养）"
+    assert result.outcome == Outcome.PASS, [v.reason for v in result.verdicts]
+
+
+def test_an_adopted_child_whose_birth_parents_live_elsewhere_counts(family, regions):
+    from pims.registry.tests.factories import make_couple
+
+    hh, husband, wife, _ = family
+    _, father, mother = make_couple(regions["village_a2"])
+    adopt(hh, 4, name="张养", born=dt.date(1990, 5, 1), sex="1", birth_parents=(mother, father))
+    assert verdict(J, husband, "R4").outcome == Outcome.FAIL
+    assert verdict(T, father, "T1").reason == "T1 通过：只有子女 1 人（张养 1990）"  # born to them
+
+
+def test_a_stepchild_is_the_birth_parents_child_only(family, regions):
+    """养子/继子 with a birth parent in the household is a stepchild: the
+    step-parent's R4 does not count it."""
+    from pims.registry.models import Birth
+
+    hh, husband, wife, _ = family
+    step = adopt(hh, 4, name="李继", born=dt.date(1983, 1, 1), sex="1")
+    Birth.objects.create(child=step, mother=wife, father=None)  # from her earlier marriage
+    assert verdict(J, husband, "R4").reason == "R4 通过：现存子女 1 人（张一 1985）"
+    assert verdict(J, wife, "R4").reason == "R4 未通过：现存子女 2 人（李继 1983、张一 1985）"
+
+
+def test_a_later_adoption_ends_tefu_loss(bereaved):
+    hh, husband, wife, _ = bereaved
+    assert eligibility_of(T, wife, year=YEAR).outcome == Outcome.PASS
+    adopt(hh, 4, name="王养", born=dt.date(2021, 1, 1))
+    assert_verdict(T, wife, "T1", Outcome.FAIL, "T1 未通过：子女 2 人（王一 1995、王养 2021，收养）")
+    assert verdict(T, wife, "T2").outcome == Outcome.FAIL
+
+
+def test_an_only_adopted_child_with_a_disability_certificate_passes_t2(regions):
+    from pims.registry.models import Birth
+
+    hh, husband, wife, kid = tefu_family(regions["village_a1"], child_dead=False)
+    Birth.objects.filter(child=kid).delete()
+    Person.objects.filter(pk=kid.pk).update(relationship="37")
+    fact(kid, FactKind.DISABILITY, "1", number="C1")
+    result = eligibility_of(T, husband, year=YEAR)
+    assert result.verdict("T1").reason == "T1 通过：只有子女 1 人（王一 1995，收养）"
+    assert result.verdict("T2").outcome == Outcome.PASS and "一级残疾证" in result.verdict("T2").reason

@@ -1,7 +1,7 @@
 """The report catalogue: key → definition, in the order of the menu."""
 
 from .base import ReportDef
-from .births import BirthsReport
+from .births import BirthMonitoringReport, BirthsReport
 from .change import ChangeReport
 from .documents import DocumentsReport
 from .flow import FlowReport
@@ -14,6 +14,7 @@ from .women import WomenReport
 REPORTS: dict[str, ReportDef] = {
     r.key: r
     for r in (
+        BirthMonitoringReport(),
         PopulationReport(),
         ChangeReport(),
         BirthsReport(),

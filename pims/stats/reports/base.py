@@ -85,6 +85,8 @@ class ReportDef:
     uses_period: bool = True
     uses_kind: bool = True
     drillable: bool = True
+    # The period preset a page opened without parameters shows ("" = this month).
+    default_preset: str = ""
 
     def measures(self, frame: Frame) -> dict[str, Measure]:
         return {}

@@ -139,3 +139,96 @@ class BirthsReport(ReportDef):
             notes=[CLOSED_NOTE] if closed else [],
             closed=closed,
         )
+
+
+# --- 出生人口监测（年度）: today's monitoring figures -------------------------------
+
+ORDERS = [
+    ("o1", _("一孩"), Q(x_order=1)),
+    ("o2", _("二孩"), Q(x_order=2)),
+    ("o3", _("三孩及以上"), Q(x_order__gte=3)),
+    ("all", _("合计"), Q()),
+]
+
+
+def _monitoring_q() -> dict[str, Q]:
+    out: dict[str, Q] = {}
+    for key, _label, q in ORDERS:
+        out[f"{key}_births"] = q
+        out[f"{key}_male"] = q & Q(x_sex="1")
+        out[f"{key}_female"] = q & Q(x_sex="2")
+    out["order_unknown"] = Q(x_order__isnull=True)
+    return out
+
+
+def monitoring_columns() -> list[Column]:
+    out = []
+    for key, label, _q in ORDERS:
+        out += [
+            Column(f"{key}_births", _("出生"), label, measure=f"{key}_births"),
+            Column(f"{key}_male", _("男"), label, measure=f"{key}_male"),
+            Column(f"{key}_female", _("女"), label, measure=f"{key}_female"),
+            Column(f"{key}_srb", _("性别比"), label, fmt="dec1"),
+            Column(f"{key}_share", _("占出生"), label, fmt="pct1"),
+        ]
+    out.append(Column("order_unknown", _("孩次不详"), measure="order_unknown"))
+    return out
+
+
+def monitoring_derive(v: dict) -> dict:
+    out = {}
+    for key, _label, _q in ORDERS:
+        out[f"{key}_srb"] = ratio(v[f"{key}_male"], v[f"{key}_female"], 100)
+        out[f"{key}_share"] = ratio(v[f"{key}_births"], v["all_births"], 100)
+    return out
+
+
+class BirthMonitoringReport(BirthsReport):
+    """The default annual report: births by order 1 / 2 / 3+ with the sex
+    ratio at birth of each order, over the statistical year unless another
+    period is chosen (the same birth spells and closed cells as 3 出生情况)."""
+
+    key = "monitoring"
+    number = 11
+    title = _("出生人口监测表（年度）")
+    description = _("默认年度报表：一孩、二孩、三孩及以上出生数及各孩次出生人口性别比（默认当前统计年度）")
+    default_preset = "stat_year"
+
+    def measures(self, frame):
+        labels = {c.key: f"{c.group}{c.label}" for c in monitoring_columns()}
+        return {k: Measure("births", (lambda f, q=q: q), _("出生 · ") + labels[k]) for k, q in _monitoring_q().items()}
+
+    def drill(self, frame, measure_key):
+        q = _monitoring_q().get(measure_key)
+        return None if q is None else self.base(frame).filter(q)
+
+    def run(self, frame: Frame):
+        p = frame.params
+        closes = current_closes(frame.region, p.periods)
+        closed = all(period in closes for period in p.periods)
+        if closed:
+            ids = [pk for period in p.periods for pk in closes[period]]
+            data = grouped_counts(self.cells(frame, ids), _monitoring_q(), weight="n")
+        else:
+            data = grouped_counts(self.base(frame), _monitoring_q())
+        cols = monitoring_columns()
+        rows, total = frame.rows(data, cols, monitoring_derive)
+        section = Section(
+            "main",
+            _("出生人口监测"),
+            _("区划"),
+            cols,
+            rows,
+            total,
+            note=_(
+                "性别比 = 男婴 ÷ 女婴 × 100（女=100）；占出生为该孩次出生占全部出生的比例；孩次为母亲的第几个孩子。"
+            ),
+        )
+        return result(
+            self,
+            frame,
+            [section],
+            basis=_("%(kind)s；期内审核通过的出生登记（补报计入审核当月）") % {"kind": frame.params.kind_label},
+            notes=[CLOSED_NOTE] if closed else [],
+            closed=closed,
+        )

@@ -8,6 +8,12 @@ began; 一孩/二孩/多孩 by the child's 孩次 with 其中计划内 (a 政策
 recorded for the child, pims.programmes facts) — shown only for periods
 ending before 2021-08, when births stopped being planned. 其中城镇: the couple
 attribution rule — a birth is urban if either parent holds a 非农业 hukou.
+
+领取独生子女证人数: the 独生子女父母光荣证 in force at the period's end —
+issued by the county on or before it and not revoked by then (pims.documents),
+with the imported historic ones (issued by then, not expired) — one per
+couple, in the applying village; 其中农村 by the couple rule: a certificate is
+rural if either spouse holds a 农业 hukou.
 """
 
 from django.db.models import Exists, OuterRef, Q, Subquery
@@ -22,6 +28,7 @@ from .base import Measure, ReportDef, grouped_counts, result, spell_base
 
 MARRIED = ("20", "21", "22", "23")
 NONAGRI = ("1", "3")
+AGRI = ("2", "4")
 PLANNED_UNTIL = "2021-07"  # 计划内 columns only for periods ending by then
 
 
@@ -58,11 +65,36 @@ def _stock_q(frame: Frame) -> dict[str, Q]:
     return {"population": Q(), "married_women": married_women}
 
 
+def _honour_counts(frame: Frame) -> dict[str, dict]:
+    """领取独生子女证人数 and 其中农村 per row at the period's end."""
+    from pims.documents.models import HistoricDocument, HistoricKind, HonourCertificate
+
+    ref = frame.params.ref
+    issued = HonourCertificate.objects.filter(county_at__date__lte=ref).filter(
+        Q(revoked_at__isnull=True) | Q(revoked_at__date__gt=ref)
+    )
+    rural = Q(husband__hukou_type__in=AGRI) | Q(wife__hukou_type__in=AGRI)
+    current = grouped_counts(frame.grouped(frame.scoped(issued)), {"honour": Q(), "honour_rural": rural})
+    old = HistoricDocument.objects.filter(kind=HistoricKind.OLD_HONOUR, issue_date__lte=ref).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=ref)
+    )
+    historic = grouped_counts(
+        frame.grouped(frame.scoped(old)), {"honour": Q(), "honour_rural": Q(holder__hukou_type__in=AGRI)}
+    )
+    out: dict[str, dict] = {}
+    for g in set(current) | set(historic):
+        a, b = current.get(g, {}), historic.get(g, {})
+        out[g] = {k: a.get(k, 0) + b.get(k, 0) for k in ("honour", "honour_rural")}
+    return out
+
+
 def columns(frame: Frame) -> list[Column]:
     plan = frame.params.last <= PLANNED_UNTIL
     out = [
         Column("population", _("期末人口"), measure="population"),
         Column("married_women", _("已婚育龄妇女"), measure="married_women"),
+        Column("honour", _("领取独生子女证人数"), fmt="int"),
+        Column("honour_rural", _("其中农村"), fmt="int"),
         Column("births", _("本期出生"), measure="births"),
         Column("late", _("往年出生未报"), measure="late"),
     ]
@@ -90,9 +122,10 @@ class NationalPopulationReport(ReportDef):
     def run(self, frame: Frame):
         stock = grouped_counts(spell_base(frame, "stock_end"), _stock_q(frame))
         births = grouped_counts(spell_base(frame, "opened").filter(open_reason=Spell.Opened.BIRTH), _birth_q(frame))
+        honour = _honour_counts(frame)
         data: dict[str, dict] = {}
-        for g in set(stock) | set(births):
-            data[g] = {**stock.get(g, {}), **births.get(g, {})}
+        for g in set(stock) | set(births) | set(honour):
+            data[g] = {**stock.get(g, {}), **births.get(g, {}), **honour.get(g, {})}
         cols = columns(frame)
         rows, total = frame.rows(data, cols)
         section = Section(
@@ -105,7 +138,9 @@ class NationalPopulationReport(ReportDef):
             note=_(
                 "期末人口、已婚育龄妇女为期末时点数；出生为期内审核通过的出生登记，往年出生未报为其中出生日期早于本期的。"
                 "“计划内”栏只用于 2021 年 8 月以前的统计期（依据子女的政策属性记录）。"
-                "“其中城镇”：父母一方为非农业户口的出生计为城镇。领取独生子女证人数由证件模块提供，尚未纳入本表。"
+                "“其中城镇”：父母一方为非农业户口的出生计为城镇。"
+                "领取独生子女证人数：期末有效的独生子女父母光荣证（县级批准发证、期末未撤销，含导入的历史证件），"
+                "每对夫妇计一次，计入申请村；夫妻一方为农业户口的计入“其中农村”。"
             ),
         )
         return result(

@@ -124,3 +124,103 @@ def test_national_table_2_counts_methods_and_operations(world, regions, client_f
         woman__responsible_code__startswith=code[:6], start_date__gte=start, start_date__lte=end, method="03"
     )
     assert int(cells[("total", "op_iud")]) == ops.count()
+
+
+def _certificate(marriage, child, actor, *, issued, revoked=None, village):
+    from pims.documents.models import HonourCertificate, HonourState
+
+    state = HonourState.REVOKED if revoked else HonourState.ISSUED if issued else HonourState.APPLIED
+    return HonourCertificate.objects.create(
+        state=state,
+        husband=marriage.husband,
+        wife=marriage.wife,
+        child=child,
+        marriage=marriage,
+        husband_uuid=marriage.husband.uuid,
+        wife_uuid=marriage.wife.uuid,
+        child_uuid=child.uuid,
+        region_code=village,
+        township_code=village[:9] + "000",
+        issuer_code=village[:6] + "000000",
+        token=f"t{marriage.pk}-{child.pk}",
+        applied_at=clock.now(),
+        applied_by=actor,
+        county_at=issued,
+        revoked_at=revoked,
+    )
+
+
+def test_national_table_1_counts_the_honour_certificates_in_force(world, regions, client_for, personas):
+    """领取独生子女证人数 and 其中农村 at the period's end against a count in
+    Python over every certificate (issued, not revoked by then; the couple
+    rule: rural if either spouse holds a 农业 hukou)."""
+    from pims.documents.models import HonourCertificate
+    from pims.events.periods import last_day
+    from pims.registry.models import Birth, Marriage
+
+    now = clock.now()
+    couples = []
+    for m in Marriage.objects.select_related("husband", "wife").order_by("pk"):
+        child = Birth.objects.filter(mother=m.wife, father=m.husband).select_related("child").first()
+        if child is not None:
+            couples.append((m, child.child))
+    assert len(couples) >= 3
+    (m1, c1), (m2, c2), (m3, c3) = couples[:3]
+    m1.wife.hukou_type, m1.husband.hukou_type = "1", "2"  # rural by the couple rule
+    m1.wife.save(update_fields=["hukou_type"]), m1.husband.save(update_fields=["hukou_type"])
+    m2.wife.hukou_type, m2.husband.hukou_type = "1", "1"  # urban
+    m2.wife.save(update_fields=["hukou_type"]), m2.husband.save(update_fields=["hukou_type"])
+    county_user = personas["county"]
+    _certificate(m1, c1, county_user, issued=now, village=m1.wife.registered_code)
+    _certificate(m2, c2, county_user, issued=now, village=m2.wife.registered_code)
+    _certificate(m3, c3, county_user, issued=now, revoked=now, village=m3.wife.registered_code)
+    _certificate(m3, c1, county_user, issued=None, village=m3.wife.registered_code)
+
+    code = regions["county"].code
+    html = client_for("county").get(reverse("stats:report", args=["national1", code])).content.decode()
+    cells = page_cells(html)
+    end = last_day(THIS_MONTH)
+
+    def in_force(c) -> bool:
+        issued = c.county_at is not None and c.county_at.date() <= end
+        return issued and (c.revoked_at is None or c.revoked_at.date() > end)
+
+    held = [c for c in HonourCertificate.objects.select_related("husband", "wife") if in_force(c)]
+    rural = [c for c in held if {c.husband.hukou_type, c.wife.hukou_type} & {"2", "4"}]
+    assert (int(cells[("total", "honour")]), int(cells[("total", "honour_rural")])) == (len(held), len(rural)) == (2, 1)
+    for prefix in {k for k, _c in cells if k != "total"}:
+        mine = [c for c in held if c.region_code.startswith(prefix)]
+        assert int(cells[(prefix, "honour")]) == len(mine)
+
+
+def test_the_default_annual_report_gives_births_and_the_sex_ratio_by_order(world, regions, client_for):
+    """出生人口监测表 opens on the running statistical year; its figures
+    against births counted in Python (child's order and sex)."""
+    from pims.registry.models import Birth
+    from pims.stats.forms import current_preset
+
+    county = client_for("county")
+    code = regions["county"].code
+    index = county.get(reverse("stats:index")).content.decode()
+    preset = current_preset("stat_year")
+    assert f"?preset={preset}" in index.split('data-testid="annual-report"', 1)[1].split("</p>", 1)[0]
+    page = county.get(reverse("stats:report", args=["monitoring", code])).content.decode()
+    assert page_cells(page) == page_cells(
+        county.get(reverse("stats:report", args=["monitoring", code]), {"preset": preset}).content.decode()
+    )
+    first, _last = preset_months(preset)
+    approved = Event.objects.filter(
+        event_type="birth", review_status="approved", approved_period__gte=first, region_code__startswith=code[:6]
+    ).values_list("person_id", flat=True)
+    births = list(Birth.objects.filter(child_id__in=list(approved)).select_related("child"))
+    assert births
+    cells = page_cells(page)
+    groups = {"o1": lambda o: o == 1, "o2": lambda o: o == 2, "o3": lambda o: o is not None and o >= 3}
+    groups["all"] = lambda o: True
+    for key, test in groups.items():
+        mine = [b for b in births if test(b.birth_order)]
+        male = sum(b.child.sex == "1" for b in mine)
+        female = sum(b.child.sex == "2" for b in mine)
+        assert (int(cells[("total", f"{key}_births")]), int(cells[("total", f"{key}_male")])) == (len(mine), male)
+        expected = f"{male * 100 / female:.1f}" if female else "—"
+        assert cells[("total", f"{key}_srb")] == expected
