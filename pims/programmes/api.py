@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Count
 from django.http import Http404
 from ninja import Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.security import SessionAuth
 
 from pims.accounts.roles import Cap, has_capability
+from pims.audit.models import Action
+from pims.audit.services import audit_request
 from pims.lib import clock
 from pims.regions.scope import code_in_scope
 from pims.registry.selectors import access_person
@@ -65,6 +68,32 @@ class StopOut(Schema):
     name: str
     reason: str
     detail: str
+
+
+class ChangeOut(Schema):
+    category: str
+    name: str
+    village_code: str
+    reason: str
+
+
+class RosterOut(Schema):
+    id: int
+    uuid: str
+    number: int
+    created_at: dt.datetime
+    paid_on: dt.date | None = None
+    lines: int
+
+
+class RosterLineOut(Schema):
+    entry: int
+    person_uuid: str
+    name: str
+    id_masked: str
+    village_code: str
+    tefu_kind: str
+    amount: float
 
 
 class HealthRowOut(Schema):
@@ -133,6 +162,61 @@ def stops(request, pk: int):
     return [
         StopOut(entry=p.entry.pk, name=p.entry.person.name, reason=p.reason, detail=p.detail)
         for p in selectors.stops_pending(cycle)
+    ]
+
+
+@router.get(
+    "/cycles/{pk}/changes", response=list[ChangeOut], url_name="programmes_changes", summary="年度变动名单（本辖区）"
+)
+def changes(request, pk: int):
+    _require(request.auth)
+    cycle = selectors.access_cycle(request.auth, pk)
+    entries = selectors.entry_list_visible_to(user=request.auth, cycle=cycle)
+    return [
+        ChangeOut(category=r.category, name=r.name, village_code=r.village_code, reason=r.reason)
+        for r in selectors.change_list(cycle, entries)
+    ]
+
+
+@router.get("/cycles/{pk}/rosters", response=list[RosterOut], url_name="programmes_rosters", summary="名册批次（县级）")
+def rosters(request, pk: int):
+    _require(request.auth, Cap.PROGRAMME_COUNTY)
+    cycle = selectors.access_cycle(request.auth, pk)
+    if not code_in_scope(request.auth, cycle.county_code):
+        raise Http404
+    return [
+        RosterOut(
+            id=r.pk, uuid=str(r.uuid), number=r.number, created_at=r.created_at, paid_on=r.paid_on, lines=r.n_lines
+        )
+        for r in cycle.rosters.annotate(n_lines=Count("lines")).order_by("number")
+    ]
+
+
+@router.get(
+    "/rosters/{pk}/lines", response=list[RosterLineOut], url_name="programmes_roster_lines", summary="名册（县级）"
+)
+@paginate(PageNumberPagination, page_size=500)
+def roster_lines(request, pk: int):
+    roster = selectors.access_roster(request.auth, pk)
+    audit_request(
+        request,
+        action=Action.EXPORT,
+        obj=roster,
+        region_code=roster.cycle.county_code,
+        detail={"list": "roster", "fmt": "api"},
+    )
+    lines = roster.lines.select_related("entry__person").order_by("entry__village_code", "entry__person__name", "pk")
+    return [
+        RosterLineOut(
+            entry=line.entry_id,
+            person_uuid=str(line.entry.person.uuid),
+            name=line.entry.person.name,
+            id_masked=line.entry.person.id_masked,
+            village_code=line.entry.village_code,
+            tefu_kind=line.entry.tefu_kind,
+            amount=float(line.amount),
+        )
+        for line in lines
     ]
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/stops/", views.stop_queue, name="stops"),
     path("<int:pk>/changes/", views.change_list, name="changes"),
     path("roster/<int:pk>.xlsx", views.roster_xlsx, name="roster_xlsx"),
+    path("roster/<int:pk>.pdf", views.roster_pdf, name="roster_pdf"),
     path("roster/<int:pk>/paid/", views.roster_paid, name="roster_paid"),
     path("entry/<int:pk>/stop/", views.stop_record, name="stop_record"),
     *(

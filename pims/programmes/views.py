@@ -94,6 +94,19 @@ def cycle_detail(request, pk):
     return render(request, "programmes/cycle.html", context)
 
 
+TABLE_FORMATS = {"xlsx": (exports.table_xlsx, exports.XLSX), "pdf": (exports.table_pdf, "application/pdf")}
+
+
+def _table_response(request, table: exports.Table, fmt: str, *, obj, region_code: str, name: str, filename: str):
+    """A list as Excel or PDF, audited as an export."""
+    render_table, content_type = TABLE_FORMATS[fmt]
+    data = render_table(table)
+    audit_request(request, action=Action.EXPORT, obj=obj, region_code=region_code, detail={"list": name, "fmt": fmt})
+    resp = HttpResponse(data, content_type=content_type)
+    resp["Content-Disposition"] = content_disposition(f"{filename}.{fmt}")
+    return resp
+
+
 @login_required
 def entry_list(request, pk):
     _require(request.user)
@@ -110,6 +123,12 @@ def entry_list(request, pk):
         resp = HttpResponse(data, content_type=exports.XLSX)
         resp["Content-Disposition"] = content_disposition(f"对象名单-{cycle.year}.xlsx")
         return resp
+    if request.GET.get("format") == "pdf":
+        table = exports.entries_table(cycle, entries)
+        code = request.user.region.code
+        return _table_response(
+            request, table, "pdf", obj=cycle, region_code=code, name="entries", filename=f"对象名单-{cycle.year}"
+        )
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     user = request.user
     context = {
@@ -213,6 +232,20 @@ def roster_xlsx(request, pk):
 
 
 @login_required
+def roster_pdf(request, pk):
+    roster = selectors.access_roster(request.user, pk)
+    return _table_response(
+        request,
+        exports.roster_table(roster),
+        "pdf",
+        obj=roster,
+        region_code=roster.cycle.county_code,
+        name="roster",
+        filename=f"名册-{roster.cycle.year}-{roster.number}",
+    )
+
+
+@login_required
 @require_POST
 def roster_paid(request, pk):
     roster = selectors.access_roster(request.user, pk)
@@ -232,12 +265,20 @@ def stop_queue(request, pk):
     cycle = selectors.access_cycle(request.user, pk)
     if not code_in_scope(request.user, cycle.county_code):
         raise Http404
-    context = {
-        "cycle": cycle,
-        "pending": selectors.stops_pending(cycle),
-        "recorded": selectors.stops_recorded(cycle),
-    }
-    return render(request, "programmes/stops.html", context)
+    pending, recorded = selectors.stops_pending(cycle), selectors.stops_recorded(cycle)
+    fmt = request.GET.get("format", "")
+    if fmt in TABLE_FORMATS:
+        table = exports.stops_table(cycle, pending, list(recorded.select_related("entry__person", "by")))
+        return _table_response(
+            request,
+            table,
+            fmt,
+            obj=cycle,
+            region_code=cycle.county_code,
+            name="stops",
+            filename=f"停发名单-{cycle.year}",
+        )
+    return render(request, "programmes/stops.html", {"cycle": cycle, "pending": pending, "recorded": recorded})
 
 
 @login_required
@@ -259,7 +300,15 @@ def change_list(request, pk):
     _require(request.user)
     cycle = selectors.access_cycle(request.user, pk)
     entries = selectors.entry_list_visible_to(user=request.user, cycle=cycle)
-    return render(request, "programmes/changes.html", {"cycle": cycle, "rows": selectors.change_list(cycle, entries)})
+    rows = selectors.change_list(cycle, entries)
+    fmt = request.GET.get("format", "")
+    if fmt in TABLE_FORMATS:
+        table = exports.changes_table(cycle, rows)
+        code = request.user.region.code
+        return _table_response(
+            request, table, fmt, obj=cycle, region_code=code, name="changes", filename=f"年度变动名单-{cycle.year}"
+        )
+    return render(request, "programmes/changes.html", {"cycle": cycle, "rows": rows})
 
 
 @login_required
@@ -363,6 +412,14 @@ def health_list(request, kind):
         health.audit_list_view(request.user, kind, rows=len(rows), export="xlsx")
         resp = HttpResponse(exports.health_xlsx(health.LISTS[kind], rows), content_type=exports.XLSX)
         resp["Content-Disposition"] = content_disposition(f"{health.LISTS[kind]}.xlsx")
+        return resp
+    if fmt == "pdf":
+        rows = _health_rows(kind, qs)
+        health.audit_list_view(request.user, kind, rows=len(rows), export="pdf")
+        resp = HttpResponse(
+            exports.table_pdf(exports.health_table(health.LISTS[kind], rows)), content_type="application/pdf"
+        )
+        resp["Content-Disposition"] = content_disposition(f"{health.LISTS[kind]}.pdf")
         return resp
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     rows = _health_rows(kind, page)

@@ -21,6 +21,7 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 SERVER_ONLY = {
     "stats/report_pdf.html",
     "programmes/notice_pdf.html",
+    "programmes/table_pdf.html",
     "exchange/handover_pdf.html",
     "documents/registration_pdf.html",
     "documents/honour_pdf.html",

@@ -50,6 +50,8 @@ def _cycle(ctx):
         "programmes:changes",
         "api:programmes_entries",
         "api:programmes_stops",
+        "api:programmes_changes",
+        "api:programmes_rosters",
     ],
 )
 def _cycles(ctx):
@@ -67,7 +69,10 @@ def _entries(ctx):
     return [_cycle(ctx)["entry"].pk]
 
 
-@scope_targets.register("pk", routes=["programmes:roster_xlsx", "programmes:roster_paid"])
+@scope_targets.register(
+    "pk",
+    routes=["programmes:roster_xlsx", "programmes:roster_pdf", "programmes:roster_paid", "api:programmes_roster_lines"],
+)
 def _rosters(ctx):
     return [_cycle(ctx)["roster"].pk]
 

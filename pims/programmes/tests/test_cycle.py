@@ -295,3 +295,78 @@ def test_the_entry_list_exports_to_excel_with_the_reasons_and_is_audited(county_
         r[2] for r in load_workbook(io.BytesIO(outsider.content)).worksheets[0].iter_rows(min_row=3, values_only=True)
     ]
     assert len([n for n in names if n]) == 2  # township B's couple only
+
+
+def _pdf_text(content: bytes) -> str:
+    from pypdf import PdfReader
+
+    assert content.startswith(b"%PDF")
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def _xlsx_rows(content: bytes) -> list[tuple]:
+    ws = load_workbook(io.BytesIO(content)).worksheets[0]
+    return [r for r in ws.iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)]
+
+
+def test_every_list_is_excel_and_pdf_audited_and_scoped(county_cycle, personas, client_for, travel):
+    """Entries, 名册, stops and the change list as Excel and PDF from the
+    same rows; each export audited; the outsider gets 404 or none of A1."""
+    cycle, families = county_cycle
+    _through_the_township(cycle, personas, travel)
+    services.cycle_confirm(actor=personas["county"], cycle=cycle)
+    roster = services.roster_build(actor=personas["county"], cycle=cycle)
+    dead = families[0][1]
+    Person.objects.filter(pk=dead.pk).update(status="2", death_date=clock.today())
+    county = client_for("county")
+    a1_names = {p.name for f in families[:2] for p in f[1:3]}
+
+    stops = reverse("programmes:stops", args=[cycle.pk])
+    assert [r[2] for r in _xlsx_rows(county.get(stops + "?format=xlsx").content)] == [dead.name]
+    assert dead.name in _pdf_text(county.get(stops + "?format=pdf").content)
+    roster_pdf = _pdf_text(county.get(reverse("programmes:roster_pdf", args=[roster.pk])).content)
+    assert all(name in roster_pdf for name in a1_names) and "合计" in roster_pdf
+    entries_pdf = _pdf_text(
+        client_for("clerk").get(reverse("programmes:entries", args=[cycle.pk]) + "?format=pdf").content
+    )
+    assert all(name in entries_pdf for name in a1_names)
+    changes = reverse("programmes:changes", args=[cycle.pk])
+    rows = _xlsx_rows(county.get(changes + "?format=xlsx").content)
+    assert len([r for r in rows if r[1] == "新增"]) == cycle.entries.count() == 6
+    assert "新增" in _pdf_text(county.get(changes + "?format=pdf").content)
+    exported = set(
+        AuditEntry.objects.filter(action=Action.EXPORT).values_list("detail__list", "detail__fmt").distinct()
+    )
+    assert {("stops", "xlsx"), ("stops", "pdf"), ("roster", "pdf"), ("entries", "pdf"), ("changes", "xlsx")} <= exported
+
+    outsider = client_for("outsider")
+    for url in (stops + "?format=xlsx", stops + "?format=pdf", reverse("programmes:roster_pdf", args=[roster.pk])):
+        assert outsider.get(url).status_code == 404
+    a1 = personas["clerk"].region.name
+    seen = _xlsx_rows(outsider.get(changes + "?format=xlsx").content)
+    assert len(seen) == 2 and a1 not in {r[3] for r in seen}  # township B's couple only
+    entries_url = reverse("programmes:entries", args=[cycle.pk]) + "?format=pdf"
+    assert a1 not in _pdf_text(outsider.get(entries_url).content)
+
+
+def test_the_api_gives_the_change_list_and_the_rosters(county_cycle, personas, client_for, travel):
+    cycle, families = county_cycle
+    _through_the_township(cycle, personas, travel)
+    services.cycle_confirm(actor=personas["county"], cycle=cycle)
+    roster = services.roster_build(actor=personas["county"], cycle=cycle)
+    a1_names = {p.name for f in families[:2] for p in f[1:3]}
+    county, clerk, outsider = client_for("county"), client_for("clerk"), client_for("outsider")
+    a1 = personas["clerk"].region.code
+    changes = clerk.get(f"/api/programmes/cycles/{cycle.pk}/changes").json()
+    assert {c["village_code"] for c in changes} == {a1} and len(changes) == 4
+    assert {c["category"] for c in changes} == {"新增"} and {c["name"] for c in changes} == a1_names
+    seen = outsider.get(f"/api/programmes/cycles/{cycle.pk}/changes").json()
+    assert len(seen) == 2 and a1 not in {c["village_code"] for c in seen}
+    [listed] = county.get(f"/api/programmes/cycles/{cycle.pk}/rosters").json()
+    assert (listed["number"], listed["lines"]) == (1, 4)
+    lines = county.get(f"/api/programmes/rosters/{roster.pk}/lines").json()["items"]
+    assert {line["name"] for line in lines} == a1_names and {line["amount"] for line in lines} == {960.0}
+    assert AuditEntry.objects.filter(action=Action.EXPORT, detail__fmt="api").exists()
+    for who in (clerk, outsider):
+        assert who.get(f"/api/programmes/cycles/{cycle.pk}/rosters").status_code == 404
+        assert who.get(f"/api/programmes/rosters/{roster.pk}/lines").status_code == 404

@@ -107,7 +107,9 @@ def test_services_import_by_file_records_all_or_nothing(women, personas):
 def test_the_village_clerk_and_the_outsider_never_see_a_health_list(women, client_for):
     for kind in health.LISTS:
         url = reverse("programmes:health_list", args=[kind])
-        assert client_for("clerk").get(url).status_code == 404
+        for fmt in ("", "?format=xlsx", "?format=pdf"):
+            assert client_for("clerk").get(url + fmt).status_code == 404
+        assert client_for("clerk").get(reverse("api:programmes_health_list", args=[kind])).status_code == 404
         assert "筛查三五" not in client_for("outsider").get(url).content.decode()
     assert client_for("clerk").get(reverse("programmes:health")).status_code == 404
     record = reverse("programmes:health_record", args=[CANCER, women["35"].pk])
@@ -121,8 +123,11 @@ def test_every_view_and_export_of_a_health_list_is_audited(women, client_for, pe
     page = reviewer.get(reverse("programmes:health_list", args=[CANCER]))
     assert "筛查三五" in page.content.decode() and 'data-testid="health-record"' not in page.content.decode()
     reviewer.get(reverse("programmes:health_list", args=[CANCER]) + "?format=xlsx")
+    pdf = reviewer.get(reverse("programmes:health_list", args=[CANCER]) + "?format=pdf")
+    assert pdf.content.startswith(b"%PDF")
+    reviewer.get(reverse("api:programmes_health_list", args=[CANCER]))
     entries = AuditEntry.objects.filter(action=Action.VIEW_HEALTH, actor=personas["reviewer"])
-    assert [e.detail.get("format", "") for e in entries.order_by("seq")] == ["", "xlsx"]
+    assert [e.detail.get("format", "") for e in entries.order_by("seq")] == ["", "xlsx", "pdf", "api"]
     assert entries.first().detail["list"] == CANCER
 
 
