@@ -31,6 +31,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     DateField,
@@ -45,7 +46,8 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import In
 
 from pims.params.selectors import Entry, param_entry
 from pims.registry.models import Birth, Marriage, Person
@@ -196,23 +198,36 @@ def _children() -> QuerySet[Birth]:
 
 
 def _adopted_members() -> QuerySet[Person]:
-    """The outer person's household's adopted children: 养子/养女 with no
-    birth parent in the household (a stepchild has one)."""
+    """The outer person's adopted children: 养子/养女 of the household the
+    outer person heads or is the head's spouse in, with no birth parent in
+    that household (a stepchild has one). Empty for anyone else, so a count
+    over it adds nothing and needs no CASE around it."""
     parent_here = Q(birth__mother__household_id=F("household_id")) | Q(birth__father__household_id=F("household_id"))
+    adoptive = Q(household__head_id=OuterRef("pk")) | In(OuterRef("relationship"), list(HEAD_OR_SPOUSE))
     return (
         Person.objects.filter(household_id=OuterRef("household_id"), relationship__in=ADOPTED_RELATIONSHIPS)
+        .filter(adoptive)
         .exclude(parent_here)
-        .exclude(pk=OuterRef("pk"))
     )
 
 
 def _is_adoptive_parent() -> Q:
-    """The outer person heads the household or is the head's spouse."""
+    """The person heads the household or is the head's spouse."""
     return Q(relationship__in=HEAD_OR_SPOUSE) | Q(household__head_id=F("pk"))
 
 
-def _plus_adopted(births: Any, adopted: Any) -> Case:
-    return Case(When(_is_adoptive_parent(), then=births + adopted), default=births, output_field=IntegerField())
+class _Later(Func):
+    """The later of two dates, either of which may be NULL (PostgreSQL's
+    GREATEST ignores NULLs; SQLite's MAX does not)."""
+
+    function = "GREATEST"
+    output_field = DateField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        a, b = self.source_expressions
+        return Func(Coalesce(a, b), Coalesce(b, a), function="MAX", output_field=DateField()).as_sql(
+            compiler, connection
+        )
 
 
 def _count(qs: QuerySet) -> Coalesce:
@@ -233,20 +248,10 @@ def _children_facts(ctx: Context) -> dict[str, Any]:
     )
     adopted_youngest = Subquery(adopted.order_by("-birth_date").values("birth_date")[:1], output_field=DateField())
     return {
-        "n_adopted": _plus_adopted(Value(0), _count(adopted)),
-        "n_children": _plus_adopted(_count(kids), _count(adopted)),
-        "n_living": _plus_adopted(_count(living), _count(living_adopted)),
-        "n_living_daughters": _plus_adopted(
-            _count(living.filter(child__sex=FEMALE)), _count(living_adopted.filter(sex=FEMALE))
-        ),
-        "youngest_birth": Case(
-            When(
-                _is_adoptive_parent(),
-                then=Greatest(Coalesce(born_youngest, adopted_youngest), Coalesce(adopted_youngest, born_youngest)),
-            ),
-            default=born_youngest,
-            output_field=DateField(),
-        ),
+        "n_children": _count(kids) + _count(adopted),
+        "n_living": _count(living) + _count(living_adopted),
+        "n_living_daughters": _count(living.filter(child__sex=FEMALE)) + _count(living_adopted.filter(sex=FEMALE)),
+        "youngest_birth": _Later(born_youngest, adopted_youngest),
     }
 
 
@@ -274,14 +279,26 @@ def _say(rule_id: str, outcome: Outcome, text: str) -> str:
 # 奖励扶助 R1–R7 (DOMAIN.md §5)
 
 
-def _spouse_id() -> Coalesce:
-    """The outer person's current spouse (the latest marriage not ended)."""
-    current = Marriage.objects.filter(end_date__isnull=True).order_by("-date", "-pk")
-    return Coalesce(
-        Subquery(current.filter(husband_id=OuterRef("pk")).values("wife_id")[:1]),
-        Subquery(current.filter(wife_id=OuterRef("pk")).values("husband_id")[:1]),
-        output_field=IntegerField(),
+def _current_marriage() -> QuerySet[Marriage]:
+    """The outer person's current marriage (the latest not ended), with the
+    other spouse's id as `other`: one subquery per spouse fact."""
+    me = OuterRef("pk")
+    return (
+        Marriage.objects.filter(end_date__isnull=True)
+        .filter(Q(husband_id=me) | Q(wife_id=me))
+        .annotate(
+            other=Case(When(husband_id=me, then=F("wife_id")), default=F("husband_id"), output_field=IntegerField())
+        )
+        .order_by("-date", "-pk")
     )
+
+
+def _spouse_value(field: str) -> Subquery:
+    me = OuterRef("pk")
+    value = Case(
+        When(husband_id=me, then=F(f"wife__{field}")), default=F(f"husband__{field}"), output_field=CharField()
+    )
+    return Subquery(_current_marriage().annotate(x=value).values("x")[:1], output_field=CharField())
 
 
 def _r1_facts(ctx: Context) -> dict[str, Any]:
@@ -294,15 +311,17 @@ def _r1_facts(ctx: Context) -> dict[str, Any]:
     def designated(ref: str) -> Exists:
         return Exists(_live_facts(FactKind.RURAL, ctx.day).filter(person_id=OuterRef(ref)))
 
-    spouse = Person.objects.filter(pk=OuterRef("spouse_id"))
+    marriage = _current_marriage()
     return {
         "rural_designated": designated("pk"),
         "historic_hukou": historic("pk"),
-        "spouse_id": _spouse_id(),
-        "spouse_name": Subquery(spouse.values("name")[:1], output_field=CharField()),
-        "spouse_hukou": Subquery(spouse.values("hukou_type")[:1], output_field=CharField()),
-        "spouse_designated": designated("spouse_id"),
-        "spouse_historic": historic("spouse_id"),
+        "spouse_id": Subquery(marriage.values("other")[:1], output_field=IntegerField()),
+        "spouse_name": _spouse_value("name"),
+        "spouse_hukou": _spouse_value("hukou_type"),
+        "spouse_designated": Subquery(
+            marriage.annotate(x=designated("other")).values("x")[:1], output_field=BooleanField()
+        ),
+        "spouse_historic": Subquery(marriage.annotate(x=historic("other")).values("x")[:1], output_field=CharField()),
     }
 
 
@@ -324,7 +343,7 @@ def _r1_outcome(ctx: Context) -> Case:
     spouse_pass, spouse_fail = _rural_qs("spouse_designated", "spouse_historic", "spouse_hukou")
     no_spouse = Q(spouse_id__isnull=True)
     return _case(
-        _when(own_fail | (~no_spouse & spouse_fail), Outcome.FAIL),
+        _when(own_fail | spouse_fail, Outcome.FAIL),  # spouse_fail needs a spouse's hukou: no spouse, no fail
         _when(own_pass & (no_spouse | spouse_pass), Outcome.PASS),
         default=Outcome.MISSING,
     )
@@ -591,9 +610,8 @@ def _t2_facts(ctx: Context) -> dict[str, Any]:
     adopted_certified = _live_facts(FactKind.DISABILITY, ctx.day).filter(person_id=OuterRef("pk"), value__in=grades)
     return {
         **_children_facts(ctx),
-        "n_disabled": _plus_adopted(
-            _count(_children().filter(Exists(certified))), _count(_adopted_members().filter(Exists(adopted_certified)))
-        ),
+        "n_disabled": _count(_children().filter(Exists(certified)))
+        + _count(_adopted_members().filter(Exists(adopted_certified))),
     }
 
 
