@@ -70,14 +70,14 @@ class StopOut(Schema):
     detail: str
 
 
-class ChangeOut(Schema):
+class CycleChangeOut(Schema):
     category: str
     name: str
     village_code: str
     reason: str
 
 
-class RosterOut(Schema):
+class CycleRosterOut(Schema):
     id: int
     uuid: str
     number: int
@@ -166,26 +166,31 @@ def stops(request, pk: int):
 
 
 @router.get(
-    "/cycles/{pk}/changes", response=list[ChangeOut], url_name="programmes_changes", summary="年度变动名单（本辖区）"
+    "/cycles/{pk}/changes",
+    response=list[CycleChangeOut],
+    url_name="programmes_changes",
+    summary="年度变动名单（本辖区）",
 )
 def changes(request, pk: int):
     _require(request.auth)
     cycle = selectors.access_cycle(request.auth, pk)
     entries = selectors.entry_list_visible_to(user=request.auth, cycle=cycle)
     return [
-        ChangeOut(category=r.category, name=r.name, village_code=r.village_code, reason=r.reason)
+        CycleChangeOut(category=r.category, name=r.name, village_code=r.village_code, reason=r.reason)
         for r in selectors.change_list(cycle, entries)
     ]
 
 
-@router.get("/cycles/{pk}/rosters", response=list[RosterOut], url_name="programmes_rosters", summary="名册批次（县级）")
+@router.get(
+    "/cycles/{pk}/rosters", response=list[CycleRosterOut], url_name="programmes_rosters", summary="名册批次（县级）"
+)
 def rosters(request, pk: int):
     _require(request.auth, Cap.PROGRAMME_COUNTY)
     cycle = selectors.access_cycle(request.auth, pk)
     if not code_in_scope(request.auth, cycle.county_code):
         raise Http404
     return [
-        RosterOut(
+        CycleRosterOut(
             id=r.pk, uuid=str(r.uuid), number=r.number, created_at=r.created_at, paid_on=r.paid_on, lines=r.n_lines
         )
         for r in cycle.rosters.annotate(n_lines=Count("lines")).order_by("number")
