@@ -315,7 +315,7 @@ def _r1_facts(ctx: Context) -> dict[str, Any]:
     return {
         "rural_designated": designated("pk"),
         "historic_hukou": historic("pk"),
-        "spouse_id": Subquery(marriage.values("other")[:1], output_field=IntegerField()),
+        "spouse_id": Subquery(marriage.values("other")[:1], output_field=IntegerField()),  # type: ignore[misc]
         "spouse_name": _spouse_value("name"),
         "spouse_hukou": _spouse_value("hukou_type"),
         "spouse_designated": Subquery(
