@@ -105,6 +105,10 @@ class Cap(models.TextChoices):
     # Accounts that read personal data are created, reset and re-enabled only by
     # a county administrator of their subtree (issue 14.1; pims.accounts.privilege).
     GRANT_PERSONAL = "grant_personal", _("管理可查看个人信息的账户")
+    # Pregnancy and contraception details (PIPL sensitive data, issue 14.7):
+    # village clerks enter them but only these roles read them back; every
+    # viewing is audited (pims.registry.reproductive).
+    VIEW_REPRODUCTIVE = "view_reproductive", _("查看生育健康信息")
 
 
 ROLE_CAPS: dict[str, set[str]] = {
@@ -138,6 +142,7 @@ ROLE_CAPS: dict[str, set[str]] = {
         Cap.VIEW_PROGRAMMES,
         Cap.RECORD_PROGRAMME_FACTS,
         Cap.VIEW_HEALTH_LISTS,
+        Cap.VIEW_REPRODUCTIVE,
         Cap.RECORD_HEALTH_SERVICE,
     },
     Role.TOWNSHIP_REVIEWER: {
@@ -158,6 +163,7 @@ ROLE_CAPS: dict[str, set[str]] = {
         Cap.VIEW_PROGRAMMES,
         Cap.PROGRAMME_TOWNSHIP,
         Cap.VIEW_HEALTH_LISTS,
+        Cap.VIEW_REPRODUCTIVE,
     },
     Role.COUNTY_ADMIN: {
         Cap.VIEW_PERSONAL,
@@ -187,6 +193,7 @@ ROLE_CAPS: dict[str, set[str]] = {
         Cap.RECORD_PROGRAMME_FACTS,
         Cap.PROGRAMME_COUNTY,
         Cap.VIEW_HEALTH_LISTS,
+        Cap.VIEW_REPRODUCTIVE,
         Cap.RECORD_HEALTH_SERVICE,
     },
     Role.CITY_VIEWER: {
@@ -301,7 +308,7 @@ def roles_markdown() -> str:
 # --- comparing access (issue 14.1) -------------------------------------------------
 
 # Capabilities that read the register's personal data.
-PERSONAL_DATA_CAPS: frozenset[str] = frozenset({Cap.VIEW_PERSONAL, Cap.UNMASK_PERSONAL})
+PERSONAL_DATA_CAPS: frozenset[str] = frozenset({Cap.VIEW_PERSONAL, Cap.UNMASK_PERSONAL, Cap.VIEW_REPRODUCTIVE})
 # An account holding one of these is privileged: creating, promoting into or
 # re-enabling it takes effect only when a second person approves (four-eyes).
 PRIVILEGED_CAPS: frozenset[str] = PERSONAL_DATA_CAPS | {Cap.MANAGE_USERS}

@@ -24,6 +24,8 @@ class Action(models.TextChoices):
     VERIFY = "verify", _("证件核验")
     # Health data (the reproductive-health service lists): every view is recorded.
     VIEW_HEALTH = "view_health", _("查看健康服务名单")
+    # Pregnancy and contraception details on a page or API answer (issue 14.7).
+    VIEW_REPRODUCTIVE = "view_reproductive", _("查看生育健康信息")
 
 
 class AuditEntry(models.Model):

@@ -252,7 +252,8 @@ def _store_personal(values: dict, cipher: str, index: str, kind: Kind, plain: st
     """The province's own encryption and blind index of a personal value
     (no ID number: a null index, which the unique index allows many of)."""
     values[cipher] = kind.seal(plain) if plain else ""
-    values[index] = kind.index(plain) if plain else (None if kind is CITIZEN_ID else "")
+    if index:
+        values[index] = kind.index(plain) if plain else (None if kind is CITIZEN_ID else "")
 
 
 def _set_deferred(label: str, rows: list[dict], ids: dict[str, dict[str, int]]) -> None:

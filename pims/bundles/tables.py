@@ -20,7 +20,7 @@ from django.apps import apps
 from django.db import models
 
 from pims.lib.identity import TravellingRecord
-from pims.registry.personal import CITIZEN_ID, PHONE, Kind
+from pims.registry.personal import CITIZEN_ID, PHONE, PREGNANCY_OUTCOME, PREGNANCY_OUTCOME_DATE, Kind
 
 # Import order: a row's foreign keys point to tables before it, except the
 # deferred ones (a later table or itself), set in a second pass.
@@ -73,15 +73,23 @@ LOCAL = {"exchange.Message": {"household", "travelled_version"}}
 # later change.
 VERSIONED = {"exchange.Message"}
 
-# Stored personal values: (plaintext key in the bundle, cipher field, index field, kind).
+# Stored personal values: (plaintext key in the bundle, cipher field, index
+# field or "" for none, kind).
 PERSONAL: dict[str, list[tuple[str, str, str, Kind]]] = {
     "registry.Person": [
         ("id_number", "id_cipher", "id_index", CITIZEN_ID),
         ("phone", "phone_cipher", "phone_index", PHONE),
     ],
+    "registry.Pregnancy": [
+        ("outcome", "outcome_cipher", "", PREGNANCY_OUTCOME),
+        ("outcome_date", "outcome_date_cipher", "", PREGNANCY_OUTCOME_DATE),
+    ],
 }
 # Fields the province computes again from the plaintext.
-RECOMPUTED = {"registry.Person": {"id_cipher", "id_index", "phone_cipher", "phone_index"}}
+RECOMPUTED = {
+    "registry.Person": {"id_cipher", "id_index", "phone_cipher", "phone_index"},
+    "registry.Pregnancy": {"outcome_cipher", "outcome_date_cipher"},
+}
 
 
 def model(label: str) -> type[models.Model]:

@@ -103,7 +103,7 @@ def person_timeline(request, pk: int):
             "period": e.period,
             "late": e.late,
         }
-        for e in selectors.person_timeline(person)
+        for e in selectors.person_timeline(person, user=request.user)
     ]
 
 
@@ -158,7 +158,7 @@ class ReportReturnIn(Schema):
     comments: list[ReportCommentIn]
 
 
-def _event_out(e: Event) -> dict:
+def _event_out(e: Event, summary: str) -> dict:
     return {
         "id": e.pk,
         "event_type": e.event_type,
@@ -169,13 +169,15 @@ def _event_out(e: Event) -> dict:
         "effective_date": e.effective_date,
         "review_status": e.review_status,
         "approved_period": e.approved_period,
-        "summary": selectors.event_summary(e),
+        "summary": summary,
         "uuid": e.uuid,
     }
 
 
-def _report_out(report: ChangeReport) -> dict:
+def _report_out(user, report: ChangeReport) -> dict:
     report = ChangeReport.objects.get(pk=report.pk)
+    events = list(selectors.report_events(report))
+    summaries = selectors.event_summaries(user, events, obj=report, region_code=report.region_code, what="api_report")
     return {
         "id": report.pk,
         "region_code": report.region_code,
@@ -184,7 +186,7 @@ def _report_out(report: ChangeReport) -> dict:
         "state": report.state,
         "version": report.version,
         "uuid": report.uuid,
-        "events": [_event_out(e) for e in selectors.report_events(report)],
+        "events": [_event_out(e, s) for e, s in zip(events, summaries, strict=True)],
         "comments": [{"event_id": c.event_id, "field": c.field, "message": c.message} for c in report.comments.all()],
     }
 
@@ -211,7 +213,7 @@ def _type_fields() -> str:
 
 @router.get("/reports/{report_id}", response=ChangeReportOut, url_name="events_report")
 def report_detail(request, report_id: Pk):
-    return _report_out(selectors.access_report(request.auth, report_id))
+    return _report_out(request.auth, selectors.access_report(request.auth, report_id))
 
 
 @router.post(
@@ -227,7 +229,7 @@ def report_create(request, payload: ReportCreateIn):
         period=payload.period.strip(),
         source=payload.source,
     )
-    return Status(201, _report_out(report))
+    return Status(201, _report_out(request.auth, report))
 
 
 @router.post(
@@ -244,7 +246,10 @@ def report_event_create(request, report_id: Pk, event_type: str, payload: Annota
     if event_type not in HANDLERS or event_type not in rules.SOURCE_TYPES.get(report.source, []):
         raise Http404
     event = services.event_file(actor=request.auth, report=report, event_type=event_type, data=payload)
-    return Status(201, _event_out(event))
+    summary = selectors.event_summaries(
+        request.auth, [event], obj=report, region_code=report.region_code, what="api_event"
+    )[0]
+    return Status(201, _event_out(event, summary))
 
 
 @router.post(
@@ -256,7 +261,7 @@ def report_event_create(request, report_id: Pk, event_type: str, payload: Annota
 def report_submit(request, report_id: Pk):
     report = selectors.access_report(request.auth, report_id)
     services.change_report_submit(actor=request.auth, report=report)
-    return _report_out(report)
+    return _report_out(request.auth, report)
 
 
 @router.post(
@@ -268,7 +273,7 @@ def report_submit(request, report_id: Pk):
 def report_approve(request, report_id: Pk):
     report = selectors.access_report(request.auth, report_id)
     services.change_report_approve(actor=request.auth, report=report)
-    return _report_out(report)
+    return _report_out(request.auth, report)
 
 
 @router.post(
@@ -281,4 +286,4 @@ def report_return(request, report_id: Pk, payload: ReportReturnIn):
     report = selectors.access_report(request.auth, report_id)
     comments = [c.model_dump() for c in payload.comments]
     services.change_report_return(actor=request.auth, report=report, comments=comments)
-    return _report_out(report)
+    return _report_out(request.auth, report)

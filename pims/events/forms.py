@@ -17,7 +17,7 @@ from pims.lib import citizen_id as cid
 from pims.lib import clock
 from pims.registry.checks.limits import SEX_LABEL
 from pims.registry.models import Household, Person
-from pims.registry.personal import citizen_id_index, citizen_id_payload
+from pims.registry.personal import citizen_id_index, citizen_id_payload, outcome_payload
 from pims.registry.selectors import household_list_visible_to, person_list_visible_to
 
 from .handlers import handler_for
@@ -99,6 +99,8 @@ def parse_event(*, actor, report, event_type: str, data: dict) -> Parsed:
         handler.complete(out.fields, out.errors)
     if hasattr(handler, "clean") and not out.errors:
         out.errors += handler.clean(out.payload)
+    if out.payload.get("outcome"):  # a pregnancy's outcome is kept only encrypted (issue 14.7)
+        out.payload.update(outcome_payload(out.payload.pop("outcome")))
     return out
 
 

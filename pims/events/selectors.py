@@ -36,7 +36,9 @@ from pims.codes.names import code_label
 from pims.lib import clock
 from pims.regions.models import Level, Region
 from pims.regions.scope import scope_q
+from pims.registry import reproductive as reproductive_rules
 from pims.registry.models import Birth, Marriage, Person
+from pims.registry.personal import outcome_from_payload
 
 from . import rules
 from .handlers import handler_for
@@ -185,13 +187,24 @@ def report_events(report: ChangeReport) -> QuerySet[Event]:
 
 
 # Payload keys that are not typed in (encrypted ID parts, derived values).
-DERIVED_KEYS = {"id_cipher", "id_index", "id_masked", "id_sex", "id_birth_date", "before_index", "after_name"}
+DERIVED_KEYS = {
+    "id_cipher",
+    "id_index",
+    "id_masked",
+    "id_sex",
+    "id_birth_date",
+    "before_index",
+    "after_name",
+    "outcome_cipher",
+}
 
 
 def event_values(event: Event) -> dict:
     """What the form shows when a filed event is edited: the inputs as they
     were typed (an ID number, kept only encrypted, must be typed again)."""
     values = {k: v for k, v in (event.payload or {}).items() if k not in DERIVED_KEYS}
+    if (event.payload or {}).get("outcome_cipher"):  # typed by the township or county, who may read it
+        values["outcome"] = outcome_from_payload(event.payload)
     if event.event_type == EventType.CORRECTION and (event.payload or {}).get("field") == "citizen_id":
         values["before"], values["after"] = event.payload.get("before", ""), ""
     for key in ("person_id", "related_person_id", "household_id", "supersedes_id"):
@@ -325,13 +338,24 @@ def timeline_source(name: str, *, order: int):
     return deco
 
 
-def person_timeline(person) -> list[TimelineEntry]:
+def person_timeline(person, *, user=None) -> list[TimelineEntry]:
     """Every entry of every registered source, in date order (then by the
-    sources' order, then as each source gave them)."""
+    sources' order, then as each source gave them). Events' reproductive
+    details are shown (and their viewing audited) only to a `user` holding
+    Cap.VIEW_REPRODUCTIVE."""
     entries = []
     for source in TIMELINE_SOURCES.values():
         entries += [(e.day, source.order, i, e) for i, e in enumerate(source.fn(person))]
-    return [e for *_, e in sorted(entries, key=lambda x: x[:3])]
+    out = [e for *_, e in sorted(entries, key=lambda x: x[:3])]
+    shown = [e for e in out if e.event is not None and e.event.event_type in REPRODUCTIVE_TYPES]
+    if shown and reproductive_rules.can_view(user):
+        reproductive_rules.record_viewing(
+            actor=user, obj=person, region_code=person.responsible_code, what="person_timeline"
+        )
+        for e in shown:
+            assert e.event is not None
+            e.detail = f"事件 {e.event.pk}；{event_summary(e.event, reproductive=True)}".rstrip("；")
+    return out
 
 
 @timeline_source("events", order=0)
@@ -408,9 +432,27 @@ def _related_label(event: Event) -> str:
     return (handler.RELATED or "关系人") if handler else "关系人"
 
 
-def event_summary(event: Event) -> str:
-    """A short description of an event's payload, without personal numbers."""
-    p = event.payload or {}
+# Payload items that are reproductive data (issue 14.7): shown only to roles
+# holding Cap.VIEW_REPRODUCTIVE (pims.registry.reproductive).
+REPRODUCTIVE_TYPES = frozenset(
+    {
+        EventType.PREGNANCY,
+        EventType.PREG_OUTCOME,
+        EventType.CONTRA_START,
+        EventType.CONTRA_CHANGE,
+        EventType.CONTRA_STOP,
+    }
+)
+REPRODUCTIVE_KEYS = frozenset({"outcome", "method"})
+
+
+def event_summary(event: Event, *, reproductive: bool = False) -> str:
+    """A short description of an event's payload, without personal numbers;
+    the outcome of a pregnancy and a contraceptive method only with
+    `reproductive` (the reader holds Cap.VIEW_REPRODUCTIVE)."""
+    p = dict(event.payload or {})
+    if p.get("outcome_cipher"):
+        p["outcome"] = outcome_from_payload(p)
     bits = []
     handler = handler_for(event.event_type)
     # Payload items that hold a code: shown by the code manual's name, with the code.
@@ -437,10 +479,22 @@ def event_summary(event: Event) -> str:
         ("origin_code", "来源地"),
         ("new_household_number", "新户编号"),
     ):
-        if p.get(key) and event.event_type not in (EventType.CORRECTION, EventType.REVERSAL):
+        if p.get(key) and key in REPRODUCTIVE_KEYS and not reproductive:
+            bits.append(f"{label} {reproductive_rules.HIDDEN_NOTE}")
+        elif p.get(key) and event.event_type not in (EventType.CORRECTION, EventType.REVERSAL):
             code_table = code_tables.get(key)
             bits.append(f"{label} {code_label(code_table, p[key]) if code_table else p[key]}")
     return "；".join(bits)
+
+
+def event_summaries(user, events, *, obj, region_code: str, what: str) -> list[str]:
+    """The summaries of `events` as `user` may read them; one audit entry
+    when they show reproductive details to a holder of the capability."""
+    events = list(events)
+    shown = reproductive_rules.can_view(user)
+    if shown and any(e.event_type in REPRODUCTIVE_TYPES for e in events):
+        reproductive_rules.record_viewing(actor=user, obj=obj, region_code=region_code, what=what)
+    return [event_summary(e, reproductive=shown) for e in events]
 
 
 @dataclass

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from pims.regions.models import Level, Region
 from pims.registry.models import Birth, Contraception, Household, Marriage, Person, PersonStatus, Pregnancy
+from pims.registry.personal import pregnancy_outcome_stored
 
 from .bulk import any_of, bulk_update
 from .models import Event, Spell
@@ -150,7 +151,7 @@ class RegisterState:
             self._last_end[id(self.persons[row["person_id"]])] = row["last"]
         for m in Marriage.objects.filter(any_of("husband_id", ids) | any_of("wife_id", ids)):
             self._add_marriage(m)
-        for g in Pregnancy.objects.filter(any_of("woman_id", ids), outcome=""):
+        for g in Pregnancy.objects.filter(any_of("woman_id", ids), ended=False):
             self._pregnancy[id(self.persons[g.woman_id])] = g
         for c in Contraception.objects.filter(any_of("woman_id", ids), end_date__isnull=True):
             self._contraception[id(self.persons[c.woman_id])] = c
@@ -467,7 +468,8 @@ class RegisterState:
 
     def end_pregnancy(self, woman: Person, *, outcome: str, date) -> None:
         g = self._pregnancy.pop(id(woman))
-        g.outcome, g.outcome_date = outcome, date
+        g.ended = True
+        g.outcome_cipher, g.outcome_date_cipher = pregnancy_outcome_stored(outcome, date)
         self.mark("pregnancy", g)
 
     def add_contraception(self, c: Contraception) -> None:
@@ -515,7 +517,7 @@ class RegisterState:
         Marriage.objects.bulk_create(self.new["marriage"])
         Birth.objects.bulk_create(self.new["birth"])
         bulk_update(Birth, self.dirty["birth"].values(), ["mother", "father", "birth_order"])
-        bulk_update(Pregnancy, self.dirty["pregnancy"].values(), ["outcome", "outcome_date"])
+        bulk_update(Pregnancy, self.dirty["pregnancy"].values(), ["ended", "outcome_cipher", "outcome_date_cipher"])
         Pregnancy.objects.bulk_create(self.new["pregnancy"])
         bulk_update(Contraception, self.dirty["contraception"].values(), ["end_date"])
         Contraception.objects.bulk_create(self.new["contraception"])

@@ -115,12 +115,13 @@ def report_detail(request, pk):
     comments = list(report.comments.select_related("author", "event"))
     for e in events:
         e.review_comments = [c for c in comments if c.event_id == e.pk]
+    summaries = _summaries(request.user, events, report, "change_report")
     return render(
         request,
         "events/report_detail.html",
         {
             "report": report,
-            "rows": [(e, selectors.event_summary(e), problems.get(e.pk, [])) for e in events],
+            "rows": [(e, s, problems.get(e.pk, [])) for e, s in zip(events, summaries, strict=True)],
             "problem_count": len(problems),
             "can_file": can_file,
             "can_review": report.state == ReportState.SUBMITTED and rules.may_review(request.user, report),
@@ -268,12 +269,13 @@ def report_review(request, pk):
             return redirect("events:report_detail", pk=pk)
     events = list(selectors.report_events(report).filter(review_status=Event.Review.PENDING))
     problems = {e.pk: m for e, m in services.change_report_check(report, actor=request.user)}
+    summaries = _summaries(request.user, events, report, "change_report_review")
     return render(
         request,
         "events/report_review.html",
         {
             "report": report,
-            "rows": [(e, selectors.event_summary(e), problems.get(e.pk, [])) for e in events],
+            "rows": [(e, s, problems.get(e.pk, [])) for e, s in zip(events, summaries, strict=True)],
             "can_review": report.state == ReportState.SUBMITTED and rules.may_review(request.user, report),
         },
     )
@@ -336,26 +338,35 @@ def population(request):
     )
 
 
+def _summaries(user, events, report, what: str) -> list[str]:
+    return selectors.event_summaries(user, events, obj=report, region_code=report.region_code, what=what)
+
+
 @login_required
 def person_timeline(request, pk):
     person = access_person(request.user, pk)
     return render(
         request,
         "events/person_timeline.html",
-        {"person": person, "entries": selectors.person_timeline(person)},
+        {"person": person, "entries": selectors.person_timeline(person, user=request.user)},
     )
 
 
 @login_required
 def household_history(request, pk):
     household = access_household(request.user, pk)
-    events = Event.objects.filter(household=household).exclude(review_status=Event.Review.WITHDRAWN)
+    events = list(
+        Event.objects.filter(household=household).exclude(review_status=Event.Review.WITHDRAWN).select_related("person")
+    )
+    summaries = selectors.event_summaries(
+        request.user, events, obj=household, region_code=household.region_code, what="household_history"
+    )
     return render(
         request,
         "events/household_history.html",
         {
             "household": household,
             "spans": selectors.household_history(household),
-            "events": [(e, selectors.event_summary(e)) for e in events.select_related("person")],
+            "events": list(zip(events, summaries, strict=True)),
         },
     )

@@ -86,7 +86,7 @@ def person_fields(person: Person, *, reason: str, on: str) -> dict:
         for b in births.select_related("child").order_by("child__birth_date")
     ]
     if person.sex == "2":
-        open_pregnancy = person.pregnancies.filter(outcome="").order_by("-start_date").first()
+        open_pregnancy = person.pregnancies.filter(ended=False).order_by("-start_date").first()
         contraception = person.contraceptions.filter(end_date__isnull=True).order_by("-start_date").first()
         out["services"] = {
             "pregnant_since": open_pregnancy.start_date.isoformat() if open_pregnancy else "",

@@ -113,7 +113,7 @@ def person_values(person: Person) -> dict:
 
 
 def is_pregnant(person: Person) -> bool:
-    return person.sex == "2" and person.pregnancies.filter(outcome="").exists()
+    return person.sex == "2" and person.pregnancies.filter(ended=False).exists()
 
 
 def _locked(message: Message) -> Message:

@@ -15,6 +15,7 @@ from pims.audit.models import Action
 from pims.audit.services import audit_record, client_ip
 from pims.lib import clock
 from pims.lib.errors import Refused
+from pims.registry import reproductive
 from pims.registry.selectors import access_household, access_person
 from pims.web.errors import refusals_as_messages
 
@@ -174,16 +175,27 @@ def message_action(request, pk, action):
 # --- the handover list (交接清单) ---------------------------------------------------------
 
 
+# The handover entry's service items that are reproductive data (issue 14.7).
+REPRODUCTIVE_KEYS = ("pregnant_since", "contraception")
+
+
 @login_required
 def handover_list_view(request, pk):
     _require_view(request.user)
     hl = selectors.access_handover_list(request.user, pk)
     m = selectors.with_names([hl.message])[0]
     receivable = m.state == State.RECEIVED or services.delivered(m)
+    rows = selectors.handover_rows(hl)
+    show_reproductive = reproductive.can_view(request.user)
+    if show_reproductive and any((r["f"].get("services") or {}).get(k) for r in rows for k in REPRODUCTIVE_KEYS):
+        reproductive.record_viewing(
+            actor=request.user, obj=hl, region_code=hl.message.sender_code, what="handover_list"
+        )
     context = {
         "hl": hl,
         "m": m,
-        "rows": selectors.handover_rows(hl),
+        "rows": rows,
+        "show_reproductive": show_reproductive,
         "receipts": [(r, r.label) for r in handover.DECIDED],
         "can_confirm_send": m.state == State.DRAFT
         and hl.sender_confirmed_at is None

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from pims.lib import crypto
 from pims.lib.errors import Failure
-from pims.registry.personal import SEALED_COLUMNS
+from pims.registry.personal import SEALED_COLUMNS, SEALED_PAYLOAD_KEYS, SEALED_VALUES
 
 FINGERPRINT_LABEL = b"pims-key-fingerprint"
 SAMPLE_ROWS = 3
@@ -56,28 +56,36 @@ def _key_id(token: str) -> str | None:
 def field_key_ids_in_data(using: str = "default") -> list[str]:
     """The ids of every field key some stored value is encrypted under (a scan)."""
     found: set[str] = set()
-    for sealed in SEALED_COLUMNS:
-        model = _model(sealed.model)
-        values = model.objects.using(using).exclude(**{sealed.cipher: ""}).exclude(**{f"{sealed.cipher}__isnull": True})
+    columns: list[tuple[str, str]] = [(s.model, s.cipher) for s in SEALED_COLUMNS]
+    columns += [(v.model, v.cipher) for v in SEALED_VALUES]
+    for model_label, cipher in columns:
+        model = _model(model_label)
+        values = model.objects.using(using).exclude(**{cipher: ""}).exclude(**{f"{cipher}__isnull": True})
         # Key ids are 8 hex characters after "v1:"; substr is the same on both engines.
         table = connections[using].ops.quote_name(model._meta.db_table)
-        column = connections[using].ops.quote_name(sealed.cipher)
+        column = connections[using].ops.quote_name(cipher)
         if not values.exists():
             continue
         with connections[using].cursor() as cursor:
             cursor.execute(f"SELECT DISTINCT substr({column}, 4, 8) FROM {table} WHERE {column} <> ''")  # noqa: S608
             found |= {row[0] for row in cursor.fetchall()}
     for payload in _sealed_event_payloads(using):
-        kid = _key_id(payload.get("id_cipher") or "")
-        if kid:
-            found.add(kid)
+        for key in ("id_cipher", *SEALED_PAYLOAD_KEYS):
+            kid = _key_id(payload.get(key) or "")
+            if kid:
+                found.add(kid)
     return sorted(found)
 
 
 def _sealed_event_payloads(using: str):
+    from django.db.models import Q
+
     from pims.events.models import Event
 
-    return Event.objects.using(using).filter(payload__has_key="id_cipher").values_list("payload", flat=True)
+    sealed = Q(payload__has_key="id_cipher")
+    for key in SEALED_PAYLOAD_KEYS:
+        sealed |= Q(payload__has_key=key)
+    return Event.objects.using(using).filter(sealed).values_list("payload", flat=True)
 
 
 def _records(using: str):

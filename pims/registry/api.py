@@ -26,7 +26,7 @@ from pydantic import ConfigDict, StringConstraints, create_model, model_validato
 from pims.api.errors import refusals
 from pims.lib.identity import UUID_DESCRIPTION
 
-from . import selectors, services
+from . import reproductive, selectors, services
 from .errors import FormRefused
 from .forms import MAX_ROWS, MEMBER_FIELDS
 from .models import FormState, Household
@@ -203,11 +203,9 @@ def _summary(h: Household) -> dict:
     }
 
 
-def _detail(h: Household, violations=()) -> dict:
-    rows = [
-        {k: ("" if v is None else str(v)) if k in MEMBER_FIELDS else v for k, v in r.items()}
-        for r in selectors.household_form_rows(h)
-    ]
+def _detail(user, h: Household, violations=()) -> dict:
+    shown = reproductive.member_rows_for(user, h, selectors.household_form_rows(h), what="api_household")
+    rows = [{k: ("" if v is None else str(v)) if k in MEMBER_FIELDS else v for k, v in r.items()} for r in shown]
     return {
         **_summary(h),
         "collected_on": h.collected_on,
@@ -251,7 +249,7 @@ def household_list(request, filters: Query[HouseholdFilter]):
 
 @router.get("/households/{household_id}", response=HouseholdOut, summary="一户及其成员（脱敏）")
 def household_get(request, household_id: Pk):
-    return _detail(_household(request, household_id))
+    return _detail(request.auth, _household(request, household_id))
 
 
 @router.post(
@@ -269,7 +267,7 @@ def household_create(request, payload: HouseholdCreateIn):
             confirm_warnings=payload.confirm_warnings,
         )
     )
-    return Status(201, _detail(_household(request, result.household.pk), result.violations))
+    return Status(201, _detail(request.auth, _household(request, result.household.pk), result.violations))
 
 
 @router.put(
@@ -289,7 +287,7 @@ def household_update(request, household_id: Pk, payload: HouseholdUpdateIn):
             confirm_warnings=payload.confirm_warnings,
         )
     )
-    return Status(200, _detail(_household(request, household_id), result.violations))
+    return Status(200, _detail(request.auth, _household(request, household_id), result.violations))
 
 
 @router.post(
@@ -301,7 +299,7 @@ def household_submit(request, household_id: Pk, payload: SubmitIn | None = None)
     household = _household(request, household_id, for_write=True)
     confirm = bool(payload and payload.confirm_warnings)
     result = _saved(services.household_submit(actor=request.auth, household=household, confirm_warnings=confirm))
-    return Status(200, _detail(_household(request, household_id), result.violations))
+    return Status(200, _detail(request.auth, _household(request, household_id), result.violations))
 
 
 @router.post(
@@ -314,7 +312,7 @@ def household_return(request, household_id: Pk, payload: HouseholdReturnIn):
     services.household_return(
         actor=request.auth, household=household, comments=[c.model_dump() for c in payload.comments]
     )
-    return Status(200, _detail(_household(request, household_id)))
+    return Status(200, _detail(request.auth, _household(request, household_id)))
 
 
 @router.post(
@@ -325,7 +323,7 @@ def household_return(request, household_id: Pk, payload: HouseholdReturnIn):
 def household_approve(request, household_id: Pk):
     household = _household(request, household_id)
     services.household_approve(actor=request.auth, household=household)
-    return Status(200, _detail(_household(request, household_id)))
+    return Status(200, _detail(request.auth, _household(request, household_id)))
 
 
 @router.get("/persons/{person_id}", response=PersonOut, summary="一名人员（脱敏）")

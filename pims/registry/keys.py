@@ -14,17 +14,19 @@ be recomputed: rotation refuses to run until it is finished.
 """
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from pims.audit.models import Action
 from pims.audit.services import audit_record
 from pims.events.models import Event
 from pims.integration.models import StagedRow
+from pims.lib import crypto
 from pims.lib.errors import Conflict
 from pims.ops.keys import record_rotation
 
 from .models import Person
-from .personal import CITIZEN_ID, SEALED_COLUMNS
+from .personal import CITIZEN_ID, SEALED_COLUMNS, SEALED_PAYLOAD_KEYS, SEALED_VALUES
 
 PERSON_COLUMNS = [c for c in SEALED_COLUMNS if c.model == "registry.Person"]
 
@@ -72,12 +74,54 @@ def _rotate_persons(batch_size: int, progress) -> tuple[int, Moved]:
     return changed_total, moved
 
 
+def _rotate_values(batch_size: int) -> int:
+    """Re-encrypt the sealed values without a blind index (a pregnancy's
+    outcome and its date) not sealed with the current field key."""
+    from django.apps import apps
+
+    changed_total = 0
+    for model_label in sorted({v.model for v in SEALED_VALUES}):
+        model = apps.get_model(model_label)
+        columns = [v for v in SEALED_VALUES if v.model == model_label]
+        fields = [v.cipher for v in columns]
+        last_pk = 0
+        while True:
+            batch = list(model.objects.filter(pk__gt=last_pk).order_by("pk").only("pk", *fields)[:batch_size])
+            if not batch:
+                break
+            last_pk = batch[-1].pk
+            changed = []
+            for row in batch:
+                dirty = False
+                for v in columns:
+                    token = getattr(row, v.cipher)
+                    if token and crypto.needs_rotation(token):
+                        setattr(row, v.cipher, v.kind.seal(v.kind.open(token)))
+                        dirty = True
+                if dirty:
+                    changed.append(row)
+            with transaction.atomic():
+                model.objects.bulk_update(changed, fields, batch_size=500)
+            changed_total += len(changed)
+    return changed_total
+
+
+def _reseal_payload(p: dict) -> None:
+    for key, kind in SEALED_PAYLOAD_KEYS.items():
+        if p.get(key) and crypto.needs_rotation(p[key]):
+            p[key] = kind.seal(kind.open(p[key]))
+
+
 def _rotate_events(moved: Moved) -> int:
     """Re-seal the IDs in event payloads; a correction's `before_index` (the
     index of the ID it corrects) follows its person's index."""
     changed = []
-    for event in Event.objects.filter(payload__has_key="id_cipher").only("pk", "person_id", "payload").iterator():
+    sealed = Q(payload__has_key="id_cipher")
+    for key in SEALED_PAYLOAD_KEYS:
+        sealed |= Q(payload__has_key=key)
+    for event in Event.objects.filter(sealed).only("pk", "person_id", "payload").iterator():
         p = dict(event.payload)
+        _reseal_payload(p)
         if p.get("id_cipher"):
             p["id_cipher"], p["id_index"], _plain = CITIZEN_ID.reseal(p["id_cipher"])
         old_new = moved.get(event.person_id) if event.person_id is not None else None
@@ -99,6 +143,7 @@ def rotate_keys(*, actor=None, batch_size: int = 2000, progress=None, ip: str | 
     if running is not None:
         raise RotationRefused(_("导入任务 %(job)s 尚未完成：等它完成（或取消）后再轮换密钥") % {"job": running})
     changed_total, moved = _rotate_persons(batch_size, progress)
+    values = _rotate_values(batch_size)
     events = _rotate_events(moved)
     with transaction.atomic():
         record_rotation()
@@ -106,7 +151,7 @@ def rotate_keys(*, actor=None, batch_size: int = 2000, progress=None, ip: str | 
             actor=actor,
             action=Action.UPDATE,
             obj=("registry.keys", "rotation"),
-            detail={"persons_reencrypted": changed_total, "events_resealed": events},
+            detail={"persons_reencrypted": changed_total, "values_reencrypted": values, "events_resealed": events},
             ip=ip,
             username=username,
         )

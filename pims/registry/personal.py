@@ -12,6 +12,7 @@ synthesis, operations) may import it at module level without a circle.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -50,6 +51,12 @@ class Kind:
 
 CITIZEN_ID = Kind("citizen_id", b"citizen_id")
 PHONE = Kind("phone", b"phone")
+# Reproductive health (PIPL sensitive data, issue 14.7): how and when a
+# pregnancy ended (an induced abortion, a stillbirth …). No blind index: nobody
+# searches by them, and the register's logic needs only whether it ended
+# (Pregnancy.ended, in plaintext).
+PREGNANCY_OUTCOME = Kind("pregnancy_outcome", b"pregnancy_outcome")
+PREGNANCY_OUTCOME_DATE = Kind("pregnancy_outcome_date", b"pregnancy_outcome_date")
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,24 @@ SEALED_COLUMNS = (
     SealedColumn("registry.Person", "id_cipher", "id_index", CITIZEN_ID),
     SealedColumn("registry.Person", "phone_cipher", "phone_index", PHONE),
 )
+
+
+@dataclass(frozen=True)
+class SealedValue:
+    """A column holding a sealed value without a blind index."""
+
+    model: str
+    cipher: str
+    kind: Kind
+
+
+SEALED_VALUES = (
+    SealedValue("registry.Pregnancy", "outcome_cipher", PREGNANCY_OUTCOME),
+    SealedValue("registry.Pregnancy", "outcome_date_cipher", PREGNANCY_OUTCOME_DATE),
+)
+# Event payload keys holding a sealed value (a 妊娠结局 event's outcome until
+# and after it is applied), with their kind.
+SEALED_PAYLOAD_KEYS = {"outcome_cipher": PREGNANCY_OUTCOME}
 
 
 def citizen_id_index(number: str) -> str:
@@ -117,3 +142,31 @@ def citizen_id_open(token: str) -> str:
 
 def phone_open(token: str) -> str:
     return PHONE.open(token)
+
+
+def pregnancy_outcome_stored(outcome: str, day: dt.date | None) -> tuple[str, str]:
+    """(outcome cipher, outcome date cipher) of how and when a pregnancy ended."""
+    return (
+        PREGNANCY_OUTCOME.seal(outcome) if outcome else "",
+        PREGNANCY_OUTCOME_DATE.seal(day.isoformat()) if day else "",
+    )
+
+
+def pregnancy_outcome_open(outcome_cipher: str, date_cipher: str) -> tuple[str, dt.date | None]:
+    """(outcome code, outcome date) of a stored pregnancy. Callers showing them
+    to a user audit the viewing (pims.registry.reproductive)."""
+    day = PREGNANCY_OUTCOME_DATE.open(date_cipher)
+    return PREGNANCY_OUTCOME.open(outcome_cipher), dt.date.fromisoformat(day) if day else None
+
+
+def outcome_payload(outcome: str) -> dict[str, str]:
+    """The sealed outcome a 妊娠结局 event's payload carries."""
+    return {"outcome_cipher": PREGNANCY_OUTCOME.seal(outcome)} if outcome else {}
+
+
+def outcome_from_payload(payload: dict | None) -> str:
+    """The outcome code of an event payload (sealed; an old plaintext one is read too)."""
+    payload = payload or {}
+    if payload.get("outcome_cipher"):
+        return PREGNANCY_OUTCOME.open(payload["outcome_cipher"])
+    return str(payload.get("outcome") or "")

@@ -81,7 +81,7 @@ def household_form_rows(household: Household) -> list[dict]:
     for p in members:
         b = births.get(p.pk)
         contraception = next((c for c in p.contraceptions.all() if c.end_date is None), None)
-        pregnancy = next((g for g in p.pregnancies.all() if not g.outcome), None)
+        pregnancy = next((g for g in p.pregnancies.all() if not g.ended), None)
         rows.append(
             {
                 "row": p.row,
@@ -120,7 +120,7 @@ _ROW_FIELDS = {"spouse_row", "mother_row", "father_row"}
 _REGION_FIELDS = {"registered_code", "residence_code"}
 
 
-def household_review_rows(household: Household) -> list[list[tuple[str, str, str]]]:
+def household_review_rows(household: Household, *, rows: list[dict] | None = None) -> list[list[tuple[str, str, str]]]:
     """Every collected column of every member as a reviewer reads it:
     (field, Chinese label, value) with code manual names beside the codes,
     region names for region codes and "第 N 行 姓名" for row references."""
@@ -129,7 +129,7 @@ def household_review_rows(household: Household) -> list[list[tuple[str, str, str
     from .checks.input_rules import MEMBER_LABELS
     from .forms import CODE_FIELDS, MEMBER_FIELDS
 
-    rows = household_form_rows(household)
+    rows = household_form_rows(household) if rows is None else rows
     names = {r["row"]: r["name"] for r in rows}
     regions = dict(
         Region.objects.filter(code__in={r[f] for r in rows for f in _REGION_FIELDS if r[f]}).values_list("code", "name")

@@ -24,7 +24,7 @@ from pims.lib.text import is_ascii_digits
 from pims.regions.models import Level, Region
 from pims.regions.scope import code_in_scope
 
-from . import errors, personal
+from . import errors, personal, reproductive
 from .checks import Severity, Violation
 from .checks.input_rules import HH_NUMBER_RE, OUTSIDE_SCOPE, validate_household_input
 from .checks.runner import check_households
@@ -129,6 +129,7 @@ def household_save(
         m["residence_code"] = (m.get("residence_code") or "").strip() or village.code
     existing = {p.row: p for p in household.members.all()} if household else {}
     members = [_keep_masked(m, existing.get(m["row"])) for m in members]
+    members = reproductive.keep_hidden(actor, members, existing)
     violations, cleaned = validate_household_input(
         data, members, village=village, lookup_id=_where_registered(actor, household.pk if household else None)
     )

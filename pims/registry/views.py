@@ -17,7 +17,7 @@ from pims.regions.models import Level
 from pims.regions.selectors import access_region, region_list_visible_to
 from pims.web.errors import refusals_as_messages
 
-from . import selectors, services
+from . import reproductive, selectors, services
 from .checks.input_rules import MEMBER_LABELS
 from .errors import HouseholdChanged
 from .forms import CODE_FIELDS, DATE_FIELDS, MEMBER_FIELDS, code_options, parse_household_post
@@ -85,6 +85,7 @@ def _form_context(request, *, household=None, village=None, data=None, rows=None
         "offer_form_id": "household-form",
         "offer_household": household,
         "offer_residence_code": village.code if village else "",
+        "reproductive_hidden": not reproductive.can_view(request.user),
     }
 
 
@@ -203,7 +204,10 @@ def household_edit(request, pk):
             f: getattr(household, f) or "" for f in ("number", "hh_type", "address", "form_number", "volume_number")
         }
         data["collected_on"] = household.collected_on.isoformat() if household.collected_on else ""
-        ctx = _form_context(request, household=household, data=data, rows=selectors.household_form_rows(household))
+        rows = reproductive.member_rows_for(
+            request.user, household, selectors.household_form_rows(household), what="household_form"
+        )
+        ctx = _form_context(request, household=household, data=data, rows=rows)
         return render(request, "registry/household_form.html", ctx)
     data, members = parse_household_post(request.POST)
     members, offers = _ask_exchange(request, members)
@@ -299,7 +303,13 @@ def household_review(request, pk):
         "registry/household_review.html",
         {
             "household": household,
-            "members": selectors.household_review_rows(household),
+            "members": selectors.household_review_rows(
+                household,
+                rows=reproductive.member_rows_for(
+                    request.user, household, selectors.household_form_rows(household), what="household_review"
+                ),
+            ),
+            "reproductive_hidden": not reproductive.can_view(request.user),
             "fields": [(f, MEMBER_LABELS[f]) for f in MEMBER_FIELDS],
         },
     )

@@ -19,6 +19,7 @@ from pims.lib.names import has_han, pinyin_query
 from pims.params.policy import childbearing_ages
 from pims.regions.scope import code_in_scope
 from pims.regions.selectors import region_list_visible_to
+from pims.registry import reproductive
 from pims.registry.models import PersonStatus, ResidenceStatus
 from pims.registry.personal import citizen_id_index
 
@@ -123,6 +124,13 @@ class SearchForm(forms.Form):
         cast(forms.ChoiceField, self.fields["contraception"]).choices = _choices_with_blank(
             [(NO_CONTRACEPTION, _("未采取节育措施（无有效措施）")), *methods]
         )
+
+    def clean_contraception(self):
+        """Searching by contraceptive method reads reproductive data (issue 14.7)."""
+        value = self.cleaned_data.get("contraception") or ""
+        if value and not reproductive.can_view(self.user):
+            raise forms.ValidationError(_("按节育措施查询须有“查看生育健康信息”的权限"))
+        return value
 
     def clean_citizen_id(self):
         raw = self.cleaned_data.get("citizen_id") or ""

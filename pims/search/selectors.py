@@ -27,6 +27,7 @@ from pims.params.policy import childbearing_ages
 from pims.regions.models import Level, Region
 from pims.regions.scope import user_prefix
 from pims.regions.selectors import region_list_visible_to
+from pims.registry import reproductive
 from pims.registry.models import Birth, Contraception, Marriage, Person, PersonStatus, ResidenceStatus
 from pims.registry.selectors import PERSON_SCOPE_FIELDS, person_list_visible_to, person_scope_arms
 
@@ -258,6 +259,8 @@ def person_search(*, user, criteria: dict, today: dt.date | None = None) -> Quer
         qs = qs.filter(residence_status__in=(ResidenceStatus.AWAY, ResidenceStatus.ABSENT))
     if c.get("childbearing"):
         qs = qs.filter(aged_q(today, *childbearing_ages(today)), sex="2")
+    if c.get("contraception") and not reproductive.can_view(user):
+        return qs.none()  # a saved query of a role that lost the capability (the form refuses it)
     if c.get("contraception"):
         open_spells = Contraception.objects.filter(woman=OuterRef("pk"), end_date__isnull=True)
         if c["contraception"] == NO_CONTRACEPTION:

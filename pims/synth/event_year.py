@@ -41,7 +41,7 @@ from pims.events.periods import first_day, last_day
 from pims.lib.citizen_id import make_citizen_id
 from pims.lib.dates import age_on
 from pims.registry.models import Contraception, Household, Marriage, Person, PersonStatus, Pregnancy
-from pims.registry.personal import citizen_id_stored
+from pims.registry.personal import citizen_id_stored, outcome_payload
 
 from .generator import BIRTH_RATE
 from .names import FEMALE_CHARS, MALE_CHARS, surname_table
@@ -208,7 +208,7 @@ class _Register:
         ):
             self.spouse[h], self.spouse[w] = w, h
         self.pregnancy = dict(
-            Pregnancy.objects.filter(outcome="", woman__in=people.values("pk")).values_list("woman_id", "start_date")
+            Pregnancy.objects.filter(ended=False, woman__in=people.values("pk")).values_list("woman_id", "start_date")
         )
         self.contraception = {
             w: (m, s)
@@ -492,7 +492,7 @@ class EventPlanner:
                 day,
                 person=woman,
                 source="health",
-                outcome=self.rng.choice("34") if early else "2",
+                **outcome_payload(self.rng.choice("34") if early else "2"),
             )
             return True
         husband = self.reg.spouse_of(woman)

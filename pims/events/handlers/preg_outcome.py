@@ -1,6 +1,8 @@
 """妊娠结局: ends the open pregnancy with an outcome other than a live birth
 (a live birth is a birth event, which ends the pregnancy itself)."""
 
+from pims.registry.personal import outcome_from_payload
+
 from . import _woman, base
 from .base import Field
 from .catalogue import refuse
@@ -15,7 +17,7 @@ LIVE_BIRTH, ONGOING = "1", "6"
 
 def validate(event, state) -> list[str]:
     errors: list[str] = []
-    outcome = (event.payload or {}).get("outcome")
+    outcome = outcome_from_payload(event.payload)
     if outcome == LIVE_BIRTH:
         return [refuse("E104")]
     if outcome == ONGOING:
@@ -33,4 +35,4 @@ def validate(event, state) -> list[str]:
 
 def apply(event, state) -> None:
     woman = state.person(event.person_id)
-    state.end_pregnancy(woman, outcome=event.payload["outcome"], date=event.effective_date)
+    state.end_pregnancy(woman, outcome=outcome_from_payload(event.payload), date=event.effective_date)

@@ -352,7 +352,7 @@ class Interpreter:
         woman = self.pick(women, a)
         if woman is None or (day := self.day(d, late, woman)) is None or not 15 <= age(woman.birth_date, day) <= 49:
             return None
-        if woman.pregnancies.filter(outcome="").exists():
+        if woman.pregnancies.filter(ended=False).exists():
             return None
         self.take(woman)
         return self.event("pregnancy", day, person=woman)

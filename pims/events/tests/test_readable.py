@@ -12,9 +12,9 @@ pytestmark = pytest.mark.usefixtures("codes")
 
 def test_event_summary_names_codes():
     day = dt.date(2027, 2, 1)
-    assert event_summary(Event(event_type="contra_start", payload={"method": "03"}, effective_date=day)) == (
-        "措施 宫内节育器（03）"
-    )
+    contra = Event(event_type="contra_start", payload={"method": "03"}, effective_date=day)
+    assert event_summary(contra, reproductive=True) == "措施 宫内节育器（03）"
+    assert "宫内节育器" not in event_summary(contra)
     correction = Event(
         event_type="correction", payload={"field": "relationship", "before": "20", "after": "30"}, effective_date=day
     )

@@ -9,6 +9,7 @@ from pims.events.models import Event, ReportState, Spell
 from pims.lib import clock
 from pims.lib.errors import Conflict, NotPermitted
 from pims.registry.models import Birth, Household, Marriage, Person
+from pims.registry.personal import pregnancy_outcome_open
 from pims.registry.tests.conftest import COLLECTED_ON
 from pims.testing.errors import refused
 
@@ -42,7 +43,8 @@ def test_birth_creates_child_spells_birth_order_and_closes_pregnancy(personas, r
     assert {s.kind for s in spells} == {"registered", "resident"}
     assert all(s.open_reason == "birth" and s.open_period == this_month() for s in spells)
     pregnancy = m["李四"].pregnancies.get()
-    assert pregnancy.outcome == "1" and pregnancy.outcome_date == DAY
+    assert pregnancy.ended
+    assert pregnancy_outcome_open(pregnancy.outcome_cipher, pregnancy.outcome_date_cipher) == ("1", DAY)
     event = Event.objects.get(event_type="birth")
     assert event.person == child and event.review_status == "approved" and event.approved_period == this_month()
     assert report.__class__.objects.get(pk=report.pk).state == ReportState.APPROVED

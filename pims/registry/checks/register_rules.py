@@ -483,7 +483,7 @@ register(
 
 
 def _open_pregnancy(**filters):
-    return Pregnancy.objects.filter(woman_id=OuterRef("pk"), outcome="", **filters)
+    return Pregnancy.objects.filter(woman_id=OuterRef("pk"), ended=False, **filters)
 
 
 def _open_contraception(**filters):

@@ -46,8 +46,12 @@ class Birth(TravellingRecord):
 class Pregnancy(TravellingRecord):
     woman = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="pregnancies")
     start_date = models.DateField(_("怀孕日期"))
-    outcome = models.CharField(_("妊娠结局"), max_length=2, blank=True)
-    outcome_date = models.DateField(_("结局日期"), null=True, blank=True)
+    # Whether the pregnancy has ended: all the register's logic needs. How and
+    # when it ended are sensitive health data (PIPL), stored only encrypted
+    # through pims.registry.personal (issue 14.7).
+    ended = models.BooleanField(_("已结束"), default=False)
+    outcome_cipher = models.TextField(_("妊娠结局（加密）"), blank=True, default="")
+    outcome_date_cipher = models.TextField(_("结局日期（加密）"), blank=True, default="")
 
     class Meta:
         verbose_name = _("怀孕")

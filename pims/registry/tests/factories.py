@@ -11,6 +11,7 @@ import itertools
 from pims.codes.models import Code, CodeTable, CodeVersion
 from pims.lib import clock
 from pims.registry.models import Birth, Contraception, Household, Marriage, Person, Pregnancy
+from pims.registry.personal import pregnancy_outcome_stored
 
 _numbers = itertools.count(1)
 
@@ -101,7 +102,8 @@ def make_contraception(woman, method="03", start=dt.date(2009, 1, 1), end=None) 
 
 def make_pregnancy(woman, start=None, outcome="") -> Pregnancy:
     start = start or clock.today() - dt.timedelta(days=60)
-    return Pregnancy.objects.create(woman=woman, start_date=start, outcome=outcome)
+    outcome_cipher, _date_cipher = pregnancy_outcome_stored(outcome, None)
+    return Pregnancy.objects.create(woman=woman, start_date=start, ended=bool(outcome), outcome_cipher=outcome_cipher)
 
 
 def make_code_table(key: str, codes: list[str]) -> CodeTable:

@@ -15,6 +15,7 @@ from pims.events import selectors
 from pims.events.models import Event, Spell
 from pims.events.periods import periods_between
 from pims.registry.models import Person
+from pims.registry.personal import outcome_from_payload
 from pims.synth.generator import Generator, VillageSpec
 from pims.synth.services import event_year_write, population_write
 from pims.testing.identity import assert_uuids_whole
@@ -105,7 +106,11 @@ def signature():
     for e in Event.objects.exclude(event_type="baseline").select_related(
         "person__household", "related_person__household"
     ):
-        payload = {k: v for k, v in e.payload.items() if k != "id_cipher" and not k.endswith("_id")}
+        payload = {
+            k: v for k, v in e.payload.items() if k not in ("id_cipher", "outcome_cipher") and not k.endswith("_id")
+        }
+        if e.payload.get("outcome_cipher"):  # sealed with a fresh nonce each time: compare the outcome
+            payload["outcome"] = outcome_from_payload(e.payload)
         rows.append((e.event_type, e.effective_date, key(e.person), key(e.related_person), sorted(payload.items())))
     return sorted(rows, key=repr)
 
