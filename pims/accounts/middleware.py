@@ -1,4 +1,4 @@
-"""Per-request account policy (专人专机 networks, mandatory 2FA, the
+"""Per-request account policy (专人专机 networks and devices, mandatory 2FA, the
 absolute session lifetime) and the security headers of every answer."""
 
 import time
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from pims.audit.models import Action
 from pims.audit.services import audit_request, client_ip
 
+from .devices import binding_problem
 from .models import User
 
 # Paths a signed-in user may reach before completing 2FA. Only the sign-in
@@ -66,15 +67,17 @@ class SecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         user = request.user
         if user.is_authenticated:
-            if not user.ip_allowed(client_ip(request)):
+            # 专人专机: a session that leaves its networks, or whose device was revoked, ends.
+            problem = binding_problem(request, user, client_ip(request))
+            if problem is not None:
                 audit_request(
                     request,
                     action=Action.ACCESS_DENIED,
                     obj=user,
                     region_code=user.region.code,
-                    detail={"reason": "network"},
+                    detail={"reason": problem},
                 )
-                return _signed_out(request, "network")
+                return _signed_out(request, problem)
             if session_expired(request):
                 return _signed_out(request, "expired")
             if user.requires_2fa and not _verified(user) and not _open_path(request.path):

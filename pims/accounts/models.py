@@ -22,6 +22,10 @@ class User(AbstractUser):
         _("允许登录的网络"), blank=True, help_text=_("每行一个 IP 地址或网段（CIDR），留空表示不限制")
     )
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+    # 专人专机 (issue 14.12): when on, the user may sign in only from a device
+    # the county administrator enrolled for the account (accounts.Device),
+    # besides the networks above.
+    device_binding = models.BooleanField(_("须在登记的专用设备上登录"), default=False, db_default=False)
 
     REQUIRED_FIELDS = ["role", "region"]
     objects: ClassVar[UserManager[Self]] = UserManager()
@@ -98,3 +102,32 @@ class AccountApproval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.user_id} ({self.state})"
+
+
+class Device(models.Model):
+    """A browser enrolled as an account's dedicated machine (专人专机, issue
+    14.12). The browser holds a long-lived signed credential (a cookie,
+    pims.accounts.devices) naming this row and a random secret, of which only
+    the SHA-256 is stored here: neither a database reader nor a copied
+    cookie of another account can sign in. Revoked rows stay, for the record."""
+
+    user = models.ForeignKey(User, verbose_name=_("账户"), on_delete=models.CASCADE, related_name="devices")
+    label = models.CharField(_("设备名称"), max_length=60)
+    secret_hash = models.CharField(max_length=64)
+    enrolled_at = models.DateTimeField(_("登记时间"))
+    enrolled_by = models.ForeignKey(
+        User, verbose_name=_("登记人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, verbose_name=_("撤销人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("专用设备")
+        verbose_name_plural = _("专用设备")
+        ordering = ["-enrolled_at"]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.user_id})"

@@ -109,6 +109,9 @@ class Cap(models.TextChoices):
     # village clerks enter them but only these roles read them back; every
     # viewing is audited (pims.registry.reproductive).
     VIEW_REPRODUCTIVE = "view_reproductive", _("查看生育健康信息")
+    # 专人专机 (issue 14.12): enrol and revoke an account's dedicated devices,
+    # and switch the device binding on or off (pims.accounts.devices).
+    ENROL_DEVICES = "enrol_devices", _("登记专用设备")
 
 
 ROLE_CAPS: dict[str, set[str]] = {
@@ -179,6 +182,7 @@ ROLE_CAPS: dict[str, set[str]] = {
         Cap.IMPORT_DATA,
         Cap.MANAGE_USERS,
         Cap.GRANT_PERSONAL,
+        Cap.ENROL_DEVICES,
         Cap.VIEW_PARAMETERS,
         Cap.VIEW_EXCHANGE,
         Cap.EXCHANGE,

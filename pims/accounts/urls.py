@@ -16,6 +16,9 @@ urlpatterns = [
     path("users/<int:pk>/active/", views.user_set_active, name="user_set_active"),
     path("users/<int:pk>/unlock/", views.user_unlock, name="user_unlock"),
     path("users/<int:pk>/reset-2fa/", views.user_reset_2fa, name="user_reset_2fa"),
+    path("users/<int:pk>/devices/enrol/", views.device_enrol, name="device_enrol"),
+    path("users/<int:pk>/devices/<int:device_pk>/revoke/", views.device_revoke, name="device_revoke"),
+    path("users/<int:pk>/devices/binding/", views.device_binding, name="device_binding"),
     path("users/approvals/", views.approval_list, name="approval_list"),
     path("users/approvals/<int:pk>/decide/", views.approval_decide, name="approval_decide"),
 ]

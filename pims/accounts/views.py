@@ -29,7 +29,7 @@ from pims.lib.http import safe_next
 from pims.regions.models import Level, Region
 from pims.regions.selectors import region_list_visible_to
 
-from . import selectors, services
+from . import devices, selectors, services
 from .forms import LoginForm, OTPTokenForm, PasswordResetForm, UserCreateForm, UserEditForm, UserFilterForm
 from .models import User
 from .privilege import grant_problem, may_manage
@@ -37,6 +37,11 @@ from .requests import AuthedRequest
 from .roles import Cap, has_capability
 
 # --- sign-in, 2FA, password -------------------------------------------------------
+
+
+def _refusals() -> dict[str, str]:
+    """专人专机's refusals by reason (pims.accounts.devices.binding_problem)."""
+    return {"network": _("此账户不允许从当前网络登录，请联系系统管理员。"), "device": str(devices.REFUSED)}
 
 
 class LoginView(auth_views.LoginView):
@@ -47,7 +52,7 @@ class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         notices = {
-            "network": _("此账户不允许从当前网络登录，请联系系统管理员。"),
+            **_refusals(),
             "expired": _("登录已超过 %(hours)s 小时，请重新登录。")
             % {"hours": settings.SESSION_ABSOLUTE_SECONDS // 3600},
         }
@@ -57,19 +62,22 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         # 专人专机: refuse the sign-in itself from a network the account is not
         # allowed on, rather than letting it in for one request.
+        # The device (issue 14.12) is a second condition beside the network.
         user = form.get_user()
         ip = client_ip(self.request)
-        if not user.ip_allowed(ip):
+        problem = devices.binding_problem(self.request, user, ip)
+        if problem is not None:
             audit_record(
                 actor=user,
                 action=Action.ACCESS_DENIED,
                 obj=user,
                 region_code=user.region.code,
                 ip=ip,
-                detail={"reason": "network"},
+                detail={"reason": problem},
             )
-            form.add_error(None, _("此账户不允许从当前网络登录，请联系系统管理员。"))
+            form.add_error(None, _refusals()[problem])
             return self.form_invalid(form)
+        devices.device_signed_in(self.request, user)
         return super().form_valid(form)
 
 
@@ -223,6 +231,8 @@ def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "locked": selectors.user_is_locked_out(target),
         "has_2fa": selectors.user_has_2fa(target),
         "may_manage": may_manage(request.user, target),
+        "may_enrol": has_capability(request.user, Cap.ENROL_DEVICES) and may_manage(request.user, target),
+        "devices": target.devices.select_related("enrolled_by", "revoked_by"),
         "pending": pending,
         "may_approve": pending is not None
         and pending.requested_by_id != request.user.pk
@@ -333,4 +343,51 @@ def user_reset_2fa(request: AuthedRequest, pk: int) -> HttpResponse:
     target = selectors.access_user(request.user, pk, for_write=True)
     services.user_reset_2fa(actor=request.user, user=target)
     messages.success(request, _("双因素认证已重置，用户下次登录时需重新绑定。"))
+    return redirect("accounts:user_detail", pk=target.pk)
+
+
+# --- 专人专机: dedicated devices (issue 14.12) -------------------------------------
+
+
+def _device_target(request: AuthedRequest, pk: int) -> User:
+    """The account whose devices the county administrator manages (404 without Cap.ENROL_DEVICES)."""
+    if not has_capability(request.user, Cap.ENROL_DEVICES):
+        raise Http404
+    return selectors.access_user(request.user, pk, for_write=True)
+
+
+@manage_users_required
+@require_POST
+def device_enrol(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Enrol this browser as the account's dedicated device: the answer sets
+    its credential cookie (the administrator stands at that machine)."""
+    target = _device_target(request, pk)
+    _device, credential = devices.device_enrol(
+        actor=request.user, user=target, label=request.POST.get("label", ""), ip=client_ip(request)
+    )
+    messages.success(request, _("本浏览器已登记为此账户的专用设备。"))
+    response = redirect("accounts:user_detail", pk=target.pk)
+    devices.set_cookie(response, target, credential)
+    return response
+
+
+@manage_users_required
+@require_POST
+def device_revoke(request: AuthedRequest, pk: int, device_pk: int) -> HttpResponse:
+    target = _device_target(request, pk)
+    device = target.devices.filter(pk=device_pk).first()
+    if device is None:
+        raise Http404
+    devices.device_revoke(actor=request.user, device=device, ip=client_ip(request))
+    messages.success(request, _("专用设备已撤销，该设备不能再用于登录此账户。"))
+    return redirect("accounts:user_detail", pk=target.pk)
+
+
+@manage_users_required
+@require_POST
+def device_binding(request: AuthedRequest, pk: int) -> HttpResponse:
+    target = _device_target(request, pk)
+    on = request.POST.get("on") == "1"
+    devices.device_binding_set(actor=request.user, user=target, on=on, ip=client_ip(request))
+    messages.success(request, _("已要求此账户在专用设备上登录。") if on else _("已取消专用设备限制。"))
     return redirect("accounts:user_detail", pk=target.pk)
