@@ -26,6 +26,7 @@ import pyrage
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, models, transaction
 
+from pims.integration.bulk import update_columns
 from pims.lib.errors import Invalid, Problem
 from pims.regions.models import Region
 from pims.registry.personal import CITIZEN_ID, Kind
@@ -261,13 +262,11 @@ def _set_deferred(label: str, rows: list[dict], ids: dict[str, dict[str, int]]) 
     fks = [f for f in tables.fk_fields(m) if tables.travelling_fk(f) and tables.deferred(label, f)]
     if not fks:
         return
-    objs = []
-    for n, row in enumerate(rows, start=1):
-        obj = m(pk=ids[label][row["uuid"]])
-        for f in fks:
-            setattr(obj, f.attname, _resolve(label, n, f, row.get(f.name), ids))
-        objs.append(obj)
-    m._default_manager.bulk_update(objs, [f.name for f in fks], batch_size=BATCH)
+    values = (
+        (ids[label][row["uuid"]], *(_resolve(label, n, f, row.get(f.name), ids) for f in fks))
+        for n, row in enumerate(rows, start=1)
+    )
+    update_columns(m, [f.column for f in fks], values)
 
 
 def apply_or_refuse(opened: Opened) -> dict[str, int]:

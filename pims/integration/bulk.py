@@ -59,6 +59,27 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> i
     return n
 
 
+def update_columns(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """Set `columns` of existing rows: each row is (pk, value, …). One
+    prepared UPDATE by primary key, executemany in batches (pipelined on
+    psycopg 3) — unlike Django's bulk_update, whose CASE WHEN statement grows
+    with the batch and costs quadratic planning time."""
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    sets = ", ".join(f"{quote(c)} = %s" for c in columns)
+    sql = f"UPDATE {table} SET {sets} WHERE {pk} = %s"  # noqa: S608  (names from _meta)
+    n, batch = 0, []
+    with connection.cursor() as cursor:
+        for row in rows:
+            batch.append((*row[1:], row[0]))
+            if len(batch) >= SQLITE_BATCH:
+                cursor.executemany(sql, batch)
+                n, batch = n + len(batch), []
+        if batch:
+            cursor.executemany(sql, batch)
+            n += len(batch)
+    return n
+
+
 class TableWriter:
     """Rows for one model given as tuples of `columns`; the model's other
     columns get their defaults (NULL when nullable without a default)."""
