@@ -105,7 +105,7 @@ def test_bad_certificates_are_rejected_with_their_rule_and_good_ones_kept(family
         cert(doc="B11"),  # 11 N11
         cert(doc="B11"),  # 12 N11
         cert(doc="B13", mother=("王某", "210124197001010000"), father=("", "")),  # 13 N12: resembles nobody
-        cert(doc="B14", **{"签发日期": "2027-01-01"}),  # 14 N13
+        cert(doc="B14", **{"签发日期": days_ago(18)}),  # 14 N13: issued the day before the birth
         cert(doc="B15"),  # 15 good
     ]
     job = health_import(actor=personas["county"], path=write(tmp_path / "bad.csv", rows))
