@@ -26,7 +26,8 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Protocol
 
 from django.db import connection, connections
 
@@ -36,7 +37,16 @@ from .reader import SourceError, SourceRow
 # importing process writes, few enough to bound memory on a 2 GB file.
 IN_FLIGHT_PER_WORKER = 2
 
-_judge = None  # the worker's judge, inherited through the fork
+
+class Judge(Protocol):
+    """What stage 1 asks of a source's judge (police: RowJudge)."""
+
+    def stage_row(self, source: SourceRow) -> tuple: ...
+
+    def take_warnings(self) -> Counter: ...
+
+
+_judge: Judge | None = None  # the worker's judge, inherited through the fork
 
 
 def pool_size(bytes_left: int) -> int:
@@ -61,7 +71,7 @@ def load_connections() -> int:
 
 
 def judged_chunks(
-    rows: Iterable[SourceRow], judge, *, size: int, workers: int
+    rows: Iterable[SourceRow], judge: Judge, *, size: int, workers: int
 ) -> Iterator[tuple[list[SourceRow], list[tuple], Counter]]:
     """(source rows, staged tuples, warnings) per chunk of `size` rows, in
     file order. A `SourceError` of the reader (a sheet that breaks off) is
@@ -74,7 +84,7 @@ def judged_chunks(
     _judge = judge
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start, initargs=(os.getpid(),)) as pool:
-        pending = deque()
+        pending: deque[tuple[list[SourceRow], Future]] = deque()
         try:
             for chunk in _chunks(rows, size):
                 pending.append((chunk, pool.submit(_judge_chunk, chunk)))
@@ -112,7 +122,9 @@ def _collected(item) -> tuple[list[SourceRow], list[tuple], Counter]:
 
 
 def _judge_chunk(chunk: list[SourceRow]) -> tuple[list[tuple], Counter]:
-    return [_judge.stage_row(source) for source in chunk], _judge.take_warnings()
+    judge = _judge
+    assert judge is not None  # judged() sets it before the pool forks
+    return [judge.stage_row(source) for source in chunk], judge.take_warnings()
 
 
 def _worker_start(parent: int) -> None:

@@ -131,7 +131,7 @@ def household_save(
     members = [_keep_masked(m, existing.get(m["row"])) for m in members]
     members = reproductive.keep_hidden(actor, members, existing)
     violations, cleaned = validate_household_input(
-        data, members, village=village, lookup_id=_where_registered(actor, household.pk if household else None)
+        data, members, lookup_id=_where_registered(actor, household.pk if household else None)
     )
     _audit_probes(actor, village, household, violations, cleaned)
     if _number_taken(village, data.get("number", ""), household):

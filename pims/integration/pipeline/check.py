@@ -3,6 +3,7 @@
 from collections import Counter, defaultdict
 
 from django.db import connection
+from django.db.models import ForeignObjectRel
 from django.db.models.expressions import RawSQL
 
 from pims.events.models import Event, Spell
@@ -13,7 +14,7 @@ from pims.integration.pipeline.job import (
     merged,
 )
 from pims.integration.pipeline.sql import LINE_RE, ROW, reject
-from pims.registry.checks.base import Severity, violation
+from pims.registry.checks.base import Severity, Violation, violation
 from pims.registry.checks.register_rules import set_based
 from pims.registry.checks.runner import check_households
 from pims.registry.models import Birth, Household, Marriage, Person
@@ -41,9 +42,11 @@ class RegisterCheck:
             with set_based():
                 found = check_households(RawSQL(f"SELECT id FROM {CHECK_TABLE}", []))  # noqa: S608, S611  (a constant name)
             cur.execute(f"DROP TABLE {CHECK_TABLE}")
-            errors, warnings = defaultdict(list), Counter()
+            errors: defaultdict[int, list[Violation]] = defaultdict(list)
+            warnings: Counter[str] = Counter()
             for v in found:
                 if v.severity == Severity.ERROR:
+                    assert v.household_id is not None  # a stored household's rule hit
                     errors[v.household_id].append(v)
             for v in found:
                 if v.severity != Severity.ERROR and v.household_id not in errors:
@@ -51,7 +54,7 @@ class RegisterCheck:
             job.warnings = merged(job.warnings, warnings)
             if not errors:
                 return
-            members = defaultdict(list)
+            members: defaultdict[int, list[tuple]] = defaultdict(list)
             ids = sorted(errors)
             for i in range(0, len(ids), 500):
                 part = ids[i : i + 500]
@@ -62,7 +65,8 @@ class RegisterCheck:
                 )
                 for row in cur.fetchall():
                     members[row[2]].append(row)
-            verdicts, drop_persons = [], []
+            verdicts: list[tuple[int, str, str]] = []
+            drop_persons: list[int] = []
             for hh, violations in errors.items():
                 line_of_row = {r[4]: r[1] for r in members[hh]}
                 # Messages name the file line instead of the household row.
@@ -125,10 +129,10 @@ class RegisterCheck:
         # it (members, events, spells, …) and is removed again; one that was
         # there before the import keeps whatever it had.
         unused = " ".join(
-            f"AND NOT EXISTS (SELECT 1 FROM {quote(rel.related_model._meta.db_table)} AS x "  # noqa: S608
+            f"AND NOT EXISTS (SELECT 1 FROM {quote(rel.field.model._meta.db_table)} AS x "  # noqa: S608
             f"WHERE x.{quote(rel.field.column)} = {H}.id)"
             for rel in Household._meta.get_fields(include_hidden=True)
-            if rel.one_to_many and rel.auto_created and rel.field.concrete
+            if isinstance(rel, ForeignObjectRel) and rel.one_to_many and rel.auto_created and rel.field.concrete
         )
         deleted = 0
         for i in range(0, len(households), 500):

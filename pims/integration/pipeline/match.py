@@ -76,7 +76,7 @@ class Match:
         return self.kind in AUTOMATIC
 
     def as_dict(self) -> dict:
-        out = {
+        out: dict[str, object] = {
             "kind": self.kind,
             "person": self.person_id,
             "diffs": self.diffs,
@@ -188,7 +188,7 @@ def _candidates(people: list[FilePerson], matches: list[Match], prefix: str) -> 
         rows = Person.objects.filter(q)
         if prefix:
             rows = rows.filter(registered_code__startswith=prefix)
-        found: dict[tuple[str, dt.date], list[tuple[int, str]]] = {}
+        found: dict[tuple[str, dt.date | None], list[tuple[int, str]]] = {}
         for row in rows.order_by("id").values("id", "name", "birth_date", "sex"):
             found.setdefault((row["name"], row["birth_date"]), []).append((row["id"], row["sex"]))
         for i in part:

@@ -234,7 +234,7 @@ def near_persons(raws: list[str], prefix: str) -> list[list[int]]:
         if prefix:
             rows = rows.filter(registered_code__startswith=prefix)
         for pk, index in rows.values_list("id", "id_index"):
-            for i in wanted[index]:
+            for i in wanted.get(index or "", []):  # the filter found only indexed persons
                 out[i].append(pk)
     return out
 

@@ -321,6 +321,14 @@ def reject(record: IntakeRecord, problems: list[Violation]) -> IntakeRecord:
     return record
 
 
+def matched(pk: int | None) -> Person:
+    """A person a record names by key when it is filed (records are filed
+    only once matched to the register)."""
+    if pk is None:
+        raise ValueError("the record is not matched to a person")
+    return Person.objects.get(pk=pk)
+
+
 def filed(record: IntakeRecord, file: Callable[[], Event]) -> IntakeRecord:
     """`file()` files the record's event: the record is filed with it; a
     refusal of the events engine rejects it with the engine's rules; a report

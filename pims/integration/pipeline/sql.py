@@ -1,6 +1,7 @@
 """Set-based SQL helpers shared by the load and check stages of every source."""
 
 import re
+from collections.abc import Mapping
 
 from django.db import connection
 
@@ -62,7 +63,11 @@ def reject(cursor, table: str, verdicts: list[tuple[int, str, str]], unkey: bool
         )
 
 
-def insert_select(model, exprs: dict[str, object], from_sql: str, params: list, returning: str = ""):
+# A column's value in insert_select: SQL text, or ("SQL with %s", [params]).
+SqlExpr = str | tuple[str, list]
+
+
+def insert_select(model, exprs: Mapping[str, SqlExpr], from_sql: str, params: list, returning: str = ""):
     """INSERT INTO model's table (every column but the id) SELECT exprs …
     `exprs` maps a column to SQL text or to ("SQL with %s", [params]);
     unnamed columns get the field's default as a parameter — the travelling

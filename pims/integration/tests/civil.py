@@ -26,6 +26,7 @@ def single(personas, village, *, number, name, sex, birth: dt.date, seq: int):
     )
     assert result.saved, [v.message for v in result.violations]
     hh = result.household
+    assert hh is not None
     assert registry.household_submit(actor=clerk, household=hh, confirm_warnings=True).saved
     registry.household_approve(actor=personas["reviewer"] if in_a else personas["county"], household=hh)
     return hh.members.get(), number_id

@@ -35,8 +35,10 @@ def _nothing_kept():
 
 def _xlsx(rows) -> bytes:
     wb = Workbook()
+    ws = wb.active
+    assert ws is not None  # a new workbook has its sheet
     for cells in rows:
-        wb.active.append(cells)
+        ws.append(cells)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

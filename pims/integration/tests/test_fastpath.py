@@ -68,7 +68,7 @@ def test_fast_path_says_yes_exactly_when_the_form_rules_say_nothing(book, member
     member = {k: MEMBER_VALUES[k][i % len(MEMBER_VALUES[k])] for k, i in member_changes.items()}
     member = {**GOOD_MEMBER, **member, "row": 2}
     data = {**GOOD_DATA, **{k: DATA_VALUES[k][i % len(DATA_VALUES[k])] for k, i in data_changes.items()}}
-    violations, cleaned = validate_household_input(data, [dict(member)], village=None, codes=book)
+    violations, cleaned = validate_household_input(data, [dict(member)], codes=book)
     quick = quick_member(data, dict(member), book, cid.parse)
     if violations:
         assert quick is None, [v.message for v in violations]
@@ -77,6 +77,6 @@ def test_fast_path_says_yes_exactly_when_the_form_rules_say_nothing(book, member
 
 
 def test_a_good_row_takes_the_fast_path(book):
-    violations, cleaned = validate_household_input(GOOD_DATA, [{**GOOD_MEMBER, "row": 2}], village=None, codes=book)
+    violations, cleaned = validate_household_input(GOOD_DATA, [{**GOOD_MEMBER, "row": 2}], codes=book)
     assert violations == []
     assert quick_member(GOOD_DATA, {**GOOD_MEMBER, "row": 2}, book, cid.parse) == cleaned[0]

@@ -67,7 +67,7 @@ def assert_matches_ground_truth(pop):
 
 def register_errors() -> Counter:
     ids = list(Household.objects.values_list("pk", flat=True))
-    found = Counter()
+    found: Counter[str] = Counter()
     for i in range(0, len(ids), 300):
         for v in check_households(ids[i : i + 300]):
             if v.severity == Severity.ERROR:

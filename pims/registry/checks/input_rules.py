@@ -250,8 +250,6 @@ def validate_household_input(
     data: dict,
     members: list[dict],
     *,
-    village: Region,
-    exclude_household_id=None,
     codes: CodeBook | None = None,
     lookup_id=None,
 ):

@@ -24,9 +24,7 @@ def run(regions, *, data=None, member=None, row=1, members=None, lookup_id=None)
         base_members[row - 1].update(member)
     if members is not None:
         base_members = members
-    violations, _ = validate_household_input(
-        base_data, base_members, village=regions["village_a1"], lookup_id=lookup_id
-    )
+    violations, _ = validate_household_input(base_data, base_members, lookup_id=lookup_id)
     return {v.rule_id for v in violations}
 
 

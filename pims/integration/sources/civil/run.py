@@ -26,12 +26,12 @@ from pims.integration.pipeline.records import (
     RecordSource,
     filed,
     import_records,
+    matched,
     prepare_records,
     register,
     reject,
 )
 from pims.registry.checks.base import violation
-from pims.registry.models import Person
 
 from .columns import COLUMNS, PARTIES
 from .judge import KIND_LABELS, judge_row
@@ -84,7 +84,7 @@ def file_record(record: IntakeRecord, *, actor) -> IntakeRecord:
         record,
         lambda: file_event(
             actor=actor, source=SOURCE, event_type=EVENT_TYPES[record.kind],
-            person=Person.objects.get(pk=record.person_id), related=Person.objects.get(pk=record.related_person_id),
+            person=matched(record.person_id), related=matched(record.related_person_id),
             date=record.effective_date,
         ),
     )  # fmt: skip

@@ -27,12 +27,13 @@ from pims.integration.pipeline.records import (
     RecordSource,
     filed,
     import_records,
+    matched,
     prepare_records,
     register,
     reject,
 )
 from pims.registry.checks.base import violation
-from pims.registry.models import Birth, Person
+from pims.registry.models import Birth
 
 from .columns import COLUMNS, PARENTS
 from .judge import judge_row
@@ -57,7 +58,11 @@ def _decide(run: RecordRun, record: IntakeRecord, j: Judged, matches: dict[str, 
     record.region_code = run.region_of(matches) or record.region_code
     exact = {role: m.person_id for role, m in matches.items() if m.automatic}
     record.person_id, record.related_person_id = exact.get("mother"), exact.get("father")
-    already = record.person_id and Birth.objects.filter(mother_id=record.person_id, child__birth_date=j.date).exists()
+    already = (
+        record.person_id is not None
+        and j.date is not None
+        and Birth.objects.filter(mother_id=record.person_id, child__birth_date=j.date).exists()
+    )
     if (j.kind, j.doc_number) in run.known or already:
         record.state = S.PRESENT
         record.reasons = f"出生医学证明 {j.doc_number} 已导入过或该出生已登记，未作修改"
@@ -78,7 +83,7 @@ def _duplicate(j: Judged, lines: list[int]):
 def file_record(record: IntakeRecord, *, actor) -> IntakeRecord:
     """The 出生 event filed: the mother as its related person, the child's
     particulars from the certificate, the father when matched."""
-    mother = Person.objects.get(pk=record.person_id)
+    mother = matched(record.person_id)
     d = record.details
     relationship = CHILD_OF.get(mother.relationship)
     if relationship is None:

@@ -3,6 +3,8 @@
 from collections import Counter
 from dataclasses import dataclass
 
+from django.db.models import Field
+
 from pims.integration.fastpath import quick_member
 from pims.integration.format import BY_KEY, Normaliser, normalise_date
 from pims.integration.models import ImportJob, StagedRow
@@ -32,7 +34,12 @@ STAGE_COLUMNS = [
 # A rejected row keeps its line, its reasons and — where the row could be
 # read — its household (village code, 户号, so that the family mode can hold
 # back the rest of the household); every other column is empty.
-REJECTED_TAIL = tuple(None if StagedRow._meta.get_field(c).null else "" for c in STAGE_COLUMNS[5:])
+def _empty(column: str) -> str | None:
+    field = StagedRow._meta.get_field(column)
+    return None if isinstance(field, Field) and field.null else ""
+
+
+REJECTED_TAIL = tuple(_empty(c) for c in STAGE_COLUMNS[5:])
 _VILLAGE_CODE, _NUMBER = STAGE_COLUMNS.index("village_code") - 5, STAGE_COLUMNS.index("number") - 5
 
 
@@ -133,7 +140,7 @@ class RowJudge:
         hh_type = raw.get("hh_type") or ("2" if hukou in ("3", "4") else "1")
         data = {"number": raw.get("number", ""), "hh_type": hh_type, "address": raw.get("address", ""),
                 "collected_on": ""}  # fmt: skip
-        member = {
+        member: dict[str, object] = {
             k: raw.get(k, "")
             for k in ("name", "sex", "birth_date", "citizen_id", "no_id_reason", "ethnicity", "education",
                       "occupation", "marital_status", "relationship", "hukou_type", "residence_status", "phone")
@@ -143,7 +150,7 @@ class RowJudge:
         # other row gets the full rules, with their messages.
         c = quick_member(data, member, self.codes, self.parse_id) if village is not None else None
         if c is None:
-            violations, cleaned = validate_household_input(data, [member], village=village, codes=self.codes)
+            violations, cleaned = validate_household_input(data, [member], codes=self.codes)
             found += violations
             c = cleaned[0]
         codes = {}
@@ -170,6 +177,7 @@ class RowJudge:
                 return self._rejected(line, errors, (village_code or "", data["number"].strip()))
             for v in found:
                 self.warnings[v.rule_id] += 1
+        assert village is not None  # without one the row was refused above (P04, I20)
         registered = codes["registered_code"] or village.code
         residence = codes["residence_code"] or village.code
         number = c["citizen_id"]

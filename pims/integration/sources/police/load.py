@@ -15,7 +15,7 @@ from pims.integration.pipeline.job import (
     OK,
     PRESENT,
 )
-from pims.integration.pipeline.sql import ROW, insert_select, reject
+from pims.integration.pipeline.sql import ROW, SqlExpr, insert_select, reject
 from pims.integration.sources.police import family
 from pims.regions.models import Region
 from pims.regions.scope import code_in_scope
@@ -220,7 +220,7 @@ class Chunk:
             "marital_status", "relationship", "hukou_type", "registered_code", "residence_code", "residence_status",
             "phone_cipher", "phone_index", "phone_masked",
         ]  # fmt: skip
-        exprs = {c: f"st.{quote(c)}" for c in same}
+        exprs: dict[str, SqlExpr] = {c: f"st.{quote(c)}" for c in same}
         exprs.update(
             responsible_code="st.registered_code",
             status=("%s", ["1"]),

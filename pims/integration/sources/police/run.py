@@ -287,11 +287,11 @@ class Runner:
                     batch = []
         except SourceError as exc:
             # An XLSX that breaks off: what was read is kept, the rest cannot be judged.
-            if batch:
+            if batch and last is not None:  # a batch has a last row
                 self._stage_commit(writer, batch, last, judge)
             job.message = str(exc)
             job.save(update_fields=["message", "updated_at"])
-        if batch:
+        if batch and last is not None:
             self._stage_commit(writer, batch, last, judge)
         self._stage_close()
 

@@ -14,11 +14,11 @@ from pims.integration.pipeline.records import (
     RecordSource,
     filed,
     import_records,
+    matched,
     prepare_records,
     register,
 )
 from pims.registry.checks.base import violation
-from pims.registry.models import Person
 
 from .columns import COLUMNS
 from .judge import KIND_LABELS, judge_row
@@ -58,7 +58,7 @@ def file_record(record: IntakeRecord, *, actor) -> IntakeRecord:
         record,
         lambda: file_event(
             actor=actor, source=SOURCE, event_type=EVENT_TYPES[record.kind],
-            person=Person.objects.get(pk=record.person_id), related=None, date=record.effective_date, data=data,
+            person=matched(record.person_id), related=None, date=record.effective_date, data=data,
         ),
     )  # fmt: skip
 
