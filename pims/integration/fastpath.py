@@ -98,12 +98,27 @@ def quick_member(data: dict, member: dict, codes: CodeBook, parse_id) -> dict | 
     if text.get("registered_code") or text.get("residence_code"):
         return None  # the form looks these up in the database; the importer passes none
     c["registered_code"] = c["residence_code"] = ""
-    for f in ("spouse_row", "mother_row", "father_row", "birth_order", "marriage_date", "contraception_start",
-              "pregnant_since"):  # fmt: skip
+    for f in (
+        "spouse_row",
+        "mother_row",
+        "father_row",
+        "birth_order",
+        "marriage_date",
+        "contraception_start",
+        "pregnant_since",
+    ):
         if text.get(f):
             return None
-    c.update(spouse_row=None, mother_row=None, father_row=None, birth_order=None, marriage_date=None,
-             contraception_start=None, pregnant_since=None, birth_cert_no=text.get("birth_cert_no", ""))  # fmt: skip
+    c.update(
+        spouse_row=None,
+        mother_row=None,
+        father_row=None,
+        birth_order=None,
+        marriage_date=None,
+        contraception_start=None,
+        pregnant_since=None,
+        birth_cert_no=text.get("birth_cert_no", ""),
+    )
     phone = _SPACE_RE.sub("", text.get("phone", ""))
     if phone and not (MOBILE_RE.match(phone) or LANDLINE_RE.match(phone)):
         return None

@@ -210,10 +210,17 @@ class IntakeRecord(models.Model):
         verbose_name_plural = _("部门数据记录")
 
     KIND_LABELS = {
-        "marriage": _("结婚"), "divorce": _("离婚"), "reissue": _("补领"), "revoke": _("撤销"), "birth": _("出生"),
-        "move_in": _("迁入"), "move_out": _("迁出"), "death": _("死亡注销"), "cancel": _("其他注销"),
+        "marriage": _("结婚"),
+        "divorce": _("离婚"),
+        "reissue": _("补领"),
+        "revoke": _("撤销"),
+        "birth": _("出生"),
+        "move_in": _("迁入"),
+        "move_out": _("迁出"),
+        "death": _("死亡注销"),
+        "cancel": _("其他注销"),
         "change": _("信息变更"),
-    }  # fmt: skip
+    }
     SOURCE_LABELS = {"civil": _("民政"), "health": _("卫健"), "police": _("公安")}
 
     def __str__(self):

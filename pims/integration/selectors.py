@@ -183,8 +183,12 @@ def intake_record_sides(*, user, record: IntakeRecord) -> list[PartyView]:
             mine = party.get(key, "")
             values = []
             for p in shown:
-                theirs = {"name": p.name, "sex": p.sex, "birth_date": p.birth_date.isoformat(),
-                          "id_masked": p.id_masked}[key]  # fmt: skip
+                theirs = {
+                    "name": p.name,
+                    "sex": p.sex,
+                    "birth_date": p.birth_date.isoformat(),
+                    "id_masked": p.id_masked,
+                }[key]
                 values.append(
                     (SEX_LABELS.get(theirs, theirs) if key == "sex" else theirs, bool(mine) and mine != theirs)
                 )
@@ -196,11 +200,20 @@ def intake_record_sides(*, user, record: IntakeRecord) -> list[PartyView]:
                 f"{villages.get(p.registered_code, p.registered_code)} {p.household.number} 号户",
                 i == 0,
                 *_score_words(scores.get(p.pk)),
-            )  # fmt: skip
+            )
             for i, p in enumerate(shown)
         ]
-        out.append(PartyView(role, label, KIND_LABELS.get(match.get("kind", ""), ""), party.get("id_problem", ""),
-                             candidates, rows, bool(scores)))  # fmt: skip
+        out.append(
+            PartyView(
+                role,
+                label,
+                KIND_LABELS.get(match.get("kind", ""), ""),
+                party.get("id_problem", ""),
+                candidates,
+                rows,
+                bool(scores),
+            )
+        )
     return out
 
 
@@ -238,8 +251,14 @@ def access_duplicate_pair(user, pk):
         raise Http404 from None
 
 
-PAIR_ITEMS = [("name", "姓名"), ("sex", "性别"), ("birth_date", "出生日期"), ("id_masked", "公民身份号码"),
-              ("status", "人员状态"), ("where", "户籍地")]  # fmt: skip
+PAIR_ITEMS = [
+    ("name", "姓名"),
+    ("sex", "性别"),
+    ("birth_date", "出生日期"),
+    ("id_masked", "公民身份号码"),
+    ("status", "人员状态"),
+    ("where", "户籍地"),
+]
 
 
 def duplicate_sides(*, pair) -> tuple[list[tuple[str, str, str, bool]], list[str]]:

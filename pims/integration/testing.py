@@ -16,12 +16,34 @@ def register_snapshot() -> list[tuple]:
 
     return sorted(
         Person.objects.values_list(
-            "household__region_code", "household__number", "household__hh_type", "household__address", "row",
-            "name", "name_pinyin", "sex", "birth_date", "id_index", "id_masked", "id_sex", "id_birth_date",
-            "no_id_reason", "relationship", "marital_status", "ethnicity", "education", "occupation", "hukou_type",
-            "registered_code", "residence_code", "responsible_code", "residence_status", "phone_index", "status",
+            "household__region_code",
+            "household__number",
+            "household__hh_type",
+            "household__address",
+            "row",
+            "name",
+            "name_pinyin",
+            "sex",
+            "birth_date",
+            "id_index",
+            "id_masked",
+            "id_sex",
+            "id_birth_date",
+            "no_id_reason",
+            "relationship",
+            "marital_status",
+            "ethnicity",
+            "education",
+            "occupation",
+            "hukou_type",
+            "registered_code",
+            "residence_code",
+            "responsible_code",
+            "residence_status",
+            "phone_index",
+            "status",
         )
-    )  # fmt: skip
+    )
 
 
 def register_checksum() -> str:

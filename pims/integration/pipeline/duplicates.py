@@ -52,8 +52,9 @@ def duplicates_find(*, actor, progress=None) -> int:
     model = probable.match_model(prefix)
     _auto, review_min = probable.thresholds()
     db = DuckDBAPI()
-    linker = Linker(db.register(probable.register_table(prefix), table_name="register"), model.settings,
-                    log_level=logging.ERROR)  # fmt: skip
+    linker = Linker(
+        db.register(probable.register_table(prefix), table_name="register"), model.settings, log_level=logging.ERROR
+    )
     linker.table_management.compute_tf_table("name")
     if progress:
         progress(0, 1, "比对登记库")
@@ -69,15 +70,26 @@ def duplicates_find(*, actor, progress=None) -> int:
         DuplicatePair.objects.filter(person_a_id__in={a for a, _b in found}).values_list("person_a_id", "person_b_id")
     )
     new = [
-        DuplicatePair(person_a_id=a, person_b_id=b, probability=round(p, 6), why=why, model=model,
-                      region_code=common_region(codes[a], codes[b]))
+        DuplicatePair(
+            person_a_id=a,
+            person_b_id=b,
+            probability=round(p, 6),
+            why=why,
+            model=model,
+            region_code=common_region(codes[a], codes[b]),
+        )
         for (a, b), (p, why) in sorted(found.items())
         if (a, b) not in known
-    ]  # fmt: skip
+    ]
     with transaction.atomic():
         DuplicatePair.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
-        audit_record(actor=actor, action=Action.LOAD, obj=model, region_code=actor.region.code,
-                     detail={"what": "register_duplicates_find", "pairs": len(rows), "new": len(new)})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action=Action.LOAD,
+            obj=model,
+            region_code=actor.region.code,
+            detail={"what": "register_duplicates_find", "pairs": len(rows), "new": len(new)},
+        )
     if progress:
         progress(1, 1, "比对登记库")
     return len(new)
@@ -94,6 +106,11 @@ def duplicate_dismiss(*, actor, pair: DuplicatePair, note: str) -> DuplicatePair
         pair.state, pair.decided_by, pair.decided_at = DuplicatePair.State.DISMISSED, actor, timezone.now()
         pair.decision_note = note.strip()
         pair.save()
-        audit_record(actor=actor, action=Action.UPDATE, obj=pair, region_code=pair.region_code,
-                     detail={"what": "register_duplicate_dismiss"})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=pair,
+            region_code=pair.region_code,
+            detail={"what": "register_duplicate_dismiss"},
+        )
     return pair

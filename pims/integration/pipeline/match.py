@@ -160,10 +160,16 @@ def _probable(people: list[FilePerson], matches: list[Match], prefix: str, match
         return
     near = probable.near_persons([people[i].raw_id for i in wanted], prefix)
     batch = [
-        probable.Wanted(name=people[i].name, sex=people[i].sex, birth_date=people[i].birth_date,
-                        partner=people[i].partner, raw_id=people[i].raw_id, near=n)
+        probable.Wanted(
+            name=people[i].name,
+            sex=people[i].sex,
+            birth_date=people[i].birth_date,
+            partner=people[i].partner,
+            raw_id=people[i].raw_id,
+            near=n,
+        )
         for i, n in zip(wanted, near, strict=True)
-    ]  # fmt: skip
+    ]
     for i, scored in zip(wanted, matcher.score(batch, floor=review_min), strict=True):
         m = matches[i]
         m.scores, m.model = [s.as_dict() for s in scored], matcher.model.pk

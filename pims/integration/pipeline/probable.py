@@ -74,37 +74,77 @@ def _swapped_day_month(a: str, b: str) -> str:
 
 
 ITEMS = (
-    Item("name", "姓名", "name_l IS NULL OR name_r IS NULL", (
-        Level("name_l = name_r", "姓名相同", 0.86, tf="name"),
-        Level("name_py_l = name_py_r", "姓名读音相同（同音字）", 0.08),
-        Level("jaro_winkler_similarity(name_py_l, name_py_r) >= 0.9", "姓名读音相近", 0.03),
-        Level("ELSE", "姓名不同", 0.03),
-    )),
-    Item("birth_date", "出生日期", "birth_date_l IS NULL OR birth_date_r IS NULL", (
-        Level("birth_date_l = birth_date_r", "出生日期相同", 0.92),
-        Level(
-            f"damerau_levenshtein(birth_date_l, birth_date_r) <= 1 OR {_swapped_day_month('birth_date_l', 'birth_date_r')}",
-            "出生日期只差一位或日月颠倒", 0.06,
+    Item(
+        "name",
+        "姓名",
+        "name_l IS NULL OR name_r IS NULL",
+        (
+            Level("name_l = name_r", "姓名相同", 0.86, tf="name"),
+            Level("name_py_l = name_py_r", "姓名读音相同（同音字）", 0.08),
+            Level("jaro_winkler_similarity(name_py_l, name_py_r) >= 0.9", "姓名读音相近", 0.03),
+            Level("ELSE", "姓名不同", 0.03),
         ),
-        Level("ELSE", "出生日期不同", 0.02),
-    )),
-    Item("sex", "性别", "sex_l IS NULL OR sex_r IS NULL", (
-        Level("sex_l = sex_r", "性别相同", 0.995),
-        Level("ELSE", "性别不同", 0.005),
-    )),
-    Item("partner", "配偶姓名", "partner_py_l IS NULL OR partner_py_r IS NULL", (
-        Level("partner_py_l = partner_py_r", "配偶（父亲）姓名读音相同", 0.9),
-        Level("jaro_winkler_similarity(partner_py_l, partner_py_r) >= 0.9", "配偶（父亲）姓名读音相近", 0.05),
-        Level("ELSE", "配偶（父亲）姓名不同", 0.05),
-    )),
-    Item("citizen_id", "公民身份号码", "NOT (id_given_l AND id_given_r)", (
-        Level("list_contains(near_l, unique_id_r) OR list_contains(near_r, unique_id_l)",
-              "身份号码只差一位或两位颠倒", 0.7, u=1e-6),
-        Level("ELSE", "身份号码不同", 0.3, u=1 - 1e-6),
-    )),
-)  # fmt: skip
-COLUMNS = ("unique_id", "name", "name_py", "initials", "birth_year", "sex", "birth_date", "partner_py",
-           "id_given", "near")  # fmt: skip
+    ),
+    Item(
+        "birth_date",
+        "出生日期",
+        "birth_date_l IS NULL OR birth_date_r IS NULL",
+        (
+            Level("birth_date_l = birth_date_r", "出生日期相同", 0.92),
+            Level(
+                f"damerau_levenshtein(birth_date_l, birth_date_r) <= 1 OR {_swapped_day_month('birth_date_l', 'birth_date_r')}",
+                "出生日期只差一位或日月颠倒",
+                0.06,
+            ),
+            Level("ELSE", "出生日期不同", 0.02),
+        ),
+    ),
+    Item(
+        "sex",
+        "性别",
+        "sex_l IS NULL OR sex_r IS NULL",
+        (
+            Level("sex_l = sex_r", "性别相同", 0.995),
+            Level("ELSE", "性别不同", 0.005),
+        ),
+    ),
+    Item(
+        "partner",
+        "配偶姓名",
+        "partner_py_l IS NULL OR partner_py_r IS NULL",
+        (
+            Level("partner_py_l = partner_py_r", "配偶（父亲）姓名读音相同", 0.9),
+            Level("jaro_winkler_similarity(partner_py_l, partner_py_r) >= 0.9", "配偶（父亲）姓名读音相近", 0.05),
+            Level("ELSE", "配偶（父亲）姓名不同", 0.05),
+        ),
+    ),
+    Item(
+        "citizen_id",
+        "公民身份号码",
+        "NOT (id_given_l AND id_given_r)",
+        (
+            Level(
+                "list_contains(near_l, unique_id_r) OR list_contains(near_r, unique_id_l)",
+                "身份号码只差一位或两位颠倒",
+                0.7,
+                u=1e-6,
+            ),
+            Level("ELSE", "身份号码不同", 0.3, u=1 - 1e-6),
+        ),
+    ),
+)
+COLUMNS = (
+    "unique_id",
+    "name",
+    "name_py",
+    "initials",
+    "birth_year",
+    "sex",
+    "birth_date",
+    "partner_py",
+    "id_given",
+    "near",
+)
 
 
 def _comparisons():
@@ -114,8 +154,12 @@ def _comparisons():
     for item in ITEMS:
         levels: list[dict] = [{"sql_condition": item.null_sql, "label_for_charts": "无法比较", "is_null_level": True}]
         for level in item.levels:
-            d: dict = {"sql_condition": level.sql, "label_for_charts": level.label, "m_probability": level.m,
-                       "fix_m_probability": True}  # fmt: skip
+            d: dict = {
+                "sql_condition": level.sql,
+                "label_for_charts": level.label,
+                "m_probability": level.m,
+                "fix_m_probability": True,
+            }
             if level.u is not None:
                 d |= {"u_probability": level.u, "fix_u_probability": True}
             if level.tf:
@@ -149,8 +193,19 @@ def _empty() -> dict[str, list]:
     return {c: [] for c in COLUMNS}
 
 
-def _add(table: dict[str, list], *, uid: int, name: str, pinyin: str, initials: str, sex: str, birth, partner: str,
-         id_given: bool, near: list[int]) -> None:  # fmt: skip
+def _add(
+    table: dict[str, list],
+    *,
+    uid: int,
+    name: str,
+    pinyin: str,
+    initials: str,
+    sex: str,
+    birth,
+    partner: str,
+    id_given: bool,
+    near: list[int],
+) -> None:
     table["unique_id"].append(uid)
     table["name"].append(name or None)
     table["name_py"].append(pinyin or None)
@@ -173,8 +228,18 @@ def register_table(prefix: str, *, active_only: bool = True) -> dict[str, list]:
     table = _empty()
     rows = persons.values_list("id", "name", "name_pinyin", "name_initials", "sex", "birth_date", "id_index")
     for pk, name, pinyin, initials, sex, birth, index in rows.iterator(chunk_size=20_000):
-        _add(table, uid=pk, name=name, pinyin=pinyin, initials=initials, sex=sex, birth=birth,
-             partner=spouses.get(pk, ""), id_given=bool(index), near=[])  # fmt: skip
+        _add(
+            table,
+            uid=pk,
+            name=name,
+            pinyin=pinyin,
+            initials=initials,
+            sex=sex,
+            birth=birth,
+            partner=spouses.get(pk, ""),
+            id_given=bool(index),
+            near=[],
+        )
     return table
 
 
@@ -186,8 +251,9 @@ def _spouse_pinyin(prefix: str) -> dict[int, str]:
             Q(wife__registered_code__startswith=prefix) | Q(husband__registered_code__startswith=prefix)
         )
     out = {}
-    for husband, wife, h_py, w_py in marriages.values_list("husband_id", "wife_id", "husband__name_pinyin",
-                                                           "wife__name_pinyin").iterator(chunk_size=20_000):  # fmt: skip
+    for husband, wife, h_py, w_py in marriages.values_list(
+        "husband_id", "wife_id", "husband__name_pinyin", "wife__name_pinyin"
+    ).iterator(chunk_size=20_000):
         out[husband], out[wife] = w_py, h_py
     return out
 
@@ -339,8 +405,18 @@ class Scorer:
         for i, p in enumerate(people):
             pinyin, initials = name_pinyin(p.name) if p.name else ("", "")
             partner = name_pinyin(p.partner)[0] if p.partner else ""
-            _add(table, uid=-(i + 1), name=p.name.strip(), pinyin=pinyin, initials=initials, sex=p.sex,
-                 birth=p.birth_date, partner=partner, id_given=bool(cid.normalise(p.raw_id)), near=p.near)  # fmt: skip
+            _add(
+                table,
+                uid=-(i + 1),
+                name=p.name.strip(),
+                pinyin=pinyin,
+                initials=initials,
+                sex=p.sex,
+                birth=p.birth_date,
+                partner=partner,
+                id_given=bool(cid.normalise(p.raw_id)),
+                near=p.near,
+            )
         self._batches += 1
         batch = self.db.register(table, table_name=f"batch_{self._batches}")
         predictions = self.linker.inference.predict_between(

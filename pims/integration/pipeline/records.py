@@ -186,8 +186,13 @@ def _job_create(src: RecordSource, actor, path: Path, sha: str, fmt: str, encodi
             username=actor.username,
             state=ImportJob.State.LOADING,
         )
-        audit_record(actor=actor, action=Action.LOAD, obj=job, region_code=job.region_code,
-                     detail={"what": f"{src.kind}_import_start", "file": path.name, "sha256": sha})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action=Action.LOAD,
+            obj=job,
+            region_code=job.region_code,
+            detail={"what": f"{src.kind}_import_start", "file": path.name, "sha256": sha},
+        )
     return job
 
 
@@ -252,10 +257,18 @@ class RecordRun:
             for j in judged:
                 matches = found.get(j.line, {})
                 record = IntakeRecord(
-                    job=self.job, source=self.src.source, line=j.line, kind=j.kind, doc_number=j.doc_number,
-                    effective_date=j.date, authority=j.authority, parties=j.parties, details=j.details,
-                    region_code=self.job.region_code, matches={role: m.as_dict() for role, m in matches.items()},
-                )  # fmt: skip
+                    job=self.job,
+                    source=self.src.source,
+                    line=j.line,
+                    kind=j.kind,
+                    doc_number=j.doc_number,
+                    effective_date=j.date,
+                    authority=j.authority,
+                    parties=j.parties,
+                    details=j.details,
+                    region_code=self.job.region_code,
+                    matches={role: m.as_dict() for role, m in matches.items()},
+                )
                 if j.problems:
                     reject(record, j.problems)
                 else:
@@ -308,8 +321,13 @@ class RecordRun:
             job.state = ImportJob.State.DONE
             job.finished_at = timezone.now()
             job.save()
-            audit_record(actor=self.actor, action=Action.LOAD, obj=job, region_code=job.region_code,
-                         detail={"what": f"{self.src.kind}_import_done", **{str(k): v for k, v in counts.items()}})  # fmt: skip
+            audit_record(
+                actor=self.actor,
+                action=Action.LOAD,
+                obj=job,
+                region_code=job.region_code,
+                detail={"what": f"{self.src.kind}_import_done", **{str(k): v for k, v in counts.items()}},
+            )
 
 
 def reject(record: IntakeRecord, problems: list[Violation]) -> IntakeRecord:

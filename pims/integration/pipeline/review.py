@@ -64,8 +64,13 @@ def intake_record_accept(
             first, second = src.subject
             record.person_id, record.related_person_id = choices.get(first), choices.get(second)
             src.file(record, actor=record.job.actor)
-        audit_record(actor=actor, action=Action.UPDATE, obj=record, region_code=record.region_code,
-                     detail={"what": "intake_review_accept", "state": record.state, "choices": choices})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=record,
+            region_code=record.region_code,
+            detail={"what": "intake_review_accept", "state": record.state, "choices": choices},
+        )
     return record
 
 
@@ -77,6 +82,11 @@ def intake_record_dismiss(*, actor, record: IntakeRecord, note: str) -> IntakeRe
         record.state, record.decided_by, record.decided_at = S.DISMISSED, actor, timezone.now()
         record.decision_note = note.strip()
         record.save()
-        audit_record(actor=actor, action=Action.UPDATE, obj=record, region_code=record.region_code,
-                     detail={"what": "intake_review_dismiss"})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=record,
+            region_code=record.region_code,
+            detail={"what": "intake_review_dismiss"},
+        )
     return record

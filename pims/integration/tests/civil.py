@@ -15,8 +15,14 @@ def single(personas, village, *, number, name, sex, birth: dt.date, seq: int):
     submitted and approved through the registry's services)."""
     data, members = family_form(village.code, number=number)
     number_id = make_citizen_id("210124", birth, seq, sex)
-    head = {**members[0], "name": name, "sex": sex, "birth_date": birth.isoformat(), "marital_status": "10",
-            "citizen_id": number_id}  # fmt: skip
+    head = {
+        **members[0],
+        "name": name,
+        "sex": sex,
+        "birth_date": birth.isoformat(),
+        "marital_status": "10",
+        "citizen_id": number_id,
+    }
     for key in ("spouse_row", "marriage_date"):
         head.pop(key, None)
     in_a = village.code.startswith(personas["operator"].region.prefix)
@@ -43,8 +49,15 @@ def row(kind="结婚", date=None, doc="J210124-2027-000001", husband=None, wife=
     out = {"业务类型": kind, "登记日期": date or days_ago(21), "登记机关": "法库县民政局", "结婚证字号": doc}
     for label, party in (("男方", husband), ("女方", wife)):
         name, number, sex, birth = party or ("", "", "", "")
-        out |= {f"{label}姓名": name, f"{label}公民身份号码": number, f"{label}性别": sex, f"{label}出生日期": birth,
-                f"{label}民族": "汉族", f"{label}国籍": "中国", f"{label}户籍地址": "辽宁省法库县"}  # fmt: skip
+        out |= {
+            f"{label}姓名": name,
+            f"{label}公民身份号码": number,
+            f"{label}性别": sex,
+            f"{label}出生日期": birth,
+            f"{label}民族": "汉族",
+            f"{label}国籍": "中国",
+            f"{label}户籍地址": "辽宁省法库县",
+        }
     return out | extra
 
 

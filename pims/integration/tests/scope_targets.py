@@ -43,15 +43,25 @@ def _review_item_a(ctx):
 
         county = ctx.personas["county"]
         job = ImportJob.objects.create(
-            kind="civil", file_name="走查民政婚姻登记.csv", file_path="/nonexistent/walk-civil.csv",
-            file_sha256="b" * 64, region_code=county.region.code, actor=county, username=county.username,
+            kind="civil",
+            file_name="走查民政婚姻登记.csv",
+            file_path="/nonexistent/walk-civil.csv",
+            file_sha256="b" * 64,
+            region_code=county.region.code,
+            actor=county,
+            username=county.username,
             state=ImportJob.State.DONE,
-        )  # fmt: skip
+        )
         return IntakeRecord.objects.create(
-            job=job, source="civil", line=2, kind="marriage", doc_number="走查J2027-0001", state="review",
+            job=job,
+            source="civil",
+            line=2,
+            kind="marriage",
+            doc_number="走查J2027-0001",
+            state="review",
             region_code=ctx.regions["village_a1"].code,
             parties={"husband": {"name": "走查男方甲"}, "wife": {"name": "走查女方乙"}},
-        )  # fmt: skip
+        )
 
     return ctx.once("integration_review_a", build)
 
@@ -72,9 +82,13 @@ def _duplicate_a(ctx):
         first, second = make_person(hh, name="走查重复甲").pk, make_person(hh, name="走查重复甲", row=2).pk
         model = MatchModel.objects.create(county_code="210124", version=0, seed=0, register_size=0, settings={})
         return DuplicatePair.objects.create(
-            person_a_id=first, person_b_id=second, probability=0.5, model=model,
-            region_code=ctx.regions["village_a1"].code, why=[{"item": "name", "label": "走查重复依据", "weight": 1}],
-        )  # fmt: skip
+            person_a_id=first,
+            person_b_id=second,
+            probability=0.5,
+            model=model,
+            region_code=ctx.regions["village_a1"].code,
+            why=[{"item": "name", "label": "走查重复依据", "weight": 1}],
+        )
 
     return ctx.once("integration_duplicate_a", build)
 

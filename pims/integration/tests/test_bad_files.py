@@ -238,19 +238,30 @@ def _bad_rows(village):
         ("at-formula-in-name", "户籍.csv", _csv([HEADERS, row(1, village, 姓名="@SUM(A1)")]), {2: "I02"}),
         ("numeric-id-cell", "户籍.xlsx", _sheet([row(1, village, 公民身份号码=int(good[0]))]), {2: "P11"}),
         ("scientific-id-in-csv", "户籍.csv", _csv([HEADERS, row(1, village, 公民身份号码="2.10124E+17")]), {2: "P12"}),
-        ("merged-household-cells", "户籍.xlsx",
-         _sheet([good, row(2, village, 户号="", 与户主关系="子")], merge=f"{_letter('户号')}2:{_letter('户号')}3"),
-         {3: "H01"}),
+        (
+            "merged-household-cells",
+            "户籍.xlsx",
+            _sheet([good, row(2, village, 户号="", 与户主关系="子")], merge=f"{_letter('户号')}2:{_letter('户号')}3"),
+            {3: "H01"},
+        ),
         ("impossible-date", "户籍.csv", _csv([HEADERS, row(1, village, 出生日期="19850230")]), {2: "I11"}),
-        ("date-in-words", "户籍.csv", _csv([HEADERS, row(1, village, 公民身份号码="", 无身份号码原因="9",
-                                                      出生日期="一九八五年三月一日")]), {2: "I11"}),
-        ("date-with-slashes", "户籍.csv", _csv([HEADERS, row(1, village, 公民身份号码="", 无身份号码原因="9",
-                                                         出生日期="03/01/1985")]), {2: "I11"}),
+        (
+            "date-in-words",
+            "户籍.csv",
+            _csv([HEADERS, row(1, village, 公民身份号码="", 无身份号码原因="9", 出生日期="一九八五年三月一日")]),
+            {2: "I11"},
+        ),
+        (
+            "date-with-slashes",
+            "户籍.csv",
+            _csv([HEADERS, row(1, village, 公民身份号码="", 无身份号码原因="9", 出生日期="03/01/1985")]),
+            {2: "I11"},
+        ),
         ("very-long-cell", "户籍.csv", _csv([HEADERS, long_name]), {2: "I28"}),
         ("short-row", "户籍.csv", _csv([HEADERS, good[:5]]), {2: "P02"}),
         ("invalid-utf8-row", "户籍.csv", _csv([HEADERS, good]) + b"\xff\xfe\xfd\r\n", {3: "P01"}),
         ("truncated-csv", "户籍.csv", _truncated(_csv([HEADERS, good, other])), {3: "P02"}),
-    ]  # fmt: skip
+    ]
 
 
 def _bad_row_ids():

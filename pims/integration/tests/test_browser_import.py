@@ -40,8 +40,7 @@ class Interrupted(Exception):
     pass
 
 
-def test_operator_uploads_watches_progress_and_downloads_rejected_rows(browser_page, settings, tmp_path,
-                                                                       monkeypatch):  # fmt: skip
+def test_operator_uploads_watches_progress_and_downloads_rejected_rows(browser_page, settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path / "media"
     tree = build_tree()
     call_command("load_codes", verbosity=0)

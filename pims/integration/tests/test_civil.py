@@ -28,17 +28,22 @@ def tomorrow() -> str:
 @pytest.fixture
 def couple(codes, personas, regions):
     """王五 (born 1990) and 赵六 (born 1992), unmarried, in township A's villages."""
-    wang, wang_id = single(personas, regions["village_a1"], number="0101", name="王五", sex="1",
-                           birth=dt.date(1990, 3, 4), seq=31)  # fmt: skip
-    zhao, zhao_id = single(personas, regions["village_a2"], number="0102", name="赵六", sex="2",
-                           birth=dt.date(1992, 7, 8), seq=42)  # fmt: skip
+    wang, wang_id = single(
+        personas, regions["village_a1"], number="0101", name="王五", sex="1", birth=dt.date(1990, 3, 4), seq=31
+    )
+    zhao, zhao_id = single(
+        personas, regions["village_a2"], number="0102", name="赵六", sex="2", birth=dt.date(1992, 7, 8), seq=42
+    )
     return {"wang": (wang, wang_id), "zhao": (zhao, zhao_id)}
 
 
 def marriage_row(couple, **kw):
     (_wang, wang_id), (_zhao, zhao_id) = couple["wang"], couple["zhao"]
-    return row(husband=kw.pop("husband", ("王五", wang_id, "男", "1990-03-04")),
-               wife=kw.pop("wife", ("赵六", zhao_id, "女", "1992-07-08")), **kw)  # fmt: skip
+    return row(
+        husband=kw.pop("husband", ("王五", wang_id, "男", "1990-03-04")),
+        wife=kw.pop("wife", ("赵六", zhao_id, "女", "1992-07-08")),
+        **kw,
+    )
 
 
 def by_line(job):
@@ -74,8 +79,10 @@ def test_a_divorce_of_a_registered_couple_is_filed(codes, personas, regions, tmp
 
     h_id = make_citizen_id("210124", dt.date(1985, 6, 15), 11, "1")
     w_id = make_citizen_id("210124", dt.date(1988, 4, 2), 22, "2")
-    path = write(tmp_path / "lh.csv", [row("离婚", doc="L210124-2027-000009", husband=("张三", h_id, "男", ""),
-                                           wife=("李四", w_id, "女", ""))])  # fmt: skip
+    path = write(
+        tmp_path / "lh.csv",
+        [row("离婚", doc="L210124-2027-000009", husband=("张三", h_id, "男", ""), wife=("李四", w_id, "女", ""))],
+    )
     civil_import(actor=personas["county"], path=path)
     record = IntakeRecord.objects.get()
     assert record.state == S.FILED and record.event.event_type == EventType.DIVORCE
@@ -100,8 +107,12 @@ def test_a_record_that_does_not_match_exactly_waits_for_the_reviewer(couple, per
     assert [records[2].state, records[3].state] == [S.REVIEW, S.REVIEW]
     husband = records[2].matches["husband"]
     assert {k: husband[k] for k in ("kind", "person", "diffs", "candidates", "id_problem")} == {
-        "kind": "differs", "person": wang.pk, "diffs": ["name"], "candidates": [wang.pk], "id_problem": "",
-    }  # fmt: skip
+        "kind": "differs",
+        "person": wang.pk,
+        "diffs": ["name"],
+        "candidates": [wang.pk],
+        "id_problem": "",
+    }
     # The probabilistic matcher's finding: 王伍 and 王五 sound the same.
     assert (
         husband["scores"][0]["person"] == wang.pk
@@ -138,8 +149,20 @@ def test_bad_rows_are_rejected_with_their_rule_and_every_good_row_is_kept(couple
     ]
     job = civil_import(actor=personas["county"], path=write(tmp_path / "bad.csv", rows))
     records = by_line(job)
-    expected = {2: "M01", 3: "M02", 4: "M03", 5: "M04", 6: "M05", 7: "M06", 8: "M07", 9: "M08", 10: "M09,M10",
-                11: "M11", 12: "M11", 13: "M12"}  # fmt: skip
+    expected = {
+        2: "M01",
+        3: "M02",
+        4: "M03",
+        5: "M04",
+        6: "M05",
+        7: "M06",
+        8: "M07",
+        9: "M08",
+        10: "M09,M10",
+        11: "M11",
+        12: "M11",
+        13: "M12",
+    }
     assert {line: r.rule_ids for line, r in records.items() if r.state == S.REJECTED} == expected
     assert records[7].field == "husband_citizen_id" and "第 7 行" in records[7].reasons
     assert records[14].state == S.FILED
@@ -149,10 +172,18 @@ def test_bad_rows_are_rejected_with_their_rule_and_every_good_row_is_kept(couple
 
 
 def test_an_under_age_marriage_is_refused_by_the_events_engine(codes, personas, regions, tmp_path):
-    young, young_id = single(personas, regions["village_a1"], number="0201", name="孙七", sex="1",
-                             birth=dt.date(clock.today().year - 20, 1, 1), seq=51)  # fmt: skip
-    bride, bride_id = single(personas, regions["village_a1"], number="0202", name="周八", sex="2",
-                             birth=dt.date(2000, 1, 1), seq=62)  # fmt: skip
+    young, young_id = single(
+        personas,
+        regions["village_a1"],
+        number="0201",
+        name="孙七",
+        sex="1",
+        birth=dt.date(clock.today().year - 20, 1, 1),
+        seq=51,
+    )
+    bride, bride_id = single(
+        personas, regions["village_a1"], number="0202", name="周八", sex="2", birth=dt.date(2000, 1, 1), seq=62
+    )
     path = write(tmp_path / "u.csv", [row(husband=("孙七", young_id, "男", ""), wife=("周八", bride_id, "女", ""))])
     job = civil_import(actor=personas["county"], path=path)
     record = IntakeRecord.objects.get()

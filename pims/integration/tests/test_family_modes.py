@@ -79,8 +79,9 @@ def household_of(key):
     return Household.objects.filter(region_code=key[0], number=key[1])
 
 
-def test_members_mode_loads_the_valid_members_and_flags_the_household(regions, codes, population, tmp_path,
-                                                                      operator, personas):  # fmt: skip
+def test_members_mode_loads_the_valid_members_and_flags_the_household(
+    regions, codes, population, tmp_path, operator, personas
+):
     path, key, size, _pop = extract_with_a_bad_member(population, tmp_path)
     job = police_import(actor=operator, path=path, family_mode=ImportJob.FamilyMode.MEMBERS)
     household = household_of(key).get()
@@ -102,8 +103,9 @@ def test_members_mode_loads_the_valid_members_and_flags_the_household(regions, c
     assert queue_items(operator) == []
 
 
-def test_household_mode_holds_back_the_whole_household_until_it_is_fixed(regions, codes, population, tmp_path,
-                                                                         operator):  # fmt: skip
+def test_household_mode_holds_back_the_whole_household_until_it_is_fixed(
+    regions, codes, population, tmp_path, operator
+):
     path, key, size, pop = extract_with_a_bad_member(population, tmp_path)
     job = police_import(actor=operator, path=path, family_mode=ImportJob.FamilyMode.HOUSEHOLD)
     assert not household_of(key).exists()

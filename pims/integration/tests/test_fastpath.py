@@ -16,10 +16,20 @@ MAN = make_citizen_id("210124", dt.date(1980, 5, 6), 11, "1")
 WOMAN = make_citizen_id("210124", dt.date(1980, 5, 6), 12, "2")
 GOOD_DATA = {"number": "0012", "hh_type": "1", "address": "辽宁省法库县某村 3 号", "collected_on": ""}
 GOOD_MEMBER = {
-    "name": "张三", "sex": "1", "birth_date": "1980-05-06", "citizen_id": MAN, "no_id_reason": "",
-    "ethnicity": "01", "education": "", "occupation": "", "marital_status": "20", "relationship": "02",
-    "hukou_type": "1", "residence_status": "1", "phone": "13812345678",
-}  # fmt: skip
+    "name": "张三",
+    "sex": "1",
+    "birth_date": "1980-05-06",
+    "citizen_id": MAN,
+    "no_id_reason": "",
+    "ethnicity": "01",
+    "education": "",
+    "occupation": "",
+    "marital_status": "20",
+    "relationship": "02",
+    "hukou_type": "1",
+    "residence_status": "1",
+    "phone": "13812345678",
+}
 # Values each rule has an opinion about, good and bad.
 MEMBER_VALUES = {
     "name": ["", "张 三", "Zhang3", "李" * 51, "王\x07五", "欧阳·娜娜", " 李四 "],
@@ -36,7 +46,7 @@ MEMBER_VALUES = {
         "１" + MAN[1:],
         "99" + MAN[2:],
         "x" * 41,
-    ],  # fmt: skip
+    ],
     "no_id_reason": ["", "1", "99", "zz"],
     "ethnicity": ["", "99", "1", "01", "02"],
     "education": ["", "99", "21", "x"],

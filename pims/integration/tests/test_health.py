@@ -37,12 +37,30 @@ def family(codes, personas, regions):
     return members(approved_household(personas, regions["village_a1"]))
 
 
-def cert(doc="N210124000001", name="张小宝", sex="男", born=None, mother=("李四", MOTHER_ID),
-         father=("张三", FATHER_ID), **extra) -> dict:  # fmt: skip
-    return {"出生医学证明编号": doc, "新生儿姓名": name, "性别": sex, "出生日期时间": born or f"{days_ago(17)} 08:30", "出生地点": "法库县医院",
-            "出生体重": "3300", "孕周": "39", "母亲姓名": mother[0], "母亲公民身份号码": mother[1],
-            "父亲姓名": father[0], "父亲公民身份号码": father[1], "签发日期": days_ago(11),
-            "签发机构": "法库县妇幼保健院"} | extra  # fmt: skip
+def cert(
+    doc="N210124000001",
+    name="张小宝",
+    sex="男",
+    born=None,
+    mother=("李四", MOTHER_ID),
+    father=("张三", FATHER_ID),
+    **extra,
+) -> dict:
+    return {
+        "出生医学证明编号": doc,
+        "新生儿姓名": name,
+        "性别": sex,
+        "出生日期时间": born or f"{days_ago(17)} 08:30",
+        "出生地点": "法库县医院",
+        "出生体重": "3300",
+        "孕周": "39",
+        "母亲姓名": mother[0],
+        "母亲公民身份号码": mother[1],
+        "父亲姓名": father[0],
+        "父亲公民身份号码": father[1],
+        "签发日期": days_ago(11),
+        "签发机构": "法库县妇幼保健院",
+    } | extra
 
 
 def write(path, rows):
@@ -63,8 +81,11 @@ def test_an_exact_birth_becomes_a_health_event_with_the_mother_and_father(family
     events.change_report_approve(actor=personas["reviewer"], report=ChangeReport.objects.get(pk=event.report_id))
     birth = Birth.objects.get(child__name="张小宝")
     assert (birth.mother, birth.father, birth.birth_order, birth.child.birth_date) == (
-        family["李四"], family["张三"], 3, dt.date.fromisoformat(days_ago(17))
-    )  # fmt: skip
+        family["李四"],
+        family["张三"],
+        3,
+        dt.date.fromisoformat(days_ago(17)),
+    )
     # The same certificate again, in another file: nothing changes.
     health_import(actor=personas["county"], path=write(tmp_path / "again.csv", [cert(**{"出生地点": "家中"})]))
     assert IntakeRecord.objects.filter(state=S.PRESENT).count() == 1
@@ -110,8 +131,21 @@ def test_bad_certificates_are_rejected_with_their_rule_and_good_ones_kept(family
     ]
     job = health_import(actor=personas["county"], path=write(tmp_path / "bad.csv", rows))
     got = {r.line: r.rule_ids for r in IntakeRecord.objects.filter(job=job, state=S.REJECTED)}
-    assert got == {2: "N01", 3: "N02", 4: "N03", 5: "N04", 6: "N05", 7: "N07", 8: "N08", 9: "N09", 10: "N10",
-                   11: "N11", 12: "N11", 13: "N12", 14: "N13"}  # fmt: skip
+    assert got == {
+        2: "N01",
+        3: "N02",
+        4: "N03",
+        5: "N04",
+        6: "N05",
+        7: "N07",
+        8: "N08",
+        9: "N09",
+        10: "N10",
+        11: "N11",
+        12: "N11",
+        13: "N12",
+        14: "N13",
+    }
     assert IntakeRecord.objects.get(job=job, line=15).state == S.FILED
     assert job.rows_rejected == 13
 

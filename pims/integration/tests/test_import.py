@@ -25,11 +25,26 @@ def register_snapshot() -> list[tuple]:
     """Everything a clean import determines, without ids or ciphertexts."""
     return sorted(
         Person.objects.values_list(
-            "household__region_code", "household__number", "row", "name", "sex", "birth_date", "id_index",
-            "id_masked", "relationship", "marital_status", "ethnicity", "education", "hukou_type",
-            "registered_code", "residence_code", "responsible_code", "residence_status", "phone_index",
+            "household__region_code",
+            "household__number",
+            "row",
+            "name",
+            "sex",
+            "birth_date",
+            "id_index",
+            "id_masked",
+            "relationship",
+            "marital_status",
+            "ethnicity",
+            "education",
+            "hukou_type",
+            "registered_code",
+            "residence_code",
+            "responsible_code",
+            "residence_status",
+            "phone_index",
         )
-    )  # fmt: skip
+    )
 
 
 def checksum() -> str:
@@ -45,10 +60,15 @@ def checksum() -> str:
 def assert_matches_ground_truth(pop):
     assert Household.objects.count() == len(pop.households)
     assert Person.objects.count() == len(pop.persons)
-    stored = {i: (s, b) for i, s, b in Person.objects.filter(id_index__isnull=False).values_list(
-        "id_index", "sex", "birth_date")}  # fmt: skip
-    by_name = Counter(Person.objects.filter(id_index__isnull=True).values_list(
-        "household__region_code", "household__number", "name", "sex", "birth_date"))  # fmt: skip
+    stored = {
+        i: (s, b)
+        for i, s, b in Person.objects.filter(id_index__isnull=False).values_list("id_index", "sex", "birth_date")
+    }
+    by_name = Counter(
+        Person.objects.filter(id_index__isnull=True).values_list(
+            "household__region_code", "household__number", "name", "sex", "birth_date"
+        )
+    )
     for p in pop.persons:
         if p.citizen_id:
             assert stored[citizen_id_index(p.citizen_id)] == (p.sex, p.birth_date)
@@ -230,8 +250,9 @@ def test_import_police_command_reports_and_refuses_clearly(regions, codes, popul
         call_command("import_police", str(tmp_path / "bad.csv"), stdout=out, stderr=err)
 
 
-def test_rejected_rows_stay_in_protected_storage_and_leave_only_on_request(regions, codes, population, tmp_path,
-                                                                           settings):  # fmt: skip
+def test_rejected_rows_stay_in_protected_storage_and_leave_only_on_request(
+    regions, codes, population, tmp_path, settings
+):
     """The rejected rows repeat plaintext ID numbers: never written beside the
     source; the command line copies them only to a path it is given, with a
     warning and an export entry in the audit log."""
@@ -247,8 +268,10 @@ def test_rejected_rows_stay_in_protected_storage_and_leave_only_on_request(regio
     write_police_file(pop, good)
     text = good.read_text(encoding="utf-8-sig").splitlines()
     path = source_dir / "bad.csv"
-    path.write_text("\n".join([text[0], text[1].replace(",男,", ",X,", 1).replace(",女,", ",X,", 1), *text[2:]]) + "\n",
-                    encoding="utf-8")  # fmt: skip
+    path.write_text(
+        "\n".join([text[0], text[1].replace(",男,", ",X,", 1).replace(",女,", ",X,", 1), *text[2:]]) + "\n",
+        encoding="utf-8",
+    )
     out = StringIO()
     call_command("import_police", str(path), stdout=out, stderr=StringIO())
     job = ImportJob.objects.get()
@@ -267,8 +290,10 @@ def test_rejected_rows_stay_in_protected_storage_and_leave_only_on_request(regio
     assert "警告" in err.getvalue() and "公民身份号码" in err.getvalue()
     entry = AuditEntry.objects.get(action="export")
     assert (entry.object_id, entry.detail["to"], entry.actor_username) == (
-        str(job.pk), "file:for-the-clerk.csv", "system:import_police",
-    )  # fmt: skip
+        str(job.pk),
+        "file:for-the-clerk.csv",
+        "system:import_police",
+    )
 
 
 def test_the_rejected_rows_file_carries_no_formula_and_reads_back_as_typed(regions, codes, population, tmp_path):

@@ -28,8 +28,15 @@ SUITE_URL = os.environ.get("DATABASE_URL", "")
 
 
 def manage(env, *args, check=True) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          check=check, timeout=600)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=600,
+    )
 
 
 class SqliteDb:
@@ -100,8 +107,13 @@ def backends():
 
 def kill_when(db, env, path, ready, deadline=180.0):
     """Start the import, SIGKILL it as soon as `ready(job_row)`; return the row seen."""
-    proc = subprocess.Popen([sys.executable, "manage.py", "import_police", str(path)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "import_police", str(path)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     started = time.monotonic()
     try:
         while time.monotonic() - started < deadline:
@@ -144,9 +156,13 @@ def _runs_import_of(pid: str, path: Path) -> bool:
 
 
 def checksum(env) -> tuple[str, str]:
-    out = manage(env, "shell", "-c",
-                 "from pims.integration.testing import register_checksum as c; from pims.registry.models import "
-                 "Person, Household; print(Person.objects.count(), Household.objects.count(), c())").stdout  # fmt: skip
+    out = manage(
+        env,
+        "shell",
+        "-c",
+        "from pims.integration.testing import register_checksum as c; from pims.registry.models import "
+        "Person, Household; print(Person.objects.count(), Household.objects.count(), c())",
+    ).stdout
     persons, households, digest = out.strip().splitlines()[-1].split()
     return f"{persons} persons {households} households", digest
 
@@ -156,8 +172,12 @@ def test_sigkill_then_rerun_equals_a_clean_import(backend, regions, codes, popul
     _g, pop = population(per_village=200)
     path = tmp_path / "extract.csv"
     write_police_file(pop, path)
-    base_env = os.environ | {"PIMS_ENV": "test", "PIMS_IMPORT_CHUNK_ROWS": "25", "PIMS_IMPORT_CHUNK_HOUSEHOLDS": "4",
-                             "MEDIA_ROOT": str(tmp_path / "media")}  # fmt: skip
+    base_env = os.environ | {
+        "PIMS_ENV": "test",
+        "PIMS_IMPORT_CHUNK_ROWS": "25",
+        "PIMS_IMPORT_CHUNK_HOUSEHOLDS": "4",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+    }
     base_env.pop("DJANGO_SETTINGS_MODULE", None)
     template = SqliteDb(tmp_path, "template") if backend == "sqlite" else PostgresDb(SUITE_URL, "template")
     dbs = [template]
@@ -168,10 +188,17 @@ def test_sigkill_then_rerun_equals_a_clean_import(backend, regions, codes, popul
         manage(env, "load_codes", "-v0")
         clean, killed = template.clone("clean"), template.clone("killed")
         dbs += [clean, killed]
-        clean_env = base_env | {"DATABASE_URL": clean.url, "PIMS_IMPORT_WORKERS": "1",
-                                "PIMS_IMPORT_LOAD_CONNECTIONS": "1"}  # fmt: skip
-        killed_env = base_env | {"DATABASE_URL": killed.url, "PIMS_IMPORT_WORKERS": "2",
-                                 "PIMS_IMPORT_PARALLEL_BYTES": "0", "PIMS_IMPORT_LOAD_CONNECTIONS": "2"}  # fmt: skip
+        clean_env = base_env | {
+            "DATABASE_URL": clean.url,
+            "PIMS_IMPORT_WORKERS": "1",
+            "PIMS_IMPORT_LOAD_CONNECTIONS": "1",
+        }
+        killed_env = base_env | {
+            "DATABASE_URL": killed.url,
+            "PIMS_IMPORT_WORKERS": "2",
+            "PIMS_IMPORT_PARALLEL_BYTES": "0",
+            "PIMS_IMPORT_LOAD_CONNECTIONS": "2",
+        }
 
         manage(clean_env, "import_police", str(path))
         first = kill_when(killed, killed_env, path, lambda row: row[0] == "staging" and row[1] > 1)

@@ -147,8 +147,17 @@ def test_every_malformed_row_is_rejected_with_its_reason_and_every_good_row_kept
     def register_someone():
         birth = dt.date(1950, 1, 1) + dt.timedelta(days=len(registered))
         number = make_citizen_id("210181", birth, 901, "1")
-        registered.append(make_person(hh, len(registered) + 1, "1", birth, "99" if registered else "02", "10",
-                                      id_index=citizen_id_index(number)))  # fmt: skip
+        registered.append(
+            make_person(
+                hh,
+                len(registered) + 1,
+                "1",
+                birth,
+                "99" if registered else "02",
+                "10",
+                id_index=citizen_id_index(number),
+            )
+        )
         return {"公民身份号码": number, "出生日期": birth.strftime("%Y%m%d")}
 
     _g, pop = population(per_village=100)
@@ -215,8 +224,9 @@ def test_a_rule_breaking_new_member_leaves_an_existing_household_as_it_was(regio
     village = regions["village_a1"]
     hh = make_household(village, number="E0001", form_state=FormState.APPROVED)
     head = make_person(hh, 1, "1", dt.date(1970, 1, 1), "02", "20")
-    married_boy = Rows(village.code).valid(户号="E0001", 与户主关系="20", 出生日期="20080101", 公民身份号码="",
-                                           无身份号码原因="9", 婚姻状况="已婚")  # fmt: skip
+    married_boy = Rows(village.code).valid(
+        户号="E0001", 与户主关系="20", 出生日期="20080101", 公民身份号码="", 无身份号码原因="9", 婚姻状况="已婚"
+    )
     path = tmp_path / "one.csv"
     with open(path, "w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows([HEADERS, married_boy])

@@ -36,8 +36,18 @@ def family(codes, personas, regions):
 
 
 def change(kind="死亡注销", date=None, number=WIFE_ID, name="李四", **extra) -> dict:
-    return {"变动类型": kind, "变动日期": date or days_ago(20), "公民身份号码": number, "姓名": name, "性别": "", "出生日期": "",
-            "户号": "0001", "迁自/迁往地址": "", "迁自/迁往区划代码": "", "原因": ""} | extra  # fmt: skip
+    return {
+        "变动类型": kind,
+        "变动日期": date or days_ago(20),
+        "公民身份号码": number,
+        "姓名": name,
+        "性别": "",
+        "出生日期": "",
+        "户号": "0001",
+        "迁自/迁往地址": "",
+        "迁自/迁往区划代码": "",
+        "原因": "",
+    } | extra
 
 
 def write(path, rows):
@@ -57,8 +67,10 @@ def test_a_death_of_a_matched_person_becomes_a_police_event(family, personas, tm
 
 
 def test_a_move_out_by_a_legacy_id_and_a_cancellation(family, personas, tmp_path):
-    rows = [change("迁出", number=legacy(WIFE_ID), **{"迁自/迁往地址": "沈阳市和平区"}),
-            change("其他注销", number=HEAD_ID, name="张三", 原因="出国定居")]  # fmt: skip
+    rows = [
+        change("迁出", number=legacy(WIFE_ID), **{"迁自/迁往地址": "沈阳市和平区"}),
+        change("其他注销", number=HEAD_ID, name="张三", 原因="出国定居"),
+    ]
     job = police_changes_import(actor=personas["county"], path=write(tmp_path / "bd.csv", rows))
     records = {r.line: r for r in IntakeRecord.objects.filter(job=job)}
     assert records[2].state == S.FILED and records[2].event.event_type == EventType.MOVE_OUT
@@ -97,8 +109,7 @@ def test_bad_change_rows_are_rejected_with_their_rule(family, personas, tmp_path
     ]
     job = police_changes_import(actor=personas["operator"], path=write(tmp_path / "bad.csv", rows))
     got = {r.line: r.rule_ids for r in IntakeRecord.objects.filter(job=job, state=S.REJECTED)}
-    assert got == {2: "G01", 3: "G02", 4: "G03", 5: "G04", 6: "G05", 7: "G06", 8: "G07", 9: "G08", 10: "G08",
-                   11: "G09"}  # fmt: skip
+    assert got == {2: "G01", 3: "G02", 4: "G03", 5: "G04", 6: "G05", 7: "G06", 8: "G07", 9: "G08", 10: "G08", 11: "G09"}
     assert IntakeRecord.objects.get(job=job, line=12).state == S.FILED
 
 

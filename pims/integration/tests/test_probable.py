@@ -80,8 +80,14 @@ def test_candidates_come_only_from_the_importers_jurisdiction(codes, personas, r
 def test_the_automatic_threshold_is_read_from_the_parameter_table(family, personas, tmp_path):
     from pims.params.services import parameter_amend
 
-    parameter_amend(actor=personas["sysadmin"], key="intake.match.auto_min", value="1", valid_from=clock.today(),
-                    source="测试：一律人工核对", status="unverified")  # fmt: skip
+    parameter_amend(
+        actor=personas["sysadmin"],
+        key="intake.match.auto_min",
+        value="1",
+        valid_from=clock.today(),
+        source="测试：一律人工核对",
+        status="unverified",
+    )
     assert probable.thresholds()[0] == 1.0
     health_import(actor=personas["county"], path=write(tmp_path / "cs.csv", [cert(mother=("李四", ""))]))
     record = IntakeRecord.objects.get()

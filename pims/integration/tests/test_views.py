@@ -139,8 +139,9 @@ def test_a_default_village_outside_the_region_is_not_offered(regions, codes, cli
     assert ImportJob.objects.count() == 0
 
 
-def test_the_same_file_uploaded_again_while_running_joins_the_running_job(regions, codes, client_for, extract,
-                                                                          settings):  # fmt: skip
+def test_the_same_file_uploaded_again_while_running_joins_the_running_job(
+    regions, codes, client_for, extract, settings
+):
     path, _pop, _outside = extract
     settings.PIMS_JOB_RUNNER = "queue"  # queued, and no worker runs it in this test
     client = client_for("operator")
@@ -196,13 +197,22 @@ def test_an_interrupted_job_shows_its_progress_and_resumes(regions, codes, perso
 def test_progress_figures_while_reading_and_loading():
     start = timezone.now() - dt.timedelta(seconds=10)
     now = start + dt.timedelta(seconds=10)
-    job = ImportJob(state="loading", rows_total=1000, households_total=100, loaded_through=50, rows_loaded=400,
-                    rows_rejected=20, started_at=start, updated_at=now)  # fmt: skip
+    job = ImportJob(
+        state="loading",
+        rows_total=1000,
+        households_total=100,
+        loaded_through=50,
+        rows_loaded=400,
+        rows_rejected=20,
+        started_at=start,
+        updated_at=now,
+    )
     p = import_progress(job, now=now)
     assert p.percent == pytest.approx(66.7) and p.rows_written == 420 and p.rows_total == 1000
     assert p.rows_per_second == pytest.approx(66.67, rel=0.01) and p.eta_seconds == pytest.approx(5.0)
-    reading = ImportJob(state="staging", file_size=1000, staged_offset=250, rows_total=300, started_at=start,
-                        updated_at=now)  # fmt: skip
+    reading = ImportJob(
+        state="staging", file_size=1000, staged_offset=250, rows_total=300, started_at=start, updated_at=now
+    )
     p = import_progress(reading, now=now)
     # A quarter of the file read in 10 s (a twelfth of the work): 1,200 rows expected, 10 rows/s end to end.
     assert p.rows_read == 300 and p.rows_total == 0
@@ -211,8 +221,9 @@ def test_progress_figures_while_reading_and_loading():
 
 def test_progress_names_the_checking_stage_once_every_household_is_written():
     now = timezone.now()
-    job = ImportJob(state="loading", rows_total=1000, households_total=100, loaded_through=50, started_at=now,
-                    updated_at=now)  # fmt: skip
+    job = ImportJob(
+        state="loading", rows_total=1000, households_total=100, loaded_through=50, started_at=now, updated_at=now
+    )
     assert import_progress(job, now=now).stage == "写入登记库"
     job.loaded_through = 100  # stage 3: the register rules over the whole import
     assert import_progress(job, now=now).stage == "逻辑审核"

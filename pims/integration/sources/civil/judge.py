@@ -49,8 +49,9 @@ def _party(out: Judged, role: str, label: str, cell) -> str:
     number, problem = parse_id(raw_id)
     id_label = BY_KEY[f"{role}_citizen_id"].header
     if not cid.normalise(raw_id):
-        out.problems.append(violation("M06", row=line, field=f"{role}_citizen_id", label=id_label, value="",
-                                      reason="未填写"))  # fmt: skip
+        out.problems.append(
+            violation("M06", row=line, field=f"{role}_citizen_id", label=id_label, value="", reason="未填写")
+        )
     parsed = cid.parse(number) if number else None
     sex_text = cell(f"{role}_sex")
     sex = SEXES.get(sex_text, "") if sex_text else (parsed.sex if parsed else "")
@@ -58,8 +59,11 @@ def _party(out: Judged, role: str, label: str, cell) -> str:
     if sex_text and (not sex or (parsed and parsed.sex != sex)):
         out.problems.append(violation("M07", row=line, field=f"{role}_sex", label=sex_label, value=sex_text))
     elif sex and sex != EXPECTED_SEX[role]:
-        out.problems.append(violation("M09", row=line, field=f"{role}_sex", label=sex_label,
-                                      expected="男性" if role == "husband" else "女性"))  # fmt: skip
+        out.problems.append(
+            violation(
+                "M09", row=line, field=f"{role}_sex", label=sex_label, expected="男性" if role == "husband" else "女性"
+            )
+        )
     birth_text = normalise_date(cell(f"{role}_birth_date"))
     birth: dt.date | None = parsed.birth_date if parsed else None
     if birth_text:
@@ -68,8 +72,15 @@ def _party(out: Judged, role: str, label: str, cell) -> str:
         except ValueError:
             given = None
         if given is None or (parsed and parsed.birth_date != given):
-            out.problems.append(violation("M08", row=line, field=f"{role}_birth_date",
-                                          label=BY_KEY[f"{role}_birth_date"].header, value=birth_text))  # fmt: skip
+            out.problems.append(
+                violation(
+                    "M08",
+                    row=line,
+                    field=f"{role}_birth_date",
+                    label=BY_KEY[f"{role}_birth_date"].header,
+                    value=birth_text,
+                )
+            )
         birth = given or birth
     out.people[role] = FilePerson(name=name, sex=sex, birth_date=birth, raw_id=raw_id)
     out.parties[role] = {

@@ -51,8 +51,7 @@ def _decide(run: RecordRun, record: IntakeRecord, j: Judged, matches: dict[str, 
     for role, label in PARTIES.items():
         m = matches.get(role)
         if m is not None and m.kind == INVALID and not m.candidates:
-            problems.append(violation("M12", row=j.line, field=f"{role}_citizen_id", label=label,
-                                      reason=m.id_problem))  # fmt: skip
+            problems.append(violation("M12", row=j.line, field=f"{role}_citizen_id", label=label, reason=m.id_problem))
     if problems:
         return reject(record, problems)
     record.region_code = run.region_of(matches) or record.region_code
@@ -83,11 +82,14 @@ def file_record(record: IntakeRecord, *, actor) -> IntakeRecord:
     return filed(
         record,
         lambda: file_event(
-            actor=actor, source=SOURCE, event_type=EVENT_TYPES[record.kind],
-            person=matched(record.person_id), related=matched(record.related_person_id),
+            actor=actor,
+            source=SOURCE,
+            event_type=EVENT_TYPES[record.kind],
+            person=matched(record.person_id),
+            related=matched(record.related_person_id),
             date=record.effective_date,
         ),
-    )  # fmt: skip
+    )
 
 
 CIVIL = register(

@@ -70,8 +70,15 @@ def judge_row(source: SourceRow, columns: dict[str, int]) -> Judged:
     if issued and (issued_on is None or (out.date and issued_on < out.date)):
         out.problems.append(violation("N13", row=line, value=issued))
     out.authority = cell("authority")
-    out.details = {"name": cell("child_name"), "sex": sex, "born_at": born, "place": cell("place"),
-                   "weight": weight, "weeks": weeks, "issued_on": issued_on.isoformat() if issued_on else ""}  # fmt: skip
+    out.details = {
+        "name": cell("child_name"),
+        "sex": sex,
+        "born_at": born,
+        "place": cell("place"),
+        "weight": weight,
+        "weeks": weeks,
+        "issued_on": issued_on.isoformat() if issued_on else "",
+    }
     if not cell("mother_name"):
         out.problems.append(violation("N05", row=line))
     for role, label in PARENTS.items():

@@ -43,8 +43,14 @@ S = IntakeRecord.State
 NO_NAME = "新生儿尚未取名：取名后确认，或驳回由村报登记"
 NO_RELATIONSHIP = "母亲在户中的关系不能确定新生儿与户主的关系，请通过村报登记出生"
 # The newborn's relationship to the head, by the mother's: (son, daughter).
-CHILD_OF = {"01": ("20", "30"), "02": ("20", "30"), "10": ("20", "30"), "11": ("20", "30"), "12": ("20", "30"),
-            "38": ("41", "42")} | {f"3{d}": ("43", "44") for d in range(10)}  # fmt: skip
+CHILD_OF = {
+    "01": ("20", "30"),
+    "02": ("20", "30"),
+    "10": ("20", "30"),
+    "11": ("20", "30"),
+    "12": ("20", "30"),
+    "38": ("41", "42"),
+} | {f"3{d}": ("43", "44") for d in range(10)}
 
 
 def may_import_health(user) -> bool:
@@ -90,15 +96,27 @@ def file_record(record: IntakeRecord, *, actor) -> IntakeRecord:
         record.state, record.reasons = S.REVIEW, NO_RELATIONSHIP
         record.save()
         return record
-    data = {"name": d["name"], "sex": d["sex"], "relationship": relationship[0 if d["sex"] == "1" else 1],
-            "certificate_no": record.doc_number}  # fmt: skip
+    data = {
+        "name": d["name"],
+        "sex": d["sex"],
+        "relationship": relationship[0 if d["sex"] == "1" else 1],
+        "certificate_no": record.doc_number,
+    }
     if record.related_person_id:
         data["father_id"] = str(record.related_person_id)
     return filed(
         record,
-        lambda: file_event(actor=actor, source=SOURCE, event_type=EventType.BIRTH, person=mother, related=None,
-                           date=record.effective_date, subject_role="related_person", data=data),
-    )  # fmt: skip
+        lambda: file_event(
+            actor=actor,
+            source=SOURCE,
+            event_type=EventType.BIRTH,
+            person=mother,
+            related=None,
+            date=record.effective_date,
+            subject_role="related_person",
+            data=data,
+        ),
+    )
 
 
 HEALTH = register(

@@ -56,8 +56,11 @@ def hold_back_staged(cursor, table: str, job: ImportJob) -> int:
         f"SELECT id, line, village_code, number FROM {table} WHERE job_id = %s AND state = %s",  # noqa: S608
         [job.pk, OK],
     )
-    rows = [(sid, line, (code, number), number) for sid, line, code, number in cursor.fetchall()
-            if (code, number) in rejected_lines]  # fmt: skip
+    rows = [
+        (sid, line, (code, number), number)
+        for sid, line, code, number in cursor.fetchall()
+        if (code, number) in rejected_lines
+    ]
     reject(cursor, table, _verdicts(rows, rejected_lines), unkey=True)
     return len(rows)
 

@@ -24,12 +24,45 @@ from pims.registry.personal import citizen_id_index, citizen_id_stored, phone_st
 LINK_KEYS = ("spouse_id", "mother_id", "father_id")
 
 STAGE_COLUMNS = [
-    "job_id", "line", "state", "reasons", "rule_ids", "village_id", "village_code", "number", "hh_type", "address",
-    "name", "name_pinyin", "name_initials", "id_cipher", "id_index", "id_masked", "id_sex", "id_birth_date",
-    "no_id_reason", "sex", "birth_date", "ethnicity", "education", "occupation", "marital_status", "relationship",
-    "hukou_type", "registered_code", "residence_code", "residence_status", "phone_cipher", "phone_index",
-    "phone_masked", "spouse_index", "mother_index", "father_index", "hh_key",
-]  # fmt: skip
+    "job_id",
+    "line",
+    "state",
+    "reasons",
+    "rule_ids",
+    "village_id",
+    "village_code",
+    "number",
+    "hh_type",
+    "address",
+    "name",
+    "name_pinyin",
+    "name_initials",
+    "id_cipher",
+    "id_index",
+    "id_masked",
+    "id_sex",
+    "id_birth_date",
+    "no_id_reason",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "education",
+    "occupation",
+    "marital_status",
+    "relationship",
+    "hukou_type",
+    "registered_code",
+    "residence_code",
+    "residence_status",
+    "phone_cipher",
+    "phone_index",
+    "phone_masked",
+    "spouse_index",
+    "mother_index",
+    "father_index",
+    "hh_key",
+]
+
 
 # A rejected row keeps its line, its reasons and — where the row could be
 # read — its household (village code, 户号, so that the family mode can hold
@@ -138,13 +171,30 @@ class RowJudge:
             found.append(violation("P09", row=line, value=village_code))
         hukou = raw.get("hukou_type", "")
         hh_type = raw.get("hh_type") or ("2" if hukou in ("3", "4") else "1")
-        data = {"number": raw.get("number", ""), "hh_type": hh_type, "address": raw.get("address", ""),
-                "collected_on": ""}  # fmt: skip
+        data = {
+            "number": raw.get("number", ""),
+            "hh_type": hh_type,
+            "address": raw.get("address", ""),
+            "collected_on": "",
+        }
         member: dict[str, object] = {
             k: raw.get(k, "")
-            for k in ("name", "sex", "birth_date", "citizen_id", "no_id_reason", "ethnicity", "education",
-                      "occupation", "marital_status", "relationship", "hukou_type", "residence_status", "phone")
-        }  # fmt: skip
+            for k in (
+                "name",
+                "sex",
+                "birth_date",
+                "citizen_id",
+                "no_id_reason",
+                "ethnicity",
+                "education",
+                "occupation",
+                "marital_status",
+                "relationship",
+                "hukou_type",
+                "residence_status",
+                "phone",
+            )
+        }
         member["row"] = line
         # The fast path waves through a row no input rule speaks about; any
         # other row gets the full rules, with their messages.
@@ -186,14 +236,44 @@ class RowJudge:
         pinyin, initials = name_pinyin(c["name"])
         hh_number = data["number"].strip()
         return (
-            self.job.pk, line, OK, "", "", village.pk, village.code, hh_number, hh_type,
-            data["address"].strip(), c["name"], pinyin, initials, id_cipher, id_index, id_masked,
-            c.get("id_sex", "") if number else "", c.get("id_birth_date") if number else None, c["no_id_reason"],
-            c["sex"], c["birth_date"], c["ethnicity"], c["education"], c["occupation"], c["marital_status"],
-            c["relationship"], c["hukou_type"], registered, residence, c["residence_status"], phone_cipher,
-            phone_idx, phone_masked, links["spouse_id"], links["mother_id"], links["father_id"],
+            self.job.pk,
+            line,
+            OK,
+            "",
+            "",
+            village.pk,
+            village.code,
+            hh_number,
+            hh_type,
+            data["address"].strip(),
+            c["name"],
+            pinyin,
+            initials,
+            id_cipher,
+            id_index,
+            id_masked,
+            c.get("id_sex", "") if number else "",
+            c.get("id_birth_date") if number else None,
+            c["no_id_reason"],
+            c["sex"],
+            c["birth_date"],
+            c["ethnicity"],
+            c["education"],
+            c["occupation"],
+            c["marital_status"],
+            c["relationship"],
+            c["hukou_type"],
+            registered,
+            residence,
+            c["residence_status"],
+            phone_cipher,
+            phone_idx,
+            phone_masked,
+            links["spouse_id"],
+            links["mother_id"],
+            links["father_id"],
             (village.code, hh_number),
-        )  # fmt: skip
+        )
 
 
 def numbered(staged: list[tuple], households: dict[tuple[str, str], int]) -> list[tuple]:

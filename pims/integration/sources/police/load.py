@@ -59,8 +59,15 @@ class Chunk:
         with connection.cursor() as cur:
             self._copy_in(cur)
             self._attach_households(cur)
-            existing = {r[0] for r in self._exec(cur, f"SELECT DISTINCT st.household_id FROM {t} AS st WHERE {w} "  # noqa: S608
-                                                 f"AND st.state = %s AND st.household_id IS NOT NULL", [*wp, OK])}  # fmt: skip
+            existing = {
+                r[0]
+                for r in self._exec(
+                    cur,
+                    f"SELECT DISTINCT st.household_id FROM {t} AS st WHERE {w} "  # noqa: S608
+                    f"AND st.state = %s AND st.household_id IS NOT NULL",
+                    [*wp, OK],
+                )
+            }
             self._not_approved(cur)
             self._present(cur)
             self._conflicts(cur)
@@ -72,10 +79,25 @@ class Chunk:
             self._family(cur)
             self._heads(cur)
             self._baseline(cur)
-            counts = Counter(dict(self._exec(cur, f"SELECT st.state, COUNT(*) FROM {t} AS st WHERE {w} "  # noqa: S608
-                                                  f"GROUP BY st.state", wp).fetchall()))  # fmt: skip
-            kept = {r[0] for r in self._exec(cur, f"SELECT DISTINCT st.household_id FROM {t} AS st WHERE {w} "  # noqa: S608
-                                             f"AND st.state = %s", [*wp, LOADED])}  # fmt: skip
+            counts = Counter(
+                dict(
+                    self._exec(
+                        cur,
+                        f"SELECT st.state, COUNT(*) FROM {t} AS st WHERE {w} "  # noqa: S608
+                        f"GROUP BY st.state",
+                        wp,
+                    ).fetchall()
+                )
+            )
+            kept = {
+                r[0]
+                for r in self._exec(
+                    cur,
+                    f"SELECT DISTINCT st.household_id FROM {t} AS st WHERE {w} "  # noqa: S608
+                    f"AND st.state = %s",
+                    [*wp, LOADED],
+                )
+            }
             counts["households"] = len(kept - existing)
             self._copy_back(cur)
         return counts
@@ -149,8 +171,11 @@ class Chunk:
         for sid, line, hh, p_hh, code, number, village, *pairs in rows:
             if hh is not None and hh == p_hh:
                 labels = ("姓名", "性别", "出生日期")
-                items = "、".join(lbl for lbl, (a, b) in zip(labels, zip(pairs[::2], pairs[1::2], strict=True),
-                                                               strict=True) if str(a) != str(b))  # fmt: skip
+                items = "、".join(
+                    lbl
+                    for lbl, (a, b) in zip(labels, zip(pairs[::2], pairs[1::2], strict=True), strict=True)
+                    if str(a) != str(b)
+                )
                 verdicts.append((sid, "P10", violation("P10", row=line, items=items or "登记项").message))
             else:
                 actor = self.runner.actor
@@ -178,9 +203,21 @@ class Chunk:
             return
         writer = TableWriter(
             Household,
-            ["village_id", "region_code", "number", "hh_type", "address", "status", "form_state", "approved_at",
-             "version", "created_by_id", "created_at", "updated_at"],
-        )  # fmt: skip
+            [
+                "village_id",
+                "region_code",
+                "number",
+                "hh_type",
+                "address",
+                "status",
+                "form_state",
+                "approved_at",
+                "version",
+                "created_by_id",
+                "created_at",
+                "updated_at",
+            ],
+        )
         writer.write(
             (
                 v,
@@ -215,11 +252,32 @@ class Chunk:
     def _insert_persons(self, cur) -> None:
         t, w, wp = self.t, self.where, self.wp
         same = [
-            "household_id", "row", "name", "name_pinyin", "name_initials", "id_cipher", "id_index", "id_masked",
-            "id_sex", "id_birth_date", "no_id_reason", "sex", "birth_date", "ethnicity", "education", "occupation",
-            "marital_status", "relationship", "hukou_type", "registered_code", "residence_code", "residence_status",
-            "phone_cipher", "phone_index", "phone_masked",
-        ]  # fmt: skip
+            "household_id",
+            "row",
+            "name",
+            "name_pinyin",
+            "name_initials",
+            "id_cipher",
+            "id_index",
+            "id_masked",
+            "id_sex",
+            "id_birth_date",
+            "no_id_reason",
+            "sex",
+            "birth_date",
+            "ethnicity",
+            "education",
+            "occupation",
+            "marital_status",
+            "relationship",
+            "hukou_type",
+            "registered_code",
+            "residence_code",
+            "residence_status",
+            "phone_cipher",
+            "phone_index",
+            "phone_masked",
+        ]
         exprs: dict[str, SqlExpr] = {c: f"st.{quote(c)}" for c in same}
         exprs.update(
             responsible_code="st.registered_code",
@@ -334,10 +392,31 @@ class Chunk:
         }
         TableWriter(
             Spell,
-            ["person_id", "household_id", "kind", "region_code", "start", "end", "opened_by_id", "open_reason",
-             "open_period", *PERSON_ATTRS],
+            [
+                "person_id",
+                "household_id",
+                "kind",
+                "region_code",
+                "start",
+                "end",
+                "opened_by_id",
+                "open_reason",
+                "open_period",
+                *PERSON_ATTRS,
+            ],
         ).write(
-            (person, household, kind, code, day, None, event, Spell.Opened.BASELINE, self.period, *person_rows[person][1:])
+            (
+                person,
+                household,
+                kind,
+                code,
+                day,
+                None,
+                event,
+                Spell.Opened.BASELINE,
+                self.period,
+                *person_rows[person][1:],
+            )
             for event, person, household, registered in events
             for kind, code in ((Spell.Kind.REGISTERED, registered), (Spell.Kind.RESIDENT, person_rows[person][0]))
-        )  # fmt: skip
+        )

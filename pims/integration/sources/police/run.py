@@ -481,10 +481,17 @@ class Runner:
             job.finished_at = timezone.now()
             job.save(
                 update_fields=[
-                    "state", "rejected_file", "finished_at", "rows_loaded", "rows_rejected", "households_created",
-                    "warnings", "incomplete_households", "updated_at",
+                    "state",
+                    "rejected_file",
+                    "finished_at",
+                    "rows_loaded",
+                    "rows_rejected",
+                    "households_created",
+                    "warnings",
+                    "incomplete_households",
+                    "updated_at",
                 ]
-            )  # fmt: skip
+            )
             audit_record(
                 actor=self.actor,
                 username=job.username,

@@ -12,8 +12,14 @@ from pims.lib.citizen_id import mask_citizen_id
 from pims.registry.checks.base import violation
 from pims.registry.personal import CITIZEN_ID, citizen_id_index
 
-KINDS = {"出生登记": "birth", "迁入": "move_in", "迁出": "move_out", "死亡注销": "death", "其他注销": "cancel",
-         "信息变更": "change"}  # fmt: skip
+KINDS = {
+    "出生登记": "birth",
+    "迁入": "move_in",
+    "迁出": "move_out",
+    "死亡注销": "death",
+    "其他注销": "cancel",
+    "信息变更": "change",
+}
 KIND_LABELS = {v: k for k, v in KINDS.items()}
 SEXES = {"男": "1", "女": "2", "1": "1", "2": "2"}
 
@@ -45,8 +51,9 @@ def judge_row(source: SourceRow, columns: dict[str, int]) -> Judged:
     index = citizen_id_index(number) if number else ""
     out.doc_number = f"{out.date.isoformat() if out.date else cell('date')}:{index[:40]}"
     out.authority = "公安"
-    out.people["person"] = FilePerson(name=name, sex=sex or (parsed.sex if parsed else ""), birth_date=birth,
-                                      raw_id=raw_id)  # fmt: skip
+    out.people["person"] = FilePerson(
+        name=name, sex=sex or (parsed.sex if parsed else ""), birth_date=birth, raw_id=raw_id
+    )
     out.parties["person"] = {
         "name": name,
         "sex": sex or (parsed.sex if parsed else ""),

@@ -57,10 +57,15 @@ def file_record(record: IntakeRecord, *, actor) -> IntakeRecord:
     return filed(
         record,
         lambda: file_event(
-            actor=actor, source=SOURCE, event_type=EVENT_TYPES[record.kind],
-            person=matched(record.person_id), related=None, date=record.effective_date, data=data,
+            actor=actor,
+            source=SOURCE,
+            event_type=EVENT_TYPES[record.kind],
+            person=matched(record.person_id),
+            related=None,
+            date=record.effective_date,
+            data=data,
         ),
-    )  # fmt: skip
+    )
 
 
 def _duplicate(j: Judged, lines: list[int]):
