@@ -108,30 +108,56 @@ class ConfirmReceiveIn(Schema):
 def _message_out(m: Message) -> dict:
     m = Message.objects.select_related("reply_to", "source_event").get(pk=m.pk)
     return {
-        "id": m.pk, "uuid": m.uuid, "kind": m.kind, "topic": m.topic, "priority": m.priority, "state": m.state,
-        "sender_code": m.sender_code, "receiver_code": m.receiver_code, "route_code": m.route_code,
-        "forwarding": m.forwarding, "person_uuid": m.person_uuid, "payload": m.payload, "text": m.text,
-        "due_date": m.due_date, "overdue": selectors.is_overdue(m, clock.today()), "refusal_reason": m.refusal_reason,
+        "id": m.pk,
+        "uuid": m.uuid,
+        "kind": m.kind,
+        "topic": m.topic,
+        "priority": m.priority,
+        "state": m.state,
+        "sender_code": m.sender_code,
+        "receiver_code": m.receiver_code,
+        "route_code": m.route_code,
+        "forwarding": m.forwarding,
+        "person_uuid": m.person_uuid,
+        "payload": m.payload,
+        "text": m.text,
+        "due_date": m.due_date,
+        "overdue": selectors.is_overdue(m, clock.today()),
+        "refusal_reason": m.refusal_reason,
         "reply_to_uuid": m.reply_to.uuid if m.reply_to else None,
         "source_event_uuid": m.source_event.uuid if m.source_event else None,
-        "sent_at": m.sent_at, "received_at": m.received_at, "closed_at": m.closed_at, "version": m.version,
-    }  # fmt: skip
+        "sent_at": m.sent_at,
+        "received_at": m.received_at,
+        "closed_at": m.closed_at,
+        "version": m.version,
+    }
 
 
 def _list_out(hl: HandoverList) -> dict:
     hl = HandoverList.objects.select_related("message", "sender_confirmed_by", "receiver_confirmed_by").get(pk=hl.pk)
     return {
-        "number": hl.number, "uuid": hl.uuid, "message_uuid": hl.message.uuid, "made_on": hl.made_on,
+        "number": hl.number,
+        "uuid": hl.uuid,
+        "message_uuid": hl.message.uuid,
+        "made_on": hl.made_on,
         "sender_confirmed_at": hl.sender_confirmed_at,
         "sender_confirmed_by": hl.sender_confirmed_by.username if hl.sender_confirmed_by else "",
         "receiver_confirmed_at": hl.receiver_confirmed_at,
         "receiver_confirmed_by": hl.receiver_confirmed_by.username if hl.receiver_confirmed_by else "",
         "entries": [
-            {"id": e.pk, "row": e.row, "person_uuid": e.person_uuid, "fields": e.fields, "receipt": e.receipt,
-             "reason": e.reason, "responsible_before": e.responsible_before, "responsible_after": e.responsible_after}
+            {
+                "id": e.pk,
+                "row": e.row,
+                "person_uuid": e.person_uuid,
+                "fields": e.fields,
+                "receipt": e.receipt,
+                "reason": e.reason,
+                "responsible_before": e.responsible_before,
+                "responsible_after": e.responsible_after,
+            }
             for e in hl.entries.all()
         ],
-    }  # fmt: skip
+    }
 
 
 def _viewer(request) -> None:
@@ -158,25 +184,34 @@ def message_detail(request, pk: Pk):
 
 
 @router.post(
-    "/messages", response={201: MessageOut, **refusals(404, 409, 422)}, url_name="exchange_message_create",
+    "/messages",
+    response={201: MessageOut, **refusals(404, 409, 422)},
+    url_name="exchange_message_create",
     summary="新建信息（草稿）",
-)  # fmt: skip
+)
 def message_create(request, payload: MessageIn):
     if not has_capability(request.auth, Cap.EXCHANGE):
         raise Http404
     person = access_person(request.auth, payload.person_id) if payload.person_id else None
     m = services.message_draft(
-        actor=request.auth, kind=payload.kind, topic=payload.topic, receiver_code=payload.receiver_code.strip(),
-        person=person, text=payload.text, priority=payload.priority,
-    )  # fmt: skip
+        actor=request.auth,
+        kind=payload.kind,
+        topic=payload.topic,
+        receiver_code=payload.receiver_code.strip(),
+        person=person,
+        text=payload.text,
+        priority=payload.priority,
+    )
     return Status(201, _message_out(m))
 
 
 def _transition(name: str, summary: str, service):
     @router.post(
-        f"/messages/{{pk}}/{name}", response={200: MessageOut, **refusals(404, 409, 422)},
-        url_name=f"exchange_message_{name}", summary=summary,
-    )  # fmt: skip
+        f"/messages/{{pk}}/{name}",
+        response={200: MessageOut, **refusals(404, 409, 422)},
+        url_name=f"exchange_message_{name}",
+        summary=summary,
+    )
     def op(request, pk: Pk):
         _viewer(request)
         m = selectors.access_message(request.auth, pk)
@@ -193,9 +228,11 @@ message_withdraw = _transition("withdraw", "撤回（签收前）", services.mes
 
 
 @router.post(
-    "/messages/{pk}/answer", response={201: MessageOut, **refusals(404, 409, 422)},
-    url_name="exchange_message_answer", summary="反馈已签收的协查（返回反馈）",
-)  # fmt: skip
+    "/messages/{pk}/answer",
+    response={201: MessageOut, **refusals(404, 409, 422)},
+    url_name="exchange_message_answer",
+    summary="反馈已签收的协查（返回反馈）",
+)
 def message_answer(request, pk: Pk, payload: TextIn):
     _viewer(request)
     m = selectors.access_message(request.auth, pk)
@@ -203,9 +240,11 @@ def message_answer(request, pk: Pk, payload: TextIn):
 
 
 @router.post(
-    "/messages/{pk}/refuse", response={200: MessageOut, **refusals(404, 409, 422)},
-    url_name="exchange_message_refuse", summary="退回（须说明原因）",
-)  # fmt: skip
+    "/messages/{pk}/refuse",
+    response={200: MessageOut, **refusals(404, 409, 422)},
+    url_name="exchange_message_refuse",
+    summary="退回（须说明原因）",
+)
 def message_refuse(request, pk: Pk, payload: ReasonIn):
     _viewer(request)
     m = selectors.access_message(request.auth, pk)
@@ -219,9 +258,11 @@ def handover_list(request, pk: Pk):
 
 
 @router.post(
-    "/messages/{pk}/handover-list/confirm-send", response={200: HandoverListOut, **refusals(404, 409)},
-    url_name="exchange_handover_confirm_send", summary="移交方确认交接清单（发出前）",
-)  # fmt: skip
+    "/messages/{pk}/handover-list/confirm-send",
+    response={200: HandoverListOut, **refusals(404, 409)},
+    url_name="exchange_handover_confirm_send",
+    summary="移交方确认交接清单（发出前）",
+)
 def handover_confirm_send(request, pk: Pk):
     _viewer(request)
     hl = selectors.access_handover_list(request.auth, pk)
@@ -229,9 +270,11 @@ def handover_confirm_send(request, pk: Pk):
 
 
 @router.post(
-    "/messages/{pk}/handover-list/confirm-receive", response={200: HandoverListOut, **refusals(404, 409, 422)},
-    url_name="exchange_handover_confirm_receive", summary="接收方确认交接清单（逐人接收状态）",
-)  # fmt: skip
+    "/messages/{pk}/handover-list/confirm-receive",
+    response={200: HandoverListOut, **refusals(404, 409, 422)},
+    url_name="exchange_handover_confirm_receive",
+    summary="接收方确认交接清单（逐人接收状态）",
+)
 def handover_confirm_receive(request, pk: Pk, payload: ConfirmReceiveIn):
     _viewer(request)
     hl = selectors.access_handover_list(request.auth, pk)

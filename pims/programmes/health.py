@@ -160,8 +160,13 @@ def audit_list_view(user, kind: str, *, rows: int, export: str = "") -> None:
     detail = {"list": kind, "rows": rows}
     if export:
         detail["format"] = export
-    audit_record(actor=user, action=Action.VIEW_HEALTH, obj=("programmes.healthlist", kind), detail=detail,
-                 region_code=user.region.code if user.region_id else "")  # fmt: skip
+    audit_record(
+        actor=user,
+        action=Action.VIEW_HEALTH,
+        obj=("programmes.healthlist", kind),
+        detail=detail,
+        region_code=user.region.code if user.region_id else "",
+    )
 
 
 # --- recording -----------------------------------------------------------------

@@ -116,22 +116,43 @@ def via_police_import(case, ctx):
     if case == "mother_13":
         mother_id = make_citizen_id("210124", MOTHER_13, 42, "2")
         rows = [
-            police_row(公民身份号码=mother_id, 姓名="王芳", 性别="女", 出生日期=MOTHER_13.strftime("%Y%m%d"),
-                       与户主关系="户主"),
-            police_row(公民身份号码=make_citizen_id("210124", SON_BORN, 31, "1"), 姓名="王小明", 性别="男",
-                       出生日期=SON_BORN.strftime("%Y%m%d"), 与户主关系="20", 母亲公民身份号码=mother_id),
-        ]  # fmt: skip
+            police_row(
+                公民身份号码=mother_id, 姓名="王芳", 性别="女", 出生日期=MOTHER_13.strftime("%Y%m%d"), 与户主关系="户主"
+            ),
+            police_row(
+                公民身份号码=make_citizen_id("210124", SON_BORN, 31, "1"),
+                姓名="王小明",
+                性别="男",
+                出生日期=SON_BORN.strftime("%Y%m%d"),
+                与户主关系="20",
+                母亲公民身份号码=mother_id,
+            ),
+        ]
         said = mother_13_said("王小明")
     else:
         wife_born = born_aged(17, TODAY)
         husband_id = make_citizen_id("210124", dt.date(1980, 1, 1), 51, "1")
         wife_id = make_citizen_id("210124", wife_born, 62, "2")
         rows = [
-            police_row(公民身份号码=husband_id, 姓名="王刚", 性别="男", 出生日期="19800101", 与户主关系="户主",
-                       婚姻状况="已婚", 配偶公民身份号码=wife_id),
-            police_row(公民身份号码=wife_id, 姓名="刘芳", 性别="女", 出生日期=wife_born.strftime("%Y%m%d"),
-                       与户主关系="10", 婚姻状况="已婚", 配偶公民身份号码=husband_id),
-        ]  # fmt: skip
+            police_row(
+                公民身份号码=husband_id,
+                姓名="王刚",
+                性别="男",
+                出生日期="19800101",
+                与户主关系="户主",
+                婚姻状况="已婚",
+                配偶公民身份号码=wife_id,
+            ),
+            police_row(
+                公民身份号码=wife_id,
+                姓名="刘芳",
+                性别="女",
+                出生日期=wife_born.strftime("%Y%m%d"),
+                与户主关系="10",
+                婚姻状况="已婚",
+                配偶公民身份号码=husband_id,
+            ),
+        ]
         said = wife_17_said("刘芳")
     for row in rows:
         row[HEADERS.index("村(居)委会代码")] = village
@@ -174,8 +195,9 @@ def via_correction(case, ctx):
     hh, m = ctx["family"]
     if case == "mother_13":
         other = make_person(hh, 9, "2", dt.date(1998, 12, 1), "30", "10", name="张小芳")
-        found = refusal(ctx, "correction", person=m["张小明"].pk, field="birth_mother", before="李四",
-                        after_person=other.pk)  # fmt: skip
+        found = refusal(
+            ctx, "correction", person=m["张小明"].pk, field="birth_mother", before="李四", after_person=other.pk
+        )
         return mother_13_said("张小明"), found
     # The family married on family_form's date, 2010-05-01: a bride born in
     # 1992-06 was 17 then.

@@ -85,10 +85,18 @@ def test_a_thousand_good_rows_and_twenty_kinds_of_bad_rows(holders, personas, re
     outsider, n_out = person_with_id(regions["village_b1"], 77)
     unknown = make_citizen_id("210124", dt.date(1970, 1, 1), 901, "1")
     HistoricDocument.objects.create(
-        kind="rebirth_cert", number="DB001", holder=holders[1][0], holder_uuid=holders[1][0].uuid,
-        region_code=holders[1][0].responsible_code, issuer="县", issue_date=dt.date(2012, 1, 1), source="x",
-        source_line=1, imported_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), imported_by=personas["county"],
-    )  # fmt: skip
+        kind="rebirth_cert",
+        number="DB001",
+        holder=holders[1][0],
+        holder_uuid=holders[1][0].uuid,
+        region_code=holders[1][0].responsible_code,
+        issuer="县",
+        issue_date=dt.date(2012, 1, 1),
+        source="x",
+        source_line=1,
+        imported_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        imported_by=personas["county"],
+    )
     bad = {
         "unknown person": ["生育服务证", "B01", unknown, "镇", "2010-01-01", "", "", "", "", "", ""],
         "outside the jurisdiction": ["生育服务证", "B02", n_out, "镇", "2010-01-01", "", "", "", "", "", ""],

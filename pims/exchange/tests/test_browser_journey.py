@@ -62,9 +62,11 @@ def test_notice_handover_routed_by_the_county_and_confirmed_by_both_sides(browse
     # B records her pregnancy; the approval notifies her registered place A.
     report = events.change_report_create(actor=clerk_b, region_code=b.code, period=period_of(clock.today()))
     events.event_file(
-        actor=clerk_b, report=report, event_type="pregnancy",
+        actor=clerk_b,
+        report=report,
+        event_type="pregnancy",
         data={"person": wife.pk, "effective_date": clock.today().isoformat()},
-    )  # fmt: skip
+    )
     events.change_report_submit(actor=clerk_b, report=report)
     events.change_report_approve(actor=reviewer_b, report=report)
     notice = Message.objects.get(kind=Kind.NOTICE)

@@ -53,9 +53,12 @@ def test_split_couple_is_the_wifes_places_and_the_husbands_place_is_notified(cod
     data, members = family_form(regions["village_a1"].code, number="0088")
     members[0].update(registered_code=regions["village_b1"].code, residence_status="2")  # his hukou is in B
     result = registry.household_save(
-        actor=personas["clerk"], data=data, members=members, village_code=regions["village_a1"].code,
+        actor=personas["clerk"],
+        data=data,
+        members=members,
+        village_code=regions["village_a1"].code,
         confirm_warnings=True,
-    )  # fmt: skip
+    )
     assert result.saved, [v.message for v in result.violations]
     hh = result.household
     assert registry.household_submit(actor=personas["clerk"], household=hh, confirm_warnings=True).saved

@@ -116,7 +116,10 @@ class NationalPopulationReport(ReportDef):
 
     def measures(self, frame):
         out = {k: Measure("stock_end", (lambda f, q=q: q), _("国人口统1表")) for k, q in _stock_q(frame).items()}
-        births = {k: Measure("opened", (lambda f, q=q: Q(open_reason=Spell.Opened.BIRTH) & q)) for k, q in _birth_q(frame).items()}  # fmt: skip
+        births = {
+            k: Measure("opened", (lambda f, q=q: Q(open_reason=Spell.Opened.BIRTH) & q))
+            for k, q in _birth_q(frame).items()
+        }
         return {**out, **births}
 
     def run(self, frame: Frame):
