@@ -8,6 +8,7 @@ import os
 import platform
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -19,7 +20,7 @@ def scale() -> float:
     return float(os.environ.get("BENCH_SCALE", "1"))
 
 
-def prepare_database(name: str, *, reuse: bool = False) -> tuple[str, callable]:
+def prepare_database(name: str, *, reuse: bool = False) -> tuple[str, Callable[[], None]]:
     """Point DATABASE_URL at a fresh database `name` (kept afterwards with
     BENCH_KEEP=1); with `reuse`, an existing one is left as it is."""
     url = os.environ.get("DATABASE_URL", "")
@@ -45,7 +46,12 @@ def prepare_database(name: str, *, reuse: bool = False) -> tuple[str, callable]:
     fd, file = tempfile.mkstemp(prefix=f"{name}_", suffix=".sqlite3")
     os.close(fd)
     os.environ["DATABASE_URL"] = f"sqlite:///{file}"
-    return "sqlite", lambda: [Path(file + s).unlink(missing_ok=True) for s in ("", "-wal", "-shm")]
+
+    def remove_files() -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(file + suffix).unlink(missing_ok=True)
+
+    return "sqlite", remove_files
 
 
 def run_in_database(name: str, body, *, reuse: bool = False) -> int:

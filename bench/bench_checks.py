@@ -110,7 +110,7 @@ class Generator:
         self.rnd = random.Random(seed)
         self.villages = villages
         self.target = target
-        self.t = {k: [] for k in ("household", "person", "marriage", "birth", "contraception")}
+        self.t: dict[str, list[tuple]] = {k: [] for k in ("household", "person", "marriage", "birth", "contraception")}
         self.ids = dict.fromkeys(self.t, 0)
 
     def next_id(self, table):

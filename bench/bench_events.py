@@ -67,7 +67,9 @@ def build_township(rnd: random.Random, n_persons: int, baseline_day: dt.date, pe
         Region(code=f"{TOWNSHIP}{200 + i}", name=f"第{i + 1}村", level=Level.VILLAGE, parent=township, valid_from=since)
         for i in range(VILLAGES)
     )
-    households, persons, couples = [], [], []
+    households: list[Household] = []
+    persons: list[list[Person]] = []
+    couples: list[tuple[Person, Person]] = []
     n = 0
     while n < n_persons:
         village = villages[len(households) % VILLAGES]
@@ -189,7 +191,7 @@ class Month:
         rnd.shuffle(self.free)
         self.villages = villages
         self.month_start, self.today = month_start, today
-        self.events = []
+        self.events: list = []
 
     def day(self):
         return self.month_start + dt.timedelta(days=self.rnd.randint(0, (self.today - self.month_start).days))
@@ -490,7 +492,8 @@ def bench(vendor: str) -> int:
     with connection.execute_wrapper(slow):
         _profiled(services.change_reports_approve, actor=reviewer, reports=list(reports.values()))
     apply, apply_cpu = time.perf_counter() - t0, time.process_time() - c0
-    server_cpu = (_server_cpu(connection) - s0) if s0 is not None else None
+    s1 = _server_cpu(connection)
+    server_cpu = (s1 - s0) if s0 is not None and s1 is not None else None
     if os.environ.get("BENCH_SLOW"):
         slow.report()
 

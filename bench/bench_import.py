@@ -63,7 +63,7 @@ def run(vendor: str) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "extract.csv"
         rows = write_police_file(pop, path)
-        stages = {}
+        stages: dict[str, float] = {}  # stage → when it started
 
         def progress(job, stage, done, total):
             stages.setdefault(stage, time.perf_counter())

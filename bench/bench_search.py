@@ -40,6 +40,7 @@ sys.path.insert(0, str(HERE))
 import bench_checks as base  # noqa: E402
 from _support import (  # noqa: E402
     liaoning_counties,
+    load_rows,
     machine,
     migrate_and_load,
     run_in_database,
@@ -77,8 +78,8 @@ def enrich(rows: list[tuple]) -> list[tuple]:
     i_reason, i_idsex = cols.index("no_id_reason"), cols.index("id_sex")
     seen = set()
     out = []
-    for row in rows:
-        row = list(row)
+    for source in rows:
+        row = list(source)
         row[i_py], row[i_ini] = name_pinyin(row[i_name])
         seq = row[0]
         number = make_citizen_id(row[i_code][:6], row[i_birth], seq, row[i_sex])
@@ -138,7 +139,7 @@ def build(vendor: str, target: int) -> None:
                     (Birth, base.BIRTH_COLS, "birth"),
                     (Contraception, base.CONTRACEPTION_COLS, "contraception"),
                 ]:
-                    base.load(vendor, model._meta.db_table, cols, data[key])
+                    load_rows(model, cols, data[key])
             loaded += len(data["person"])
             print(f"  county {i + 1}/{k}: {loaded} persons, {time.perf_counter() - t0:.0f} s", flush=True)
             del data

@@ -31,6 +31,7 @@ import random
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from pims.lib import clock
 
@@ -142,7 +143,7 @@ class World:
         self.rnd = random.Random(seed)
         self.villages = villages
         self.periods = periods  # periods[0] = baseline month, then the simulated months
-        self.rows = {"household": [], "person": [], "event": []}
+        self.rows: dict[str, list[tuple]] = {"household": [], "person": [], "event": []}
         self.spells: list[list] = []
         self.alive: list[list] = []  # [person_id, household_id, village_code, reg_spell_idx, res_spell_idx]
         self.ids = {"household": 0, "person": 0, "event": 0}
@@ -360,10 +361,11 @@ def server_cpu() -> float:
 LAST_CPU = {"client": 0.0, "server": 0.0}
 
 
-def best_of(fn, runs=3) -> tuple[float, object]:
+def best_of(fn, runs=3) -> tuple[float, Any]:
     """The best wall time of `runs` calls; the CPU times of that call (this
     process, the database backend) are left in LAST_CPU."""
-    times, out = [], None
+    times: list[float] = []
+    out = None
     for _ in range(runs):
         c0, s0, t0 = time.process_time(), server_cpu(), time.perf_counter()
         out = fn()
