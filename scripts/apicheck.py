@@ -158,10 +158,21 @@ def main() -> int:
             log = work / "server.log"
             with log.open("w") as out:
                 server = subprocess.Popen(  # noqa: S603
-                    [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "60",
-                     "config.wsgi:application"],
-                    cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                )  # fmt: skip
+                    [
+                        str(BIN / "gunicorn"),
+                        "--bind",
+                        f"127.0.0.1:{port}",
+                        "--workers",
+                        "1",
+                        "--timeout",
+                        "60",
+                        "config.wsgi:application",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
             wait_up(f"{base}/healthz", server, log)
             failed = [r for r in ROLES if schemathesis(base, r, cookies[r], seconds, seed, env) != 0]
             if failed:
