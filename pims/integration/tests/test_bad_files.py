@@ -33,10 +33,15 @@ def _nothing_kept():
     assert not [p for p in launch.upload_dir().rglob("*") if p.is_file()]
 
 
-def _xlsx(rows) -> bytes:
-    wb = Workbook()
+def _active(wb: Workbook):
     ws = wb.active
     assert ws is not None  # a new workbook has its sheet
+    return ws
+
+
+def _xlsx(rows) -> bytes:
+    wb = Workbook()
+    ws = _active(wb)
     for cells in rows:
         ws.append(cells)
     buf = io.BytesIO()
@@ -148,7 +153,7 @@ def _zip_bomb() -> bytes:
 
 def _merged_header() -> bytes:
     wb = Workbook()
-    ws = wb.active
+    ws = _active(wb)
     ws.append(HEADERS[:2] + [""] + HEADERS[3:])
     ws.merge_cells("B1:C1")
     ws.append(["x"] * len(HEADERS))
@@ -196,7 +201,7 @@ def test_a_broken_file_is_refused_whole_with_a_clear_message(regions, client_for
 
 def _sheet(rows, *, merge: str = "") -> bytes:
     wb = Workbook()
-    ws = wb.active
+    ws = _active(wb)
     ws.append(HEADERS)
     for r in rows:
         ws.append(r)
