@@ -132,7 +132,9 @@ def main() -> int:
     settings = probable.trained_settings(table)
     print(f"  county model trained (u, seeded)    {time.perf_counter() - t:7.1f} s")
 
-    records, truth, kinds = [], [], []
+    records: list = []
+    truth: list = []
+    kinds: list = []
     by_id = {p["id"]: p["uid"] for p in people}
     for _ in range(M):
         if rng.random() < 0.1:  # somebody the register does not hold
@@ -156,7 +158,7 @@ def main() -> int:
     file_ids = [people[uid - 1]["id"] if uid else "" for uid in truth]
     t = time.perf_counter()
     con.execute("CREATE TABLE f AS SELECT unnest($1) AS id", [file_ids])
-    joined = con.execute("SELECT count(*) FROM f JOIN reg USING (id)").fetchone()[0]
+    (joined,) = con.execute("SELECT count(*) FROM f JOIN reg USING (id)").fetchone() or (0,)
     floor = time.perf_counter() - t
     print(f"  floor: exact-ID join of the file    {floor:7.2f} s  ({joined:,} joined)")
 

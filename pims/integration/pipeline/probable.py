@@ -447,8 +447,8 @@ class Matcher:
         if not people:
             return []
         if self._scorer is None:
-            self.model = match_model(self.prefix)
-            self._scorer = Scorer(register_table(self.prefix), self.model.settings)
+            model = self.model = match_model(self.prefix)
+            self._scorer = Scorer(register_table(self.prefix), model.settings)
         return self._scorer.score(people, floor=floor)
 
 

@@ -11,7 +11,7 @@ REJECTED_EXTRA = ["原行号", "错误规则", "错误说明"]
 # The police extract's file also says, per row, which family mode the import
 # applied (what the rest of the household did: sources.police.family).
 FAMILY_COLUMN = "户处理方式"
-FAMILY_TEXT = {
+FAMILY_TEXT: dict[str, str] = {
     ImportJob.FamilyMode.MEMBERS: "载入有效成员：同户其他有效行已导入",
     ImportJob.FamilyMode.HOUSEHOLD: "整户暂缓：同户各行均未导入",
 }
