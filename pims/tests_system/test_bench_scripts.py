@@ -8,6 +8,7 @@ of the development set: it is compiled, and imported only where locust is.
 """
 
 import importlib.util
+import os
 import py_compile
 import sys
 from pathlib import Path
@@ -31,9 +32,10 @@ def test_bench_script_imports(script: Path, monkeypatch):
     if script.stem in NEEDS_LOCUST and importlib.util.find_spec("locust") is None:
         return
     # The scripts find each other by file name (bench/ on sys.path) and put
-    # the repository first: the path is restored afterwards and the scripts'
-    # modules forgotten.
+    # the repository first; some set defaults in the environment: the path
+    # and the environment are restored afterwards, the scripts' modules forgotten.
     monkeypatch.setattr(sys, "path", [str(BENCH), *sys.path])
+    environ = dict(os.environ)
     try:
         spec = importlib.util.spec_from_file_location(script.stem, script)
         assert spec is not None and spec.loader is not None
@@ -43,6 +45,8 @@ def test_bench_script_imports(script: Path, monkeypatch):
         if script.stem.startswith("bench_"):
             assert callable(getattr(module, "main", None)), f"{script.name} has no main()"
     finally:
+        os.environ.clear()
+        os.environ.update(environ)
         for name in [n for n, m in sys.modules.items() if _in_bench(m)]:
             del sys.modules[name]
 
