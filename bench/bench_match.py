@@ -30,9 +30,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-for key, value in {"PIMS_ENV": "test", "SECRET_KEY": "bench", "BLIND_INDEX_KEY": "bench",
-                   "FIELD_ENCRYPTION_KEYS": "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=",
-                   "DATABASE_URL": "sqlite:///:memory:"}.items():  # fmt: skip
+for key, value in {
+    "PIMS_ENV": "test",
+    "SECRET_KEY": "bench",
+    "BLIND_INDEX_KEY": "bench",
+    "FIELD_ENCRYPTION_KEYS": "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=",
+    "DATABASE_URL": "sqlite:///:memory:",
+}.items():
     os.environ.setdefault(key, value)
 
 import datetime as dt  # noqa: E402
@@ -51,8 +55,31 @@ M = int(10_000 * SCALE)
 AUTO_MIN, REVIEW_MIN = 0.99, 0.2  # the parameter table's seed values
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉梅红鹏辉玲建国海燕春雪林斌宇浩凯欣佳怡子涵晨阳思雨博文"
-HOMOPHONES = ["丽莉利力立", "伟维卫", "芳方", "静晶敬", "军君", "明铭", "华化", "红宏洪", "英鹰", "燕艳雁", "玲铃龄",
-              "杰洁", "强墙", "平萍", "涛韬", "霞侠", "娟鹃", "梅玫", "敏民", "勇永", "刚钢", "辉晖", "磊垒"]  # fmt: skip
+HOMOPHONES = [
+    "丽莉利力立",
+    "伟维卫",
+    "芳方",
+    "静晶敬",
+    "军君",
+    "明铭",
+    "华化",
+    "红宏洪",
+    "英鹰",
+    "燕艳雁",
+    "玲铃龄",
+    "杰洁",
+    "强墙",
+    "平萍",
+    "涛韬",
+    "霞侠",
+    "娟鹃",
+    "梅玫",
+    "敏民",
+    "勇永",
+    "刚钢",
+    "辉晖",
+    "磊垒",
+]
 SOUND = {ch: group for group in HOMOPHONES for ch in group}
 TRADITIONAL = dict(
     zip(
@@ -72,8 +99,14 @@ def person(rng: random.Random, i: int) -> dict:
     name = surname(rng) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
     sex = rng.choice("12")
     birth = dt.date(1935, 1, 1) + dt.timedelta(days=rng.randrange(33_000))
-    return {"uid": i, "name": name, "sex": sex, "birth": birth, "id": make_citizen_id("210124", birth, i % 999, sex),
-            "partner": ""}  # fmt: skip
+    return {
+        "uid": i,
+        "name": name,
+        "sex": sex,
+        "birth": birth,
+        "id": make_citizen_id("210124", birth, i % 999, sex),
+        "partner": "",
+    }
 
 
 def register(rng: random.Random) -> list[dict]:
@@ -88,16 +121,27 @@ def table_of(people: list[dict]) -> dict[str, list]:
     for p in people:
         pinyin, initials = name_pinyin(p["name"])
         partner = name_pinyin(p["partner"])[0] if p["partner"] else ""
-        probable._add(table, uid=p["uid"], name=p["name"], pinyin=pinyin, initials=initials, sex=p["sex"],
-                      birth=p["birth"], partner=partner, id_given=True, near=[])  # fmt: skip
+        probable._add(
+            table,
+            uid=p["uid"],
+            name=p["name"],
+            pinyin=pinyin,
+            initials=initials,
+            sex=p["sex"],
+            birth=p["birth"],
+            partner=partner,
+            id_given=True,
+            near=[],
+        )
     return table
 
 
 def noisy(rng: random.Random, p: dict) -> tuple[probable.Wanted, str]:
     """A departmental record of person p, with one kind of noise (its name)."""
     name, birth, raw_id, partner = p["name"], p["birth"], "", p["partner"] if rng.random() < 0.6 else ""
-    kind = rng.choices(["no_id", "digit", "swap", "homophone", "traditional", "space", "day_month"],
-                       [40, 12, 12, 12, 8, 8, 8])[0]  # fmt: skip
+    kind = rng.choices(
+        ["no_id", "digit", "swap", "homophone", "traditional", "space", "day_month"], [40, 12, 12, 12, 8, 8, 8]
+    )[0]
     if kind == "digit":
         i = rng.randrange(17)
         raw_id = p["id"][:i] + str((int(p["id"][i]) + rng.randrange(1, 10)) % 10) + p["id"][i + 1 :]
@@ -153,8 +197,10 @@ def main() -> int:
     import duckdb
 
     con = duckdb.connect()
-    con.execute("CREATE TABLE reg AS SELECT * FROM (SELECT unnest($1) AS id, unnest($2) AS uid)",
-                [[p["id"] for p in people], [p["uid"] for p in people]])  # fmt: skip
+    con.execute(
+        "CREATE TABLE reg AS SELECT * FROM (SELECT unnest($1) AS id, unnest($2) AS uid)",
+        [[p["id"] for p in people], [p["uid"] for p in people]],
+    )
     file_ids = [people[uid - 1]["id"] if uid else "" for uid in truth]
     t = time.perf_counter()
     con.execute("CREATE TABLE f AS SELECT unnest($1) AS id", [file_ids])
@@ -204,11 +250,15 @@ def report(records, truth, kinds, scored) -> None:
         found_total += true is not None
     auto = auto_right + auto_wrong
     print(f"accuracy at automatic ≥ {AUTO_MIN}, review ≥ {REVIEW_MIN}:")
-    print(f"  automatic: {auto:,} records, precision {auto_right / max(auto, 1):.4f}, "
-          f"recall {auto_right / max(found_total, 1):.4f}")  # fmt: skip
-    print(f"  automatic + review: recall {(auto_right + review_found) / max(found_total, 1):.4f}; "
-          f"review queue {review:,} = {review / len(records):.1%} of the file "
-          f"({review - review_found:,} without the true person)")  # fmt: skip
+    print(
+        f"  automatic: {auto:,} records, precision {auto_right / max(auto, 1):.4f}, "
+        f"recall {auto_right / max(found_total, 1):.4f}"
+    )
+    print(
+        f"  automatic + review: recall {(auto_right + review_found) / max(found_total, 1):.4f}; "
+        f"review queue {review:,} = {review / len(records):.1%} of the file "
+        f"({review - review_found:,} without the true person)"
+    )
     print("  by noise: records / automatic right / in review with the true person")
     for kind, (n, a, rv) in sorted(per_kind.items()):
         print(f"    {kind:12} {n:7,} {a:7,} {rv:7,}")

@@ -126,9 +126,39 @@ class County:
             death = NOW.date() - dt.timedelta(days=30)
         masked = f"{code[:6]}********{self.pid % 10000:04d}"
         self.rows["person"].append(
-            (self.pid, hid, row, f"某{self.pid}", "", "", "", masked, None, "", "1", sex, birth, "01", "", "", marital,
-             relationship, hukou, code, code, code, "1", "", "", "", "2" if dead else "1", death, NOW, NOW)
-        )  # fmt: skip
+            (
+                self.pid,
+                hid,
+                row,
+                f"某{self.pid}",
+                "",
+                "",
+                "",
+                masked,
+                None,
+                "",
+                "1",
+                sex,
+                birth,
+                "01",
+                "",
+                "",
+                marital,
+                relationship,
+                hukou,
+                code,
+                code,
+                code,
+                "1",
+                "",
+                "",
+                "",
+                "2" if dead else "1",
+                death,
+                NOW,
+                NOW,
+            )
+        )
         return self.pid
 
     def policy(self, child: int, born: dt.date) -> None:

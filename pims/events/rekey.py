@@ -198,8 +198,13 @@ def rekey_apply(*, actor, plan: RekeyPlan, effective: dt.date, basis: str, what:
     users = sum(
         User.objects.filter(region__code=code).update(region=regions[target]) for code, target in target_of_code.items()
     )
-    return {"households": len(households), "persons": len(persons), "spells": spells, "users": users,
-            "renumbered": len(plan.renumbered)}  # fmt: skip
+    return {
+        "households": len(households),
+        "persons": len(persons),
+        "spells": spells,
+        "users": users,
+        "renumbered": len(plan.renumbered),
+    }
 
 
 def _target_of_code(plan: RekeyPlan, households: dict[int, Household]) -> dict[str, str]:
@@ -241,7 +246,8 @@ def _move_spells(codes, events, by_person, new_code, effective, period) -> int:
         )
         s.end, s.closed_by, s.close_reason = start, event, Spell.Closed.MOVE
         s.close_period, s.destination_code = period, target
-    Spell.objects.bulk_update(old_spells, ["end", "closed_by", "close_reason", "close_period", "destination_code"],
-                              batch_size=500)  # fmt: skip
+    Spell.objects.bulk_update(
+        old_spells, ["end", "closed_by", "close_reason", "close_period", "destination_code"], batch_size=500
+    )
     Spell.objects.bulk_create(new_spells, batch_size=500)
     return len(old_spells)

@@ -196,8 +196,17 @@ def event_widgets(*, user, report, event_type: str, values: dict) -> list[Widget
         choices, url = persons_for("person")
         if spouse:
             choices = _sexed_choices(user, report, person_filter(event_type, "person"))
-        out.append(Widget("person", handler.PERSON, "select", not getattr(handler, "PERSON_OPTIONAL", False),
-                          choices=choices, search_url=url, sexed=bool(spouse)))  # fmt: skip
+        out.append(
+            Widget(
+                "person",
+                handler.PERSON,
+                "select",
+                not getattr(handler, "PERSON_OPTIONAL", False),
+                choices=choices,
+                search_url=url,
+                sexed=bool(spouse),
+            )
+        )
     if spouse:
         out.append(_spouse_widget(user, report, handler, values))
     elif handler.RELATED:

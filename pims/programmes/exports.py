@@ -256,16 +256,34 @@ def roster_table(roster: Roster) -> Table:
 def stops_table(cycle: Cycle, pending, recorded) -> Table:
     names = _names({p.entry.village_code for p in pending} | {s.entry.village_code for s in recorded})
     rows = [
-        [i, names.get(p.entry.village_code, p.entry.village_code), p.entry.person.name, p.entry.person.id_masked,
-         p.reason_label, p.detail, "待停发", "", ""]
+        [
+            i,
+            names.get(p.entry.village_code, p.entry.village_code),
+            p.entry.person.name,
+            p.entry.person.id_masked,
+            p.reason_label,
+            p.detail,
+            "待停发",
+            "",
+            "",
+        ]
         for i, p in enumerate(pending, start=1)
-    ]  # fmt: skip
+    ]
     start = len(rows)
     rows += [
-        [start + i, names.get(s.entry.village_code, s.entry.village_code), s.entry.person.name,
-         s.entry.person.id_masked, s.get_reason_display(), s.detail, "已停发", str(s.by), s.at.date().isoformat()]
+        [
+            start + i,
+            names.get(s.entry.village_code, s.entry.village_code),
+            s.entry.person.name,
+            s.entry.person.id_masked,
+            s.get_reason_display(),
+            s.detail,
+            "已停发",
+            str(s.by),
+            s.at.date().isoformat(),
+        ]
         for i, s in enumerate(recorded, start=1)
-    ]  # fmt: skip
+    ]
     header = ["序号", "村", "姓名", "公民身份号码", "停发原因", "说明", "状态", "办理人", "办理日期"]
     return Table(_cycle_title(cycle, "停发名单"), _subtitle(cycle), header, rows)
 

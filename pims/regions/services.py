@@ -386,9 +386,12 @@ def _change_apply(
             region.valid_from = effective
             region.save()
             RegionHistory.objects.create(
-                region=region, change=RegionHistory.Change.CREATED, new_value=region.name, effective=effective,
+                region=region,
+                change=RegionHistory.Change.CREATED,
+                new_value=region.name,
+                effective=effective,
                 source=_("系统管理·区划%(what)s：%(basis)s") % {"what": _label(what), "basis": basis},
-            )  # fmt: skip
+            )
         for pk, region in list(plan.moves.items()):
             if region.pk is None:
                 plan.moves[pk] = next(c for c in created if c.code == region.code)
@@ -399,9 +402,13 @@ def _change_apply(
             locked.valid_to = effective
             locked.save(update_fields=["valid_to"])
             RegionHistory.objects.create(
-                region=locked, change=change, old_value=locked.name, new_value="、".join(target_codes),
-                effective=effective, source=_("系统管理·区划%(what)s：%(basis)s") % {"what": _label(what), "basis": basis},
-            )  # fmt: skip
+                region=locked,
+                change=change,
+                old_value=locked.name,
+                new_value="、".join(target_codes),
+                effective=effective,
+                source=_("系统管理·区划%(what)s：%(basis)s") % {"what": _label(what), "basis": basis},
+            )
         audit_record(
             actor=actor,
             action=Action.UPDATE,
@@ -424,8 +431,9 @@ def _label(what: str) -> str:
     return str(_("合并") if what == "merge" else _("拆分"))
 
 
-def region_merge(*, actor: User, township: Region, sources: list[Region], target: VillagePart, effective: date,
-                 basis: str) -> dict[str, int]:  # fmt: skip
+def region_merge(
+    *, actor: User, township: Region, sources: list[Region], target: VillagePart, effective: date, basis: str
+) -> dict[str, int]:
     """Merge villages of a township into one (an existing village or a new
     code): every household, person and open spell moves through events
     (pims.events.rekey), the merged villages are retired with the history
@@ -438,12 +446,21 @@ def region_merge(*, actor: User, township: Region, sources: list[Region], target
     if plan.problems or goal is None:
         raise Invalid(plan.problems)
     created: list[Region] = [goal] if goal.pk is None else []
-    return _change_apply(actor=actor, plan=plan, sources=sources, created=created, effective=effective,
-                         basis=basis, what="merge", target_codes=[goal.code])  # fmt: skip
+    return _change_apply(
+        actor=actor,
+        plan=plan,
+        sources=sources,
+        created=created,
+        effective=effective,
+        basis=basis,
+        what="merge",
+        target_codes=[goal.code],
+    )
 
 
-def region_split(*, actor: User, village: Region, parts: list[VillagePart], assignment: dict[int, str],
-                 effective: date, basis: str) -> dict[str, int]:  # fmt: skip
+def region_split(
+    *, actor: User, village: Region, parts: list[VillagePart], assignment: dict[int, str], effective: date, basis: str
+) -> dict[str, int]:
     """Split a village into parts (new codes or existing villages of the
     township), each household to the part it is assigned; the village is
     retired, the rest as for a merge."""
@@ -455,5 +472,13 @@ def region_split(*, actor: User, village: Region, parts: list[VillagePart], assi
     if plan.problems:
         raise Invalid(plan.problems)
     created = [v for v in villages if v.pk is None]
-    return _change_apply(actor=actor, plan=plan, sources=[village], created=created, effective=effective,
-                         basis=basis, what="split", target_codes=[v.code for v in villages])  # fmt: skip
+    return _change_apply(
+        actor=actor,
+        plan=plan,
+        sources=[village],
+        created=created,
+        effective=effective,
+        basis=basis,
+        what="split",
+        target_codes=[v.code for v in villages],
+    )

@@ -101,14 +101,25 @@ def merge(request: AuthedRequest, code: str) -> HttpResponse:
     target = VillagePart(request.POST.get("target_code", "").strip(), request.POST.get("target_name", "").strip())
     if confirm:
         with refusals_as_messages(request):
-            counts = region_merge(actor=request.user, township=township, sources=sources, target=target,
-                                  effective=day, basis=basis)  # fmt: skip
-            messages.success(request, _("区划已合并：%(h)s 户、%(p)s 人随之调整到新区划，原区划已撤销并保留变更记录。")
-                             % {"h": counts["households"], "p": counts["persons"]})  # fmt: skip
+            counts = region_merge(
+                actor=request.user, township=township, sources=sources, target=target, effective=day, basis=basis
+            )
+            messages.success(
+                request,
+                _("区划已合并：%(h)s 户、%(p)s 人随之调整到新区划，原区划已撤销并保留变更记录。")
+                % {"h": counts["households"], "p": counts["persons"]},
+            )
             return redirect("regions:detail", code=township.code)
     plan, _goal = region_merge_plan(township=township, sources=sources, target=target)
-    context = {"region": township, "plan": plan, "what": "merge", "effective": day, "basis": basis,
-               "sources": sources, "target": target}  # fmt: skip
+    context = {
+        "region": township,
+        "plan": plan,
+        "what": "merge",
+        "effective": day,
+        "basis": basis,
+        "sources": sources,
+        "target": target,
+    }
     return render(request, "regions/change_preview.html", context)
 
 
@@ -129,14 +140,25 @@ def split(request: AuthedRequest, code: str) -> HttpResponse:
     }
     if confirm:
         with refusals_as_messages(request):
-            counts = region_split(actor=request.user, village=village, parts=parts, assignment=assignment,
-                                  effective=day, basis=basis)  # fmt: skip
-            messages.success(request, _("区划已拆分：%(h)s 户、%(p)s 人随之调整到新区划，原区划已撤销并保留变更记录。")
-                             % {"h": counts["households"], "p": counts["persons"]})  # fmt: skip
+            counts = region_split(
+                actor=request.user, village=village, parts=parts, assignment=assignment, effective=day, basis=basis
+            )
+            messages.success(
+                request,
+                _("区划已拆分：%(h)s 户、%(p)s 人随之调整到新区划，原区划已撤销并保留变更记录。")
+                % {"h": counts["households"], "p": counts["persons"]},
+            )
             return redirect("regions:detail", code=village.parent.code if village.parent else village.code)
     plan, villages = region_split_plan(village=village, parts=parts, assignment=assignment)
     households = split_households(village)
-    context = {"region": village, "plan": plan, "what": "split", "effective": day, "basis": basis,
-               "parts_text": request.POST.get("parts", ""), "villages": villages,
-               "households": [(pk, number, plan.moves.get(pk)) for pk, number in households]}  # fmt: skip
+    context = {
+        "region": village,
+        "plan": plan,
+        "what": "split",
+        "effective": day,
+        "basis": basis,
+        "parts_text": request.POST.get("parts", ""),
+        "villages": villages,
+        "households": [(pk, number, plan.moves.get(pk)) for pk, number in households],
+    }
     return render(request, "regions/change_preview.html", context)

@@ -40,8 +40,9 @@ def test_the_system_administrator_merges_two_villages_after_a_preview(browser_pa
     reviewer = make_user("reviewer_a", Role.TOWNSHIP_REVIEWER, tree["210124101000"])
     make_user("sysadmin", Role.SYSADMIN, tree["210124000000"])
     data, members = family_form("210124101200")
-    household = services.household_save(actor=clerk, data=data, members=members, village_code="210124101200",
-                                        confirm_warnings=True).household  # fmt: skip
+    household = services.household_save(
+        actor=clerk, data=data, members=members, village_code="210124101200", confirm_warnings=True
+    ).household
     assert services.household_submit(actor=clerk, household=household, confirm_warnings=True).saved
     services.household_approve(actor=reviewer, household=household)
     page = browser_page

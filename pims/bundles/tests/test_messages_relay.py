@@ -139,10 +139,13 @@ def test_an_older_version_never_undoes_a_later_one(instances, county_b, personas
     inquiry = exchange.message_send(
         actor=personas["operator"],
         message=exchange.message_draft(
-            actor=personas["operator"], kind=Kind.INQUIRY, topic=Topic.OTHER,
-            receiver_code=county_b["township"].code, person=wife,
+            actor=personas["operator"],
+            kind=Kind.INQUIRY,
+            topic=Topic.OTHER,
+            receiver_code=county_b["township"].code,
+            person=wife,
         ),
-    )  # fmt: skip
+    )
     up_a = services.bundle_export(county_code=regions["county"].code)
     Message.objects.filter(pk=inquiry.pk).update(state=State.RECEIVED, version=inquiry.version + 5)
     data = bundle_bytes(up_a)
@@ -156,10 +159,13 @@ def test_a_relay_bundle_is_refused_unless_the_province_signed_it(instances, coun
     exchange.message_send(
         actor=personas["operator"],
         message=exchange.message_draft(
-            actor=personas["operator"], kind=Kind.INQUIRY, topic=Topic.OTHER,
-            receiver_code=county_b["township"].code, person=wife,
+            actor=personas["operator"],
+            kind=Kind.INQUIRY,
+            topic=Topic.OTHER,
+            receiver_code=county_b["township"].code,
+            person=wife,
         ),
-    )  # fmt: skip
+    )
     data = bundle_bytes(services.bundle_export(county_code=regions["county"].code))
     with pytest.raises(Invalid):  # a county's upload is no relay bundle
         services.relay_import(data=data)

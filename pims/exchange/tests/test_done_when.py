@@ -42,9 +42,11 @@ def test_move_notice_handover_and_the_counts_still_agree(codes, personas, region
     today = clock.today().isoformat()
     out = events.change_report_create(actor=personas["clerk"], region_code=a.code, period=period)
     events.event_file(
-        actor=personas["clerk"], report=out, event_type="flow_out",
+        actor=personas["clerk"],
+        report=out,
+        event_type="flow_out",
         data={"person": wife.pk, "destination_code": b.code, "reason": "1", "effective_date": today},
-    )  # fmt: skip
+    )
     events.change_report_submit(actor=personas["clerk"], report=out)
     events.change_report_approve(actor=personas["reviewer"], report=out)
     report = events.change_report_create(actor=clerk_b, region_code=b.code, period=period)
@@ -58,9 +60,13 @@ def test_move_notice_handover_and_the_counts_still_agree(codes, personas, region
     services.message_receive(actor=personas["operator"], message=notice)
 
     m = services.message_draft(
-        actor=personas["operator"], kind=Kind.HANDOVER, topic=Topic.DELEGATED,
-        receiver_code=regions["township_b"].code, person=wife, text="委托现居住地管理",
-    )  # fmt: skip
+        actor=personas["operator"],
+        kind=Kind.HANDOVER,
+        topic=Topic.DELEGATED,
+        receiver_code=regions["township_b"].code,
+        person=wife,
+        text="委托现居住地管理",
+    )
     handover.handover_confirm_send(actor=personas["operator"], handover_list=m.handover_list)
     services.message_send(actor=personas["operator"], message=m)
     services.message_forward(actor=personas["county"], message=m)

@@ -122,9 +122,12 @@ def test_the_edit_form_offer_keeps_the_household_pending(codes, client_for, pers
     number = _registered_in_b(personas, regions)
     data, members = family_form(regions["village_a1"].code, number="0079")
     result = registry.household_save(
-        actor=personas["operator"], data=data, members=members, village_code=regions["village_a1"].code,
+        actor=personas["operator"],
+        data=data,
+        members=members,
+        village_code=regions["village_a1"].code,
         confirm_warnings=True,
-    )  # fmt: skip
+    )
     hh = result.household
     operator = client_for("operator")
     operator.post(reverse("exchange:inquiry_by_id"), {"citizen_id": number, "name": "李四", "household": hh.pk})
@@ -150,10 +153,18 @@ def test_a_move_in_form_meeting_an_id_registered_elsewhere_offers_the_same_inqui
     )
     operator = client_for("operator")
     values = {
-        "event_type": "move_in", "effective_date": str(clock.today()), "name": "李四", "citizen_id": number,
-        "sex": "2", "birth_date": "1988-04-02", "ethnicity": "01", "marital_status": "20", "hukou_type": "1",
-        "relationship": "10", "household": target.pk,
-    }  # fmt: skip
+        "event_type": "move_in",
+        "effective_date": str(clock.today()),
+        "name": "李四",
+        "citizen_id": number,
+        "sex": "2",
+        "birth_date": "1988-04-02",
+        "ethnicity": "01",
+        "marital_status": "20",
+        "hukou_type": "1",
+        "relationship": "10",
+        "household": target.pk,
+    }
     persons = Person.objects.count()
     page = operator.post(reverse("events:report_event_create", args=[report.pk]), values)
     html = page.content.decode()

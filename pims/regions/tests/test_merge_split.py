@@ -50,8 +50,14 @@ def test_a_merge_moves_households_with_their_history_and_the_balance_holds(perso
     assert plan.problems == [] and plan.rows() == [("210124101200", NEW, 1), ("210124101201", NEW, 1)]
     assert list(plan.renumbered.values()) == ["2010001"]  # the second 0001 gets its old village's digits
 
-    counts = region_merge(actor=personas["sysadmin"], township=township, sources=sources,
-                          target=VillagePart(NEW, "合并新村"), effective=clock.today(), basis="县政府批复 2026 第 1 号")  # fmt: skip
+    counts = region_merge(
+        actor=personas["sysadmin"],
+        township=township,
+        sources=sources,
+        target=VillagePart(NEW, "合并新村"),
+        effective=clock.today(),
+        basis="县政府批复 2026 第 1 号",
+    )
     assert counts["households"] == 2 and counts["persons"] == 8
     new = Region.objects.get(code=NEW)
     a1.refresh_from_db()
@@ -85,8 +91,14 @@ def test_a_split_sends_each_household_to_its_part(personas, regions, two_village
     other = approved_household(personas, regions["village_a1"], number="0002", seq=2)
     village = regions["village_a1"]
     parts = [VillagePart("210124101203", "东村"), VillagePart("210124101204", "西村")]
-    counts = region_split(actor=personas["sysadmin"], village=village, parts=parts, assignment={other.pk: "210124101204"},
-                          effective=clock.today(), basis="县政府批复 2026 第 2 号")  # fmt: skip
+    counts = region_split(
+        actor=personas["sysadmin"],
+        village=village,
+        parts=parts,
+        assignment={other.pk: "210124101204"},
+        effective=clock.today(),
+        basis="县政府批复 2026 第 2 号",
+    )
     assert counts["households"] == 2
     assert Household.objects.get(pk=a1.pk).region_code == "210124101203"
     assert Household.objects.get(pk=other.pk).region_code == "210124101204"
@@ -101,13 +113,26 @@ def test_a_locked_month_and_other_roles_are_refused(personas, regions, two_villa
     sources = [regions["village_a1"]]
     target = VillagePart(regions["village_a2"].code)
     with pytest.raises(NotPermitted):
-        region_merge(actor=personas["county"], township=township, sources=sources, target=target,
-                     effective=clock.today(), basis="县政府批复")  # fmt: skip
-    PeriodApproval.objects.create(region=township, region_code=township.code, period=period_of(clock.today()),
-                                  state=ApprovalState.APPROVED)  # fmt: skip
+        region_merge(
+            actor=personas["county"],
+            township=township,
+            sources=sources,
+            target=target,
+            effective=clock.today(),
+            basis="县政府批复",
+        )
+    PeriodApproval.objects.create(
+        region=township, region_code=township.code, period=period_of(clock.today()), state=ApprovalState.APPROVED
+    )
     with pytest.raises(Invalid, match="锁定"):
-        region_merge(actor=personas["sysadmin"], township=township, sources=sources, target=target,
-                     effective=clock.today(), basis="县政府批复")  # fmt: skip
+        region_merge(
+            actor=personas["sysadmin"],
+            township=township,
+            sources=sources,
+            target=target,
+            effective=clock.today(),
+            basis="县政府批复",
+        )
     assert Spell.objects.filter(region_code=regions["village_a1"].code, end__isnull=True).exists()
 
 
@@ -116,8 +141,13 @@ def test_the_township_page_previews_then_merges(client_for, personas, regions, t
 
     township = regions["township_a"]
     url = reverse("regions:merge", args=[township.code])
-    form = {"sources": ["210124101200", "210124101201"], "target_code": NEW, "target_name": "合并新村",
-            "effective": clock.today().isoformat(), "basis": "县政府批复 2026 第 1 号"}  # fmt: skip
+    form = {
+        "sources": ["210124101200", "210124101201"],
+        "target_code": NEW,
+        "target_name": "合并新村",
+        "effective": clock.today().isoformat(),
+        "basis": "县政府批复 2026 第 1 号",
+    }
     admin = client_for("sysadmin")
     page = admin.get(reverse("regions:detail", args=[township.code])).content.decode()
     assert 'data-testid="merge-villages"' in page

@@ -124,9 +124,14 @@ class DocumentsReport(ReportDef):
         sources = [
             (BirthRegistration.objects.all(), "wife_code", "issued_at", _issued_only(_registration_q(start, end))),
             (BirthRegistration.objects.all(), "wife_code", "cancelled_at", {"reg_cancelled": Q()}),
-            (HonourCertificate.objects.all(), "region_code", "county_at", {"honour_issued": _honour_q(start, end)["honour_issued"]}),
+            (
+                HonourCertificate.objects.all(),
+                "region_code",
+                "county_at",
+                {"honour_issued": _honour_q(start, end)["honour_issued"]},
+            ),
             (HonourCertificate.objects.all(), "region_code", "revoked_at", {"honour_revoked": Q()}),
-        ]  # fmt: skip
+        ]
         data: dict[str, dict] = {}
         for qs, field, at, measures in sources:
             base = frame.scoped(qs, field).filter(_within(at, start, end))
