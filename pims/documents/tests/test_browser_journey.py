@@ -11,6 +11,7 @@ import io
 import re
 
 import pypdf
+import pypdfium2
 import pytest
 from django.core.management import call_command
 
@@ -49,6 +50,26 @@ def family(village):
     make_child(other, 2, mother=ex_wife, father=husband, birth_date=dt.date(2002, 3, 1), name="张前子")
     make_child(hh, 3, mother=wife, father=husband, birth_date=dt.date(2008, 6, 1), name="张长女")
     return husband, wife
+
+
+def dark_share(page) -> float:
+    """Share of the rendered page's pixels that are dark (text, lines, the QR code)."""
+    image = page.render(scale=1).to_pil().convert("L")
+    histogram = image.histogram()
+    return sum(histogram[:128]) / sum(histogram)
+
+
+def assert_renders_not_blank(pdf_bytes):
+    """Page 1 rendered to a PNG carries visible ink, unlike a blank page of the same size."""
+    document = pypdfium2.PdfDocument(pdf_bytes)
+    first = document[0]
+    width, height = first.get_size()
+    png = io.BytesIO()
+    first.render(scale=1).to_pil().save(png, format="PNG")
+    assert png.getvalue().startswith(b"\x89PNG")
+    blank = pypdfium2.PdfDocument.new()
+    inked, empty = dark_share(first), dark_share(blank.new_page(width, height))
+    assert inked > 0.005 and inked > empty + 0.005, (inked, empty)
 
 
 def test_apply_review_issue_verify_by_qr_outsider_404_cancel(browser_page, live_server, monkeypatch):
@@ -100,6 +121,7 @@ def test_apply_review_issue_verify_by_qr_outsider_404_cancel(browser_page, live_
     reader = pypdf.PdfReader(io.BytesIO(response.body()))
     text = "".join(p.extract_text() for p in reader.pages)
     assert "生育登记服务单" in text and registration.number in text and "张建国" in text and "第 2 孩" in text
+    assert_renders_not_blank(response.body())
     assert qr_urls == [f"{live_server.url}/documents/verify/{registration.token}/"]  # nothing but the URL
     assert page.get_by_test_id("verify-link").get_attribute("href") == qr_urls[0]
 
