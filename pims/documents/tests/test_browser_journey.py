@@ -1,10 +1,12 @@
-"""Issue 16 journey through a real browser: a village clerk receives a
+"""Issue 16 journey through a real browser, in the demo county's real region
+tree (法库县, loaded as `setup_demo` loads it): a village clerk receives a
 couple's 生育登记 for their second child (the husband's child from his first
 marriage is excluded and the page says why), the township reviews and
 registers it, the PDF carries the Chinese text and the QR code of the
-verification URL, an anonymous visitor opens that URL and sees masked
-holders only, the outsider gets 404 on the registration and its PDF, and
-after the cancellation the public page says cancelled."""
+verification URL and renders to a page that is not blank, an anonymous
+visitor opens that URL and sees masked holders only, the outsider gets 404 on
+the registration and its PDF, and after the cancellation the public page says
+cancelled."""
 
 import datetime as dt
 import io
@@ -15,14 +17,16 @@ import pypdfium2
 import pytest
 from django.core.management import call_command
 
+from pims.accounts import demo
 from pims.accounts.roles import Role
 from pims.documents import certificates
 from pims.documents.models import BirthRegistration
 from pims.lib import clock
+from pims.regions.models import Region
 from pims.registry.models import Marriage
 from pims.registry.tests.factories import make_child, make_couple, make_household, make_person
 from pims.testing.browser import screenshot
-from pims.testing.fixtures import PASSWORD, build_tree, make_user
+from pims.testing.fixtures import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +38,14 @@ def sign_in(page, username):
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r"/$"))
+
+
+def demo_county():
+    """The demo county's real region tree (法库县) and code manual, loaded as `setup_demo` does."""
+    call_command("load_regions", verbosity=0)
+    call_command("load_codes", verbosity=0)
+    codes = (demo.COUNTY, demo.TOWNSHIP, demo.VILLAGE, demo.OTHER_TOWNSHIP)
+    return {r.code: r for r in Region.objects.filter(code__in=codes)}
 
 
 def family(village):
@@ -73,12 +85,11 @@ def assert_renders_not_blank(pdf_bytes):
 
 
 def test_apply_review_issue_verify_by_qr_outsider_404_cancel(browser_page, live_server, monkeypatch):
-    tree = build_tree()
-    call_command("load_codes", verbosity=0)
-    make_user("clerk_a1", Role.VILLAGE_CLERK, tree["210124101200"])
-    make_user("operator_a", Role.TOWNSHIP_OPERATOR, tree["210124101000"])
-    make_user("outsider", Role.TOWNSHIP_OPERATOR, tree["210124102000"])
-    husband, wife = family(tree["210124101200"])
+    tree = demo_county()
+    make_user("clerk_a1", Role.VILLAGE_CLERK, tree[demo.VILLAGE])
+    make_user("operator_a", Role.TOWNSHIP_OPERATOR, tree[demo.TOWNSHIP])
+    make_user("outsider", Role.TOWNSHIP_OPERATOR, tree[demo.OTHER_TOWNSHIP])
+    husband, wife = family(tree[demo.VILLAGE])
     qr_urls = []
     original = certificates.qr_data_uri
     monkeypatch.setattr(certificates, "qr_data_uri", lambda url: qr_urls.append(url) or original(url))
