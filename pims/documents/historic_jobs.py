@@ -29,7 +29,7 @@ from pims.accounts.roles import Cap, has_capability
 from pims.audit.models import Action
 from pims.audit.services import audit_record
 from pims.lib import clock, spreadsheet
-from pims.lib.errors import Invalid, NotPermitted
+from pims.lib.errors import Invalid, NotPermitted, Refused
 from pims.regions.scope import scope_q
 
 from . import historic
@@ -121,7 +121,7 @@ def historic_import_start(*, actor, upload) -> HistoricImport:
     return job
 
 
-class ImportStopped(Exception):
+class ImportStopped(Refused):
     """The import cannot go on (its file is gone, its user may no longer import)."""
 
 
